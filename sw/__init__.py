@@ -1,0 +1,1 @@
+"""bitspin host library: transports, protocol client, reference models, physics, benchmarks, CLI."""

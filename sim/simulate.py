@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import sys
 import time
 import uuid
@@ -162,6 +163,8 @@ def simulate(design, *, test_module: str, toplevel: str = "top", simulator: str 
     if outputs.exists():
         result.outputs = json.loads(outputs.read_text())
     if waves:
-        result.waves = next(iter(sorted(run_dir.glob("*.vcd")) + sorted(run_dir.glob("*.fst"))),
-                            None)
+        # Verilator dumps into the run folder; cocotb points Icarus's dump at the build folder.
+        dumps = sorted(run_dir.glob("*.vcd")) + sorted(build_dir.glob("*.fst"))
+        if dumps:
+            result.waves = Path(shutil.move(dumps[0], run_dir / dumps[0].name))
     return result

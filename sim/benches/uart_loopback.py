@@ -1,4 +1,4 @@
-"""cocotb bench: the UART loopback echoes every well-formed frame, checked by the NumPy line model."""
+"""cocotb bench for hw.uart_loopback: every well-formed frame is echoed, checked by the NumPy line model."""
 
 import cocotb
 import numpy as np

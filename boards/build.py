@@ -1,0 +1,85 @@
+"""Build any top-level design into a bitstream with Amaranth's build system and the YoWASP tools."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from hw import toolchain
+
+from .catalog import board_by_name
+from .report import BuildReport, parse_nextpnr_report
+
+__all__ = ["build_for_board", "BuildResult", "BuildFailure"]
+
+
+class BuildFailure(RuntimeError):
+    """Synthesis, place-and-route or packing failed; the message holds the log's tail."""
+
+
+@dataclass
+class BuildResult:
+    """A finished build: the bitstream, the parsed nextpnr report and where the logs are."""
+    board: str
+    bitstream: Path
+    report: BuildReport
+    build_dir: Path
+    elapsed_s: float
+    seed: int
+
+    def as_dict(self) -> dict:
+        return {"board": self.board, "bitstream": str(self.bitstream), "seed": self.seed,
+                "elapsed_s": round(self.elapsed_s, 1), **self.report.as_dict()}
+
+
+def _bitstream_name(family: str, name: str) -> str:
+    return f"{name}.bin" if family == "ice40" else f"{name}.bit"
+
+
+def build_for_board(top, board: str, out_dir: Path, *, name: str = "top", seed: int = 1,
+                    log=None) -> BuildResult:
+    """Synthesize, place, route and pack ``top`` for ``board``; return the parsed report.
+
+    ``top`` is an elaboratable that requests its pins from the platform it is given. nextpnr runs
+    with ``--seed seed`` (the same seed gives the same bitstream) and ``--timing-allow-fail``,
+    so a design that misses timing still yields a report whose ``timing_met`` is False. The
+    whole tool output goes to ``out_dir/build.log``; ``log``, if given, is called with each line.
+    """
+    spec = board_by_name(board)
+    if not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, not {seed!r}")
+    out_dir = Path(out_dir).resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for tool in ("yosys", f"nextpnr-{spec.family}", "icepack" if spec.family == "ice40"
+                 else "ecppack"):
+        toolchain.require(tool)
+
+    report_file = out_dir / f"{name}.report.json"
+    report_file.unlink(missing_ok=True)
+    plan = spec.platform().prepare(
+        top, name=name,
+        nextpnr_opts=f"--seed {seed} --timing-allow-fail --report {report_file.name}")
+    plan.extract(out_dir)
+
+    started = time.monotonic()
+    log_path = out_dir / "build.log"
+    lines = []
+    with open(log_path, "w") as log_file:
+        process = subprocess.Popen(["sh", f"{plan.script}.sh"], cwd=out_dir, text=True,
+                                   env=toolchain.toolchain_environment(),
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        for line in process.stdout:
+            log_file.write(line)
+            lines.append(line)
+            if log is not None:
+                log(line.rstrip("\n"))
+        process.wait()
+    elapsed = time.monotonic() - started
+    bitstream = out_dir / _bitstream_name(spec.family, name)
+    if process.returncode != 0 or not bitstream.exists():
+        tail = "".join(lines[-40:])
+        raise BuildFailure(f"build for {board} failed (exit {process.returncode}); "
+                           f"log: {log_path}\n{tail}")
+    return BuildResult(board, bitstream, parse_nextpnr_report(report_file), out_dir, elapsed, seed)

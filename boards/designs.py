@@ -1,0 +1,43 @@
+"""The designs ``bitspin build`` knows, each a function from CLI parameters to a board top."""
+
+from __future__ import annotations
+
+from hw.uart_loopback import UARTLoopback
+
+from .uart_top import UARTPinsTop
+
+__all__ = ["DESIGNS", "make_top", "uart_divisor"]
+
+
+def uart_divisor(clock_hz: float, baud: int) -> int:
+    """Clocks per UART bit at ``clock_hz``; refuses rates off by more than 2% (8N1 tolerates ~4%)."""
+    if baud <= 0:
+        raise ValueError(f"baud rate must be positive, not {baud}")
+    divisor = round(clock_hz / baud)
+    if divisor < 4:
+        raise ValueError(f"{baud} baud is too fast for a {clock_hz / 1e6:g} MHz clock "
+                         f"(the UART needs at least 4 clocks per bit)")
+    error = abs(clock_hz / divisor - baud) / baud
+    if error > 0.02:
+        raise ValueError(f"{baud} baud is {error:.1%} off at {clock_hz / 1e6:g} MHz; pick a rate "
+                         f"that divides the clock more evenly")
+    return divisor
+
+
+def _loopback(params: dict):
+    baud = params.get("baud", 115200)
+    return UARTPinsTop(lambda clock_hz: UARTLoopback(uart_divisor(clock_hz, baud)))
+
+
+DESIGNS = {
+    "loopback": _loopback,
+}
+
+
+def make_top(design: str, params: dict):
+    """The board top for ``design`` with ``params`` (CLI options by name)."""
+    try:
+        factory = DESIGNS[design]
+    except KeyError:
+        raise ValueError(f"unknown design {design!r}; known designs: {', '.join(DESIGNS)}") from None
+    return factory(params)

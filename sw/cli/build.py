@@ -1,0 +1,58 @@
+"""``bitspin build``: a bitstream for a board, with utilization, fmax and timing closure."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+
+def add_parser(sub):
+    from boards.catalog import BOARDS
+    from boards.designs import DESIGNS
+    parser = sub.add_parser("build", help="build a design into a bitstream for a board")
+    parser.add_argument("--board", required=True, choices=sorted(BOARDS))
+    parser.add_argument("--design", required=True, choices=sorted(DESIGNS))
+    parser.add_argument("--out", type=Path, default=None,
+                        help="build folder (default: build/BOARD-DESIGN)")
+    parser.add_argument("--seed", type=int, default=1, help="nextpnr placement seed")
+    parser.add_argument("--baud", type=int, default=115200, help="UART rate of the design")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.set_defaults(run=run)
+
+
+def report_table(result) -> Table:
+    """A terminal table of a :class:`boards.BuildResult`."""
+    table = Table(title=f"{result.board}: {result.bitstream.name}")
+    table.add_column("resource")
+    table.add_column("used", justify="right")
+    table.add_column("available", justify="right")
+    table.add_column("%", justify="right")
+    for kind, counts in result.report.resources.items():
+        share = 100 * counts["used"] / counts["available"] if counts["available"] else 0
+        table.add_row(kind, str(counts["used"]), str(counts["available"]), f"{share:.1f}")
+    for clock, fmax in result.report.fmax_mhz.items():
+        ok = fmax["achieved"] >= fmax["constraint"]
+        table.add_row(f"fmax {clock}", f"{fmax['achieved']:.1f} MHz",
+                      f"{fmax['constraint']:.1f} MHz", "[green]met[/green]" if ok else
+                      "[red]FAILED[/red]")
+    return table
+
+
+def run(args) -> int:
+    from boards import build_for_board
+    from boards.designs import make_top
+    out = args.out or Path("build") / f"{args.board}-{args.design}"
+    top = make_top(args.design, {"baud": args.baud})
+    console = Console(stderr=True)
+    with console.status(f"building {args.design} for {args.board} (yosys, nextpnr, packer)...") as status:
+        result = build_for_board(top, args.board, out, seed=args.seed,
+                                 log=lambda line: status.update(f"[dim]{line[:100]}[/dim]"))
+    if args.json:
+        print(json.dumps({"design": args.design, **result.as_dict()}, indent=2))
+    else:
+        Console().print(report_table(result))
+        Console().print(f"bitstream: {result.bitstream}  ({result.elapsed_s:.1f} s)")
+    return 0 if result.report.timing_met else 1

@@ -1,0 +1,59 @@
+"""Entry point of the ``bitspin`` command: dispatch to subcommands, turn known errors into messages."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+from rich.console import Console
+
+__all__ = ["main", "SUBCOMMANDS"]
+
+# subcommand -> module under sw.cli; each module defines add_parser(subparsers) and run(args).
+SUBCOMMANDS = {
+    "doctor": "sw.cli.doctor",
+    "build": "sw.cli.build",
+    "demo": "sw.cli.demo",
+}
+
+
+class UsageError(Exception):
+    """Bad input from the user: reported as one line, exit status 2."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bitspin", description="Ising MCMC sampling and binarized DCGAN inference on open FPGAs.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, module in SUBCOMMANDS.items():
+        importlib.import_module(module).add_parser(sub)
+    return parser
+
+
+def _known_errors() -> tuple[type[BaseException], ...]:
+    from boards.build import BuildFailure
+    from hw.toolchain import ToolNotFound
+    from sim.simulate import SimulationFailure
+    return (UsageError, ValueError, FileNotFoundError, ToolNotFound, BuildFailure,
+            SimulationFailure)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    console = Console(stderr=True)
+    try:
+        return int(args.run(args) or 0)
+    except KeyboardInterrupt:
+        console.print("[red]interrupted[/red]")
+        return 130
+    except _known_errors() as error:
+        if os.environ.get("BITSPIN_DEBUG"):
+            raise
+        console.print(f"[bold red]error:[/bold red] {error}", highlight=False)
+        return 2 if isinstance(error, (UsageError, ValueError)) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,86 @@
+"""Board builds through the YoWASP tools, report parsing, and the `bitspin build` CLI."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from boards import BOARDS, build_for_board, board_by_name, parse_nextpnr_report
+from boards.designs import make_top, uart_divisor
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("board", ["icebreaker", "ulx3s-85f"])
+def test_loopback_builds_and_meets_timing(board, tmp_path):
+    result = build_for_board(make_top("loopback", {"baud": 115200}), board, tmp_path, seed=3)
+    assert result.bitstream.exists() and result.bitstream.stat().st_size > 10_000
+    assert result.report.timing_met
+    assert 0 < result.report.resources["LUT"]["used"] < result.report.resources["LUT"]["available"]
+    clock = board_by_name(board).clock_hz / 1e6
+    for fmax in result.report.fmax_mhz.values():
+        assert fmax["constraint"] == pytest.approx(clock, rel=1e-3)
+
+
+@pytest.mark.slow
+def test_build_is_deterministic_for_a_seed(tmp_path):
+    first = build_for_board(make_top("loopback", {}), "icebreaker", tmp_path / "a", seed=7)
+    second = build_for_board(make_top("loopback", {}), "icebreaker", tmp_path / "b", seed=7)
+    assert first.bitstream.read_bytes() == second.bitstream.read_bytes()
+
+
+@pytest.mark.slow
+def test_cli_build_json(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "sw.cli.main", "build", "--board", "icebreaker",
+                           "--design", "loopback", "--out", str(tmp_path), "--json"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["timing_met"] is True and report["bitstream"].endswith(".bin")
+    assert set(report["fmax_mhz"]) and "ICESTORM_LC" in report["utilization"]
+
+
+def _write_report(path, achieved, constraint):
+    path.write_text(json.dumps({
+        "utilization": {"TRELLIS_COMB": {"used": 10, "available": 100},
+                        "DP16KD": {"used": 1, "available": 4}},
+        "fmax": {"clk": {"achieved": achieved, "constraint": constraint}},
+    }))
+
+
+def test_report_parsing_and_timing_verdict(tmp_path):
+    _write_report(tmp_path / "ok.json", 120.5, 100.0)
+    _write_report(tmp_path / "late.json", 99.9, 100.0)
+    ok = parse_nextpnr_report(tmp_path / "ok.json")
+    assert ok.timing_met and ok.resources["LUT"] == {"used": 10, "available": 100}
+    assert ok.resources["BRAM"]["used"] == 1
+    assert not parse_nextpnr_report(tmp_path / "late.json").timing_met
+
+
+def test_bad_report_is_a_clear_error(tmp_path):
+    (tmp_path / "bad.json").write_text("{}")
+    with pytest.raises(ValueError, match="not a nextpnr report"):
+        parse_nextpnr_report(tmp_path / "bad.json")
+
+
+def test_unknown_board_is_a_clear_error():
+    with pytest.raises(ValueError, match="known boards: .*icebreaker"):
+        board_by_name("de10-nano")
+    done = subprocess.run([sys.executable, "-m", "sw.cli.main", "build", "--board", "nope",
+                           "--design", "loopback"], capture_output=True, text=True)
+    assert done.returncode == 2 and "invalid choice" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_uart_divisor_rejects_impossible_rates():
+    assert uart_divisor(12e6, 3_000_000) == 4
+    with pytest.raises(ValueError, match="too fast"):
+        uart_divisor(12e6, 6_000_000)
+    with pytest.raises(ValueError, match="off at"):
+        uart_divisor(12e6, 1_000_000 + 900_000)
+
+
+def test_catalog_has_the_required_boards():
+    assert {"icebreaker", "ulx3s-85f"} <= set(BOARDS)
+    assert board_by_name("ulx3s-85f").family == "ecp5"
+    assert board_by_name("icebreaker").clock_hz == 12e6

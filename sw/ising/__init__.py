@@ -1,0 +1,1 @@
+"""The 2D Lenz-Ising model: reference samplers, exact solutions and statistics."""

@@ -1,0 +1,72 @@
+"""Flip probabilities and the k-bit threshold table that drives every Ising sampler.
+
+A site with spin s ∈ {−1, +1} and neighbour sum n = Σ s_j ∈ {−4, −2, 0, 2, 4} flips with
+probability p(s, n). Flipping changes the energy H = −J Σ⟨ij⟩ s_i s_j − h Σ s_i by
+ΔE = 2 s (J n + h). Metropolis flips with min(1, e^{−βΔE}); heat-bath (Glauber) draws the new spin
+from its conditional distribution, so it flips with 1 / (1 + e^{βΔE}).
+
+The hardware compares a uniform k-bit random integer r ∈ [0, 2^k) with a (k+1)-bit threshold
+T = round(p · 2^k) ∈ [0, 2^k] and flips when r < T. The realised probability T / 2^k differs from
+p by at most 2^−(k+1) (rounding), so the acceptance bias is bounded by 2^−k.
+
+Table layout (shared by gateware and host): index = 5·up + ups, where up = 1 for s = +1 and
+ups ∈ 0..4 is the number of up neighbours (n = 2·ups − 4).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+__all__ = ["ALGORITHMS", "TABLE_SIZE", "flip_probabilities", "threshold_table", "table_index",
+           "check_parameters"]
+
+ALGORITHMS = ("metropolis", "heatbath")
+TABLE_SIZE = 10
+
+
+def table_index(up: int, ups: int) -> int:
+    """The table entry for a site that is up (1) or down (0) with ``ups`` up neighbours."""
+    return 5 * up + ups
+
+
+def check_parameters(beta: float, J: int, h: float, algorithm: str) -> None:
+    """Raise ``ValueError`` with a clear message for parameters no sampler accepts."""
+    if algorithm not in ALGORITHMS:
+        raise ValueError(f"unknown algorithm {algorithm!r}; choose one of {', '.join(ALGORITHMS)}")
+    if J not in (1, -1):
+        raise ValueError(f"coupling J must be +1 or -1, not {J!r}")
+    if not (math.isfinite(beta) and beta >= 0):
+        raise ValueError(f"beta must be finite and non-negative, not {beta!r}")
+    if not math.isfinite(h):
+        raise ValueError(f"field h must be finite, not {h!r}")
+
+
+def flip_probabilities(beta: float, J: int = 1, h: float = 0.0,
+                       algorithm: str = "metropolis") -> np.ndarray:
+    """Float64 array of shape (TABLE_SIZE,): p(flip) for each table index."""
+    check_parameters(beta, J, h, algorithm)
+    p = np.empty(TABLE_SIZE)
+    for up in (0, 1):
+        s = 1 if up else -1
+        for ups in range(5):
+            n = 2 * ups - 4
+            delta = 2.0 * s * (J * n + h)
+            x = beta * delta
+            if algorithm == "metropolis":
+                p[table_index(up, ups)] = 1.0 if x <= 0 else math.exp(-x)
+            else:
+                # 1/(1+e^x), written to avoid overflow for large |x|
+                p[table_index(up, ups)] = (math.exp(-x) / (1 + math.exp(-x)) if x > 0
+                                           else 1 / (1 + math.exp(x)))
+    return p
+
+
+def threshold_table(beta: float, J: int = 1, h: float = 0.0, algorithm: str = "metropolis",
+                    k: int = 16) -> np.ndarray:
+    """Int64 array of shape (TABLE_SIZE,): T = round(p · 2^k) ∈ [0, 2^k], flip when r < T."""
+    if not isinstance(k, int) or not 8 <= k <= 32:
+        raise ValueError(f"threshold precision k must be an integer from 8 to 32, not {k!r}")
+    p = flip_probabilities(beta, J, h, algorithm)
+    return np.rint(p * (1 << k)).astype(np.int64)

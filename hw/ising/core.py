@@ -1,0 +1,334 @@
+"""The checkerboard Lenz-Ising MCMC core: P spin updates per clock from block RAM.
+
+See ``params`` for the memory layout, the lane-to-site schedule, the threshold table and the RNG.
+
+Datapath. The lattice memory has one read and one write port (W = R·L bits wide, G deep). A
+half-sweep streams the G words through a three-word window (previous, current, next group): each
+word is read once and written once, so the ports serve P lanes per clock without stalls. The
+window is primed with four reads; afterwards the read two groups ahead lands in ``next`` exactly
+when the window shifts. Sites of one colour only neighbour sites of the other colour, which a
+half-sweep never writes, so reading a group that was already rewritten in the same half (the
+wrap-around) is harmless.
+
+Pipeline. Stage A forms each lane's table index (its spin and up-neighbour count) and takes its
+random number; stage B compares with the threshold and merges the new spins into the write
+buffer; stage C writes the group back. Observables of the lattice as it stood before a colour-0
+half are counted from the window in the same stages, so measuring costs no extra clocks; the
+state after the last sweep is counted by one extra read-only pass.
+
+Cycle budget: a sweep takes L²/P + 2·PASS_OVERHEAD_CYCLES clocks (``IsingParams.cycles_per_sweep``).
+"""
+
+from amaranth import Array, Cat, C, Const, Module, Mux, Signal, unsigned, signed
+from amaranth.lib import data, stream, wiring
+from amaranth.lib.memory import Memory
+from amaranth.lib.wiring import In, Out
+
+from .lane_rng import LaneRng
+from .params import IsingOp, IsingParams, TABLE_SIZE
+from .popcount import popcount
+from .seeder import SplitMix64Seeder
+
+__all__ = ["IsingCore", "ObservablesLayout", "PassMode"]
+
+ObservablesLayout = data.StructLayout({"magnetization": signed(32), "bond_sum": signed(32)})
+
+
+class PassMode:
+    UPDATE, HOT, MEASURE = 0, 1, 2
+
+
+class IsingCore(wiring.Component):
+    """The sampler: control inputs, an (M, B) stream, a host port to the lattice, and counters.
+
+    Control: set ``op`` (an :class:`IsingOp`), ``seed``, ``sweeps`` and ``thresholds``, then pulse
+    ``start`` while ``busy`` is low. The thresholds are latched at ``start``.
+
+    Lattice port (only while idle): ``lattice_addr`` selects word g; ``lattice_rdata`` shows it
+    one clock later; ``lattice_we`` writes ``lattice_wdata``.
+
+    Counters (reset by nothing but the domain reset): ``update_cycles`` counts clocks in which
+    all lanes updated, ``run_cycles`` clocks spent in RUN operations, ``flips`` accepted flips.
+    """
+
+    def __init__(self, params: IsingParams):
+        if not isinstance(params, IsingParams):
+            raise TypeError(f"params must be an IsingParams, not {params!r}")
+        self.params = params
+        p = params
+        super().__init__({
+            "op": In(IsingOp),
+            "start": In(1),
+            "seed": In(64),
+            "sweeps": In(32),
+            "thresholds": In(data.ArrayLayout(unsigned(p.k + 1), TABLE_SIZE)),
+            "busy": Out(1),
+            "observables": Out(stream.Signature(ObservablesLayout)),
+            "lattice_addr": In(range(max(2, p.groups))),
+            "lattice_wdata": In(p.word_bits),
+            "lattice_we": In(1),
+            "lattice_rdata": Out(p.word_bits),
+            "update_cycles": Out(48),
+            "run_cycles": Out(48),
+            "flips": Out(48),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        p = self.params
+        L, P, k = p.size, p.lanes, p.k
+        R, G, S, W = p.rows_per_group, p.groups, p.steps_per_group, p.word_bits
+        chunk_rows = R if S == 1 else 1
+        chunk_width = 2 * P // chunk_rows  # columns of each chunk row handled in one step
+
+        # --- lattice memory and its window -------------------------------------------------
+        m.submodules.memory = memory = Memory(shape=unsigned(W), depth=G, init=[])
+        wr = memory.write_port()
+        rd = memory.read_port(transparent_for=(wr,))
+        prev, cur, nxt = Signal(W), Signal(W), Signal(W)
+
+        # --- lane RNGs and the seeder's shift chain -----------------------------------------
+        lanes = [LaneRng(k) for _ in range(P)]
+        for i, lane in enumerate(lanes):
+            m.submodules[f"rng{i}"] = lane
+        m.submodules.seeder = seeder = SplitMix64Seeder(P)
+        m.d.comb += seeder.seed.eq(self.seed)
+        for i, lane in enumerate(lanes):
+            m.d.comb += [lane.load.eq(seeder.valid),
+                         lane.load_state.eq(seeder.value if i == P - 1 else lanes[i + 1].state)]
+
+        # --- pass control ---------------------------------------------------------------
+        colour = Signal()
+        mode = Signal(2)
+        measure = Signal()
+        cycle = Signal(range(5))      # priming cycles 0..3, then 4 while stepping
+        g = Signal(range(max(2, G)))
+        s = Signal(range(max(2, S)))
+        stepping = Signal()
+        last_step = Signal()
+        thresholds = Signal(data.ArrayLayout(unsigned(k + 1), TABLE_SIZE))
+        sweeps_left = Signal(32)
+        first_sweep = Signal()
+        pending_emit = Signal()
+        clear_acc = Signal()
+
+        def wrap(value):
+            return value % G if G > 1 else C(0, 1)
+
+        m.d.comb += last_step.eq(stepping & (s == S - 1) & (g == G - 1))
+
+        # --- stage A: window -> per-lane index and random number ---------------------------
+        def row(word, r):
+            return word[r * L:(r + 1) * L]
+
+        above_rows = [row(prev, R - 1) if r == 0 else row(cur, r - 1) for r in range(R)]
+        below_rows = [row(nxt, 0) if r == R - 1 else row(cur, r + 1) for r in range(R)]
+        ext, above, below = [], [], []
+        for r in range(chunk_rows):
+            centre_row = row(cur, r)
+            if S == 1:
+                ext.append(Cat(centre_row[L - 1], centre_row, centre_row[0]))
+                above.append(above_rows[r])
+                below.append(below_rows[r])
+            else:
+                ext.append(Array([Cat(centre_row[(c * chunk_width - 1) % L],
+                                      centre_row[c * chunk_width:(c + 1) * chunk_width],
+                                      centre_row[((c + 1) * chunk_width) % L])
+                                  for c in range(S)])[s])
+                above.append(Array([above_rows[r][c * chunk_width:(c + 1) * chunk_width]
+                                    for c in range(S)])[s])
+                below.append(Array([below_rows[r][c * chunk_width:(c + 1) * chunk_width]
+                                    for c in range(S)])[s])
+
+        a_valid, a_last, a_s, a_g = Signal(), Signal(), Signal.like(s), Signal.like(g)
+        a_base = Signal(W)
+        a_mode, a_measure = Signal(2), Signal()
+        a_idx = [Signal(4, name=f"a_idx{i}") for i in range(P)]
+        a_old = Signal(P)
+        a_par = Signal(P)
+        a_rand = [Signal(k, name=f"a_rand{i}") for i in range(P)]
+        a_ups_bits = Signal(2 * P)
+        a_agree_bits = Signal(4 * P)
+
+        for i in range(P):
+            r, q = divmod(i, chunk_width // 2)
+            par = colour ^ (g[0] if R == 1 else (r & 1))
+            e = ext[r]
+            centre = Mux(par, e[2 * q + 2], e[2 * q + 1])
+            left = Mux(par, e[2 * q + 1], e[2 * q])
+            right = Mux(par, e[2 * q + 3], e[2 * q + 2])
+            up = Mux(par, above[r][2 * q + 1], above[r][2 * q])
+            down = Mux(par, below[r][2 * q + 1], below[r][2 * q])
+            ups = left + right + up + down
+            m.d.sync += [a_idx[i].eq(Mux(centre, 5, 0) + ups), a_old[i].eq(centre),
+                         a_par[i].eq(par), a_rand[i].eq(lanes[i].value)]
+            m.d.comb += lanes[i].advance.eq(stepping & (mode != PassMode.MEASURE))
+
+        ups_bits, agree_bits = [], []
+        for r in range(chunk_rows):
+            centre_bits = ext[r][1:chunk_width + 1]
+            ups_bits.append(centre_bits)
+            agree_bits.append(~(centre_bits ^ ext[r][2:chunk_width + 2]))
+            agree_bits.append(~(centre_bits ^ above[r]))
+        m.d.sync += [
+            a_valid.eq(stepping), a_last.eq(stepping & (s == S - 1)), a_s.eq(s), a_g.eq(g),
+            a_base.eq(cur), a_mode.eq(mode), a_measure.eq(stepping & measure),
+            a_ups_bits.eq(Cat(*ups_bits)), a_agree_bits.eq(Cat(*agree_bits)),
+        ]
+
+        # --- stage B: threshold compare, merge into the write buffer, partial counts -------
+        wbuf = Signal(W)
+        b_write, b_g = Signal(), Signal.like(g)
+        b_measure = Signal()
+        b_ups, b_agree = Signal(range(2 * P + 1)), Signal(range(4 * P + 1))
+        b_flips = Signal(range(P + 1))
+        table = Array(thresholds[e] for e in range(TABLE_SIZE))
+        flip = Signal(P)
+        new = Signal(P)
+        for i in range(P):
+            m.d.comb += flip[i].eq((a_mode == PassMode.UPDATE) & (a_rand[i] < table[a_idx[i]]))
+            m.d.comb += new[i].eq(Mux(a_mode == PassMode.HOT, a_rand[i][k - 1], a_old[i] ^ flip[i]))
+        base = Mux(a_s == 0, a_base, wbuf) if S > 1 else a_base
+        merged = []
+        for bit in range(W):
+            if S == 1:
+                r, column = divmod(bit, L)
+                lane = r * (L // 2) + column // 2
+                take = a_par[lane] == (column & 1)
+            else:
+                chunk, offset = divmod(bit, chunk_width)
+                lane = offset // 2
+                take = (a_s == chunk) & (a_par[lane] == (offset & 1))
+            merged.append(Mux(take, new[lane], base[bit]))
+        with m.If(a_valid):
+            m.d.sync += wbuf.eq(Cat(*merged))
+        m.d.sync += [
+            b_write.eq(a_valid & a_last & (a_mode != PassMode.MEASURE)), b_g.eq(a_g),
+            b_measure.eq(a_measure),
+            b_ups.eq(popcount(a_ups_bits)), b_agree.eq(popcount(a_agree_bits)),
+            b_flips.eq(Mux(a_valid, popcount(flip), 0)),
+        ]
+
+        # --- stage C: write back, accumulate -------------------------------------------
+        acc_ups = Signal(range(L * L + 1))
+        acc_agree = Signal(range(2 * L * L + 1))
+        with m.If(clear_acc):
+            m.d.sync += [acc_ups.eq(0), acc_agree.eq(0)]
+        with m.Elif(b_measure):
+            m.d.sync += [acc_ups.eq(acc_ups + b_ups), acc_agree.eq(acc_agree + b_agree)]
+        m.d.sync += self.flips.eq(self.flips + b_flips)
+
+        cold_write = Signal()
+        cold_addr = Signal.like(g)
+        m.d.comb += [
+            wr.en.eq(b_write | cold_write | (~self.busy & self.lattice_we)),
+            wr.addr.eq(Mux(b_write, b_g, Mux(cold_write, cold_addr, self.lattice_addr))),
+            wr.data.eq(Mux(b_write, wbuf, Mux(cold_write, Const(-1, W), self.lattice_wdata))),
+            self.lattice_rdata.eq(rd.data),
+        ]
+
+        # --- observables output --------------------------------------------------------
+        with m.If(self.observables.ready):
+            m.d.sync += self.observables.valid.eq(0)
+        with m.If(pending_emit & ~a_measure & ~b_measure &
+                  (~self.observables.valid | self.observables.ready)):
+            m.d.sync += [
+                self.observables.payload.magnetization.eq(2 * acc_ups - L * L),
+                self.observables.payload.bond_sum.eq(2 * acc_agree - 2 * L * L),
+                self.observables.valid.eq(1),
+                pending_emit.eq(0),
+            ]
+
+        # --- sequencing -----------------------------------------------------------------
+        read_addr = Signal.like(g)
+        m.d.comb += rd.addr.eq(Mux(self.busy, read_addr, self.lattice_addr))
+        with m.If(stepping & (mode == PassMode.UPDATE)):
+            m.d.sync += self.update_cycles.eq(self.update_cycles + 1)
+
+        def begin_pass(next_colour, next_mode, next_measure):
+            m.d.sync += [colour.eq(next_colour), mode.eq(next_mode), measure.eq(next_measure),
+                         cycle.eq(0)]
+
+        with m.FSM():
+            with m.State("IDLE"):
+                with m.If(self.start):
+                    m.d.sync += thresholds.eq(self.thresholds)
+                    with m.Switch(self.op):
+                        with m.Case(IsingOp.SEED):
+                            m.d.comb += seeder.start.eq(1)
+                            m.next = "SEED"
+                        with m.Case(IsingOp.INIT_COLD):
+                            m.d.sync += cold_addr.eq(0)
+                            m.next = "COLD"
+                        with m.Case(IsingOp.INIT_HOT):
+                            begin_pass(0, PassMode.HOT, 0)
+                            m.next = "PASS"
+                        with m.Case(IsingOp.RUN):
+                            with m.If(self.sweeps != 0):
+                                m.d.sync += [sweeps_left.eq(self.sweeps), first_sweep.eq(1)]
+                                begin_pass(0, PassMode.UPDATE, 1)
+                                m.next = "PASS"
+            with m.State("SEED"):
+                m.d.comb += self.busy.eq(1)
+                with m.If(~seeder.busy & ~seeder.start):
+                    m.next = "IDLE"
+            with m.State("COLD"):
+                m.d.comb += [self.busy.eq(1), cold_write.eq(1)]
+                m.d.sync += cold_addr.eq(cold_addr + 1)
+                with m.If(cold_addr == G - 1):
+                    m.next = "IDLE"
+            with m.State("PASS"):
+                m.d.comb += self.busy.eq(1)
+                with m.If(mode != PassMode.HOT):
+                    m.d.sync += self.run_cycles.eq(self.run_cycles + 1)
+                with m.If(cycle < 4):
+                    m.d.comb += read_addr.eq(wrap(C(G - 1) + cycle))  # G-1, 0, 1, 2
+                    m.d.sync += cycle.eq(cycle + 1)
+                    with m.Switch(cycle):
+                        with m.Case(0):
+                            m.d.comb += clear_acc.eq(measure)
+                        with m.Case(1):
+                            m.d.sync += prev.eq(rd.data)
+                        with m.Case(2):
+                            m.d.sync += cur.eq(rd.data)
+                        with m.Case(3):
+                            m.d.sync += [nxt.eq(rd.data), g.eq(0), s.eq(0), stepping.eq(1)]
+                with m.Elif(stepping):
+                    m.d.comb += read_addr.eq(wrap(g + 2 + (s == S - 1)))
+                    with m.If(s == S - 1):
+                        m.d.sync += [prev.eq(cur), cur.eq(nxt), nxt.eq(rd.data), s.eq(0),
+                                     g.eq(g + 1)]
+                        with m.If(g == G - 1):
+                            m.d.sync += stepping.eq(0)
+                    with m.Else():
+                        m.d.sync += s.eq(s + 1)
+                with m.Else():
+                    # The tail clock: stage B of the last step. Choose what follows; stage C's
+                    # write overlaps the next pass's first read.
+                    with m.If(mode == PassMode.HOT):
+                        with m.If(colour == 0):
+                            begin_pass(1, PassMode.HOT, 0)
+                        with m.Else():
+                            m.next = "FINISH"
+                    with m.Elif(mode == PassMode.MEASURE):
+                        m.d.sync += pending_emit.eq(1)
+                        m.next = "FINISH"
+                    with m.Elif(colour == 0):
+                        m.d.sync += [pending_emit.eq(~first_sweep), first_sweep.eq(0)]
+                        begin_pass(1, PassMode.UPDATE, 0)
+                    with m.Else():
+                        m.d.sync += sweeps_left.eq(sweeps_left - 1)
+                        next_mode = Mux(sweeps_left == 1, PassMode.MEASURE, PassMode.UPDATE)
+                        begin_pass(0, next_mode, 1)
+                        with m.If(pending_emit):
+                            m.next = "WAIT_EMIT"
+            with m.State("WAIT_EMIT"):
+                m.d.comb += self.busy.eq(1)
+                m.d.sync += self.run_cycles.eq(self.run_cycles + 1)
+                with m.If(~pending_emit):
+                    m.next = "PASS"
+            with m.State("FINISH"):
+                m.d.comb += self.busy.eq(1)
+                with m.If(~pending_emit & ~b_write & ~a_valid):
+                    m.next = "IDLE"
+        return m

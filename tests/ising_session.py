@@ -1,0 +1,56 @@
+"""Drive one scripted session on the Ising core in simulation and on the golden model."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+
+from hw.ising.core import IsingCore
+from hw.ising.params import IsingParams
+from sim import simulate
+from sw.ising.golden import GoldenIsingCore
+
+
+def lattice_to_words(params: IsingParams, lattice: np.ndarray) -> list[str]:
+    """Pack a [L, L] uint8 lattice into the core's memory words (hex strings)."""
+    bits = lattice.reshape(params.groups, params.word_bits)
+    return [f"{int(''.join(map(str, word[::-1])), 2):x}" for word in bits]
+
+
+def words_to_lattice(params: IsingParams, words: list[str]) -> np.ndarray:
+    W = params.word_bits
+    rows = [[(int(word, 16) >> b) & 1 for b in range(W)] for word in words]
+    return np.array(rows, dtype=np.uint8).reshape(params.size, params.size)
+
+
+def golden_session(params: IsingParams, ops, thresholds):
+    core = GoldenIsingCore(params)
+    observables = []
+    for name, value in ops:
+        if name == "seed":
+            core.seed(value)
+        elif name == "cold":
+            core.init_cold()
+        elif name == "hot":
+            core.init_hot()
+        elif name == "load":
+            core.load(words_to_lattice(params, value))
+        elif name == "run":
+            m, b = core.run(value, thresholds)
+            observables += [[int(x), int(y)] for x, y in zip(m, b)]
+    return core, observables
+
+
+def observables_sha256(observables) -> str:
+    return hashlib.sha256(np.asarray(observables, dtype="<i8").tobytes()).hexdigest()
+
+
+def hardware_session(params: IsingParams, ops, thresholds, *, simulator="verilator",
+                     ready_probability=1.0, bench_seed=0):
+    result = simulate(IsingCore(params), test_module="sim.benches.ising_core", simulator=simulator,
+                      args={"ops": ops, "thresholds": [int(t) for t in thresholds],
+                            "threshold_bits": params.k + 1, "groups": params.groups,
+                            "ready_probability": ready_probability, "bench_seed": bench_seed})
+    out = result.outputs
+    return words_to_lattice(params, out["lattice"]), out["observables"], out

@@ -108,6 +108,14 @@ def test_onsager_specific_heat_is_the_energy_derivative(beta):
     assert rel(-beta ** 2 * de, exact.onsager_specific_heat_per_spin(beta)) < 1e-6
 
 
+@pytest.mark.parametrize("beta", [2.0, 4.0])
+def test_onsager_specific_heat_at_low_temperature(beta):
+    # the 64×64 torus is the infinite lattice to double precision here, and c ~ e^{-8β} is
+    # tiny next to the terms of either formula
+    finite = exact.finite_specific_heat_per_spin(64, beta)
+    assert rel(exact.onsager_specific_heat_per_spin(beta), finite) < 1e-6
+
+
 def test_onsager_specific_heat_diverges_at_critical_point():
     assert exact.onsager_specific_heat_per_spin(exact.BETA_CRITICAL) == math.inf
     near = [exact.onsager_specific_heat_per_spin(exact.BETA_CRITICAL * (1 + d))
@@ -186,6 +194,8 @@ def test_brute_force_field():
     (lambda: exact.kaufman_log_partition(4, 0.4, J=0), "coupling"),
     (lambda: exact.finite_specific_heat_per_spin(4, 0.4, J=2), "coupling"),
     (lambda: exact.onsager_energy_per_spin(0.0), "positive"),
+    (lambda: exact.onsager_energy_per_spin(101.0), "at most 100"),
+    (lambda: exact.finite_energy_per_spin(4, 1e3), "at most 100"),
     (lambda: exact.onsager_specific_heat_per_spin(0.4, J=0.5), "coupling"),
     (lambda: exact.yang_magnetization(-0.1), "non-negative"),
     (lambda: exact.brute_force(5, 0.4), "from 1 to 4"),

@@ -16,6 +16,7 @@ SUBCOMMANDS = {
     "doctor": "sw.cli.doctor",
     "build": "sw.cli.build",
     "demo": "sw.cli.demo",
+    "ising": "sw.cli.ising",
 }
 
 

@@ -1,0 +1,167 @@
+"""``bitspin ising run`` and ``bitspin ising sweep``: sample the 2D Ising model on any backend."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from hw.ising.params import ALGORITHMS
+
+
+def _add_model_options(parser, *, temperature: bool):
+    from sw.ising.backends import BACKENDS, RunConfig
+    d = RunConfig()
+    parser.add_argument("--backend", choices=BACKENDS, default="cpu")
+    parser.add_argument("--device", default=None, metavar="URL",
+                        help="sim, socket://HOST:PORT or a serial port (device backend)")
+    parser.add_argument("--size", type=int, default=d.size, help="L, the side of the torus")
+    if temperature:
+        group = parser.add_mutually_exclusive_group()
+        group.add_argument("--temperature", type=float, help="T = 1/beta (default: T_c)")
+        group.add_argument("--beta", type=float, help="inverse temperature")
+    parser.add_argument("--sweeps", type=int, default=d.sweeps)
+    parser.add_argument("--burn-in", type=int, default=d.burn_in)
+    parser.add_argument("--seed", type=int, default=d.seed)
+    parser.add_argument("--lanes", type=int, default=d.lanes, help="P, spins per clock (golden, device)")
+    parser.add_argument("--precision", type=int, default=d.k, help="k, threshold bits (golden, device)")
+    parser.add_argument("--algorithm", choices=ALGORITHMS, default=d.algorithm)
+    parser.add_argument("--field", type=float, default=d.field, help="h")
+    parser.add_argument("--coupling", type=int, choices=(1, -1), default=d.coupling, help="J")
+    parser.add_argument("--init", choices=("hot", "cold"), default=d.init)
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def add_parser(sub):
+    parser = sub.add_parser("ising", help="2D Ising MCMC sampling")
+    commands = parser.add_subparsers(dest="ising_command", metavar="COMMAND", required=True)
+    run_parser = commands.add_parser("run", help="one temperature: observables with error bars")
+    _add_model_options(run_parser, temperature=True)
+    run_parser.set_defaults(run=run)
+    sweep_parser = commands.add_parser("sweep", help="a temperature scan against the exact solution")
+    _add_model_options(sweep_parser, temperature=False)
+    sweep_parser.add_argument("--temperatures", default="1.5:3.5:21", metavar="START:STOP:COUNT")
+    sweep_parser.add_argument("--plot", type=Path, default=None, help="write a PNG of the scan")
+    sweep_parser.set_defaults(run=sweep)
+
+
+def _config(args, beta: float):
+    from sw.ising.backends import RunConfig
+    return RunConfig(size=args.size, beta=beta, sweeps=args.sweeps, burn_in=args.burn_in,
+                     seed=args.seed, lanes=args.lanes, k=args.precision, algorithm=args.algorithm,
+                     field=args.field, coupling=args.coupling, init=args.init)
+
+
+def _beta(args) -> float:
+    from sw.ising.exact import T_CRITICAL
+    if args.beta is not None:
+        return args.beta
+    temperature = T_CRITICAL if args.temperature is None else args.temperature
+    if not temperature > 0:
+        raise ValueError(f"temperature must be positive, not {temperature}")
+    return 1 / temperature
+
+
+def _progress(console):
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeRemainingColumn(), console=console, transient=True)
+
+
+def _fmt(stat) -> str:
+    return f"{stat['mean']:.5f} ± {stat['stderr']:.5f}"
+
+
+def run(args) -> int:
+    from sw.ising import backends
+    from sw.ising.report import run_summary
+    config = _config(args, _beta(args))
+    err = Console(stderr=True)
+    with _progress(err) as bar:
+        task = bar.add_task(f"{args.backend} L={config.size}", total=config.sweeps)
+        result = backends.run(args.backend, config, device_url=args.device,
+                              progress=lambda done: bar.update(task, completed=done))
+    summary = run_summary(args.backend, config, result)
+    if args.json:
+        print(json.dumps(summary, indent=2))
+        return 0
+    table = Table(title=f"Ising L={config.size} T={config.temperature:.4f} ({args.backend}, "
+                        f"{config.algorithm})")
+    table.add_column("quantity")
+    table.add_column("value", justify="right")
+    for key in ("energy_per_spin", "abs_magnetization_per_spin", "specific_heat_per_spin",
+                "binder_cumulant"):
+        table.add_row(key, _fmt(summary[key]))
+    for key in ("tau_int_energy", "acceptance_rate", "spin_updates_per_ns", "elapsed_s"):
+        table.add_row(key, f"{summary[key]:.4g}")
+    table.add_row("final_lattice_sha256", summary["final_lattice_sha256"][:16] + "…")
+    table.add_row("observables_sha256", summary["observables_sha256"][:16] + "…")
+    Console().print(table)
+    return 0
+
+
+def parse_temperatures(spec: str) -> list[float]:
+    """'START:STOP:COUNT' (inclusive, evenly spaced) or a comma-separated list."""
+    try:
+        if ":" in spec:
+            start, stop, count = spec.split(":")
+            count = int(count)
+            if count < 1:
+                raise ValueError
+            step = (float(stop) - float(start)) / max(1, count - 1)
+            values = [float(start) + i * step for i in range(count)]
+        else:
+            values = [float(v) for v in spec.split(",")]
+    except ValueError:
+        raise ValueError(f"--temperatures must be START:STOP:COUNT or a list like 1.5,2.0, "
+                         f"not {spec!r}") from None
+    if not all(math.isfinite(t) and t > 0 for t in values):
+        raise ValueError("temperatures must be positive")
+    return values
+
+
+def sweep(args) -> int:
+    from sw.ising import backends
+    from sw.ising.report import run_summary
+    temperatures = parse_temperatures(args.temperatures)
+    err = Console(stderr=True)
+    points = []
+    with _progress(err) as bar:
+        overall = bar.add_task("temperatures", total=len(temperatures))
+        inner = bar.add_task("sweeps", total=args.sweeps)
+        for temperature in temperatures:
+            config = _config(args, 1 / temperature)
+            bar.update(inner, completed=0, description=f"T={temperature:.3f}")
+            result = backends.run(args.backend, config, device_url=args.device,
+                                  progress=lambda done: bar.update(inner, completed=done))
+            points.append(run_summary(args.backend, config, result))
+            bar.advance(overall)
+    report = {"backend": args.backend, "size": args.size, "points": points}
+    if args.plot:
+        from sw.ising.plots import plot_sweep
+        plot_sweep(points, args.size, args.plot)
+        err.print(f"plot: {args.plot}")
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    _print_sweep_table(points, args.size)
+    return 0
+
+
+def _print_sweep_table(points, size):
+    from sw.ising.exact import finite_energy_per_spin, finite_specific_heat_per_spin
+    table = Table(title=f"Ising temperature scan, L={size}")
+    for column in ("T", "<e>", "exact e", "c", "exact c", "<|m|>", "U"):
+        table.add_column(column, justify="right")
+    for point in points:
+        beta = point["parameters"]["beta"]
+        exact = (f"{finite_energy_per_spin(size, beta):.5f}",
+                 f"{finite_specific_heat_per_spin(size, beta):.4f}") \
+            if size % 2 == 0 and point["parameters"]["field"] == 0 else ("", "")
+        table.add_row(f"{1 / beta:.3f}", _fmt(point["energy_per_spin"]), exact[0],
+                      _fmt(point["specific_heat_per_spin"]), exact[1],
+                      _fmt(point["abs_magnetization_per_spin"]), _fmt(point["binder_cumulant"]))
+    Console().print(table)

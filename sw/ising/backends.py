@@ -1,0 +1,91 @@
+"""One entry point for every Ising backend: golden (bit-exact), cpu and gpu (fast references).
+
+The ``device`` backend (a real or virtual board) plugs in here too once the device protocol
+exists; until then it raises a clear error.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from hw.ising.params import IsingParams
+
+from .result import SamplerRun
+from .thresholds import check_parameters, threshold_table
+
+__all__ = ["BACKENDS", "RunConfig", "run"]
+
+BACKENDS = ("golden", "cpu", "gpu", "device")
+
+
+@dataclass
+class RunConfig:
+    """Everything that defines a run, with the CLI's names and defaults."""
+    size: int = 32
+    beta: float = 1 / 2.269185314213022
+    sweeps: int = 1000
+    burn_in: int = 100
+    seed: int = 1
+    lanes: int = 16
+    k: int = 16
+    algorithm: str = "metropolis"
+    field: float = 0.0
+    coupling: int = 1
+    init: str = "hot"
+
+    def validate(self) -> None:
+        """Raise ``ValueError`` with a clear message for any parameter no backend accepts."""
+        check_parameters(self.beta, self.coupling, self.field, self.algorithm)
+        if self.init not in ("hot", "cold"):
+            raise ValueError(f"init must be 'hot' or 'cold', not {self.init!r}")
+        if not isinstance(self.sweeps, int) or self.sweeps < 2:
+            raise ValueError(f"sweeps must be an integer of at least 2, not {self.sweeps!r}")
+        if not 0 <= self.burn_in <= self.sweeps - 2:
+            raise ValueError(f"burn-in must be from 0 to sweeps - 2 = {self.sweeps - 2} so that at "
+                             f"least two sweeps are measured, not {self.burn_in}")
+        if not 0 <= self.seed < 1 << 64:
+            raise ValueError(f"seed must be in [0, 2^64), not {self.seed}")
+
+    @property
+    def temperature(self) -> float:
+        return math.inf if self.beta == 0 else 1 / self.beta
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "temperature": self.temperature}
+
+
+def _golden(config: RunConfig, progress) -> SamplerRun:
+    from .golden import run_golden
+    params = IsingParams(config.size, config.lanes, config.k)
+    thresholds = threshold_table(config.beta, config.coupling, config.field, config.algorithm,
+                                 config.k)
+    return run_golden(params, thresholds, sweeps=config.sweeps, burn_in=config.burn_in,
+                      seed=config.seed, init=config.init, progress=progress)
+
+
+def _fast(config: RunConfig, progress, device: str) -> SamplerRun:
+    from .fast import run_fast
+    r = run_fast(config.size, config.beta, sweeps=config.sweeps, burn_in=config.burn_in,
+                 J=config.coupling, h=config.field, algorithm=config.algorithm, init=config.init,
+                 seed=config.seed, device=device, progress=progress)
+    return SamplerRun(np.asarray(r.magnetization), np.asarray(r.bond_sum),
+                      np.asarray(r.final_lattice), int(r.flips), int(r.updates), r.elapsed_s)
+
+
+def run(backend: str, config: RunConfig, *, device_url: str | None = None,
+        progress=None) -> SamplerRun:
+    """Run ``config`` on ``backend``; ``progress(sweeps_done)`` is called as the run goes."""
+    config.validate()
+    if backend == "golden":
+        return _golden(config, progress)
+    if backend == "cpu":
+        return _fast(config, progress, "cpu")
+    if backend == "gpu":
+        return _fast(config, progress, "cuda")
+    if backend == "device":
+        raise ValueError("the device backend needs the device top and serial protocol, which are "
+                         "not built yet; use --backend golden for bit-exact results")
+    raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")

@@ -1,0 +1,43 @@
+"""The JSON summary of an Ising run, as the CLI contract in shared/design.md defines it."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+
+from .backends import RunConfig
+from .result import SamplerRun
+from .statistics import summarize
+
+__all__ = ["run_summary", "lattice_sha256", "observables_sha256"]
+
+
+def lattice_sha256(lattice: np.ndarray) -> str:
+    """SHA-256 of the L×L uint8 lattice, 1 = up, row-major."""
+    return hashlib.sha256(np.ascontiguousarray(lattice, dtype=np.uint8).tobytes()).hexdigest()
+
+
+def observables_sha256(magnetization: np.ndarray, bond_sum: np.ndarray) -> str:
+    """SHA-256 of the little-endian int64 array [M_1, B_1, M_2, B_2, ...]."""
+    pairs = np.stack([np.asarray(magnetization), np.asarray(bond_sum)], axis=1)
+    return hashlib.sha256(pairs.astype("<i8").tobytes()).hexdigest()
+
+
+def run_summary(backend: str, config: RunConfig, result: SamplerRun) -> dict:
+    """Observables with autocorrelation-aware errors, hashes and throughput."""
+    stats = summarize(result.magnetization, result.bond_sum, config.size, config.beta,
+                      config.coupling, config.field)
+    return {
+        "backend": backend,
+        "parameters": config.as_dict(),
+        **{key: stats[key] for key in ("energy_per_spin", "abs_magnetization_per_spin",
+                                       "specific_heat_per_spin", "binder_cumulant",
+                                       "tau_int_energy")},
+        "measured_sweeps": int(len(result.magnetization)),
+        "acceptance_rate": result.flips / result.updates,
+        "final_lattice_sha256": lattice_sha256(result.final_lattice),
+        "observables_sha256": observables_sha256(result.magnetization, result.bond_sum),
+        "spin_updates_per_ns": result.updates / result.elapsed_s / 1e9 if result.elapsed_s else None,
+        "elapsed_s": result.elapsed_s,
+    }

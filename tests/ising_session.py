@@ -49,7 +49,7 @@ def observables_sha256(observables) -> str:
 def hardware_session(params: IsingParams, ops, thresholds, *, simulator="verilator",
                      ready_probability=1.0, bench_seed=0):
     result = simulate(IsingCore(params), test_module="sim.benches.ising_core", simulator=simulator,
-                      args={"ops": ops, "thresholds": [int(t) for t in thresholds],
+                      testcase="session", args={"ops": ops, "thresholds": [int(t) for t in thresholds],
                             "threshold_bits": params.k + 1, "groups": params.groups,
                             "ready_probability": ready_probability, "bench_seed": bench_seed})
     out = result.outputs

@@ -84,3 +84,34 @@ async def session(dut):
         await RisingEdge(dut.clk)
     report(observables=observables, lattice=words, update_cycles=int(dut.update_cycles.value),
            run_cycles=int(dut.run_cycles.value), flips=int(dut.flips.value))
+
+
+@cocotb.test()
+async def throughput(dut):
+    """Seed, cold start, then one RUN with the stream always ready and no per-clock Python:
+    the wall time of the RUN is Verilator's own speed on this design."""
+    import time
+
+    from cocotb.triggers import FallingEdge
+
+    a = args()
+    dut.start.value = 0
+    dut.lattice_we.value = 0
+    dut.observables__ready.value = 1
+    await start_clock_and_reset(dut)
+    packed = 0
+    for i, value in enumerate(a["thresholds"]):
+        packed |= value << (i * a["threshold_bits"])
+    dut.thresholds.value = packed
+    await _start(dut, IsingOp.SEED, seed=1)
+    await _start(dut, IsingOp.INIT_COLD)
+    dut.op.value = IsingOp.RUN.value
+    dut.sweeps.value = a["sweeps"]
+    dut.start.value = 1
+    await RisingEdge(dut.clk)
+    dut.start.value = 0
+    started = time.perf_counter()
+    await FallingEdge(dut.busy)
+    wall = time.perf_counter() - started
+    report(wall_s=wall, run_cycles=int(dut.run_cycles.value),
+           update_cycles=int(dut.update_cycles.value), flips=int(dut.flips.value))

@@ -47,6 +47,12 @@ def add_parser(sub):
     sweep_parser.add_argument("--temperatures", default="1.5:3.5:21", metavar="START:STOP:COUNT")
     sweep_parser.add_argument("--plot", type=Path, default=None, help="write a PNG of the scan")
     sweep_parser.set_defaults(run=sweep)
+    rng_parser = commands.add_parser(
+        "rng-stream", help="write the lanes' raw 32-bit outputs to stdout (for dieharder -g 200)")
+    rng_parser.add_argument("--lanes", type=int, default=256)
+    rng_parser.add_argument("--seed", type=int, default=1)
+    rng_parser.add_argument("--bytes", type=int, default=0, help="stop after this many (0: never)")
+    rng_parser.set_defaults(run=rng_stream)
 
 
 def _config(args, beta: float):
@@ -165,3 +171,26 @@ def _print_sweep_table(points, size):
                       _fmt(point["specific_heat_per_spin"]), exact[1],
                       _fmt(point["abs_magnetization_per_spin"]), _fmt(point["binder_cumulant"]))
     Console().print(table)
+
+
+def rng_stream(args) -> int:
+    """Lane outputs interleaved as the core consumes them: draw n of lanes 0..P-1, then n+1."""
+    import sys
+
+    from sw.ising.rng import LaneRngs
+    if args.lanes < 1:
+        raise ValueError("--lanes must be at least 1")
+    rngs = LaneRngs(args.seed, args.lanes, 32)
+    out = sys.stdout.buffer
+    written = 0
+    block = max(1, 65536 // args.lanes)
+    try:
+        while not args.bytes or written < args.bytes:
+            chunk = rngs.draw_many(block).astype("<u4").tobytes()
+            if args.bytes:
+                chunk = chunk[:args.bytes - written]
+            out.write(chunk)
+            written += len(chunk)
+    except BrokenPipeError:  # the consumer (dieharder) has read enough
+        sys.stderr.close()
+    return 0

@@ -17,6 +17,7 @@ SUBCOMMANDS = {
     "build": "sw.cli.build",
     "demo": "sw.cli.demo",
     "ising": "sw.cli.ising",
+    "bench": "sw.cli.bench",
 }
 
 

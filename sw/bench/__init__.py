@@ -1,0 +1,1 @@
+"""Benchmarks: the same workload on every backend, figures printed and written as JSON."""

@@ -1,0 +1,108 @@
+"""``bitspin bench ising``: throughput figures, printed and written as JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+
+def add_parser(sub):
+    parser = sub.add_parser("bench", help="benchmark a workload on several backends")
+    parser.add_argument("workload", choices=["ising"])
+    parser.add_argument("--backends", default="cpu,gpu,sim",
+                        help="comma-separated: cpu, gpu, sim (the core in Verilator)")
+    parser.add_argument("--sizes", default="64,256,1024", help="lattice sizes for cpu/gpu")
+    parser.add_argument("--size", type=int, default=None, help="one lattice size (overrides --sizes)")
+    parser.add_argument("--cores", default="16x8,64x32,256x64",
+                        help="simulated core configurations, LxP, comma-separated")
+    parser.add_argument("--sim-sweeps", type=int, default=4)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=Path("out/bench/ising.json"))
+    parser.add_argument("--json", action="store_true", help="print the JSON report")
+    parser.set_defaults(run=run)
+
+
+def _ints(spec: str, what: str) -> list[int]:
+    try:
+        return [int(v) for v in spec.split(",") if v]
+    except ValueError:
+        raise ValueError(f"{what} must be comma-separated integers, not {spec!r}") from None
+
+
+def _cores(spec: str) -> list[tuple[int, int]]:
+    try:
+        return [tuple(int(v) for v in item.split("x")) for item in spec.split(",") if item]
+    except ValueError:
+        raise ValueError(f"--cores must look like 64x32,256x64, not {spec!r}") from None
+
+
+def run(args) -> int:
+    import torch
+
+    from sw.bench import ising as bench
+    backends = [b for b in args.backends.split(",") if b]
+    unknown = set(backends) - {"cpu", "gpu", "sim"}
+    if unknown:
+        raise ValueError(f"unknown backends {', '.join(sorted(unknown))}; choose from cpu, gpu, sim")
+    sizes = [args.size] if args.size else _ints(args.sizes, "--sizes")
+    err = Console(stderr=True)
+    report = {"workload": {"model": "ising-2d", "sizes": sizes, "algorithm": "metropolis"},
+              "machine": bench.machine(), "backends": {}}
+    for name in backends:
+        if name in ("cpu", "gpu"):
+            device = "cpu" if name == "cpu" else "cuda"
+            if device == "cuda" and not torch.cuda.is_available():
+                report["backends"][name] = {"available": False,
+                                            "reason": "no CUDA device on this machine",
+                                            **bench.NOT_MEASURED}
+                continue
+            by_size = []
+            for size in sizes:
+                with err.status(f"{name}: L={size}"):
+                    by_size.append(bench.fast_reference(size, device, repeats=args.repeats))
+            report["backends"][name] = {**by_size[-1], "by_size": by_size,
+                                        "device_name": torch.cuda.get_device_name()
+                                        if device == "cuda" else report["machine"]["cpu"]}
+        else:
+            cores = []
+            for size, lanes in _cores(args.cores):
+                with err.status(f"Verilator: L={size} P={lanes} (the first build is slow)"):
+                    cores.append(bench.simulate_core(size, lanes, args.sim_sweeps))
+            report["backends"]["sim"] = {"cores": cores, **bench.NOT_MEASURED}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2))
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        _print(report)
+        Console().print(f"report: {args.out}")
+    return 0
+
+
+def _print(report):
+    console = Console()
+    for name, entry in report["backends"].items():
+        if name == "sim":
+            table = Table(title="Ising core in Verilator (cycle counts are exact)")
+            for column in ("L", "P", "cycles/sweep", "ideal L²/P", "lane utilization",
+                           "Verilator updates/s"):
+                table.add_column(column, justify="right")
+            for c in entry["cores"]:
+                table.add_row(str(c["size"]), str(c["lanes"]), f"{c['cycles_per_sweep']:.0f}",
+                              f"{c['ideal_cycles_per_sweep']:.0f}", f"{c['lane_utilization']:.1%}",
+                              f"{c['verilator_updates_per_s']:.3g}")
+        elif entry.get("available") is False:
+            console.print(f"{name}: {entry['reason']}")
+            continue
+        else:
+            table = Table(title=f"{name} reference ({entry['device_name']})")
+            for column in ("L", "median flips/ns", "min", "max"):
+                table.add_column(column, justify="right")
+            for s in entry["by_size"]:
+                table.add_row(str(s["size"]), f"{s['spin_updates_per_ns']:.3f}",
+                              f"{s['spin_updates_per_ns_min']:.3f}",
+                              f"{s['spin_updates_per_ns_max']:.3f}")
+        console.print(table)

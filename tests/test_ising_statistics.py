@@ -47,6 +47,25 @@ def test_tau_int_of_ar1_process(rng, phi):
     assert tau_int(ar1(rng, phi, 200_000)) == pytest.approx(ar1_tau(phi), rel=0.15)
 
 
+def tau_int_by_definition(x, c=6.0):
+    """Sokal's windowed τ_int from the O(n²) autocorrelation sum, for comparison with the FFT."""
+    d = np.asarray(x, float) - np.mean(x)
+    tau = 0.5
+    for w in range(1, len(d)):
+        tau += d[:-w] @ d[w:] / (d @ d)
+        if w >= c * tau:
+            break
+    return max(tau, 0.0)
+
+
+@pytest.mark.parametrize("phi, n", [(0.7, 300), (0.95, 40), (0.0, 5)])
+def test_tau_int_matches_the_definition_on_short_series(rng, phi, n):
+    x = ar1(rng, phi, n)
+    assert tau_int(x) == pytest.approx(tau_int_by_definition(x), rel=1e-9, abs=1e-12)
+    ramp = np.arange(n, dtype=float)
+    assert tau_int(ramp, c=3) == pytest.approx(tau_int_by_definition(ramp, c=3), rel=1e-9)
+
+
 def test_tau_int_of_repeated_samples_is_half_the_repeat(rng):
     # Each value held for k samples: ρ(t) = 1 − t/k for t < k, so τ_int = k/2.
     x = np.repeat(rng.standard_normal(10_000), 8)

@@ -24,10 +24,16 @@ def observables_sha256(magnetization: np.ndarray, bond_sum: np.ndarray) -> str:
     return hashlib.sha256(pairs.astype("<i8").tobytes()).hexdigest()
 
 
+def _finite_or_none(stat: dict) -> dict:
+    # A Binder cumulant of a run whose M is always 0 is 0/0; strict JSON has no NaN.
+    return {key: (None if isinstance(v, float) and v != v else v) for key, v in stat.items()}
+
+
 def run_summary(backend: str, config: RunConfig, result: SamplerRun) -> dict:
     """Observables with autocorrelation-aware errors, hashes and throughput."""
     stats = summarize(result.magnetization, result.bond_sum, config.size, config.beta,
                       config.coupling, config.field)
+    stats["binder_cumulant"] = _finite_or_none(stats["binder_cumulant"])
     return {
         "backend": backend,
         "parameters": config.as_dict(),

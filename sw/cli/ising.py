@@ -78,6 +78,8 @@ def _progress(console):
 
 
 def _fmt(stat) -> str:
+    if stat["mean"] is None:
+        return "undefined"
     return f"{stat['mean']:.5f} ± {stat['stderr']:.5f}"
 
 

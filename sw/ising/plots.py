@@ -27,8 +27,8 @@ def plot_sweep(points: list[dict], size: int, path: Path) -> None:
     panels = [("abs_magnetization_per_spin", "⟨|m|⟩"), ("energy_per_spin", "⟨e⟩"),
               ("specific_heat_per_spin", "c"), ("binder_cumulant", "Binder U")]
     for ax, (key, label) in zip(axes.flat, panels):
-        mean = np.array([p[key]["mean"] for p in points])
-        err = np.array([p[key]["stderr"] for p in points])
+        mean = np.array([p[key]["mean"] for p in points], dtype=float)  # None -> nan
+        err = np.array([p[key]["stderr"] for p in points], dtype=float)
         ax.errorbar(temps, mean, yerr=err, fmt="o", ms=4, capsize=2,
                     label=f"{points[0]['backend']}, L={size}")
         ax.set_ylabel(label)

@@ -1,4 +1,4 @@
-"""Drive one scripted session on the Ising core in simulation and on the golden model."""
+"""Drive one scripted session on the Ising core in simulation and on the golden model (tests, demo)."""
 
 from __future__ import annotations
 
@@ -43,6 +43,7 @@ def golden_session(params: IsingParams, ops, thresholds):
 
 
 def observables_sha256(observables) -> str:
+    """The contract's hash of a list of [M, B] pairs (little-endian int64, row-major)."""
     return hashlib.sha256(np.asarray(observables, dtype="<i8").tobytes()).hexdigest()
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from hw.ising.core import IsingCore
+from hw.ising.params import IsingParams
 from hw.uart_loopback import UARTLoopback
 
+from .core_harness import CoreHarness
 from .uart_top import UARTPinsTop
 
 __all__ = ["DESIGNS", "make_top", "uart_divisor"]
@@ -29,8 +32,15 @@ def _loopback(params: dict):
     return UARTPinsTop(lambda clock_hz: UARTLoopback(uart_divisor(clock_hz, baud)))
 
 
+def _ising(params: dict):
+    core_params = IsingParams(params.get("size", 64), params.get("lanes", 16),
+                              params.get("k", 16))
+    return CoreHarness(lambda: IsingCore(core_params))
+
+
 DESIGNS = {
     "loopback": _loopback,
+    "ising": _ising,  # the core alone, in a harness: for utilization and fmax
 }
 
 

@@ -19,6 +19,9 @@ def add_parser(sub):
                         help="build folder (default: build/BOARD-DESIGN)")
     parser.add_argument("--seed", type=int, default=1, help="nextpnr placement seed")
     parser.add_argument("--baud", type=int, default=115200, help="UART rate of the design")
+    parser.add_argument("--size", type=int, default=64, help="Ising: L")
+    parser.add_argument("--lanes", type=int, default=16, help="Ising: P, spins per clock")
+    parser.add_argument("--precision", type=int, default=16, help="Ising: k, threshold bits")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(run=run)
 
@@ -45,7 +48,8 @@ def run(args) -> int:
     from boards import build_for_board
     from boards.designs import make_top
     out = args.out or Path("build") / f"{args.board}-{args.design}"
-    top = make_top(args.design, {"baud": args.baud})
+    top = make_top(args.design, {"baud": args.baud, "size": args.size, "lanes": args.lanes,
+                                 "k": args.precision})
     console = Console(stderr=True)
     with console.status(f"building {args.design} for {args.board} (yosys, nextpnr, packer)...") as status:
         result = build_for_board(top, args.board, out, seed=args.seed,

@@ -61,7 +61,7 @@ def test_onsager_reference_values():
 
 
 @pytest.mark.parametrize("algorithm", ALGORITHMS)
-@pytest.mark.parametrize("L", [4, 6, 16])
+@pytest.mark.parametrize("L", [4, 6, 16, 128])
 def test_measurements_match_the_lattice_after_every_sweep(L, algorithm):
     full = run_fast(L, 0.35, sweeps=9, burn_in=3, h=-0.2, algorithm=algorithm, seed=L)
     assert isinstance(full, FastResult)
@@ -85,20 +85,24 @@ def test_cold_start_at_low_temperature_stays_ordered(algorithm):
     assert energy_per_spin(result, L).mean() < -1.95
 
 
-def test_metropolis_at_zero_beta_flips_every_spin_every_sweep(rng):
-    L = 8
+@pytest.mark.parametrize("L, sweeps", [(8, 300), (128, 80)])  # small and large lattices
+def test_metropolis_at_zero_beta_flips_every_spin_every_sweep(rng, L, sweeps):
+    # Over 10^6 updates: mishandling p = 1 in even one draw in 2^16 would show up.
     init = rng.integers(0, 2, (L, L), dtype=np.uint8)
     m0 = spins(init).sum()
-    result = run_fast(L, 0.0, sweeps=7, init=init, seed=3)
-    assert result.flips == 7 * L * L
-    np.testing.assert_array_equal(result.final_lattice, 1 - init)
-    np.testing.assert_array_equal(result.magnetization, [-m0, m0, -m0, m0, -m0, m0, -m0])
+    result = run_fast(L, 0.0, sweeps=sweeps, init=init, seed=3)
+    assert result.flips == sweeps * L * L
+    np.testing.assert_array_equal(result.final_lattice, init if sweeps % 2 == 0 else 1 - init)
+    np.testing.assert_array_equal(result.magnetization, m0 * (-1) ** np.arange(1, sweeps + 1))
 
 
 def test_no_flips_when_every_flip_costs_energy_at_huge_beta():
-    result = run_fast(16, 50.0, sweeps=20, init="cold", seed=4)
+    # As above for p = 0: one wrong draw in 2^16 would let about 20 flips through.
+    L, sweeps = 128, 80
+    result = run_fast(L, 50.0, sweeps=sweeps, init="cold", seed=4)
     assert result.flips == 0
     assert (result.final_lattice == 1).all()
+    assert (result.magnetization == L * L).all() and (result.bond_sum == 2 * L * L).all()
 
 
 def test_heatbath_at_zero_beta_gives_independent_fair_spins():
@@ -115,10 +119,10 @@ def test_heatbath_at_zero_beta_gives_independent_fair_spins():
 @pytest.mark.parametrize("algorithm", ALGORITHMS)
 @pytest.mark.parametrize("beta", [0.05, 1 / 3.5])
 def test_energy_matches_onsager_at_high_temperature(algorithm, beta):
-    L = 32  # the correlation length is about one site, so finite-size effects are negligible
-    result = run_fast(L, beta, sweeps=2000, burn_in=100, algorithm=algorithm, seed=6)
+    L = 128  # the correlation length is about one site, so finite-size effects are negligible
+    result = run_fast(L, beta, sweeps=500, burn_in=50, algorithm=algorithm, seed=6)
     mean, error = mean_and_error(energy_per_spin(result, L))
-    assert error < 0.004
+    assert error < 0.002
     assert abs(mean - onsager_energy(beta)) < 5 * error
 
 

@@ -13,10 +13,15 @@ colour-1 site are the colour-0 sites (q + dq, p + dp). The count of up neighbour
 2 × 2 box sum, two shifted additions. Periodicity in x and y makes p periodic with period L and
 twists the q boundary: (q + L/2, p) is the site (q, p + L/2).
 
-Randomness. Each site update draws its own uniform 32-bit integer r and flips when
-r < T = round(p · 2^32). The high 16 bits of r come from one bulk draw; the low 16 bits matter
-only when the high half ties with T's high half (probability 2^−16), so on the CPU they are drawn
-for those few sites only, which halves the cost of random numbers, the dominant cost here.
+Randomness. Each site update uses its own uniform 32-bit integer r = r_hi · 2^24 + r_lo and
+flips when r < T = round(p · 2^32), so p is realised to within 2^−33. The byte r_hi comes from one
+bulk draw for all sites; r_lo matters only when r_hi ties with T's high byte (probability 1/256),
+so on the CPU it is drawn for those sites only. Random numbers are the largest single cost.
+
+Threads. The sweeps use torch's intra-op threads as the caller set them (torch.get_num_threads()).
+With libgomp's default spin-waiting, two threads on two cores that share them with any other busy
+process make a large lattice 10-100x slower; use torch.set_num_threads(1) or
+OMP_WAIT_POLICY=PASSIVE on a shared machine.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from .thresholds import TABLE_SIZE, check_parameters, flip_probabilities
 __all__ = ["FastResult", "run_fast", "benchmark_flips_per_ns"]
 
 _ONE = 1 << 32          # realised flip probability is T / 2^32
-_HALF = 1 << 16
+_LOW = 1 << 24          # r = r_hi · 2^24 + r_lo: 8 bits drawn for every site, 24 only for ties
 
 
 @dataclass
@@ -76,78 +81,150 @@ def _initial_lattice(L: int, init, generator: torch.Generator, dev: torch.device
 
 
 def _split_thresholds(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Split T = round(p · 2^32) into T_hi < 2^16 and T_lo ≤ 2^16 with T = T_hi · 2^16 + T_lo."""
+    """Split T = round(p · 2^32) into T_hi ≤ 255 and T_lo ≤ 2^24 with T = T_hi · 2^24 + T_lo."""
     t = np.clip(np.rint(p * _ONE), 0, _ONE).astype(np.int64)
-    hi = np.minimum(t >> 16, _HALF - 1)     # p = 1 becomes (2^16 − 1, 2^16): still always flips
-    return hi, t - hi * _HALF
+    hi = np.minimum(t // _LOW, 255)     # p = 1 becomes (255, 2^24): still always flips
+    return hi, t - hi * _LOW
+
+
+def _pair_table(table: np.ndarray, dtype) -> np.ndarray:
+    """Look-up table for two sites at once: the class bytes a, b of neighbouring sites read as
+    one little-endian int16 a + 256·b index the entries table[a], table[b] packed as ``dtype``
+    pairs, so the result reads back as one entry per site."""
+    last = TABLE_SIZE - 1
+    code = np.arange(last * 256 + last + 1)
+    a, b = np.minimum(code % 256, last), np.minimum(code // 256, last)  # bytes > last never occur
+    return np.stack((table[a], table[b]), axis=1).astype(dtype).reshape(-1)
+
+
+def _byte_sums(rows: torch.Tensor) -> torch.Tensor:
+    """Row sums of a 2-D byte buffer whose rows hold a multiple of 4 bytes, each aligned group
+    of 4 summing to < 128.
+
+    Torch sums bytes by widening each to int64 first; multiplying each 4-byte word by 0x01010101
+    instead adds its bytes into the top byte (the product wraps), four bytes per operation.
+    """
+    total = torch.int32 if rows.shape[1] * 32 < 1 << 31 else torch.int64
+    return ((rows.view(torch.int32) * 0x01010101) >> 24).sum(dim=1, dtype=total)
 
 
 class _Checkerboard:
-    """Both sublattices, the threshold tables and the scratch buffers for one chain."""
+    """Both sublattices, the threshold tables and the scratch buffers for one chain.
+
+    Every per-site byte buffer is the (L/2, L) view of a flat buffer padded with zeros to a
+    multiple of 8 bytes, so that it can also be read eight sites at a time as int64 words.
+    """
+
+    # Flip counts pile up in the bytes of int64 words; emptying them before a byte can pass 127
+    # keeps every word positive, so the additions never overflow.
+    FLUSH_EVERY = 127
 
     def __init__(self, lattice: torch.Tensor, p: np.ndarray, generator: torch.Generator):
         dev = lattice.device
         L = lattice.shape[0]
         self.L, self.Q, self.n = L, L // 2, L * L // 2
-        self.gen = generator
-        self.lazy_low_bits = dev.type == "cpu"  # a data-dependent draw would stall a GPU stream
+        self.padded = -(-self.n // 8) * 8
+        self.device, self.gen = dev, generator
+        # Locating ties costs about ten small operations, which only pays off on large lattices;
+        # elsewhere r_lo is drawn for every site. On a GPU locating ties would make the host wait.
+        self.lazy_low_bits = dev.type == "cpu" and self.n > 4096
         q, pp = np.meshgrid(np.arange(self.Q), np.arange(L), indexing="ij")
         self.flat_index = [torch.from_numpy(((pp + q + c) % L) * L + (pp - q) % L).to(dev)
                            for c in (0, 1)]
-        flat = lattice.reshape(-1)
-        self.sub = [flat[i].contiguous() for i in self.flat_index]
+        # Colour-0 spins, the classes and a scratch row share one buffer: bond_statistics()
+        # sums all three with one call.
+        self.stats_rows = torch.zeros((3, self.padded), dtype=torch.uint8, device=dev)
+        self.cls_flat, self.cls = self._view(self.stats_rows[1])
+        self.scratch = self._view(self.stats_rows[2])[1]
+        self.sub = (self._view(self.stats_rows[0])[1], self._buffer()[1])
+        for c in (0, 1):
+            self.sub[c].copy_(lattice.reshape(-1)[self.flat_index[c]])
+        self.flip_flat, self.flip = self._buffer(torch.bool)
+        self.tie_flat, self.tie = self._buffer(torch.bool)
+        self.threshold_flat, self.threshold = self._buffer()
+        self.box = torch.empty((self.Q, L), dtype=torch.uint8, device=dev)
+        self.pair_index = torch.empty(self.padded // 2, dtype=torch.int64, device=dev)
+        self.raw = torch.empty(self.padded // 8, dtype=torch.int64, device=dev)
         hi, lo = _split_thresholds(p)
-        # Raw int16 draws are uniform over [−2^15, 2^15); shifting T_hi by 2^15 keeps r < T exact.
-        # The table is broadcast over rows so torch.gather can look up every site in one call.
-        self.t_hi = torch.tensor(hi - (1 << 15), dtype=torch.int16, device=dev)
-        self.t_hi_rows = self.t_hi.view(1, TABLE_SIZE).expand(self.Q, TABLE_SIZE)
+        self.t_pairs = torch.from_numpy(_pair_table(hi, np.uint8).view(np.int16)).to(dev)
+        self.t_lo_pairs = torch.from_numpy(_pair_table(lo, np.uint32).view(np.int64)).to(dev)
         self.t_lo = torch.tensor(lo, dtype=torch.int32, device=dev)
-        self.t_lo_rows = self.t_lo.view(1, TABLE_SIZE).expand(self.Q, TABLE_SIZE)
-        self.raw = torch.empty((self.n + 3) // 4, dtype=torch.int64, device=dev)
-        self.index = torch.empty((self.Q, L), dtype=torch.int64, device=dev)
-        self.threshold = torch.empty((self.Q, L), dtype=torch.int16, device=dev)
+        self.flip_bytes = torch.zeros(self.padded // 8, dtype=torch.int64, device=dev)
+        self.pending = 0
         self.flips = torch.zeros((), dtype=torch.int64, device=dev)
 
+    def _view(self, flat: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return flat, flat[:self.n].view(self.Q, self.L)
+
+    def _buffer(self, dtype=torch.uint8) -> tuple[torch.Tensor, torch.Tensor]:
+        return self._view(torch.zeros(self.padded, dtype=dtype, device=self.device))
+
     def classes(self, colour: int) -> torch.Tensor:
-        """uint8 [Q, L]: table index 5·up + ups of each site of ``colour``."""
-        other, half = self.sub[1 - colour], self.L // 2
-        box = torch.empty_like(other)
+        """uint8 [Q, L]: table index 5·up + ups of each site of ``colour`` (into ``self.cls``)."""
+        other, box, half = self.sub[1 - colour], self.box, self.L // 2
         if colour == 0:     # rows q and q − 1, then columns p and p − 1
             torch.add(other[1:], other[:-1], out=box[1:])
             torch.add(other[0], torch.roll(other[-1], half), out=box[0])
-            ups = torch.roll(box, 1, 1)
+            torch.add(box, torch.roll(box, 1, 1), out=self.cls)
         else:               # rows q and q + 1, then columns p and p + 1
             torch.add(other[:-1], other[1:], out=box[:-1])
             torch.add(other[-1], torch.roll(other[0], half), out=box[-1])
-            ups = torch.roll(box, -1, 1)
-        ups += box
-        return ups.add_(self.sub[colour], alpha=5)
+            torch.add(box, torch.roll(box, -1, 1), out=self.cls)
+        return self.cls.add_(self.sub[colour], alpha=5)
 
-    def update(self, colour: int, cls: torch.Tensor) -> None:
-        """Update every site of ``colour`` given its table indices from :meth:`classes`."""
-        spins = self.sub[colour]
-        self.index.copy_(cls)
-        torch.gather(self.t_hi_rows, 1, self.index, out=self.threshold)
-        # The full 64-bit range makes every 16-bit slice of the draw uniform.
+    def update(self, colour: int) -> None:
+        """Update every site of ``colour``, whose table indices :meth:`classes` has just set."""
+        # Reading the classes two sites at a time as int16 halves the cost of the look-up.
+        self.pair_index.copy_(self.cls_flat.view(torch.int16))
+        torch.index_select(self.t_pairs, 0, self.pair_index,
+                           out=self.threshold_flat.view(torch.int16))
+        # The full 64-bit range makes every byte of the draw uniform.
         self.raw.random_(-(1 << 63), None, generator=self.gen)
-        r_hi = self.raw.view(torch.int16)[:self.n].view(self.Q, self.L)
-        flip = r_hi < self.threshold
-        tie = r_hi == self.threshold
+        r_hi = self.raw.view(torch.uint8)[:self.n].view(self.Q, self.L)
+        torch.lt(r_hi, self.threshold, out=self.flip)
+        torch.eq(r_hi, self.threshold, out=self.tie)
         if self.lazy_low_bits:
-            if tie.any():
-                sites = tie.nonzero(as_tuple=True)
-                r_lo = torch.randint(0, _HALF, (sites[0].numel(),), generator=self.gen,
-                                     dtype=torch.int32, device=spins.device)
-                flip[sites] = r_lo < self.t_lo[self.index[sites]]
+            self._break_ties_lazily()
         else:
-            r_lo = torch.randint(0, _HALF, (self.Q, self.L), generator=self.gen,
-                                 dtype=torch.int32, device=spins.device)
-            flip |= tie & (r_lo < torch.gather(self.t_lo_rows, 1, self.index))
-        spins ^= flip.view(torch.uint8)
-        self.flips += flip.sum()
+            r_lo = torch.randint(0, _LOW, (self.Q, self.L), generator=self.gen,
+                                 dtype=torch.int32, device=self.device)
+            t_lo = torch.index_select(self.t_lo_pairs, 0, self.pair_index).view(torch.int32)
+            self.flip |= self.tie & (r_lo < t_lo[:self.n].view(self.Q, self.L))
+        self.sub[colour].bitwise_xor_(self.flip.view(torch.uint8))
+        self.flip_bytes += self.flip_flat.view(torch.int64)
+        self.pending += 1
+        if self.pending == self.FLUSH_EVERY:
+            self.flush_flips()
+
+    def _break_ties_lazily(self) -> None:
+        # Ties are rare (1 in 256): find the 8-site words holding one, then the sites in them.
+        tie_words = self.tie_flat.view(torch.int64)
+        words = tie_words.nonzero().view(-1)
+        if words.numel() == 0:
+            return
+        row, byte = tie_words[words].view(torch.uint8).view(-1, 8).nonzero(as_tuple=True)
+        sites = words[row] * 8 + byte
+        r_lo = torch.randint(0, _LOW, (sites.numel(),), generator=self.gen, dtype=torch.int32,
+                             device=self.device)
+        self.flip_flat[sites] = r_lo < self.t_lo[self.cls_flat[sites].long()]
+
+    def flush_flips(self) -> None:
+        """Move the flip counts piled up in ``flip_bytes`` into ``flips``."""
+        self.flips += self.flip_bytes.view(torch.uint8).sum()
+        self.flip_bytes.zero_()
+        self.pending = 0
+
+    def bond_statistics(self) -> torch.Tensor:
+        """int64 [3]: Σ up, Σ (5·up + ups) and Σ max(5·up + ups, 5) over colour 0.
+
+        Call right after ``classes(0)``. Every bond has exactly one colour-0 end, so these sums
+        give M and B (see :func:`run_fast`).
+        """
+        torch.clamp(self.cls, min=5, out=self.scratch)
+        return _byte_sums(self.stats_rows)
 
     def lattice(self) -> np.ndarray:
-        flat = torch.empty(self.L * self.L, dtype=torch.uint8, device=self.sub[0].device)
+        flat = torch.empty(self.L * self.L, dtype=torch.uint8, device=self.device)
         for c in (0, 1):
             flat[self.flat_index[c]] = self.sub[c]
         return flat.view(self.L, self.L).cpu().numpy()
@@ -194,32 +271,29 @@ def run_fast(L: int, beta: float, *, sweeps: int, burn_in: int = 0, J: int = 1, 
     sums = torch.zeros((sweeps - burn_in, 3), dtype=torch.int64, device=dev)
     every = max(1, sweeps // 100)
 
-    def record(row: int, cls: torch.Tensor) -> None:
-        # Colour 0 (before its update) and its classes describe every bond: each has one
-        # colour-0 end. M and B follow from these three sums at the end.
-        sums[row, 0] = board.sub[0].sum()
-        sums[row, 1] = cls.sum()
-        sums[row, 2] = cls.clamp(min=5).sum()
-
     _synchronize(dev)
     start = time.perf_counter()
     for sweep in range(sweeps):
-        cls = board.classes(0)
+        board.classes(0)
         if sweep > burn_in:
-            # The colour-0 classes before this sweep describe the lattice after the previous one.
-            record(sweep - 1 - burn_in, cls)
-        board.update(0, cls)
-        board.update(1, board.classes(1))
+            # Colour 0 before this sweep's update still shows the lattice after the previous one.
+            sums[sweep - 1 - burn_in] = board.bond_statistics()
+        board.update(0)
+        board.classes(1)
+        board.update(1)
         if progress is not None and ((sweep + 1) % every == 0 or sweep + 1 == sweeps):
             progress(sweep + 1)
-    record(sweeps - 1 - burn_in, board.classes(0))
+    board.classes(0)
+    sums[sweeps - 1 - burn_in] = board.bond_statistics()
+    board.flush_flips()
     _synchronize(dev)
     elapsed = time.perf_counter() - start
 
-    n = board.n
+    # Over colour 0: up0 = Σ up, Σ ups = 4 · (up colour-1 sites) since each has 4 colour-0
+    # neighbours, and a site has `ups` unequal bonds when down and 4 − ups when up.
     up0, cls_sum, clamp_sum = sums.cpu().numpy().T
-    ups_sum = cls_sum - 5 * up0                 # Σ ups over colour 0 = 4 · (number of up colour-1 sites)
-    up_times_ups = clamp_sum - 5 * n            # Σ up·ups over colour 0
+    ups_sum = cls_sum - 5 * up0
+    up_times_ups = clamp_sum - 5 * board.n
     unequal = ups_sum + 4 * up0 - 2 * up_times_ups
     return FastResult(
         magnetization=(2 * (up0 + ups_sum // 4) - L * L).astype(np.int64),

@@ -20,6 +20,9 @@ def add_parser(sub):
                         help="simulated core configurations, LxP, comma-separated")
     parser.add_argument("--sim-sweeps", type=int, default=4)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch CPU threads (default: torch's choice; 1 avoids OpenMP "
+                             "spin-waiting on a loaded machine)")
     parser.add_argument("--out", type=Path, default=Path("out/bench/ising.json"))
     parser.add_argument("--json", action="store_true", help="print the JSON report")
     parser.set_defaults(run=run)
@@ -48,6 +51,10 @@ def run(args) -> int:
     if unknown:
         raise ValueError(f"unknown backends {', '.join(sorted(unknown))}; choose from cpu, gpu, sim")
     sizes = [args.size] if args.size else _ints(args.sizes, "--sizes")
+    if args.threads is not None:
+        if args.threads < 1:
+            raise ValueError("--threads must be at least 1")
+        torch.set_num_threads(args.threads)
     err = Console(stderr=True)
     report = {"workload": {"model": "ising-2d", "sizes": sizes, "algorithm": "metropolis"},
               "machine": bench.machine(), "backends": {}}

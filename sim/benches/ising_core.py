@@ -43,18 +43,22 @@ async def _start(dut, op, sweeps=0, seed=0):
         await RisingEdge(dut.clk)
 
 
-@cocotb.test()
-async def session(dut):
-    a = args()
-    rng = random.Random(a.get("bench_seed", 0))
+async def _reset_with_thresholds(dut, a: dict, ready: int):
     dut.start.value = 0
     dut.lattice_we.value = 0
-    dut.observables__ready.value = 0
+    dut.observables__ready.value = ready
     await start_clock_and_reset(dut)
     packed = 0
     for i, value in enumerate(a["thresholds"]):
         packed |= value << (i * a["threshold_bits"])
     dut.thresholds.value = packed
+
+
+@cocotb.test()
+async def session(dut):
+    a = args()
+    rng = random.Random(a.get("bench_seed", 0))
+    await _reset_with_thresholds(dut, a, ready=0)
 
     observables = []
     cocotb.start_soon(_collect(dut, observables, a.get("ready_probability", 1.0), rng))
@@ -95,14 +99,7 @@ async def throughput(dut):
     from cocotb.triggers import FallingEdge
 
     a = args()
-    dut.start.value = 0
-    dut.lattice_we.value = 0
-    dut.observables__ready.value = 1
-    await start_clock_and_reset(dut)
-    packed = 0
-    for i, value in enumerate(a["thresholds"]):
-        packed |= value << (i * a["threshold_bits"])
-    dut.thresholds.value = packed
+    await _reset_with_thresholds(dut, a, ready=1)
     await _start(dut, IsingOp.SEED, seed=1)
     await _start(dut, IsingOp.INIT_COLD)
     dut.op.value = IsingOp.RUN.value

@@ -102,3 +102,12 @@ def test_schedule_meets_the_cycle_budget():
         params = IsingParams(size, lanes)
         assert params.cycles_per_sweep <= 1.05 * size * size / lanes + 12
         assert params.lane_utilization >= 0.95
+
+
+@pytest.mark.slow
+def test_largest_lattice_elaborates():
+    """L = 1024 elaborates (64 segments per row, 1024-bit words) without a simulator."""
+    from amaranth.back import rtlil
+
+    from hw.ising.core import IsingCore
+    assert "module" in rtlil.convert(IsingCore(IsingParams(1024, 8)))

@@ -9,6 +9,13 @@ import pytest
 from sim import SIMULATORS
 
 
+def pytest_configure(config):
+    # Test workers share two cores: one torch thread each avoids OpenMP spin-waiting on a
+    # saturated machine, which slows large tensor work 10-100x.
+    import torch
+    torch.set_num_threads(1)
+
+
 def pytest_report_header(config):
     return f"bitspin test seed base: {_SEED_BASE} (set BITSPIN_TEST_SEED to replay)"
 

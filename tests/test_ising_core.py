@@ -8,7 +8,7 @@ compares the whole final lattice, the SHA-256 of the whole (M, B) stream and the
 import numpy as np
 import pytest
 
-from hw.ising.params import ALGORITHMS, IsingParams
+from hw.ising.params import ALGORITHMS, PASS_OVERHEAD_CYCLES, IsingParams
 from sw.ising.thresholds import threshold_table
 from tests.conftest import require_simulator
 from sim.ising_session import (golden_session, hardware_session, lattice_to_words,
@@ -49,7 +49,8 @@ def _check(params, ops, thresholds, ready, description, simulator, bench_seed):
     assert counters["flips"] == core.flips, description
     assert counters["update_cycles"] == sweeps * 2 * params.steps_per_half, description
     if ready == 1.0:  # without back-pressure the schedule is exactly the documented one
-        expected = sweeps * params.cycles_per_sweep + params.steps_per_half + 5
+        measure_pass = params.steps_per_half + PASS_OVERHEAD_CYCLES
+        expected = sweeps * params.cycles_per_sweep + measure_pass
         assert counters["run_cycles"] == expected, description
 
 

@@ -11,8 +11,8 @@ half-sweep never writes, so reading a group that was already rewritten in the sa
 wrap-around) is harmless.
 
 Pipeline. Stage A forms each lane's table index (its spin and up-neighbour count) and takes its
-random number; stage B compares with the threshold and merges the new spins into the write
-buffer; stage C writes the group back. Observables of the lattice as it stood before a colour-0
+random number; stage T looks up the threshold; stage B compares and merges the new spins into
+the write buffer; stage C writes the group back. Observables of the lattice as it stood before a colour-0
 half are counted from the window in the same stages, so measuring costs no extra clocks; the
 state after the last sweep is counted by one extra read-only pass.
 
@@ -26,10 +26,12 @@ from amaranth.lib.wiring import In, Out
 
 from .lane_rng import LaneRng
 from .params import IsingOp, IsingParams, TABLE_SIZE
-from .popcount import popcount
+from .popcount import balanced_sum, chunked, popcount
 from .seeder import SplitMix64Seeder
 
 __all__ = ["IsingCore", "ObservablesLayout", "PassMode"]
+
+POPCOUNT_CHUNK = 64  # bits pop-counted per partial sum in stage T
 
 ObservablesLayout = data.StructLayout({"magnetization": signed(32), "bond_sum": signed(32)})
 
@@ -101,7 +103,7 @@ class IsingCore(wiring.Component):
         colour = Signal()
         mode = Signal(2)
         measure = Signal()
-        cycle = Signal(range(5))      # priming cycles 0..3, then 4 while stepping
+        cycle = Signal(range(6))      # priming 0..3, 4 while stepping and first tail, 5
         g = Signal(range(max(2, G)))
         s = Signal(range(max(2, S)))
         stepping = Signal()
@@ -176,37 +178,60 @@ class IsingCore(wiring.Component):
             a_ups_bits.eq(Cat(*ups_bits)), a_agree_bits.eq(Cat(*agree_bits)),
         ]
 
-        # --- stage B: threshold compare, merge into the write buffer, partial counts -------
+        # --- stage T: threshold lookup, partial counts --------------------------------
+        # A separate stage because the 10:1 threshold mux followed by the compare was the
+        # critical path; partial pop-counts here keep the observables' adder tree short too.
+        table = Array(thresholds[e] for e in range(TABLE_SIZE))
+        t_valid, t_last, t_s, t_g = Signal(), Signal(), Signal.like(s), Signal.like(g)
+        t_base = Signal(W)
+        t_mode, t_measure = Signal(2), Signal()
+        t_threshold = [Signal(k + 1, name=f"t_threshold{i}") for i in range(P)]
+        t_old, t_par = Signal(P), Signal(P)
+        t_rand = [Signal(k, name=f"t_rand{i}") for i in range(P)]
+        ups_chunks = chunked(a_ups_bits, POPCOUNT_CHUNK)
+        agree_chunks = chunked(a_agree_bits, POPCOUNT_CHUNK)
+        t_ups_parts = [Signal(range(len(c) + 1), name=f"t_ups{j}") for j, c in enumerate(ups_chunks)]
+        t_agree_parts = [Signal(range(len(c) + 1), name=f"t_agree{j}")
+                         for j, c in enumerate(agree_chunks)]
+        for i in range(P):
+            m.d.sync += [t_threshold[i].eq(table[a_idx[i]]), t_rand[i].eq(a_rand[i])]
+        m.d.sync += [
+            t_valid.eq(a_valid), t_last.eq(a_last), t_s.eq(a_s), t_g.eq(a_g), t_base.eq(a_base),
+            t_mode.eq(a_mode), t_measure.eq(a_measure), t_old.eq(a_old), t_par.eq(a_par),
+            *[part.eq(popcount(c)) for part, c in zip(t_ups_parts, ups_chunks)],
+            *[part.eq(popcount(c)) for part, c in zip(t_agree_parts, agree_chunks)],
+        ]
+
+        # --- stage B: threshold compare, merge into the write buffer, counts ---------------
         wbuf = Signal(W)
         b_write, b_g = Signal(), Signal.like(g)
         b_measure = Signal()
         b_ups, b_agree = Signal(range(2 * P + 1)), Signal(range(4 * P + 1))
         b_flips = Signal(range(P + 1))
-        table = Array(thresholds[e] for e in range(TABLE_SIZE))
         flip = Signal(P)
         new = Signal(P)
         for i in range(P):
-            m.d.comb += flip[i].eq((a_mode == PassMode.UPDATE) & (a_rand[i] < table[a_idx[i]]))
-            m.d.comb += new[i].eq(Mux(a_mode == PassMode.HOT, a_rand[i][k - 1], a_old[i] ^ flip[i]))
-        base = Mux(a_s == 0, a_base, wbuf) if S > 1 else a_base
+            m.d.comb += flip[i].eq((t_mode == PassMode.UPDATE) & (t_rand[i] < t_threshold[i]))
+            m.d.comb += new[i].eq(Mux(t_mode == PassMode.HOT, t_rand[i][k - 1], t_old[i] ^ flip[i]))
+        base = Mux(t_s == 0, t_base, wbuf) if S > 1 else t_base
         merged = []
         for bit in range(W):
             if S == 1:
                 r, column = divmod(bit, L)
                 lane = r * (L // 2) + column // 2
-                take = a_par[lane] == (column & 1)
+                take = t_par[lane] == (column & 1)
             else:
                 chunk, offset = divmod(bit, chunk_width)
                 lane = offset // 2
-                take = (a_s == chunk) & (a_par[lane] == (offset & 1))
+                take = (t_s == chunk) & (t_par[lane] == (offset & 1))
             merged.append(Mux(take, new[lane], base[bit]))
-        with m.If(a_valid):
+        with m.If(t_valid):
             m.d.sync += wbuf.eq(Cat(*merged))
         m.d.sync += [
-            b_write.eq(a_valid & a_last & (a_mode != PassMode.MEASURE)), b_g.eq(a_g),
-            b_measure.eq(a_measure),
-            b_ups.eq(popcount(a_ups_bits)), b_agree.eq(popcount(a_agree_bits)),
-            b_flips.eq(Mux(a_valid, popcount(flip), 0)),
+            b_write.eq(t_valid & t_last & (t_mode != PassMode.MEASURE)), b_g.eq(t_g),
+            b_measure.eq(t_measure),
+            b_ups.eq(balanced_sum(t_ups_parts)), b_agree.eq(balanced_sum(t_agree_parts)),
+            b_flips.eq(Mux(t_valid, popcount(flip), 0)),
         ]
 
         # --- stage C: write back, accumulate -------------------------------------------
@@ -230,7 +255,7 @@ class IsingCore(wiring.Component):
         # --- observables output --------------------------------------------------------
         with m.If(self.observables.ready):
             m.d.sync += self.observables.valid.eq(0)
-        with m.If(pending_emit & ~a_measure & ~b_measure &
+        with m.If(pending_emit & ~a_measure & ~t_measure & ~b_measure &
                   (~self.observables.valid | self.observables.ready)):
             m.d.sync += [
                 self.observables.payload.magnetization.eq(2 * acc_ups - L * L),
@@ -302,9 +327,11 @@ class IsingCore(wiring.Component):
                             m.d.sync += stepping.eq(0)
                     with m.Else():
                         m.d.sync += s.eq(s + 1)
+                with m.Elif(cycle == 4):
+                    m.d.sync += cycle.eq(5)  # first tail clock: stage T of the last step
                 with m.Else():
-                    # The tail clock: stage B of the last step. Choose what follows; stage C's
-                    # write overlaps the next pass's first read.
+                    # The second tail clock: stage B of the last step. Choose what follows;
+                    # stage C's write overlaps the next pass's first read.
                     with m.If(mode == PassMode.HOT):
                         with m.If(colour == 0):
                             begin_pass(1, PassMode.HOT, 0)
@@ -329,6 +356,6 @@ class IsingCore(wiring.Component):
                     m.next = "PASS"
             with m.State("FINISH"):
                 m.d.comb += self.busy.eq(1)
-                with m.If(~pending_emit & ~b_write & ~a_valid):
+                with m.If(~pending_emit & ~b_write & ~a_valid & ~t_valid):
                     m.next = "IDLE"
         return m

@@ -41,9 +41,9 @@ SPLITMIX64_MUL1 = 0xBF58476D1CE4E5B9
 SPLITMIX64_MUL2 = 0x94D049BB133111EB
 
 # Cycles of a half-sweep pass beyond its G·S update steps: four to prime the three-group window
-# from the single read port, one for the threshold compare of the last step. The write of the
-# last step overlaps the next pass's first read (the read port is transparent to the write).
-PASS_OVERHEAD_CYCLES = 5
+# from the single read port, two for the threshold lookup and compare of the last step. The write
+# of the last step overlaps the next pass's first read (the read port is transparent to the write).
+PASS_OVERHEAD_CYCLES = 6
 
 
 def table_index(up: int, ups: int) -> int:

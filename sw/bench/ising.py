@@ -10,7 +10,7 @@ from __future__ import annotations
 import platform
 import time
 
-from hw.ising.params import IsingParams
+from hw.ising.params import PASS_OVERHEAD_CYCLES, IsingParams
 
 __all__ = ["simulate_core", "fast_reference", "NOT_MEASURED"]
 
@@ -29,7 +29,7 @@ def simulate_core(size: int, lanes: int, sweeps: int) -> dict:
                             "thresholds": [int(t) for t in threshold_table(0.44)]})
     out = result.outputs
     # The run ends with one read-only pass that measures the state after the last sweep.
-    measure_pass = params.steps_per_half + 5
+    measure_pass = params.steps_per_half + PASS_OVERHEAD_CYCLES
     cycles_per_sweep = (out["run_cycles"] - measure_pass) / sweeps
     updates = sweeps * size * size
     return {

@@ -18,6 +18,7 @@ SUBCOMMANDS = {
     "demo": "sw.cli.demo",
     "ising": "sw.cli.ising",
     "bench": "sw.cli.bench",
+    "gan": "sw.cli.gan",
 }
 
 

@@ -1,0 +1,62 @@
+"""``generate`` on any backend: the same seed gives the same uint8 images everywhere.
+
+- ``torch``: the PyTorch eval path (binarized model files: through the folded integers;
+  float checkpoints: the float generator);
+- ``golden``: the integer NumPy model (binarized model files only);
+- ``device``: the FPGA; not implemented yet.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from sw.gan.latent import latent_from_seed
+
+__all__ = ["BACKENDS", "generate", "load_any"]
+
+BACKENDS = ("torch", "golden", "device")
+MAX_COUNT = 1_000_000
+
+
+def load_any(path):
+    """A binarized FoldedModel or a float Generator, by the file's format field."""
+    from sw.gan.export import FLOAT_FORMAT, load_float_checkpoint, load_model, read_metadata
+    if read_metadata(path)["format"] == FLOAT_FORMAT:
+        return load_float_checkpoint(path)
+    return load_model(path)
+
+
+def generate(backend: str, model_path, count: int, seed: int, labels: np.ndarray,
+             device_url: str | None = None) -> np.ndarray:
+    """uint8 images [count, 28, 28] for ``labels`` (int64 [count]) and z from ``seed``."""
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; choose from {', '.join(BACKENDS)}")
+    if backend == "device":
+        raise ValueError("the GAN 'device' backend does not exist yet (no gateware): "
+                         "use --backend torch or golden")
+    if not 1 <= count <= MAX_COUNT:
+        raise ValueError(f"--count must be in 1..{MAX_COUNT}, not {count}")
+    if len(labels) != count:
+        raise ValueError("one label per image is needed")
+    from sw.gan.folding import FoldedModel
+    model = load_any(Path(model_path))
+    config = model.config
+    z = latent_from_seed(seed, count, config.z_dim, config.z_zero_threshold)
+    if backend == "golden":
+        if not isinstance(model, FoldedModel):
+            raise ValueError("the golden backend needs a binarized model file, not a float checkpoint")
+        from sw.gan.golden import GoldenGenerator
+        return GoldenGenerator(model).generate(z, labels)
+    import torch
+    torch.set_num_threads(1)
+    if isinstance(model, FoldedModel):
+        from sw.gan.integer_path import integer_generate
+        out = [integer_generate(model, z[i:i + 500], labels[i:i + 500]) for i in range(0, count, 500)]
+    else:
+        from sw.gan.integer_path import check_inputs
+        z, labels = check_inputs(z, labels, config)
+        out = [model.generate(torch.from_numpy(z[i:i + 500]), torch.from_numpy(labels[i:i + 500]))
+               for i in range(0, count, 500)]
+    return torch.cat(out).numpy()

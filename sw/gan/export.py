@@ -98,7 +98,7 @@ def _open(path) -> dict[str, np.ndarray]:
         raise ValueError(f"{path}: not a valid model file (not a readable .npz: {error})") from None
 
 
-def _metadata(arrays: dict, path, expected_format: str) -> dict:
+def _decode_metadata(arrays: dict, path) -> dict:
     raw = arrays.get("metadata")
     if raw is None or raw.dtype != np.uint8 or raw.ndim != 1:
         raise ValueError(f"{path}: missing or malformed 'metadata' array")
@@ -108,6 +108,11 @@ def _metadata(arrays: dict, path, expected_format: str) -> dict:
         raise ValueError(f"{path}: metadata is not valid JSON ({error})") from None
     if not isinstance(meta, dict):
         raise ValueError(f"{path}: metadata must be a JSON object")
+    return meta
+
+
+def _metadata(arrays: dict, path, expected_format: str) -> dict:
+    meta = _decode_metadata(arrays, path)
     if meta.get("format") != expected_format:
         raise ValueError(f"{path}: format is {meta.get('format')!r}, expected {expected_format!r}")
     if meta.get("version") != VERSION:
@@ -118,15 +123,8 @@ def _metadata(arrays: dict, path, expected_format: str) -> dict:
 
 def read_metadata(path) -> dict:
     """The metadata JSON of a binarized or float model file (format checked, arrays not)."""
-    arrays = _open(path)
-    raw = arrays.get("metadata")
-    if raw is None or raw.dtype != np.uint8 or raw.ndim != 1:
-        raise ValueError(f"{path}: missing or malformed 'metadata' array")
-    try:
-        meta = json.loads(raw.tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ValueError(f"{path}: metadata is not valid JSON ({error})") from None
-    if not isinstance(meta, dict) or meta.get("format") not in (FORMAT, FLOAT_FORMAT):
+    meta = _decode_metadata(_open(path), path)
+    if meta.get("format") not in (FORMAT, FLOAT_FORMAT):
         raise ValueError(f"{path}: not a bitspin GAN model file")
     return meta
 

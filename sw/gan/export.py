@@ -161,14 +161,20 @@ def _layer(arrays, prefix, shape, fan_in, path) -> FoldedLayer:
     return FoldedLayer(weight.astype(np.int8), tau.copy(), flip.copy())
 
 
-def load_model(path) -> FoldedModel:
-    """Read and validate a binarized model file (see the module docstring for the format)."""
+def _open_with_config(path, expected_format: str):
+    """The arrays, the checked metadata and the architecture of a model file."""
     arrays = _open(path)
-    meta = _metadata(arrays, path, FORMAT)
+    meta = _metadata(arrays, path, expected_format)
     try:
         config = GanConfig.from_dict(meta.get("config"))
     except (ValueError, TypeError) as error:
         raise ValueError(f"{path}: {error}") from None
+    return arrays, meta, config
+
+
+def load_model(path) -> FoldedModel:
+    """Read and validate a binarized model file (see the module docstring for the format)."""
+    arrays, meta, config = _open_with_config(path, FORMAT)
     widths_all = [config.fc_in, *config.fc_widths, config.fc_out]
     if max(widths_all + list(config.deconv_channels)) > _MAX_WIDTH:
         raise ValueError(f"{path}: layer widths above {_MAX_WIDTH} are not supported")
@@ -223,12 +229,7 @@ def load_float_checkpoint(path):
     import torch
 
     from sw.gan.generator import Generator
-    arrays = _open(path)
-    meta = _metadata(arrays, path, FLOAT_FORMAT)
-    try:
-        config = GanConfig.from_dict(meta.get("config"))
-    except (ValueError, TypeError) as error:
-        raise ValueError(f"{path}: {error}") from None
+    arrays, meta, config = _open_with_config(path, FLOAT_FORMAT)
     g = Generator(config, binary=bool(meta.get("binary", False)))
     state = g.state_dict()
     names = {f"state/{n}" for n in state} | {"metadata"}

@@ -1,8 +1,6 @@
 """The model file: round trip, size, and clear errors for bad files."""
 
-import io
 import json
-import zipfile
 
 import numpy as np
 import pytest

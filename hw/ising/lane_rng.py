@@ -1,6 +1,6 @@
 """One lane's random number generator: xoroshiro64 with the + scrambler (see ``params``)."""
 
-from amaranth import Cat, Module, Mux, Signal
+from amaranth import Cat, Module, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 

@@ -103,11 +103,10 @@ class IsingCore(wiring.Component):
         colour = Signal()
         mode = Signal(2)
         measure = Signal()
-        cycle = Signal(range(6))      # priming 0..3, 4 while stepping and first tail, 5
+        cycle = Signal(range(6))  # 0..3 priming; 4 stepping and first tail; 5 second tail
         g = Signal(range(max(2, G)))
         s = Signal(range(max(2, S)))
         stepping = Signal()
-        last_step = Signal()
         thresholds = Signal(data.ArrayLayout(unsigned(k + 1), TABLE_SIZE))
         sweeps_left = Signal(32)
         first_sweep = Signal()
@@ -116,8 +115,6 @@ class IsingCore(wiring.Component):
 
         def wrap(value):
             return value % G if G > 1 else C(0, 1)
-
-        m.d.comb += last_step.eq(stepping & (s == S - 1) & (g == G - 1))
 
         # --- stage A: window -> per-lane index and random number ---------------------------
         def row(word, r):

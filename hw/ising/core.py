@@ -204,7 +204,7 @@ class IsingCore(wiring.Component):
         b_write, b_g = Signal(), Signal.like(g)
         b_measure = Signal()
         b_ups, b_agree = Signal(range(2 * P + 1)), Signal(range(4 * P + 1))
-        b_flips = Signal(range(P + 1))
+        b_flip_bits = Signal(P)
         flip = Signal(P)
         new = Signal(P)
         for i in range(P):
@@ -228,7 +228,7 @@ class IsingCore(wiring.Component):
             b_write.eq(t_valid & t_last & (t_mode != PassMode.MEASURE)), b_g.eq(t_g),
             b_measure.eq(t_measure),
             b_ups.eq(balanced_sum(t_ups_parts)), b_agree.eq(balanced_sum(t_agree_parts)),
-            b_flips.eq(Mux(t_valid, popcount(flip), 0)),
+            b_flip_bits.eq(Mux(t_valid, flip, 0)),
         ]
 
         # --- stage C: write back, accumulate -------------------------------------------
@@ -238,7 +238,9 @@ class IsingCore(wiring.Component):
             m.d.sync += [acc_ups.eq(0), acc_agree.eq(0)]
         with m.Elif(b_measure):
             m.d.sync += [acc_ups.eq(acc_ups + b_ups), acc_agree.eq(acc_agree + b_agree)]
-        m.d.sync += self.flips.eq(self.flips + b_flips)
+        # The flip count trails by a stage: counting right after the compare was the critical path.
+        c_flips = Signal(range(P + 1))
+        m.d.sync += [c_flips.eq(popcount(b_flip_bits)), self.flips.eq(self.flips + c_flips)]
 
         cold_write = Signal()
         cold_addr = Signal.like(g)
@@ -353,6 +355,7 @@ class IsingCore(wiring.Component):
                     m.next = "PASS"
             with m.State("FINISH"):
                 m.d.comb += self.busy.eq(1)
-                with m.If(~pending_emit & ~b_write & ~a_valid & ~t_valid):
+                with m.If(~pending_emit & ~b_write & ~a_valid & ~t_valid & (b_flip_bits == 0) &
+                          (c_flips == 0)):
                     m.next = "IDLE"
         return m

@@ -63,9 +63,16 @@ def test_train_few_steps_then_generate(tmp_path, capsys):
     assert run("train", "--config", "small", "--epochs", 1, "--max-steps", 2, "--out", out,
                "--json") == 0
     summary = json.loads(capsys.readouterr().out)
-    assert summary["steps"] == 2 and out.is_file()
+    assert summary["steps"] == 2 and out.is_file() and summary["aux_weight"] == 0.0
     assert run("generate", "--model", out, "--count", 5, "--seed", 2,
                "--out", tmp_path / "y.npz") == 0
+
+
+def test_train_aux_weight_option(tmp_path, capsys):
+    out = tmp_path / "m.npz"
+    assert run("train", "--config", "small", "--max-steps", 1, "--aux-weight", 0.5,
+               "--out", out, "--json") == 0
+    assert json.loads(capsys.readouterr().out)["aux_weight"] == 0.5
 
 
 def test_evaluate_json(capsys):

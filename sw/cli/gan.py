@@ -24,6 +24,8 @@ def add_parser(sub):
     tr.add_argument("--epochs", type=int, default=80)
     tr.add_argument("--seed", type=int, default=0)
     tr.add_argument("--max-steps", type=int, default=None, help=argparse_hidden())
+    tr.add_argument("--aux-weight", type=float, default=0.0, metavar="W",
+                    help="AC-GAN auxiliary classification loss weight (0: off, the default)")
     tr.add_argument("--out", type=Path, required=True, help="model file (.npz)")
     tr.add_argument("--json", action="store_true", help="print one JSON object")
     tr.set_defaults(run=train)
@@ -65,7 +67,8 @@ def train(args) -> int:
     if args.out.suffix != ".npz":
         raise ValueError(f"--out must end in .npz, not {args.out}")
     options = TrainOptions(config=preset(args.config), binary=not args.float, epochs=args.epochs,
-                           seed=args.seed, max_steps=args.max_steps)
+                           seed=args.seed, max_steps=args.max_steps,
+                           aux_weight=args.aux_weight)
     err = Console(stderr=True)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True) as bar:

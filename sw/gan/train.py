@@ -41,6 +41,9 @@ class TrainOptions:
     threads: int = 1                 # 1: fastest on a shared 2-core machine, and reproducible
     max_steps: int | None = None     # stop early (smoke tests)
     calibration_batches: int = 40    # batches of 250 for the final batch-norm statistics
+    aux_weight: float = 0.0          # AC-GAN: weight of the auxiliary classification loss
+    #   (> 0: the discriminator gets a label-blind classifier head trained on real digits, and
+    #   the generator is also pushed to make digits it classifies as the conditioning label)
 
     def __post_init__(self):
         if self.epochs < 1:
@@ -49,6 +52,8 @@ class TrainOptions:
             raise ValueError("batch_size must be >= 2 (batch norm needs a batch)")
         if self.seed < 0:
             raise ValueError("seed must be >= 0")
+        if self.aux_weight < 0:
+            raise ValueError(f"aux_weight must be >= 0, not {self.aux_weight}")
 
 
 def sample_latent(count: int, config: GanConfig, gen: torch.Generator) -> torch.Tensor:
@@ -103,7 +108,8 @@ def _train(options: TrainOptions, progress) -> tuple[Generator, dict]:
     y_all = torch.from_numpy(digits.labels)
     c = options.config
     g = Generator(c, binary=options.binary)
-    d = Discriminator(c.n_classes, c.image_side)
+    aux = options.aux_weight > 0
+    d = Discriminator(c.n_classes, c.image_side, aux_classifier=aux)
     lr_g = options.lr_g if options.lr_g is not None else (2e-3 if options.binary else 2e-4)
     opt_g = torch.optim.Adam(g.parameters(), lr=lr_g, betas=options.betas)
     opt_d = torch.optim.Adam(d.parameters(), lr=options.lr_d, betas=options.betas)
@@ -132,12 +138,16 @@ def _train(options: TrainOptions, progress) -> tuple[Generator, dict]:
             loss_d = (F.binary_cross_entropy_with_logits(
                 logit_real, torch.full_like(logit_real, options.real_label))
                 + F.binary_cross_entropy_with_logits(logit_fake, torch.zeros_like(logit_fake)))
+            if aux:   # the classifier head learns from real digits only
+                loss_d = loss_d + options.aux_weight * F.cross_entropy(d.classify(real), y)
             loss_d.backward()
             opt_d.step()
             # Generator step (non-saturating loss).
             opt_g.zero_grad(set_to_none=True)
             logit = d(fake, y)
             loss_g = F.binary_cross_entropy_with_logits(logit, torch.ones_like(logit))
+            if aux:
+                loss_g = loss_g + options.aux_weight * F.cross_entropy(d.classify(fake), y)
             loss_g.backward()
             opt_g.step()
             clip_latent_weights(g)
@@ -150,6 +160,7 @@ def _train(options: TrainOptions, progress) -> tuple[Generator, dict]:
         "seed": options.seed, "epochs": options.epochs, "steps": step,
         "batch_size": options.batch_size, "lr_g": lr_g, "lr_d": options.lr_d,
         "binary": options.binary, "threads": options.threads,
+        "aux_weight": options.aux_weight,
         "train_seconds": round(time.perf_counter() - start, 1),
         "final_losses": losses, "torch": str(torch.__version__),
         "train_digits": int(len(y_all)),

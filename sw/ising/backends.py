@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
-import numpy as np
 
 from hw.ising.params import IsingParams
 
@@ -68,11 +67,9 @@ def _golden(config: RunConfig, progress) -> SamplerRun:
 
 def _fast(config: RunConfig, progress, device: str) -> SamplerRun:
     from .fast import run_fast
-    r = run_fast(config.size, config.beta, sweeps=config.sweeps, burn_in=config.burn_in,
-                 J=config.coupling, h=config.field, algorithm=config.algorithm, init=config.init,
-                 seed=config.seed, device=device, progress=progress)
-    return SamplerRun(np.asarray(r.magnetization), np.asarray(r.bond_sum),
-                      np.asarray(r.final_lattice), int(r.flips), int(r.updates), r.elapsed_s)
+    return run_fast(config.size, config.beta, sweeps=config.sweeps, burn_in=config.burn_in,
+                    J=config.coupling, h=config.field, algorithm=config.algorithm,
+                    init=config.init, seed=config.seed, device=device, progress=progress)
 
 
 def run(backend: str, config: RunConfig, *, device_url: str | None = None,

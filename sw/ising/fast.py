@@ -27,12 +27,12 @@ OMP_WAIT_POLICY=PASSIVE on a shared machine.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 import torch
 
+from .result import SamplerRun
 from .thresholds import TABLE_SIZE, check_parameters, flip_probabilities
 
 __all__ = ["FastResult", "run_fast", "benchmark_flips_per_ns"]
@@ -41,15 +41,8 @@ _ONE = 1 << 32          # realised flip probability is T / 2^32
 _LOW = 1 << 24          # r = r_hi · 2^24 + r_lo: 8 bits drawn for every site, 24 only for ties
 
 
-@dataclass
-class FastResult:
-    """What :func:`run_fast` returns; M and B are recorded after each sweep past burn-in."""
-    magnetization: np.ndarray   # int64 [sweeps - burn_in]: M = Σ s_i after each measured sweep
-    bond_sum: np.ndarray        # int64 [sweeps - burn_in]: B = Σ s(x,y)·(s(x+1,y) + s(x,y+1))
-    final_lattice: np.ndarray   # uint8 [L, L], 1 = up, row = y, column = x
-    flips: int                  # accepted flips over all sweeps (including burn-in)
-    updates: int                # spin updates performed = sweeps * L * L
-    elapsed_s: float            # wall time of the sweeps only
+# The shared result type of every backend; the old name stays for callers of this module.
+FastResult = SamplerRun
 
 
 def _resolve_device(device) -> torch.device:

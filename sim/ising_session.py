@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 
 from hw.ising.core import IsingCore
 from hw.ising.params import IsingParams
 from sim import simulate
+from sw.ising import report
 from sw.ising.golden import GoldenIsingCore
 
 
@@ -43,8 +42,9 @@ def golden_session(params: IsingParams, ops, thresholds):
 
 
 def observables_sha256(observables) -> str:
-    """The contract's hash of a list of [M, B] pairs (little-endian int64, row-major)."""
-    return hashlib.sha256(np.asarray(observables, dtype="<i8").tobytes()).hexdigest()
+    """The contract's hash (``sw.ising.report``) of a list of [M, B] pairs."""
+    pairs = np.asarray(observables, dtype=np.int64).reshape(-1, 2)
+    return report.observables_sha256(pairs[:, 0], pairs[:, 1])
 
 
 def hardware_session(params: IsingParams, ops, thresholds, *, simulator="verilator",

@@ -1,0 +1,170 @@
+"""The B-DCGAN generator engine: (z, y) in, 28×28 8-bit pixels out, bit-exact with the golden model."""
+
+from __future__ import annotations
+
+from amaranth import Cat, Module, Mux, Signal, signed, unsigned
+from amaranth.lib import stream, wiring
+from amaranth.lib.fifo import SyncFIFOBuffered
+from amaranth.lib.memory import Memory
+from amaranth.lib.wiring import In, Out
+
+from hw.gan.image import EngineImage
+from hw.gan.integer_lane import IntegerLane
+from hw.gan.sequencer import LayerSequencer, Source
+from hw.gan.xnor_popcount import XnorPopcountArray
+
+__all__ = ["GanEngine"]
+
+
+def _rom(m, name: str, width: int, init) -> Memory.ReadPort:
+    memory = Memory(shape=unsigned(width), depth=max(1, len(init)), init=list(init) or [0])
+    m.submodules[name] = memory
+    return memory.read_port(transparent_for=())
+
+
+class GanEngine(wiring.Component):
+    """The whole generator of one model file, computed layer by layer in one datapath.
+
+    Ports:
+
+    - ``start``: with ``ready`` high, latches ``z_value`` / ``z_mask`` (z_i = 0 where the mask bit
+      is 0, else +1 / −1 for value bit 1 / 0) and ``label`` and computes one image;
+    - ``ready``: idle, and the output FIFO has room for a whole image (so the pipeline never
+      stalls mid-image; the FIFO holds two images, so one can drain while the next computes);
+    - ``pixels``: the image row-major, one 8-bit pixel per transfer (0 background, 255 ink);
+    - ``busy``; ``image_cycles``: clocks of the last image, from the start strobe to its last pixel
+      entering the FIFO (equals ``plan.cycles_per_image``);
+    - ``images``: images computed since reset.
+
+    Memories: the binary weights (one word of lanes × chunk_bits bits per clock), thresholds,
+    label terms, the last layer's integer weights and label terms and the sigmoid table, all
+    initialised from the :class:`EngineImage` at elaboration; two ping-pong activation memories
+    of chunk_bits-bit words, written ``lanes`` bits at a time.
+
+    Pipeline: issue (addresses) → operands → popcount / adder tree → accumulate and compare →
+    write back (binary layers) or table lookup → FIFO (last layer).
+    """
+
+    def __init__(self, image: EngineImage):
+        if not isinstance(image, EngineImage):
+            raise TypeError("image must be an EngineImage (see sw.gan.engine_image)")
+        self.image = image
+        self.plan = plan = image.plan
+        c = plan.config
+        super().__init__({
+            "start": In(1), "z_value": In(c.z_dim), "z_mask": In(c.z_dim),
+            "label": In(range(c.n_classes)),
+            "ready": Out(1), "busy": Out(1), "pixels": Out(stream.Signature(8)),
+            "image_cycles": Out(32), "images": Out(32),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        plan, image = self.plan, self.image
+        c, p = plan.config, plan.params
+        lanes, chunk = p.lanes, p.chunk_bits
+        last = plan.last_layer
+
+        m.submodules.sequencer = seq = LayerSequencer(plan)
+        m.submodules.array = array = XnorPopcountArray(lanes, chunk, plan.accumulator_bits,
+                                                       plan.label_bits)
+        m.submodules.integer = lane = IntegerLane(chunk, c.last_weight_bits,
+                                                  plan.last_accumulator_bits)
+        m.submodules.fifo = fifo = SyncFIFOBuffered(width=8, depth=2 * plan.pixels)
+
+        weights = _rom(m, "weights", lanes * chunk, image.weights)
+        thresholds = _rom(m, "thresholds", lanes * (plan.accumulator_bits + 1), image.thresholds)
+        labels = _rom(m, "labels", lanes * plan.label_bits, image.labels)
+        last_weights = _rom(m, "last_weights", chunk * c.last_weight_bits, image.last_weights)
+        last_labels = _rom(m, "last_labels", c.last_weight_bits,
+                           [v & ((1 << c.last_weight_bits) - 1) for v in image.last_labels])
+        table = _rom(m, "table", 8, image.table)
+
+        activations = {}
+        for name in (Source.A, Source.B):
+            memory = Memory(shape=unsigned(chunk), depth=plan.activation_depth, init=[])
+            m.submodules[f"activations_{name.name.lower()}"] = memory
+            activations[name] = (memory.read_port(transparent_for=()),
+                                 memory.write_port(granularity=lanes))
+
+        # The request, latched at start; z padded to whole chunks.
+        z_chunks = plan.layers[0].in_chunks
+        z_value, z_mask = Signal(z_chunks * chunk), Signal(z_chunks * chunk)
+        ready = Signal()
+        m.d.comb += [ready.eq(~self.busy & (fifo.level <= fifo.depth - plan.pixels)),
+                     self.ready.eq(ready), seq.start.eq(self.start & ready),
+                     seq.label.eq(self.label)]
+        with m.If(self.start & ready):
+            m.d.sync += [z_value.eq(self.z_value), z_mask.eq(self.z_mask)]
+
+        # Stage 0: the sequencer's addresses go to every read port.
+        for port, addr in ((weights, seq.weight_addr), (thresholds, seq.threshold_addr),
+                           (labels, seq.label_addr), (last_weights, seq.last_weight_addr),
+                           (last_labels, seq.last_label_addr)):
+            m.d.comb += port.addr.eq(addr)
+        for read, _ in activations.values():
+            m.d.comb += read.addr.eq(seq.act_addr)
+
+        # Stage 1: operands arrive; tags registered alongside them.
+        s1 = {name: Signal.like(getattr(seq, name), name=f"s1_{name}")
+              for name in ("valid", "first", "last", "add_label", "integer", "source", "dest",
+                           "mask", "dest_addr", "dest_slice")}
+        for name, reg in s1.items():
+            m.d.sync += reg.eq(getattr(seq, name))
+        s1_z_value, s1_z_mask = Signal(chunk), Signal(chunk)
+        m.d.sync += [s1_z_value.eq(z_value.word_select(seq.chunk, chunk)),
+                     s1_z_mask.eq(z_mask.word_select(seq.chunk, chunk))]
+        source = s1["source"]
+        operand = Mux(source == Source.Z, s1_z_value,
+                      Mux(source == Source.A, activations[Source.A][0].data,
+                          activations[Source.B][0].data))
+        mask = s1["mask"] & Mux(source == Source.Z, s1_z_mask, (1 << chunk) - 1)
+        for unit, valid in ((array, s1["valid"] & ~s1["integer"]),
+                            (lane, s1["valid"] & s1["integer"])):
+            m.d.comb += [unit.valid.eq(valid), unit.first.eq(s1["first"]),
+                         unit.last.eq(s1["last"]), unit.add_label.eq(s1["add_label"]),
+                         unit.activations.eq(operand), unit.mask.eq(mask)]
+        m.d.comb += [array.weights.eq(weights.data), array.labels.eq(labels.data),
+                     array.thresholds.eq(thresholds.data),
+                     lane.weights.eq(last_weights.data), lane.label.eq(last_labels.data)]
+
+        # Stages 2-3: the tags of the write-back wait for the array's two stages.
+        s3 = {}
+        for name in ("dest", "dest_addr", "dest_slice"):
+            s2 = Signal.like(s1[name], name=f"s2_{name}")
+            s3[name] = Signal.like(s1[name], name=f"s3_{name}")
+            m.d.sync += [s2.eq(s1[name]), s3[name].eq(s2)]
+        slices = chunk // lanes
+        for name, (_, write) in activations.items():
+            m.d.comb += [write.addr.eq(s3["dest_addr"]),
+                         write.data.eq(Cat(*[array.result] * slices)),
+                         write.en.eq(Mux(array.result_valid & (s3["dest"] == name),
+                                         1 << s3["dest_slice"], 0))]
+
+        # Last layer: table lookup, then the FIFO.
+        index = Signal(range(len(image.table)))
+        biased = Signal(signed(max(len(lane.result), abs(image.table_bias).bit_length() + 1) + 1))
+        m.d.comb += biased.eq(lane.result + image.table_bias)
+        with m.If(biased < 0):
+            m.d.comb += index.eq(0)
+        with m.Elif(biased > len(image.table) - 1):
+            m.d.comb += index.eq(len(image.table) - 1)
+        with m.Else():
+            m.d.comb += index.eq(biased)
+        s4_pixel = Signal()
+        m.d.sync += s4_pixel.eq(lane.result_valid)
+        m.d.comb += [table.addr.eq(index), fifo.w_data.eq(table.data), fifo.w_en.eq(s4_pixel),
+                     self.pixels.payload.eq(fifo.r_data), self.pixels.valid.eq(fifo.r_rdy),
+                     fifo.r_en.eq(self.pixels.ready)]
+
+        # Busy from the start strobe until the last pixel is in the FIFO.
+        pending = Signal(4)
+        m.d.sync += pending.eq(Cat(seq.valid, pending[:3]))
+        m.d.comb += self.busy.eq(seq.busy | pending.any())
+        with m.If(self.start & ready):
+            m.d.sync += self.image_cycles.eq(1)
+        with m.Elif(self.busy):
+            m.d.sync += self.image_cycles.eq(self.image_cycles + 1)
+        with m.If(pending[3] & ~pending[:3].any() & ~seq.busy):
+            m.d.sync += self.images.eq(self.images + 1)
+        return m

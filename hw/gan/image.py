@@ -1,0 +1,47 @@
+"""The contents of the engine's memories for one model: built by ``sw.gan.engine_image``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hw.gan.plan import EnginePlan
+
+__all__ = ["EngineImage"]
+
+
+@dataclass(frozen=True)
+class EngineImage:
+    """Initial contents of every engine memory (Python ints), laid out by an :class:`EnginePlan`.
+
+    - ``weights``: ``plan.weight_depth`` words of lanes × chunk_bits bits; lane m holds bits
+      [m·B, (m+1)·B), bit j = weight of input channel chunk·B + j for output channel g·M + m,
+      1 for +1 (padding 0). Word ``weight_base + (g·taps + tap)·in_chunks + chunk``.
+    - ``thresholds``: lanes × (accumulator_bits + 1) bits; per lane bit 0 = flip, then τ.
+    - ``labels``: lanes × label_bits (signed) per word ``(label_base + g·taps + tap)·n + y``.
+    - ``last_weights``: chunk_bits × last_weight_bits (signed) per word ``tap·in_chunks + chunk``.
+    - ``last_labels``: one signed int per ``tap·n + y``.
+    - ``table``: the sigmoid table; ``table_bias`` = last_bias − table_offset, so that the pixel
+      is ``table[clip(acc + table_bias, 0, len(table) − 1)]``.
+    """
+
+    plan: EnginePlan
+    weights: tuple[int, ...]
+    thresholds: tuple[int, ...]
+    labels: tuple[int, ...]
+    last_weights: tuple[int, ...]
+    last_labels: tuple[int, ...]
+    table: tuple[int, ...]
+    table_bias: int
+
+    def __post_init__(self):
+        plan, last = self.plan, self.plan.last_layer
+        expected = {"weights": plan.weight_depth, "thresholds": plan.threshold_depth,
+                    "labels": plan.label_depth,
+                    "last_weights": last.taps * last.in_chunks,
+                    "last_labels": last.taps * plan.config.n_classes}
+        for name, depth in expected.items():
+            if len(getattr(self, name)) != depth:
+                raise ValueError(f"engine image: {name} has {len(getattr(self, name))} words, "
+                                 f"the plan needs {depth}")
+        if not self.table or any(not 0 <= v <= 255 for v in self.table):
+            raise ValueError("engine image: the sigmoid table must hold 1 or more bytes")

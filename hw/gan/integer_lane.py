@@ -1,0 +1,56 @@
+"""The last layer's datapath: B binary inputs times signed integer weights, summed per clock."""
+
+from __future__ import annotations
+
+from amaranth import Module, Mux, Signal, signed
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from hw.ising.popcount import balanced_sum
+
+__all__ = ["IntegerLane"]
+
+
+class IntegerLane(wiring.Component):
+    """One output pixel of the integer layer: ``acc += Σ_i mask_i · (a_i ? w_i : −w_i)``.
+
+    The weights are ``weight_bits``-bit two's complement, packed input i at bits
+    [i·weight_bits, (i+1)·weight_bits). Binary inputs mean no multiplier: each term is w, −w or 0,
+    summed by a balanced adder tree of B terms. The label term (the weight of the label plane
+    at this tap) is added with ``add_label``; ``first`` restarts the sum.
+
+    Two pipeline stages (the tree's sum is registered, then the accumulator); ``result`` holds the
+    finished sum for one clock with ``result_valid``, two clocks after the ``last`` inputs.
+    """
+
+    def __init__(self, chunk_bits: int, weight_bits: int, acc_bits: int):
+        for name, value, low in (("chunk_bits", chunk_bits, 1), ("weight_bits", weight_bits, 2),
+                                 ("acc_bits", acc_bits, 2)):
+            if not isinstance(value, int) or value < low:
+                raise ValueError(f"{name} must be an integer >= {low}, not {value!r}")
+        self.chunk_bits, self.weight_bits, self.acc_bits = chunk_bits, weight_bits, acc_bits
+        super().__init__({
+            "valid": In(1), "first": In(1), "last": In(1), "add_label": In(1),
+            "activations": In(chunk_bits), "mask": In(chunk_bits),
+            "weights": In(chunk_bits * weight_bits), "label": In(signed(weight_bits)),
+            "result_valid": Out(1), "result": Out(signed(acc_bits)),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        wb = self.weight_bits
+        terms = []
+        for i in range(self.chunk_bits):
+            w = self.weights[i * wb:(i + 1) * wb].as_signed()
+            terms.append(Mux(self.mask[i], Mux(self.activations[i], w, -w), 0))
+        chunk_sum = Signal(signed(self.acc_bits))
+        valid, first, last = Signal(), Signal(), Signal()
+        m.d.sync += [chunk_sum.eq(balanced_sum(terms) + Mux(self.add_label, self.label, 0)),
+                     valid.eq(self.valid), first.eq(self.first), last.eq(self.last & self.valid)]
+        acc = Signal(signed(self.acc_bits))
+        total = Signal(signed(self.acc_bits))
+        m.d.comb += total.eq(Mux(first, 0, acc) + chunk_sum)
+        with m.If(valid):
+            m.d.sync += acc.eq(total)
+        m.d.sync += [self.result_valid.eq(last), self.result.eq(total)]
+        return m

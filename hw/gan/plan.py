@@ -1,0 +1,328 @@
+"""The GAN engine's schedule: every generator layer as one generalized transposed convolution.
+
+This module is the one source of the engine's geometry, memory layout and cycle count; the
+gateware (``hw.gan.engine``), the memory-image builder (``sw.gan.engine_image``) and the
+benchmark all read it. Pure Python.
+
+Every layer is computed as: for each output position (oy, ox), row-major; for each group of M
+output channels (M = ``lanes``); for each kernel tap (a, b) that actually lands on (oy, ox);
+for each B-bit chunk of the input channels (B = ``chunk_bits``): one clock, in which each of the
+M lanes XNOR-popcounts B input bits against B weight bits. A transposed convolution visits only
+the taps with ``oy = iy * stride - padding + a`` for an input row iy inside the image, so no work
+is spent on the zeros a zero-insertion implementation would multiply. A fully connected layer
+is the case in = out = 1 pixel, kernel 1; the last FC layer (reshaped to C × base × base) is
+in = 1 pixel, out = base × base pixels, kernel = base: the "tap" of output pixel p is p itself,
+so its weights are W[c * base² + p, :] and it keeps one threshold per (pixel, channel).
+
+The label planes (and the label copies after z) never enter the datapath: with y one-hot and
+the label value 1, their whole contribution at a tap is the weight of channel ``C + y``, which
+a small label table adds once per tap.
+
+The last layer has one output channel and integer weights; it runs one output pixel at a time,
+B inputs per clock, through an adder tree instead of a popcount.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sw.gan.architecture import GanConfig
+
+__all__ = ["EngineParams", "LayerPlan", "EnginePlan", "plan_engine", "PIPELINE_DRAIN_CYCLES",
+           "START_CYCLES", "FINISH_CYCLES"]
+
+# Idle cycles between the last read of one layer and the first read of the next: the last
+# group's result is written three clocks after its last read (read, popcount, accumulate and
+# compare, write), and the next layer must read it back.
+PIPELINE_DRAIN_CYCLES = 3
+# Clocks from the start strobe to the first read (latching z and y).
+START_CYCLES = 1
+# Clocks from the last read of the last layer to its last pixel entering the output FIFO.
+FINISH_CYCLES = 4
+
+
+def _is_power_of_two(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0 and \
+        value & (value - 1) == 0
+
+
+@dataclass(frozen=True)
+class EngineParams:
+    """Parallelism of the engine: ``lanes`` output channels, each ``chunk_bits`` inputs per clock.
+
+    Binary MACs per clock = lanes × chunk_bits. Both are powers of two and lanes ≤ chunk_bits, so
+    one group's output bits fill a whole, aligned slice of one activation word.
+    """
+
+    lanes: int = 16
+    chunk_bits: int = 64
+
+    def __post_init__(self):
+        if not _is_power_of_two(self.lanes) or self.lanes > 256:
+            raise ValueError(f"lanes must be a power of two in 1..256, not {self.lanes!r}")
+        if not _is_power_of_two(self.chunk_bits) or not 8 <= self.chunk_bits <= 512:
+            raise ValueError(f"chunk_bits must be a power of two in 8..512, not {self.chunk_bits!r}")
+        if self.lanes > self.chunk_bits:
+            raise ValueError(f"lanes ({self.lanes}) must not exceed chunk_bits ({self.chunk_bits})")
+
+    @property
+    def bits_per_clock(self) -> int:
+        return self.lanes * self.chunk_bits
+
+
+def _ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+def _bits_for(value: int) -> int:
+    """Bits of an unsigned field holding 0..value."""
+    return max(1, int(value).bit_length())
+
+
+@dataclass(frozen=True)
+class LayerPlan:
+    """One layer as a generalized transposed convolution (see the module docstring)."""
+
+    name: str
+    kind: str                    # "binary" (XNOR-popcount, threshold) or "last" (integer, table)
+    source: str                  # "z", "a" or "b": input activations (the z register, or memory)
+    dest: str                    # "a", "b" or "pixels"
+    in_side: int
+    out_side: int
+    kernel: int
+    in_channels: int             # channels read from the source (labels excluded)
+    out_channels: int
+    in_chunks: int               # B-bit words per input pixel
+    groups: int                  # ceil(out_channels / M) (1 for the last layer)
+    rows: tuple                  # rows[o] = ((input row, kernel row), ...) landing on output row o
+    has_labels: bool             # the label adds a per-tap term
+    per_position_thresholds: bool
+    out_chunks: int              # B-bit words per output pixel in the destination memory
+    fan_in: int                  # inputs per output, labels included (bounds |acc| and |τ|)
+    weight_base: int = 0         # first word in the binary weight memory (or last-weight memory)
+    threshold_base: int = 0
+    label_base: int = 0
+
+    @property
+    def fully_connected(self) -> bool:
+        """A fully connected layer (its "taps" are its output pixels), not a convolution."""
+        return self.name.startswith("fc")
+
+    @property
+    def taps(self) -> int:
+        return self.kernel * self.kernel
+
+    @property
+    def positions(self) -> int:
+        return self.out_side * self.out_side
+
+    @property
+    def weight_words(self) -> int:
+        return self.groups * self.taps * self.in_chunks
+
+    @property
+    def threshold_words(self) -> int:
+        return self.groups * (self.positions if self.per_position_thresholds else 1)
+
+    @property
+    def label_words(self) -> int:
+        return self.groups * self.taps if self.has_labels else 0
+
+    def entries(self, oy: int, ox: int) -> list[tuple[int, int, int, int]]:
+        """The (iy, a, ix, b) taps landing on output pixel (oy, ox), in issue order."""
+        return [(iy, a, ix, b) for iy, a in self.rows[oy] for ix, b in self.rows[ox]]
+
+    @property
+    def issue_cycles(self) -> int:
+        """Clocks in which this layer reads operands (one per tap, group and chunk)."""
+        per_group = sum(len(self.rows[oy]) * len(self.rows[ox])
+                        for oy in range(self.out_side) for ox in range(self.out_side))
+        return per_group * self.groups * self.in_chunks
+
+    @property
+    def useful_macs(self) -> int:
+        """Binary (or integer) multiply-accumulates of the model itself, labels excluded."""
+        taps = sum(len(self.rows[oy]) * len(self.rows[ox])
+                   for oy in range(self.out_side) for ox in range(self.out_side))
+        return taps * self.in_channels * self.out_channels
+
+
+def _transposed_rows(in_side: int, out_side: int, kernel: int, stride: int,
+                     padding: int) -> tuple:
+    """For each output row o: the (input row i, kernel row a) with o = i·stride − padding + a."""
+    return tuple(tuple((i, o + padding - i * stride) for i in range(in_side)
+                       if 0 <= o + padding - i * stride < kernel)
+                 for o in range(out_side))
+
+
+@dataclass(frozen=True)
+class EnginePlan:
+    """The whole generator's schedule for one :class:`GanConfig` and :class:`EngineParams`."""
+
+    config: GanConfig
+    params: EngineParams
+    layers: tuple[LayerPlan, ...]
+
+    @property
+    def binary_layers(self) -> tuple[LayerPlan, ...]:
+        return tuple(layer for layer in self.layers if layer.kind == "binary")
+
+    @property
+    def last_layer(self) -> LayerPlan:
+        return self.layers[-1]
+
+    @property
+    def pixels(self) -> int:
+        return self.config.image_side ** 2
+
+    @property
+    def weight_depth(self) -> int:
+        return sum(layer.weight_words for layer in self.binary_layers)
+
+    @property
+    def threshold_depth(self) -> int:
+        return sum(layer.threshold_words for layer in self.binary_layers)
+
+    @property
+    def label_depth(self) -> int:
+        return max(1, sum(layer.label_words for layer in self.binary_layers)) * \
+            self.config.n_classes
+
+    @property
+    def activation_depth(self) -> int:
+        """Words of each of the two ping-pong activation memories."""
+        return max(layer.positions * layer.out_chunks for layer in self.binary_layers)
+
+    @property
+    def accumulator_bits(self) -> int:
+        """Signed width of every binary accumulator and threshold (|acc|, |τ| ≤ fan_in + 1)."""
+        return _bits_for(max(layer.fan_in for layer in self.binary_layers) + 1) + 1
+
+    @property
+    def label_bits(self) -> int:
+        """Signed width of a binary layer's label term (|term| ≤ label_repeat)."""
+        return _bits_for(self.config.label_repeat) + 1
+
+    @property
+    def last_accumulator_bits(self) -> int:
+        c = self.config
+        layer = self.last_layer
+        bound = c.last_weight_max * (layer.in_chunks * self.params.chunk_bits + c.n_classes) \
+            * max(len(r) for r in layer.rows) ** 2
+        return _bits_for(bound) + 1
+
+    @property
+    def issue_cycles(self) -> int:
+        return sum(layer.issue_cycles for layer in self.layers)
+
+    @property
+    def cycles_per_image(self) -> int:
+        """Clocks from the start strobe to the last pixel in the output FIFO (the gateware's
+        ``image_cycles`` counter equals this; tests check it)."""
+        return START_CYCLES + self.issue_cycles + \
+            PIPELINE_DRAIN_CYCLES * (len(self.layers) - 1) + FINISH_CYCLES
+
+    @property
+    def useful_binary_macs(self) -> int:
+        return sum(layer.useful_macs for layer in self.binary_layers)
+
+    @property
+    def binary_utilization(self) -> float:
+        """Useful binary MACs / (lanes × chunk_bits × clocks spent in binary layers)."""
+        cycles = sum(layer.issue_cycles for layer in self.binary_layers)
+        return self.useful_binary_macs / (self.params.bits_per_clock * cycles)
+
+    @property
+    def last_utilization(self) -> float:
+        """Useful integer MACs / (chunk_bits × clocks of the last layer)."""
+        layer = self.last_layer
+        return layer.useful_macs / (self.params.chunk_bits * layer.issue_cycles)
+
+    def summary(self) -> dict:
+        """Cycle and utilization figures, as printed by the benchmark."""
+        return {
+            "lanes": self.params.lanes, "chunk_bits": self.params.chunk_bits,
+            "bits_per_clock": self.params.bits_per_clock,
+            "cycles_per_image": self.cycles_per_image,
+            "useful_binary_macs": self.useful_binary_macs,
+            "binary_utilization": self.binary_utilization,
+            "last_layer_utilization": self.last_utilization,
+            "layers": [{"name": l.name, "issue_cycles": l.issue_cycles,
+                        "useful_macs": l.useful_macs,
+                        "utilization": l.useful_macs / (
+                            (self.params.bits_per_clock if l.kind == "binary"
+                             else self.params.chunk_bits) * l.issue_cycles)}
+                       for l in self.layers],
+            "weight_bits": self.weight_depth * self.params.bits_per_clock,
+        }
+
+
+def plan_engine(config: GanConfig, params: EngineParams = EngineParams()) -> EnginePlan:
+    """Lay out every layer of ``config`` for the engine ``params`` (see the module docstring)."""
+    if not isinstance(config, GanConfig):
+        raise TypeError("config must be a GanConfig")
+    if not isinstance(params, EngineParams):
+        raise TypeError("params must be an EngineParams")
+    c, chunk = config, params.chunk_bits
+    m = params.lanes
+    layers: list[LayerPlan] = []
+    memories = ["a", "b"]
+
+    def make(**kw) -> LayerPlan:
+        out_chunks = _ceil_div(kw["out_channels"], chunk)
+        labels = c.n_classes * (c.label_repeat if kw["source"] == "z" else 1) \
+            if kw["has_labels"] else 0
+        fan_in = (kw["in_channels"] + labels) * \
+            (1 if kw["name"].startswith("fc") else kw["kernel"] ** 2)
+        return LayerPlan(out_chunks=out_chunks, fan_in=fan_in, **kw)
+
+    single = (((0, 0),),)
+    widths = [c.z_dim, *c.fc_widths]
+    for i, (w_in, w_out) in enumerate(zip(widths[:-1], widths[1:])):
+        layers.append(make(
+            name=f"fc{i}", kind="binary", source="z" if i == 0 else memories[(i - 1) % 2],
+            dest=memories[i % 2], in_side=1, out_side=1, kernel=1, in_channels=w_in,
+            out_channels=w_out, in_chunks=_ceil_div(w_in, chunk), groups=_ceil_div(w_out, m),
+            rows=single, has_labels=(i == 0), per_position_thresholds=False))
+    n = len(c.fc_widths)
+    base_rows = tuple(((0, o),) for o in range(c.base))
+    layers.append(make(
+        name=f"fc{n}", kind="binary", source="z" if n == 0 else memories[(n - 1) % 2],
+        dest=memories[n % 2], in_side=1, out_side=c.base, kernel=c.base,
+        in_channels=widths[-1], out_channels=c.conv_channels,
+        in_chunks=_ceil_div(widths[-1], chunk), groups=_ceil_div(c.conv_channels, m),
+        rows=base_rows, has_labels=(n == 0), per_position_thresholds=True))
+    channels = [c.conv_channels, *c.deconv_channels]
+    side = c.base
+    for j, (c_in, c_out) in enumerate(zip(channels[:-1], channels[1:])):
+        k = n + 1 + j
+        out_side = c.side_after(j + 1)
+        layers.append(make(
+            name=f"deconv{j}", kind="binary", source=memories[(k - 1) % 2], dest=memories[k % 2],
+            in_side=side, out_side=out_side, kernel=c.kernel, in_channels=c_in,
+            out_channels=c_out, in_chunks=_ceil_div(c_in, chunk), groups=_ceil_div(c_out, m),
+            rows=_transposed_rows(side, out_side, c.kernel, c.stride, c.padding),
+            has_labels=True, per_position_thresholds=False))
+        side = out_side
+    k = len(layers)
+    layers.append(make(
+        name="last", kind="last", source=memories[(k - 1) % 2], dest="pixels", in_side=side,
+        out_side=c.image_side, kernel=c.kernel, in_channels=channels[-1], out_channels=1,
+        in_chunks=_ceil_div(channels[-1], chunk), groups=1,
+        rows=_transposed_rows(side, c.image_side, c.kernel, c.stride, c.padding),
+        has_labels=True, per_position_thresholds=False))
+    if layers[0].source == "z" and layers[0].kind != "binary":
+        raise ValueError("the engine needs at least one binary layer")
+    # Memory bases, in layer order.
+    placed, w, t, lab = [], 0, 0, 0
+    for layer in layers:
+        if layer.kind == "binary":
+            layer = _replace(layer, weight_base=w, threshold_base=t, label_base=lab)
+            w, t, lab = w + layer.weight_words, t + layer.threshold_words, lab + layer.label_words
+        placed.append(layer)
+    return EnginePlan(config, params, tuple(placed))
+
+
+def _replace(layer: LayerPlan, **changes) -> LayerPlan:
+    import dataclasses
+    return dataclasses.replace(layer, **changes)

@@ -1,0 +1,78 @@
+"""The binary layers' datapath: M lanes, each XNOR-popcounting B bits per clock into an accumulator."""
+
+from __future__ import annotations
+
+from amaranth import Mux, Signal, signed, unsigned
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from hw.ising.popcount import popcount
+
+__all__ = ["XnorPopcountArray"]
+
+
+class XnorPopcountArray(wiring.Component):
+    """``lanes`` output channels in parallel, ``chunk_bits`` inputs each per clock.
+
+    Every input bit i carries a value (1 = +1, 0 = −1) and a mask (0 = the input is 0: a zero of
+    the ternary z, or padding). With ``x = ~(a ^ w) & mask`` the chunk's ±1 dot product of lane m
+    is ``2·popcount(x) − popcount(mask)``; the accumulator adds it, plus the lane's label term
+    when ``add_label`` is set, and restarts from 0 on ``first``.
+
+    Two pipeline stages: popcounts are registered, then the accumulator. On ``last`` the
+    finished sum is compared with the lane's threshold τ (``acc ≥ τ``, or ``acc ≤ τ`` when the
+    lane's flip bit is set; batch norm with γ < 0) and ``result`` holds the M output bits
+    (1 = +1) for one clock with ``result_valid``, two clocks after the inputs.
+
+    ``acc_bits`` must hold every |sum| of a layer (its fan-in); intermediate sums are exact.
+    Threshold word of lane m: bit 0 = flip, bits 1 … ``acc_bits`` = τ (two's complement).
+    Cost: M popcounts of B bits plus one shared popcount of the mask, M accumulators.
+    """
+
+    def __init__(self, lanes: int, chunk_bits: int, acc_bits: int, label_bits: int):
+        for name, value, low in (("lanes", lanes, 1), ("chunk_bits", chunk_bits, 1),
+                                 ("acc_bits", acc_bits, 2), ("label_bits", label_bits, 2)):
+            if not isinstance(value, int) or value < low:
+                raise ValueError(f"{name} must be an integer >= {low}, not {value!r}")
+        self.lanes, self.chunk_bits = lanes, chunk_bits
+        self.acc_bits, self.label_bits = acc_bits, label_bits
+        super().__init__({
+            "valid": In(1), "first": In(1), "last": In(1), "add_label": In(1),
+            "activations": In(chunk_bits), "mask": In(chunk_bits),
+            "weights": In(lanes * chunk_bits), "labels": In(lanes * label_bits),
+            "thresholds": In(lanes * (acc_bits + 1)),
+            "result_valid": Out(1), "result": Out(lanes),
+        })
+
+    def elaborate(self, platform):
+        from amaranth import Module
+        m = Module()
+        m_lanes, b = self.lanes, self.chunk_bits
+        count_shape = unsigned(b.bit_length())
+        # Stage 1: popcounts, and the operands that travel with them.
+        ones = [Signal(count_shape, name=f"ones{i}") for i in range(m_lanes)]
+        masked = Signal(count_shape)
+        label = [Signal(signed(self.label_bits), name=f"label{i}") for i in range(m_lanes)]
+        tau = [Signal(signed(self.acc_bits), name=f"tau{i}") for i in range(m_lanes)]
+        flip = Signal(m_lanes)
+        valid, first, last = Signal(), Signal(), Signal()
+        m.d.sync += [masked.eq(popcount(self.mask)), valid.eq(self.valid),
+                     first.eq(self.first), last.eq(self.last & self.valid)]
+        for i in range(m_lanes):
+            w = self.weights[i * b:(i + 1) * b]
+            word = self.thresholds[i * (self.acc_bits + 1):(i + 1) * (self.acc_bits + 1)]
+            lab = self.labels[i * self.label_bits:(i + 1) * self.label_bits].as_signed()
+            m.d.sync += [ones[i].eq(popcount(~(self.activations ^ w) & self.mask)),
+                         label[i].eq(Mux(self.add_label, lab, 0)),
+                         tau[i].eq(word[1:].as_signed()), flip[i].eq(word[0])]
+        # Stage 2: accumulate; on the last chunk of a group compare and present the bits.
+        m.d.sync += self.result_valid.eq(last)
+        for i in range(m_lanes):
+            acc = Signal(signed(self.acc_bits), name=f"acc{i}")
+            total = Signal(signed(self.acc_bits), name=f"total{i}")
+            m.d.comb += total.eq(Mux(first, 0, acc) + (ones[i] << 1) - masked + label[i])
+            with m.If(valid):
+                m.d.sync += acc.eq(total)
+            with m.If(last):
+                m.d.sync += self.result[i].eq(Mux(flip[i], total <= tau[i], total >= tau[i]))
+        return m

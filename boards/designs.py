@@ -38,9 +38,22 @@ def _ising(params: dict):
     return CoreHarness(lambda: IsingCore(core_params))
 
 
+def _gan(params: dict):
+    from hw.gan.engine import GanEngine
+    from hw.gan.plan import EngineParams
+    from sw.gan.engine_configs import engine_config
+    from sw.gan.engine_image import engine_image_for
+    target = engine_config(params.get("engine") or "ulx3s")
+    engine_params = EngineParams(params.get("gan_lanes") or target.params.lanes,
+                                 params.get("chunk_bits") or target.params.chunk_bits)
+    image = engine_image_for(target.model, engine_params)
+    return CoreHarness(lambda: GanEngine(image))
+
+
 DESIGNS = {
     "loopback": _loopback,
     "ising": _ising,  # the core alone, in a harness: for utilization and fmax
+    "gan": _gan,      # the GAN engine alone, in a harness
 }
 
 

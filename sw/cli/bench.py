@@ -11,9 +11,10 @@ from rich.table import Table
 
 def add_parser(sub):
     parser = sub.add_parser("bench", help="benchmark a workload on several backends")
-    parser.add_argument("workload", choices=["ising"])
-    parser.add_argument("--backends", default="cpu,gpu,sim",
-                        help="comma-separated: cpu, gpu, sim (the core in Verilator)")
+    parser.add_argument("workload", choices=["ising", "gan"])
+    parser.add_argument("--backends", default=None,
+                        help="comma-separated: cpu, gpu, sim (the core in Verilator); gan also "
+                             "projected (plan cycles × post-route fmax). Default: cpu,gpu,sim")
     parser.add_argument("--sizes", default="64,256,1024", help="lattice sizes for cpu/gpu")
     parser.add_argument("--size", type=int, default=None, help="one lattice size (overrides --sizes)")
     parser.add_argument("--cores", default="16x8,64x32,256x64",
@@ -23,7 +24,15 @@ def add_parser(sub):
     parser.add_argument("--threads", type=int, default=None,
                         help="torch CPU threads (default: torch's choice; 1 avoids OpenMP "
                              "spin-waiting on a loaded machine)")
-    parser.add_argument("--out", type=Path, default=Path("out/bench/ising.json"))
+    parser.add_argument("--engine", default="ulx3s", help="gan: engine configuration")
+    parser.add_argument("--board", default=None, help="gan projected: board (default: the "
+                        "engine configuration's first)")
+    parser.add_argument("--build-json", type=Path, default=None,
+                        help="gan projected: a `bitspin build --json` report to take fmax from "
+                             "(default: build now)")
+    parser.add_argument("--sim-images", type=int, default=4, help="gan sim: images")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="JSON report (default: out/bench/WORKLOAD.json)")
     parser.add_argument("--json", action="store_true", help="print the JSON report")
     parser.set_defaults(run=run)
 
@@ -43,6 +52,11 @@ def _cores(spec: str) -> list[tuple[int, int]]:
 
 
 def run(args) -> int:
+    args.backends = args.backends or "cpu,gpu,sim"
+    args.out = args.out or Path(f"out/bench/{args.workload}.json")
+    if args.workload == "gan":
+        from sw.cli.bench_gan import run_gan
+        return run_gan(args)
     import torch
 
     from sw.bench import ising as bench

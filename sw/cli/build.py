@@ -22,6 +22,12 @@ def add_parser(sub):
     parser.add_argument("--size", type=int, default=64, help="Ising: L")
     parser.add_argument("--lanes", type=int, default=16, help="Ising: P, spins per clock")
     parser.add_argument("--precision", type=int, default=16, help="Ising: k, threshold bits")
+    parser.add_argument("--engine", default=None, metavar="NAME",
+                        help="GAN: engine configuration (sw.gan.engine_configs; default ulx3s)")
+    parser.add_argument("--gan-lanes", type=int, default=None, metavar="M",
+                        help="GAN: output channels per clock (default: the configuration's)")
+    parser.add_argument("--chunk-bits", type=int, default=None, metavar="B",
+                        help="GAN: input bits per lane per clock (default: the configuration's)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(run=run)
 
@@ -49,7 +55,8 @@ def run(args) -> int:
     from boards.designs import make_top
     out = args.out or Path("build") / f"{args.board}-{args.design}"
     top = make_top(args.design, {"baud": args.baud, "size": args.size, "lanes": args.lanes,
-                                 "k": args.precision})
+                                 "k": args.precision, "engine": args.engine,
+                                 "gan_lanes": args.gan_lanes, "chunk_bits": args.chunk_bits})
     console = Console(stderr=True)
     with console.status(f"building {args.design} for {args.board} (yosys, nextpnr, packer)...") as status:
         result = build_for_board(top, args.board, out, seed=args.seed,

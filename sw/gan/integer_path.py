@@ -36,34 +36,40 @@ def check_inputs(z, y, config) -> tuple[np.ndarray, np.ndarray]:
 def _compare(acc: torch.Tensor, layer: FoldedLayer, channel_dim: int) -> torch.Tensor:
     shape = [1] * acc.ndim
     shape[channel_dim] = -1
-    tau = torch.from_numpy(layer.threshold.astype(np.float64)).view(shape)
-    flip = torch.from_numpy(layer.flip.astype(bool)).view(shape)
+    tau = torch.from_numpy(layer.threshold.astype(np.float64)).to(acc.device).view(shape)
+    flip = torch.from_numpy(layer.flip.astype(bool)).to(acc.device).view(shape)
     plus = torch.where(flip, acc <= tau, acc >= tau)
     return torch.where(plus, 1.0, -1.0).to(torch.float64)
 
 
-def integer_generate(model: FoldedModel, z, y) -> torch.Tensor:
-    """uint8 images [B, side, side] for ternary z [B, z_dim] and labels y [B]."""
+def integer_generate(model: FoldedModel, z, y, device: str = "cpu") -> torch.Tensor:
+    """uint8 images [B, side, side] for ternary z [B, z_dim] and labels y [B].
+
+    ``device`` is where the tensors live (``"cuda"`` for the GPU reference); the result is
+    returned on the CPU.
+    """
     if isinstance(z, torch.Tensor):
         z = z.detach().cpu().numpy()
     if isinstance(y, torch.Tensor):
         y = y.detach().cpu().numpy()
     c = model.config
     z, y = check_inputs(z, y, c)
-    onehot = F.one_hot(torch.from_numpy(y), c.n_classes).to(torch.float64)
-    h = torch.cat([torch.from_numpy(z).to(torch.float64), onehot.repeat(1, c.label_repeat)], dim=1)
+    def tensor(array):
+        return torch.from_numpy(np.ascontiguousarray(array)).to(device)
+
+    onehot = F.one_hot(tensor(y), c.n_classes).to(torch.float64)
+    h = torch.cat([tensor(z).to(torch.float64), onehot.repeat(1, c.label_repeat)], dim=1)
     for layer in model.fc:
-        acc = torch.round(h @ torch.from_numpy(layer.weight.astype(np.float64)).T)
+        acc = torch.round(h @ tensor(layer.weight.astype(np.float64)).T)
         h = _compare(acc, layer, 1)
     h = h.view(-1, c.conv_channels, c.base, c.base)
     args = dict(stride=c.stride, padding=c.padding, output_padding=c.output_padding)
     for layer in model.deconv:
         h = torch.cat([h, onehot[:, :, None, None].expand(-1, -1, *h.shape[-2:])], dim=1)
-        acc = torch.round(F.conv_transpose2d(h, torch.from_numpy(layer.weight.astype(np.float64)),
-                                             **args))
+        acc = torch.round(F.conv_transpose2d(h, tensor(layer.weight.astype(np.float64)), **args))
         h = _compare(acc, layer, 1)
     h = torch.cat([h, onehot[:, :, None, None].expand(-1, -1, *h.shape[-2:])], dim=1)
-    acc = torch.round(F.conv_transpose2d(h, torch.from_numpy(model.last_weight.astype(np.float64)),
+    acc = torch.round(F.conv_transpose2d(h, tensor(model.last_weight.astype(np.float64)),
                                          **args)) + model.last_bias
     index = torch.clamp(acc - model.table_offset, 0, len(model.table) - 1).to(torch.int64)
-    return torch.from_numpy(model.table)[index[:, 0]]
+    return tensor(model.table)[index[:, 0]].cpu()

@@ -12,6 +12,7 @@ from hw.gan.image import EngineImage
 from hw.gan.integer_lane import IntegerLane
 from hw.gan.sequencer import LayerSequencer, Source
 from hw.gan.xnor_popcount import XnorPopcountArray
+from hw.single_port_ram import SinglePortRAM
 
 __all__ = ["GanEngine"]
 
@@ -36,6 +37,10 @@ class GanEngine(wiring.Component):
       entering the FIFO (equals ``plan.cycles_per_image``);
     - ``images``: images computed since reset.
 
+    With ``loadable_weights`` the binary weights live in a single-port RAM (SPRAM on an iCE40
+    UltraPlus, which has no initial contents: the host must write every word first) and
+    ``weight_write`` stores ``weight_data`` at ``weight_addr``; writes are ignored while busy.
+
     Memories: the binary weights (one word of lanes × chunk_bits bits per clock), thresholds,
     label terms, the last layer's integer weights and label terms and the sigmoid table, all
     initialised from the :class:`EngineImage` at elaboration; two ping-pong activation memories
@@ -45,18 +50,23 @@ class GanEngine(wiring.Component):
     write back (binary layers) or table lookup → FIFO (last layer).
     """
 
-    def __init__(self, image: EngineImage):
+    def __init__(self, image: EngineImage, loadable_weights: bool = False):
         if not isinstance(image, EngineImage):
             raise TypeError("image must be an EngineImage (see sw.gan.engine_image)")
         self.image = image
         self.plan = plan = image.plan
-        c = plan.config
-        super().__init__({
+        self.loadable_weights = bool(loadable_weights)
+        c, p = plan.config, plan.params
+        members = {
             "start": In(1), "z_value": In(c.z_dim), "z_mask": In(c.z_dim),
             "label": In(range(c.n_classes)),
             "ready": Out(1), "busy": Out(1), "pixels": Out(stream.Signature(8)),
             "image_cycles": Out(32), "images": Out(32),
-        })
+        }
+        if self.loadable_weights:
+            members.update({"weight_addr": In(range(max(2, plan.weight_depth))),
+                            "weight_data": In(p.lanes * p.chunk_bits), "weight_write": In(1)})
+        super().__init__(members)
 
     def elaborate(self, platform):
         m = Module()
@@ -72,7 +82,18 @@ class GanEngine(wiring.Component):
                                                   plan.last_accumulator_bits)
         m.submodules.fifo = fifo = SyncFIFOBuffered(width=8, depth=2 * plan.pixels)
 
-        weights = _rom(m, "weights", lanes * chunk, image.weights)
+        if self.loadable_weights:
+            m.submodules.weights = ram = SinglePortRAM(lanes * chunk, plan.weight_depth,
+                                                       init=image.weights)
+            loading = Signal()
+            m.d.comb += [loading.eq(self.weight_write & ~self.busy),
+                         ram.write_enable.eq(loading), ram.write_data.eq(self.weight_data),
+                         ram.addr.eq(Mux(loading, self.weight_addr, seq.weight_addr))]
+            weight_data = ram.read_data
+        else:
+            weights = _rom(m, "weights", lanes * chunk, image.weights)
+            m.d.comb += weights.addr.eq(seq.weight_addr)
+            weight_data = weights.data
         thresholds = _rom(m, "thresholds", lanes * (plan.accumulator_bits + 1), image.thresholds)
         labels = _rom(m, "labels", lanes * plan.label_bits, image.labels)
         last_weights = _rom(m, "last_weights", chunk * c.last_weight_bits, image.last_weights)
@@ -98,7 +119,7 @@ class GanEngine(wiring.Component):
             m.d.sync += [z_value.eq(self.z_value), z_mask.eq(self.z_mask)]
 
         # Stage 0: the sequencer's addresses go to every read port.
-        for port, addr in ((weights, seq.weight_addr), (thresholds, seq.threshold_addr),
+        for port, addr in ((thresholds, seq.threshold_addr),
                            (labels, seq.label_addr), (last_weights, seq.last_weight_addr),
                            (last_labels, seq.last_label_addr)):
             m.d.comb += port.addr.eq(addr)
@@ -124,7 +145,7 @@ class GanEngine(wiring.Component):
             m.d.comb += [unit.valid.eq(valid), unit.first.eq(s1["first"]),
                          unit.last.eq(s1["last"]), unit.add_label.eq(s1["add_label"]),
                          unit.activations.eq(operand), unit.mask.eq(mask)]
-        m.d.comb += [array.weights.eq(weights.data), array.labels.eq(labels.data),
+        m.d.comb += [array.weights.eq(weight_data), array.labels.eq(labels.data),
                      array.thresholds.eq(thresholds.data),
                      lane.weights.eq(last_weights.data), lane.label.eq(last_labels.data)]
 

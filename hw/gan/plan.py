@@ -200,7 +200,10 @@ class EnginePlan:
 
     @property
     def label_bits(self) -> int:
-        """Signed width of a binary layer's label term (|term| ≤ label_repeat)."""
+        """Width of a binary layer's label term: 1 when every term is ±1 (label_repeat = 1;
+        bit 1 = +1), else signed with |term| ≤ label_repeat."""
+        if self.config.label_repeat == 1:
+            return 1
         return _bits_for(self.config.label_repeat) + 1
 
     @property

@@ -17,7 +17,8 @@ class XnorPopcountArray(wiring.Component):
     Every input bit i carries a value (1 = +1, 0 = −1) and a mask (0 = the input is 0: a zero of
     the ternary z, or padding). With ``x = ~(a ^ w) & mask`` the chunk's ±1 dot product of lane m
     is ``2·popcount(x) − popcount(mask)``; the accumulator adds it, plus the lane's label term
-    when ``add_label`` is set, and restarts from 0 on ``first``.
+    when ``add_label`` is set (``label_bits`` = 1: bit 1 is +1 and 0 is −1; wider: two's
+    complement), and restarts from 0 on ``first``.
 
     Two pipeline stages: popcounts are registered, then the accumulator. On ``last`` the
     finished sum is compared with the lane's threshold τ (``acc ≥ τ``, or ``acc ≤ τ`` when the
@@ -31,7 +32,7 @@ class XnorPopcountArray(wiring.Component):
 
     def __init__(self, lanes: int, chunk_bits: int, acc_bits: int, label_bits: int):
         for name, value, low in (("lanes", lanes, 1), ("chunk_bits", chunk_bits, 1),
-                                 ("acc_bits", acc_bits, 2), ("label_bits", label_bits, 2)):
+                                 ("acc_bits", acc_bits, 2), ("label_bits", label_bits, 1)):
             if not isinstance(value, int) or value < low:
                 raise ValueError(f"{name} must be an integer >= {low}, not {value!r}")
         self.lanes, self.chunk_bits = lanes, chunk_bits
@@ -52,7 +53,8 @@ class XnorPopcountArray(wiring.Component):
         # Stage 1: popcounts, and the operands that travel with them.
         ones = [Signal(count_shape, name=f"ones{i}") for i in range(m_lanes)]
         masked = Signal(count_shape)
-        label = [Signal(signed(self.label_bits), name=f"label{i}") for i in range(m_lanes)]
+        label = [Signal(signed(max(2, self.label_bits)), name=f"label{i}")
+                 for i in range(m_lanes)]
         tau = [Signal(signed(self.acc_bits), name=f"tau{i}") for i in range(m_lanes)]
         flip = Signal(m_lanes)
         valid, first, last = Signal(), Signal(), Signal()
@@ -61,7 +63,9 @@ class XnorPopcountArray(wiring.Component):
         for i in range(m_lanes):
             w = self.weights[i * b:(i + 1) * b]
             word = self.thresholds[i * (self.acc_bits + 1):(i + 1) * (self.acc_bits + 1)]
-            lab = self.labels[i * self.label_bits:(i + 1) * self.label_bits].as_signed()
+            lab = self.labels[i * self.label_bits:(i + 1) * self.label_bits]
+            # One bit: the term is ±1 (1 = +1); wider: two's complement.
+            lab = Mux(lab[0], 1, -1) if self.label_bits == 1 else lab.as_signed()
             m.d.sync += [ones[i].eq(popcount(~(self.activations ^ w) & self.mask)),
                          label[i].eq(Mux(self.add_label, lab, 0)),
                          tau[i].eq(word[1:].as_signed()), flip[i].eq(word[0])]

@@ -75,7 +75,9 @@ def build_engine_image(model: FoldedModel, plan: EnginePlan) -> EngineImage:
             terms = _label_terms(layer, folded.weight.astype(np.int64), config)
             terms = np.pad(terms, ((0, pad), (0, 0), (0, 0)))         # [groups·M, taps, n]
             terms = terms.reshape(layer.groups, m, layer.taps, n).transpose(0, 2, 3, 1)
-            labels.extend(_words(_twos(terms.reshape(-1, m), label_bits), label_bits))
+            fields = terms.reshape(-1, m)
+            fields = (fields > 0).astype(np.int64) if label_bits == 1 else _twos(fields, label_bits)
+            labels.extend(_words(fields, label_bits))
     if not labels:
         labels = [0] * plan.label_depth
     last = plan.last_layer

@@ -43,11 +43,14 @@ def _gan(params: dict):
     from hw.gan.plan import EngineParams
     from sw.gan.engine_configs import engine_config
     from sw.gan.engine_image import engine_image_for
-    target = engine_config(params.get("engine") or "ulx3s")
+    from sw.gan.engine_configs import ENGINE_CONFIGS
+    name = params.get("engine") or next(
+        (n for n, t in ENGINE_CONFIGS.items() if params.get("board") in t.boards), "ulx3s")
+    target = engine_config(name)
     engine_params = EngineParams(params.get("gan_lanes") or target.params.lanes,
                                  params.get("chunk_bits") or target.params.chunk_bits)
     image = engine_image_for(target.model, engine_params)
-    return CoreHarness(lambda: GanEngine(image))
+    return CoreHarness(lambda: GanEngine(image, loadable_weights=target.loadable_weights))
 
 
 DESIGNS = {

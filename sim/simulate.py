@@ -29,7 +29,9 @@ from .cache import cache_root, locked
 __all__ = ["simulate", "SimulationResult", "SimulationFailure", "SIMULATORS", "ARGS_ENV"]
 
 SIMULATORS = ("verilator", "icarus")
-ARGS_ENV = "BITSPIN_SIM_ARGS"  # JSON handed to the cocotb test module; see sim.testbench.args()
+# The path of a JSON file handed to the cocotb test module; see sim.testbench.args(). (A file,
+# not the JSON itself: one environment string is limited to 128 KiB on Linux.)
+ARGS_ENV = "BITSPIN_SIM_ARGS_FILE"
 TIMESCALE = ("1ns", "1ps")  # Amaranth's Verilog has no `timescale of its own
 _REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -136,7 +138,9 @@ def simulate(design, *, test_module: str, toplevel: str = "top", simulator: str 
     log = run_dir / "cocotb.log"
     outputs = run_dir / "outputs.json"
     pythonpath = os.pathsep.join([str(_REPO_ROOT), os.environ.get("PYTHONPATH", "")])
-    env = {ARGS_ENV: json.dumps(args or {}), "PYTHONPATH": pythonpath,
+    args_file = run_dir / "args.json"
+    args_file.write_text(json.dumps(args or {}))
+    env = {ARGS_ENV: str(args_file), "PYTHONPATH": pythonpath,
            "BITSPIN_SIM_OUTPUTS": str(outputs)}
     try:
         runner.test(test_module=test_module, hdl_toplevel=toplevel, build_dir=build_dir,

@@ -19,7 +19,11 @@ __all__ = ["args", "report", "start_clock_and_reset"]
 
 def args() -> dict:
     """The ``args`` dict passed to :func:`sim.simulate`."""
-    return json.loads(os.environ.get("BITSPIN_SIM_ARGS", "{}"))
+    path = os.environ.get("BITSPIN_SIM_ARGS_FILE")
+    if not path:
+        return {}
+    with open(path) as handle:
+        return json.load(handle)
 
 
 def report(**values) -> None:

@@ -23,7 +23,8 @@ def add_parser(sub):
     parser.add_argument("--lanes", type=int, default=16, help="Ising: P, spins per clock")
     parser.add_argument("--precision", type=int, default=16, help="Ising: k, threshold bits")
     parser.add_argument("--engine", default=None, metavar="NAME",
-                        help="GAN: engine configuration (sw.gan.engine_configs; default ulx3s)")
+                        help="GAN: engine configuration (sw.gan.engine_configs; default: the one "
+                             "made for --board)")
     parser.add_argument("--gan-lanes", type=int, default=None, metavar="M",
                         help="GAN: output channels per clock (default: the configuration's)")
     parser.add_argument("--chunk-bits", type=int, default=None, metavar="B",
@@ -55,7 +56,7 @@ def run(args) -> int:
     from boards.designs import make_top
     out = args.out or Path("build") / f"{args.board}-{args.design}"
     top = make_top(args.design, {"baud": args.baud, "size": args.size, "lanes": args.lanes,
-                                 "k": args.precision, "engine": args.engine,
+                                 "k": args.precision, "engine": args.engine, "board": args.board,
                                  "gan_lanes": args.gan_lanes, "chunk_bits": args.chunk_bits})
     console = Console(stderr=True)
     with console.status(f"building {args.design} for {args.board} (yosys, nextpnr, packer)...") as status:

@@ -21,5 +21,7 @@ from pathlib import Path
 
 #: The committed default binarized model.
 DEFAULT_MODEL = Path(__file__).resolve().parent / "models" / "bdcgan_default.npz"
+#: The reduced binarized model (``--config small``) for small FPGAs such as the iCE40UP5K.
+SMALL_MODEL = Path(__file__).resolve().parent / "models" / "bdcgan_small.npz"
 #: The cached evaluation classifier (trained on the training split of the digits).
 DEFAULT_CLASSIFIER = Path(__file__).resolve().parent / "models" / "classifier.npz"

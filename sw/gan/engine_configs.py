@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hw.gan.plan import EngineParams
-from sw.gan import DEFAULT_MODEL
+from sw.gan import DEFAULT_MODEL, SMALL_MODEL
 
 __all__ = ["EngineTarget", "ENGINE_CONFIGS", "engine_config"]
 
@@ -23,11 +23,15 @@ class EngineTarget:
     model: Path
     params: EngineParams
     boards: tuple[str, ...]
+    loadable_weights: bool = False   # weights in SPRAM: written by the host after configuration
 
 
 ENGINE_CONFIGS = {
     "ulx3s": EngineTarget(DEFAULT_MODEL, EngineParams(lanes=16, chunk_bits=64),
                           ("ulx3s-85f",)),
+    # 64 bits per clock: exactly four 16-bit SPRAMs side by side hold the binary weights.
+    "icebreaker": EngineTarget(SMALL_MODEL, EngineParams(lanes=4, chunk_bits=16),
+                               ("icebreaker",), loadable_weights=True),
 }
 
 

@@ -35,8 +35,9 @@ __all__ = ["EngineParams", "LayerPlan", "EnginePlan", "plan_engine", "PIPELINE_D
 # group's result is written three clocks after its last read (read, popcount, accumulate and
 # compare, write), and the next layer must read it back.
 PIPELINE_DRAIN_CYCLES = 3
-# Clocks from the start strobe to the first read (latching z and y).
-START_CYCLES = 1
+# Clocks from the start strobe to the first issued read (latching z and y; the sequencer
+# registers its outputs).
+START_CYCLES = 2
 # Clocks from the last read of the last layer to its last pixel entering the output FIFO.
 FINISH_CYCLES = 4
 

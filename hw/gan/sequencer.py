@@ -5,7 +5,7 @@ from __future__ import annotations
 from amaranth import Array, Cat, Const, Module, Signal
 from amaranth.lib import enum, wiring
 from amaranth.lib.wiring import In, Out
-from amaranth.utils import ceil_log2
+from amaranth.utils import ceil_log2, exact_log2
 
 from hw.gan.plan import PIPELINE_DRAIN_CYCLES, EnginePlan
 
@@ -31,12 +31,16 @@ class LayerSequencer(wiring.Component):
     """Walks :class:`~hw.gan.plan.EnginePlan`'s loop nest and issues the operand addresses.
 
     Loop order per layer: output row oy, output column ox, group g, kernel-row entry ri,
-    kernel-column entry ci, chunk c (innermost). Every issued clock drives ``valid`` and
-    combinational read addresses for the memories (all read ports are synchronous, so the operands
-    arrive one clock later together with the registered tags the engine keeps). Between layers
-    it idles ``PIPELINE_DRAIN_CYCLES`` clocks so the previous layer's last results are written
-    before they are read. Per-layer constants are selected by a ``Switch`` on the layer index,
-    so every address is a sum of products of counters with constants (no general multiplier).
+    kernel-column entry ci, chunk c (innermost). Every issued clock drives ``valid`` and the
+    read addresses for the memories, all registered (the sequencer's outputs lag its counters by
+    one clock; the memories' read ports are synchronous, so the operands arrive one clock after
+    the outputs, and the engine registers the tags alongside). Between layers it idles
+    ``PIPELINE_DRAIN_CYCLES`` clocks so the previous layer's last results are written before
+    they are read.
+
+    No multiplier: each address is a sum of a kernel-row term and a kernel-column term, looked up
+    in per-layer constant tables that hold them premultiplied, plus the chunk, the label, and
+    offsets that step by a constant when the group or the output pixel advances.
     """
 
     def __init__(self, plan: EnginePlan):
@@ -71,7 +75,8 @@ class LayerSequencer(wiring.Component):
         m = Module()
         plan = self.plan
         w = self._counter_widths
-        layer = Signal(range(len(plan.layers)))
+        n_layers = len(plan.layers)
+        layer = Signal(range(n_layers))
         oy, ox = Signal(w["side"]), Signal(w["side"])
         g = Signal(w["groups"])
         ri, ci = Signal(range(8)), Signal(range(8))
@@ -79,86 +84,130 @@ class LayerSequencer(wiring.Component):
         y = Signal.like(self.label)
         drain = Signal(range(PIPELINE_DRAIN_CYCLES + 1))
         wraps = Signal(6)      # c, ci, ri, g, ox, oy are at their last value
+        # Offsets that step with the group and the output pixel.
+        group_weight, group_label = Signal(len(self.weight_addr)), Signal(len(self.label_addr))
+        pixel_threshold = Signal(len(self.threshold_addr))
+        pixel_dest = Signal(len(self.dest_addr))
+        steps = {name: Signal(len(sig), name=f"{name}_step") for name, sig in (
+            ("weight", group_weight), ("label", group_label), ("threshold", pixel_threshold),
+            ("dest", pixel_dest))}
+        issue = {name: Signal.like(getattr(self, name), name=f"next_{name}")
+                 for name in self._registered}
 
         with m.Switch(layer):
             for index, lp in enumerate(plan.layers):
                 with m.Case(index):
-                    self._layer_logic(m, lp, oy, ox, g, ri, ci, c, y, wraps)
+                    self._layer_logic(m, lp, oy, ox, g, ri, ci, c, y, wraps, issue, steps,
+                                      group_weight, group_label, pixel_threshold, pixel_dest)
         c_w, ci_w, ri_w, g_w, ox_w, oy_w = (wraps[i] for i in range(6))
-        m.d.comb += [self.first.eq((c == 0) & (ci == 0) & (ri == 0)),
-                     self.last.eq(c_w & ci_w & ri_w), self.chunk.eq(c)]
+        m.d.comb += [issue["first"].eq((c == 0) & (ci == 0) & (ri == 0)),
+                     issue["last"].eq(c_w & ci_w & ri_w), issue["chunk"].eq(c)]
+        first_threshold = Array(Const(lp.threshold_base, len(pixel_threshold))
+                                for lp in [*plan.layers, plan.layers[-1]])
 
+        running = Signal()
         with m.FSM():
             with m.State("IDLE"):
                 with m.If(self.start):
-                    m.d.sync += [y.eq(self.label), layer.eq(0)]
+                    m.d.sync += [y.eq(self.label), layer.eq(0), group_weight.eq(0),
+                                 group_label.eq(0), pixel_dest.eq(0),
+                                 pixel_threshold.eq(first_threshold[0])]
                     m.next = "RUN"
             with m.State("RUN"):
-                m.d.comb += [self.busy.eq(1), self.valid.eq(1)]
+                m.d.comb += [running.eq(1), issue["valid"].eq(1)]
                 m.d.sync += c.eq(c + 1)
                 with m.If(c_w):
                     m.d.sync += [c.eq(0), ci.eq(ci + 1)]
                     with m.If(ci_w):
                         m.d.sync += [ci.eq(0), ri.eq(ri + 1)]
                         with m.If(ri_w):
-                            m.d.sync += [ri.eq(0), g.eq(g + 1)]
+                            m.d.sync += [ri.eq(0), g.eq(g + 1),
+                                         group_weight.eq(group_weight + steps["weight"]),
+                                         group_label.eq(group_label + steps["label"])]
                             with m.If(g_w):
-                                m.d.sync += [g.eq(0), ox.eq(ox + 1)]
+                                m.d.sync += [g.eq(0), ox.eq(ox + 1), group_weight.eq(0),
+                                             group_label.eq(0),
+                                             pixel_threshold.eq(pixel_threshold
+                                                                + steps["threshold"]),
+                                             pixel_dest.eq(pixel_dest + steps["dest"])]
                                 with m.If(ox_w):
                                     m.d.sync += [ox.eq(0), oy.eq(oy + 1)]
                                     with m.If(oy_w):
                                         m.d.sync += [oy.eq(0), layer.eq(layer + 1),
-                                                     drain.eq(PIPELINE_DRAIN_CYCLES)]
-                                        with m.If(layer == len(plan.layers) - 1):
+                                                     drain.eq(PIPELINE_DRAIN_CYCLES),
+                                                     pixel_dest.eq(0),
+                                                     pixel_threshold.eq(
+                                                         first_threshold[layer + 1])]
+                                        with m.If(layer == n_layers - 1):
                                             m.next = "IDLE"
                                         with m.Else():
                                             m.next = "DRAIN"
             with m.State("DRAIN"):
-                m.d.comb += self.busy.eq(1)
+                m.d.comb += running.eq(1)
                 m.d.sync += drain.eq(drain - 1)
                 with m.If(drain == 1):
                     m.next = "RUN"
+        for name, value in issue.items():
+            m.d.sync += getattr(self, name).eq(value)
+        m.d.comb += self.busy.eq(running | self.valid)
         return m
 
-    def _layer_logic(self, m, lp, oy, ox, g, ri, ci, c, y, wraps):
+    _registered = ("valid", "first", "last", "add_label", "integer", "source", "dest", "chunk",
+                   "mask", "act_addr", "weight_addr", "threshold_addr", "label_addr",
+                   "last_weight_addr", "last_label_addr", "dest_addr", "dest_slice")
+
+    def _layer_logic(self, m, lp, oy, ox, g, ri, ci, c, y, wraps, issue, steps,
+                     group_weight, group_label, pixel_threshold, pixel_dest):
         plan, n = self.plan, self.plan.config.n_classes
-        b_bits, lanes = plan.params.chunk_bits, plan.params.lanes
+        b_bits = plan.params.chunk_bits
         longest = max(len(r) for r in lp.rows)
         if longest > 8:
             raise ValueError(f"layer {lp.name}: {longest} kernel rows land on one output row "
                              "(at most 8 supported)")
+        if min(len(r) for r in lp.rows) == 0:
+            raise ValueError(f"layer {lp.name}: an output row has no kernel tap")
         counts = Array(Const(len(r), range(9)) for r in lp.rows)
-        in_rows = Array(Const(r[i][0] if i < len(r) else 0, range(max(2, lp.in_side)))
-                        for r in lp.rows for i in range(longest))
-        k_rows = Array(Const(r[i][1] if i < len(r) else 0, range(max(2, lp.kernel)))
-                       for r in lp.rows for i in range(longest))
-        iy, a = in_rows[oy * longest + ri], k_rows[oy * longest + ri]
-        ix, b = in_rows[ox * longest + ci], k_rows[ox * longest + ci]
-        tap = a * lp.kernel + b
-        pixel = oy * lp.out_side + ox
+        binary = lp.kind == "binary"
+        weight_base = lp.weight_base if binary else 0
+        label_base = lp.label_base * n if binary else 0
+
+        def table(row_term, col_term):
+            """Premultiplied (row, column) terms per output row / column and entry index."""
+            def pad(r):
+                return list(r) + [r[-1]] * (longest - len(r))
+            rows = Array(Array(Const(row_term(i, a)) for i, a in pad(r)) for r in lp.rows)
+            cols = Array(Array(Const(col_term(i, b)) for i, b in pad(r)) for r in lp.rows)
+            return rows[oy][ri] + cols[ox][ci]
+
+        chunks, k = lp.in_chunks, lp.kernel
+        act = table(lambda i, a: i * lp.in_side * chunks, lambda i, b: i * chunks)
+        tap_weight = table(lambda i, a: weight_base + a * k * chunks, lambda i, b: b * chunks)
+        tap_label = table(lambda i, a: label_base + a * k * n, lambda i, b: b * n)
         m.d.comb += [
             wraps.eq(Cat(c == lp.in_chunks - 1, ci == counts[ox] - 1, ri == counts[oy] - 1,
                           g == lp.groups - 1, ox == lp.out_side - 1, oy == lp.out_side - 1)),
-            self.source.eq(_SOURCE[lp.source]), self.dest.eq(_SOURCE[lp.dest]),
-            self.act_addr.eq((iy * lp.in_side + ix) * lp.in_chunks + c),
-            self.add_label.eq(lp.has_labels & (c == 0)),
-            self.integer.eq(lp.kind == "last"),
+            issue["source"].eq(_SOURCE[lp.source]), issue["dest"].eq(_SOURCE[lp.dest]),
+            issue["act_addr"].eq(act + c),
+            issue["add_label"].eq(lp.has_labels & (c == 0)),
+            issue["integer"].eq(not binary),
+            steps["weight"].eq(lp.taps * chunks), steps["label"].eq(lp.taps * n),
+            steps["threshold"].eq(lp.groups if lp.per_position_thresholds else 0),
+            steps["dest"].eq(lp.out_chunks),
         ]
         # Static mask: the valid channels of chunk c (padding beyond in_channels reads as 0).
         with m.Switch(c):
             for chunk in range(lp.in_chunks):
                 valid = min(b_bits, lp.in_channels - chunk * b_bits)
                 with m.Case(chunk):
-                    m.d.comb += self.mask.eq((1 << valid) - 1)
-        if lp.kind == "binary":
+                    m.d.comb += issue["mask"].eq((1 << valid) - 1)
+        if binary:
             m.d.comb += [
-                self.weight_addr.eq(lp.weight_base + (g * lp.taps + tap) * lp.in_chunks + c),
-                self.label_addr.eq((lp.label_base + g * lp.taps + tap) * n + y),
-                self.threshold_addr.eq(lp.threshold_base + g + (
-                    pixel * lp.groups if lp.per_position_thresholds else 0)),
-                self.dest_addr.eq(pixel * lp.out_chunks + g // self._slices),
-                self.dest_slice.eq(g % self._slices),
+                issue["weight_addr"].eq(group_weight + tap_weight + c),
+                issue["label_addr"].eq(group_label + tap_label + y),
+                issue["threshold_addr"].eq(pixel_threshold + g),
+                issue["dest_addr"].eq(pixel_dest + (g >> exact_log2(self._slices))),
+                issue["dest_slice"].eq(g & (self._slices - 1)),
             ]
         else:
-            m.d.comb += [self.last_weight_addr.eq(tap * lp.in_chunks + c),
-                         self.last_label_addr.eq(tap * n + y)]
+            m.d.comb += [issue["last_weight_addr"].eq(tap_weight + c),
+                         issue["last_label_addr"].eq(tap_label + y)]

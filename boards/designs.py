@@ -50,7 +50,7 @@ def _gan(params: dict):
     engine_params = EngineParams(params.get("gan_lanes") or target.params.lanes,
                                  params.get("chunk_bits") or target.params.chunk_bits)
     image = engine_image_for(target.model, engine_params)
-    return CoreHarness(lambda: GanEngine(image, loadable_weights=target.loadable_weights))
+    return CoreHarness(lambda: GanEngine(image, loadable=target.loadable))
 
 
 DESIGNS = {

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from hw.gan.engine import GanEngine
+from hw.gan.load_map import LoadTarget
 from sim import simulate
 from sw.gan.engine_configs import ENGINE_CONFIGS
 from sw.gan.engine_image import engine_image_for
@@ -23,24 +24,24 @@ def sha(a):
 def test_engine_matches_golden_model(name, rng):
     """100 random (z, y), then an all-zero z with each label: whole images hashed.
 
-    A configuration with loadable weights (SPRAM) is built with all-zero weights, which the
-    bench then writes through the load port, as the host does after configuring the FPGA.
+    A configuration with its weights in SPRAM is built with all-zero weights, which the bench
+    then writes through the load port, as the host does after configuring the FPGA.
     """
     target = ENGINE_CONFIGS[name]
     image = engine_image_for(target.model, target.params)
     load = []
-    if target.loadable_weights:
-        load = [format(word, "x") for word in image.weights]
+    if target.weights_in_spram:
+        load = [[int(LoadTarget.WEIGHTS.value), address, format(word, "x")]
+                for address, word in enumerate(image.weights)]
         image = dataclasses.replace(image, weights=(0,) * len(image.weights))
     config = image.plan.config
     z, y = random_inputs(rng, 100, config)
     z = np.concatenate([z, np.zeros((config.n_classes, config.z_dim), dtype=z.dtype)])
     y = np.concatenate([y, np.arange(config.n_classes)])
     requests = [[*pack_z(z[k]), int(y[k])] for k in range(len(y))]
-    result = simulate(GanEngine(image, loadable_weights=target.loadable_weights),
+    result = simulate(GanEngine(image, loadable=target.loadable),
                       test_module="sim.benches.gan_engine",
-                      args={"requests": requests, "pixels": image.plan.pixels,
-                            "load_weights": load})
+                      args={"requests": requests, "pixels": image.plan.pixels, "load": load})
     side = config.image_side
     images = np.array([np.frombuffer(bytes.fromhex(h), np.uint8)
                        for h in result.outputs["images"]]).reshape(len(y), side, side)

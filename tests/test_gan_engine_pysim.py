@@ -4,6 +4,7 @@ Fast (no Verilator build), so it sweeps random architectures and engine parallel
 full-size configurations run under Verilator in ``test_gan_engine.py``.
 """
 
+import dataclasses
 import hashlib
 
 import numpy as np
@@ -11,6 +12,7 @@ import pytest
 from amaranth.sim import Simulator
 
 from hw.gan.engine import GanEngine
+from hw.gan.load_map import image_writes
 from hw.gan.plan import EngineParams, plan_engine
 from sw.gan.engine_image import build_engine_image
 from sw.gan.golden import GoldenGenerator
@@ -21,22 +23,23 @@ from tests.gan_engine_models import pack_z, random_folded_model, random_inputs, 
 def run_engine(image, z, y, ready_probability=1.0, seed=0, load=None):
     """Pixels [count, side, side] and the per-image cycle counts of the engine in pysim.
 
-    ``load``: weight words written through the load port first (the engine is then built with
-    loadable weights whose initial contents are ``image``'s).
+    ``load``: (target, address, word) writes through the load port first (the engine is then
+    built loadable, with ``image`` as its initial contents).
     """
-    dut = GanEngine(image, loadable_weights=load is not None)
+    dut = GanEngine(image, loadable=load is not None)
     plan = image.plan
     pixels, cycles = [], []
     rng = np.random.default_rng(seed)
 
     async def source(ctx):
-        for address, word in enumerate(load or ()):
-            ctx.set(dut.weight_addr, address)
-            ctx.set(dut.weight_data, word)
-            ctx.set(dut.weight_write, 1)
+        for target, address, word in load or ():
+            ctx.set(dut.load_target, target)
+            ctx.set(dut.load_addr, address)
+            ctx.set(dut.load_data, word)
+            ctx.set(dut.load_write, 1)
             await ctx.tick()
         if load:
-            ctx.set(dut.weight_write, 0)
+            ctx.set(dut.load_write, 0)
         for k in range(len(y)):
             while not ctx.get(dut.ready):
                 await ctx.tick()
@@ -89,17 +92,22 @@ def test_engine_matches_golden_on_random_models(case, rng):
     assert cycles == [plan.cycles_per_image] * len(y)
 
 
-def test_engine_loads_weights_through_its_port(rng):
-    """Built with all-zero weights, then loaded word by word: the images are the model's."""
-    import dataclasses
+def test_engine_loads_another_model_through_its_port(rng):
+    """Built for one model, then loaded with another of the same shape: its images come out."""
     config = random_small_config(rng)
-    model = random_folded_model(config, rng)
+    first, second = random_folded_model(config, rng), random_folded_model(config, rng)
+    # The built table sets the table memory's depth: build for the longer one, load the other.
+    if len(second.table) > len(first.table):
+        first, second = second, first
     plan = plan_engine(config, EngineParams(lanes=4, chunk_bits=8))
-    image = build_engine_image(model, plan)
-    blank = dataclasses.replace(image, weights=(0,) * len(image.weights))
+    built, wanted = build_engine_image(first, plan), build_engine_image(second, plan)
+    table = list(wanted.table)[:len(built.table)]
+    table += [table[-1]] * (len(built.table) - len(table))
+    wanted = dataclasses.replace(wanted, table=tuple(table), table_bias=wanted.table_bias)
     z, y = random_inputs(rng, 2, config)
-    images, _ = run_engine(blank, z, y, load=list(image.weights))
-    assert sha(images) == sha(GoldenGenerator(model).generate(z, y))
+    writes = [(t.value, a, w) for t, a, w in image_writes(wanted, config.last_weight_bits)]
+    images, _ = run_engine(built, z, y, load=writes)
+    assert sha(images) == sha(GoldenGenerator(second).generate(z, y))
 
 
 def test_engine_rejects_wrong_image():

@@ -10,6 +10,7 @@ from amaranth.lib.wiring import In, Out
 
 from hw.gan.image import EngineImage
 from hw.gan.integer_lane import IntegerLane
+from hw.gan.load_map import TABLE_BIAS_BITS, LoadTarget
 from hw.gan.sequencer import LayerSequencer, Source
 from hw.gan.xnor_popcount import XnorPopcountArray
 from hw.single_port_ram import SinglePortRAM
@@ -17,10 +18,20 @@ from hw.single_port_ram import SinglePortRAM
 __all__ = ["GanEngine"]
 
 
-def _rom(m, name: str, width: int, init) -> Memory.ReadPort:
+def _memory(m, name: str, width: int, init, addr, load=None):
+    """A memory initialised with ``init``, read at ``addr``; its read data (next clock).
+
+    ``load``: a (write enable, address, data) triple adds a write port (a reloadable memory).
+    """
     memory = Memory(shape=unsigned(width), depth=max(1, len(init)), init=list(init) or [0])
     m.submodules[name] = memory
-    return memory.read_port(transparent_for=())
+    read = memory.read_port(transparent_for=())
+    m.d.comb += read.addr.eq(addr)
+    if load is not None:
+        write = memory.write_port()
+        enable, address, data = load
+        m.d.comb += [write.en.eq(enable), write.addr.eq(address), write.data.eq(data)]
+    return read.data
 
 
 class GanEngine(wiring.Component):
@@ -37,9 +48,11 @@ class GanEngine(wiring.Component):
       entering the FIFO (equals ``plan.cycles_per_image``);
     - ``images``: images computed since reset.
 
-    With ``loadable_weights`` the binary weights live in a single-port RAM (SPRAM on an iCE40
-    UltraPlus, which has no initial contents: the host must write every word first) and
-    ``weight_write`` stores ``weight_data`` at ``weight_addr``; writes are ignored while busy.
+    With ``loadable``, ``load_write`` stores ``load_data`` at ``load_addr`` of the memory (or
+    register) ``load_target`` (see :mod:`hw.gan.load_map`), so the host can load another model
+    of the same architecture; writes are ignored while busy. The binary weights then live in a
+    single-port RAM: SPRAM on an iCE40 UltraPlus, which has no initial contents, so there the
+    host must write every weight word after configuration.
 
     Memories: the binary weights (one word of lanes × chunk_bits bits per clock), thresholds,
     label terms, the last layer's integer weights and label terms and the sigmoid table, all
@@ -50,12 +63,12 @@ class GanEngine(wiring.Component):
     write back (binary layers) or table lookup → FIFO (last layer).
     """
 
-    def __init__(self, image: EngineImage, loadable_weights: bool = False):
+    def __init__(self, image: EngineImage, loadable: bool = False):
         if not isinstance(image, EngineImage):
             raise TypeError("image must be an EngineImage (see sw.gan.engine_image)")
         self.image = image
         self.plan = plan = image.plan
-        self.loadable_weights = bool(loadable_weights)
+        self.loadable = bool(loadable)
         c, p = plan.config, plan.params
         members = {
             "start": In(1), "z_value": In(c.z_dim), "z_mask": In(c.z_dim),
@@ -63,9 +76,13 @@ class GanEngine(wiring.Component):
             "ready": Out(1), "busy": Out(1), "pixels": Out(stream.Signature(8)),
             "image_cycles": Out(32), "images": Out(32),
         }
-        if self.loadable_weights:
-            members.update({"weight_addr": In(range(max(2, plan.weight_depth))),
-                            "weight_data": In(p.lanes * p.chunk_bits), "weight_write": In(1)})
+        if self.loadable:
+            widths = self._memory_widths()
+            depth = max(plan.weight_depth, plan.threshold_depth, plan.label_depth,
+                        len(image.table), len(image.last_weights), len(image.last_labels))
+            members.update({"load_target": In(LoadTarget), "load_addr": In(range(depth)),
+                            "load_data": In(max(max(widths.values()), TABLE_BIAS_BITS)),
+                            "load_write": In(1)})
         super().__init__(members)
 
     def elaborate(self, platform):
@@ -82,24 +99,42 @@ class GanEngine(wiring.Component):
                                                   plan.last_accumulator_bits)
         m.submodules.fifo = fifo = SyncFIFOBuffered(width=8, depth=2 * plan.pixels)
 
-        if self.loadable_weights:
-            m.submodules.weights = ram = SinglePortRAM(lanes * chunk, plan.weight_depth,
+        loading = Signal()
+        m.d.comb += loading.eq(self.load_write & ~self.busy if self.loadable else 0)
+
+        def load(target):
+            if not self.loadable:
+                return None
+            return (loading & (self.load_target == target), self.load_addr, self.load_data)
+
+        widths = self._memory_widths()
+        if self.loadable:
+            m.submodules.weights = ram = SinglePortRAM(widths["weights"], plan.weight_depth,
                                                        init=image.weights)
-            loading = Signal()
-            m.d.comb += [loading.eq(self.weight_write & ~self.busy),
-                         ram.write_enable.eq(loading), ram.write_data.eq(self.weight_data),
-                         ram.addr.eq(Mux(loading, self.weight_addr, seq.weight_addr))]
+            writing = loading & (self.load_target == LoadTarget.WEIGHTS)
+            m.d.comb += [ram.write_enable.eq(writing), ram.write_data.eq(self.load_data),
+                         ram.addr.eq(Mux(writing, self.load_addr, seq.weight_addr))]
             weight_data = ram.read_data
         else:
-            weights = _rom(m, "weights", lanes * chunk, image.weights)
-            m.d.comb += weights.addr.eq(seq.weight_addr)
-            weight_data = weights.data
-        thresholds = _rom(m, "thresholds", lanes * (plan.accumulator_bits + 1), image.thresholds)
-        labels = _rom(m, "labels", lanes * plan.label_bits, image.labels)
-        last_weights = _rom(m, "last_weights", chunk * c.last_weight_bits, image.last_weights)
-        last_labels = _rom(m, "last_labels", c.last_weight_bits,
-                           [v & ((1 << c.last_weight_bits) - 1) for v in image.last_labels])
-        table = _rom(m, "table", 8, image.table)
+            weight_data = _memory(m, "weights", widths["weights"], image.weights,
+                                  seq.weight_addr)
+        threshold_data = _memory(m, "thresholds", widths["thresholds"], image.thresholds,
+                                 seq.threshold_addr, load(LoadTarget.THRESHOLDS))
+        label_data = _memory(m, "labels", widths["labels"], image.labels, seq.label_addr,
+                             load(LoadTarget.LABELS))
+        last_weight_data = _memory(m, "last_weights", widths["last_weights"],
+                                   image.last_weights, seq.last_weight_addr,
+                                   load(LoadTarget.LAST_WEIGHTS))
+        mask = (1 << c.last_weight_bits) - 1
+        last_label_data = _memory(m, "last_labels", widths["last_labels"],
+                                  [v & mask for v in image.last_labels], seq.last_label_addr,
+                                  load(LoadTarget.LAST_LABELS))
+        table_index = Signal(range(len(image.table)))
+        table_data = _memory(m, "table", 8, image.table, table_index, load(LoadTarget.TABLE))
+        table_bias = Signal(signed(TABLE_BIAS_BITS), init=image.table_bias)
+        if self.loadable:
+            with m.If(loading & (self.load_target == LoadTarget.TABLE_BIAS)):
+                m.d.sync += table_bias.eq(self.load_data[:TABLE_BIAS_BITS])
 
         activations = {}
         for name in (Source.A, Source.B):
@@ -118,11 +153,7 @@ class GanEngine(wiring.Component):
         with m.If(self.start & ready):
             m.d.sync += [z_value.eq(self.z_value), z_mask.eq(self.z_mask)]
 
-        # Stage 0: the sequencer's addresses go to every read port.
-        for port, addr in ((thresholds, seq.threshold_addr),
-                           (labels, seq.label_addr), (last_weights, seq.last_weight_addr),
-                           (last_labels, seq.last_label_addr)):
-            m.d.comb += port.addr.eq(addr)
+        # Stage 0: the sequencer's addresses went to every read port.
         for read, _ in activations.values():
             m.d.comb += read.addr.eq(seq.act_addr)
 
@@ -145,9 +176,9 @@ class GanEngine(wiring.Component):
             m.d.comb += [unit.valid.eq(valid), unit.first.eq(s1["first"]),
                          unit.last.eq(s1["last"]), unit.add_label.eq(s1["add_label"]),
                          unit.activations.eq(operand), unit.mask.eq(mask)]
-        m.d.comb += [array.weights.eq(weight_data), array.labels.eq(labels.data),
-                     array.thresholds.eq(thresholds.data),
-                     lane.weights.eq(last_weights.data), lane.label.eq(last_labels.data)]
+        m.d.comb += [array.weights.eq(weight_data), array.labels.eq(label_data),
+                     array.thresholds.eq(threshold_data),
+                     lane.weights.eq(last_weight_data), lane.label.eq(last_label_data)]
 
         # Stages 2-3: the tags of the write-back wait for the array's two stages.
         s3 = {}
@@ -163,9 +194,9 @@ class GanEngine(wiring.Component):
                                          1 << s3["dest_slice"], 0))]
 
         # Last layer: table lookup, then the FIFO.
-        index = Signal(range(len(image.table)))
-        biased = Signal(signed(max(len(lane.result), abs(image.table_bias).bit_length() + 1) + 1))
-        m.d.comb += biased.eq(lane.result + image.table_bias)
+        index = table_index
+        biased = Signal(signed(max(len(lane.result), TABLE_BIAS_BITS) + 1))
+        m.d.comb += biased.eq(lane.result + table_bias)
         with m.If(biased < 0):
             m.d.comb += index.eq(0)
         with m.Elif(biased > len(image.table) - 1):
@@ -174,7 +205,7 @@ class GanEngine(wiring.Component):
             m.d.comb += index.eq(biased)
         s4_pixel = Signal()
         m.d.sync += s4_pixel.eq(lane.result_valid)
-        m.d.comb += [table.addr.eq(index), fifo.w_data.eq(table.data), fifo.w_en.eq(s4_pixel),
+        m.d.comb += [fifo.w_data.eq(table_data), fifo.w_en.eq(s4_pixel),
                      self.pixels.payload.eq(fifo.r_data), self.pixels.valid.eq(fifo.r_rdy),
                      fifo.r_en.eq(self.pixels.ready)]
 
@@ -189,3 +220,10 @@ class GanEngine(wiring.Component):
         with m.If(pending[3] & ~pending[:3].any() & ~seq.busy):
             m.d.sync += self.images.eq(self.images + 1)
         return m
+
+    def _memory_widths(self) -> dict[str, int]:
+        plan, c = self.plan, self.plan.config
+        lanes, chunk = plan.params.lanes, plan.params.chunk_bits
+        return {"weights": lanes * chunk, "thresholds": lanes * (plan.accumulator_bits + 1),
+                "labels": lanes * plan.label_bits, "last_weights": chunk * c.last_weight_bits,
+                "last_labels": c.last_weight_bits, "table": 8}

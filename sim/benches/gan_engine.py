@@ -1,6 +1,6 @@
 """cocotb bench for hw.gan.engine: generates one image per request and reports the pixels.
 
-args: ``load_weights`` (optional: hex words written through the weight-load port first), then
+args: ``load`` (optional: ``[target, address, hex word]`` writes through the load port first), then
 ``requests``, a list of ``[z_value, z_mask, label]`` (z as integers: bit i of value is
 z_i > 0, bit i of mask is z_i != 0). Reports ``images`` (one hex string of the row-major pixels
 per request) and ``image_cycles`` (the engine's counter after each image).
@@ -23,14 +23,15 @@ async def generate(dut):
     dut.start.value = 0
     dut.pixels__ready.value = 0
     await start_clock_and_reset(dut)
-    words = a.get("load_weights") or []
-    for address, word in enumerate(words):
-        dut.weight_addr.value = address
-        dut.weight_data.value = int(word, 16)
-        dut.weight_write.value = 1
+    writes = a.get("load") or []
+    for target, address, word in writes:
+        dut.load_target.value = int(target)
+        dut.load_addr.value = int(address)
+        dut.load_data.value = int(word, 16)
+        dut.load_write.value = 1
         await RisingEdge(dut.clk)
-    if words:
-        dut.weight_write.value = 0
+    if writes:
+        dut.load_write.value = 0
     images, cycles = [], []
     for z_value, z_mask, label in a["requests"]:
         while not int(dut.ready.value):

@@ -23,7 +23,8 @@ class EngineTarget:
     model: Path
     params: EngineParams
     boards: tuple[str, ...]
-    loadable_weights: bool = False   # weights in SPRAM: written by the host after configuration
+    loadable: bool = True             # a load port: the host can load another model
+    weights_in_spram: bool = False    # no initial contents: the host must load the weights
 
 
 ENGINE_CONFIGS = {
@@ -31,7 +32,7 @@ ENGINE_CONFIGS = {
                           ("ulx3s-85f",)),
     # 64 bits per clock: exactly four 16-bit SPRAMs side by side hold the binary weights.
     "icebreaker": EngineTarget(SMALL_MODEL, EngineParams(lanes=4, chunk_bits=16),
-                               ("icebreaker",), loadable_weights=True),
+                               ("icebreaker",), weights_in_spram=True),
 }
 
 

@@ -11,6 +11,7 @@ from amaranth.lib.wiring import In, Out
 from hw.gan.image import EngineImage
 from hw.gan.integer_lane import IntegerLane
 from hw.gan.load_map import TABLE_BIAS_BITS, LoadTarget
+from hw.gan.plan import FINISH_CYCLES
 from hw.gan.sequencer import LayerSequencer, Source
 from hw.gan.xnor_popcount import XnorPopcountArray
 from hw.single_port_ram import SinglePortRAM
@@ -59,8 +60,9 @@ class GanEngine(wiring.Component):
     initialised from the :class:`EngineImage` at elaboration; two ping-pong activation memories
     of chunk_bits-bit words, written ``lanes`` bits at a time.
 
-    Pipeline: issue (addresses) → operands → popcount / adder tree → accumulate and compare →
-    write back (binary layers) or table lookup → FIFO (last layer).
+    Pipeline: issue (registered addresses) → operands → operands registered → popcount (or two
+    adder-tree stages) → accumulate and compare → write back (binary layers) or table lookup →
+    FIFO (last layer).
     """
 
     def __init__(self, image: EngineImage, loadable: bool = False):
@@ -166,32 +168,48 @@ class GanEngine(wiring.Component):
         s1_z_value, s1_z_mask = Signal(chunk), Signal(chunk)
         m.d.sync += [s1_z_value.eq(z_value.word_select(seq.chunk, chunk)),
                      s1_z_mask.eq(z_mask.word_select(seq.chunk, chunk))]
+        # Stage 2: the operands registered (block-RAM clock-to-out is slow on ECP5), the source
+        # selected and the z mask applied.
         source = s1["source"]
-        operand = Mux(source == Source.Z, s1_z_value,
-                      Mux(source == Source.A, activations[Source.A][0].data,
-                          activations[Source.B][0].data))
-        mask = s1["mask"] & Mux(source == Source.Z, s1_z_mask, (1 << chunk) - 1)
-        for unit, valid in ((array, s1["valid"] & ~s1["integer"]),
-                            (lane, s1["valid"] & s1["integer"])):
-            m.d.comb += [unit.valid.eq(valid), unit.first.eq(s1["first"]),
-                         unit.last.eq(s1["last"]), unit.add_label.eq(s1["add_label"]),
+        operand, mask = Signal(chunk), Signal(chunk)
+        m.d.sync += [
+            operand.eq(Mux(source == Source.Z, s1_z_value,
+                           Mux(source == Source.A, activations[Source.A][0].data,
+                               activations[Source.B][0].data))),
+            mask.eq(s1["mask"] & Mux(source == Source.Z, s1_z_mask, (1 << chunk) - 1)),
+        ]
+        s2 = {name: Signal.like(reg, name=f"s2_{name}") for name, reg in s1.items()}
+        for name, reg in s1.items():
+            m.d.sync += s2[name].eq(reg)
+        operands = {name: Signal.like(data, name=f"s2_{name}") for name, data in (
+            ("weights", weight_data), ("labels", label_data), ("thresholds", threshold_data),
+            ("last_weights", last_weight_data), ("last_labels", last_label_data))}
+        m.d.sync += [operands["weights"].eq(weight_data), operands["labels"].eq(label_data),
+                     operands["thresholds"].eq(threshold_data),
+                     operands["last_weights"].eq(last_weight_data),
+                     operands["last_labels"].eq(last_label_data)]
+        for unit, valid in ((array, s2["valid"] & ~s2["integer"]),
+                            (lane, s2["valid"] & s2["integer"])):
+            m.d.comb += [unit.valid.eq(valid), unit.first.eq(s2["first"]),
+                         unit.last.eq(s2["last"]), unit.add_label.eq(s2["add_label"]),
                          unit.activations.eq(operand), unit.mask.eq(mask)]
-        m.d.comb += [array.weights.eq(weight_data), array.labels.eq(label_data),
-                     array.thresholds.eq(threshold_data),
-                     lane.weights.eq(last_weight_data), lane.label.eq(last_label_data)]
+        m.d.comb += [array.weights.eq(operands["weights"]), array.labels.eq(operands["labels"]),
+                     array.thresholds.eq(operands["thresholds"]),
+                     lane.weights.eq(operands["last_weights"]),
+                     lane.label.eq(operands["last_labels"])]
 
-        # Stages 2-3: the tags of the write-back wait for the array's two stages.
-        s3 = {}
+        # Stages 3-4: the tags of the write-back wait for the array's two stages.
+        s4 = {}
         for name in ("dest", "dest_addr", "dest_slice"):
-            s2 = Signal.like(s1[name], name=f"s2_{name}")
-            s3[name] = Signal.like(s1[name], name=f"s3_{name}")
-            m.d.sync += [s2.eq(s1[name]), s3[name].eq(s2)]
+            s3 = Signal.like(s2[name], name=f"s3_{name}")
+            s4[name] = Signal.like(s2[name], name=f"s4_{name}")
+            m.d.sync += [s3.eq(s2[name]), s4[name].eq(s3)]
         slices = chunk // lanes
         for name, (_, write) in activations.items():
-            m.d.comb += [write.addr.eq(s3["dest_addr"]),
+            m.d.comb += [write.addr.eq(s4["dest_addr"]),
                          write.data.eq(Cat(*[array.result] * slices)),
-                         write.en.eq(Mux(array.result_valid & (s3["dest"] == name),
-                                         1 << s3["dest_slice"], 0))]
+                         write.en.eq(Mux(array.result_valid & (s4["dest"] == name),
+                                         1 << s4["dest_slice"], 0))]
 
         # Last layer: table lookup, then the FIFO.
         index = table_index
@@ -203,21 +221,22 @@ class GanEngine(wiring.Component):
             m.d.comb += index.eq(len(image.table) - 1)
         with m.Else():
             m.d.comb += index.eq(biased)
-        s4_pixel = Signal()
-        m.d.sync += s4_pixel.eq(lane.result_valid)
-        m.d.comb += [fifo.w_data.eq(table_data), fifo.w_en.eq(s4_pixel),
+        pixel_valid = Signal()
+        m.d.sync += pixel_valid.eq(lane.result_valid)
+        m.d.comb += [fifo.w_data.eq(table_data), fifo.w_en.eq(pixel_valid),
                      self.pixels.payload.eq(fifo.r_data), self.pixels.valid.eq(fifo.r_rdy),
                      fifo.r_en.eq(self.pixels.ready)]
 
         # Busy from the start strobe until the last pixel is in the FIFO.
-        pending = Signal(4)
-        m.d.sync += pending.eq(Cat(seq.valid, pending[:3]))
+        # Issue → operands → registered → tree → total → accumulator → table → FIFO.
+        pending = Signal(FINISH_CYCLES)
+        m.d.sync += pending.eq(Cat(seq.valid, pending[:-1]))
         m.d.comb += self.busy.eq(seq.busy | pending.any())
         with m.If(self.start & ready):
             m.d.sync += self.image_cycles.eq(1)
         with m.Elif(self.busy):
             m.d.sync += self.image_cycles.eq(self.image_cycles + 1)
-        with m.If(pending[3] & ~pending[:3].any() & ~seq.busy):
+        with m.If(pending[-1] & ~pending[:-1].any() & ~seq.busy):
             m.d.sync += self.images.eq(self.images + 1)
         return m
 

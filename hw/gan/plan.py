@@ -32,14 +32,14 @@ __all__ = ["EngineParams", "LayerPlan", "EnginePlan", "plan_engine", "PIPELINE_D
            "START_CYCLES", "FINISH_CYCLES"]
 
 # Idle cycles between the last read of one layer and the first read of the next: the last
-# group's result is written three clocks after its last read (read, popcount, accumulate and
-# compare, write), and the next layer must read it back.
-PIPELINE_DRAIN_CYCLES = 3
+# group's result is written four clocks after its last read (read, register, popcount,
+# accumulate and compare, write), and the next layer must read it back.
+PIPELINE_DRAIN_CYCLES = 4
 # Clocks from the start strobe to the first issued read (latching z and y; the sequencer
 # registers its outputs).
 START_CYCLES = 2
 # Clocks from the last read of the last layer to its last pixel entering the output FIFO.
-FINISH_CYCLES = 4
+FINISH_CYCLES = 6
 
 
 def _is_power_of_two(value) -> bool:

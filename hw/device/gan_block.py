@@ -1,0 +1,119 @@
+"""The GAN engine behind its registers: request, start, pixel FIFO, model load port."""
+
+from __future__ import annotations
+
+from amaranth import Cat, Module, Mux, Signal
+from amaranth.lib import wiring
+from amaranth.lib.fifo import SyncFIFOBuffered
+from amaranth.lib.wiring import In, Out
+
+from hw.device.register_bus import RegisterBus
+from hw.device.register_map import device_register_map
+from hw.gan.engine import GanEngine
+from hw.gan.image import EngineImage
+
+__all__ = ["GanBlock"]
+
+
+class GanBlock(wiring.Component):
+    """A loadable :class:`~hw.gan.engine.GanEngine` with the GAN_* registers.
+
+    Writing 1 to GAN_COMMAND starts an image from GAN_Z_VALUE / GAN_Z_MASK / GAN_LABEL (if the
+    engine is ready; otherwise the write is ignored and GAN_STATUS shows why). Pixels are packed
+    four to a word, first pixel lowest, into a FIFO of two images that the host drains through
+    GAN_PIXEL_DATA; an image whose pixel count is not a multiple of four ends with a partial
+    word. GAN_LOAD_DATA takes a memory word 32 bits at a time (low first) and writes it to
+    GAN_LOAD_TARGET at GAN_LOAD_ADDR after the last piece, then increments GAN_LOAD_ADDR.
+    """
+
+    def __init__(self, image: EngineImage):
+        if not isinstance(image, EngineImage):
+            raise TypeError("image must be an EngineImage")
+        self.image = image
+        self.engine = GanEngine(image, loadable=True)
+        self.load_bits = len(self.engine.load_data)
+        super().__init__({"bus": In(RegisterBus), "busy": Out(1)})
+
+    def elaborate(self, platform):
+        m = Module()
+        bus, plan = self.bus, self.image.plan
+        regs = device_register_map(gan_plan=plan, gan_load_bits=self.load_bits)
+        m.submodules.engine = engine = self.engine
+        pixels = plan.pixels
+        words_per_image = -(-pixels // 4)
+        m.submodules.pixel_words = fifo = SyncFIFOBuffered(width=32, depth=2 * words_per_image)
+        m.d.comb += self.busy.eq(engine.busy)
+
+        # Pixel packer: four bytes per word; the last word of an image may be partial.
+        packed, filled = Signal(32), Signal(range(4))
+        in_image = Signal(range(pixels))
+        take = engine.pixels.valid & fifo.w_rdy
+        m.d.comb += [engine.pixels.ready.eq(fifo.w_rdy),
+                     fifo.w_data.eq(packed | (engine.pixels.payload << (filled * 8)))]
+        with m.If(take):
+            last_of_image = in_image == pixels - 1
+            m.d.sync += [in_image.eq(Mux(last_of_image, 0, in_image + 1)),
+                         packed.eq(packed | (engine.pixels.payload << (filled * 8))),
+                         filled.eq(filled + 1)]
+            with m.If((filled == 3) | last_of_image):
+                m.d.comb += fifo.w_en.eq(1)
+                m.d.sync += [packed.eq(0), filled.eq(0)]
+
+        z_words = regs["GAN_Z_VALUE"].count
+        z_value, z_mask = Signal(32 * z_words), Signal(32 * z_words)
+        label = Signal(8)
+        load_words = -(-self.load_bits // 32)
+        staged = Signal(32 * load_words)
+        pushed = Signal(range(load_words + 1))
+        load_target, load_addr = Signal(8), Signal(32)
+        commit = Signal()
+        m.d.comb += [engine.z_value.eq(z_value), engine.z_mask.eq(z_mask),
+                     engine.label.eq(label), engine.load_target.eq(load_target),
+                     engine.load_addr.eq(load_addr), engine.load_data.eq(staged),
+                     engine.load_write.eq(commit)]
+        m.d.sync += commit.eq(0)
+        with m.If(commit):
+            m.d.sync += load_addr.eq(load_addr + 1)
+
+        def local(name, index=0):
+            return regs.local(name, index)
+
+        value = Signal(32)
+        with m.Switch(bus.addr):
+            with m.Case(local("GAN_STATUS")):
+                m.d.comb += value.eq(Cat(engine.busy, engine.ready))
+            for name, signal in (("GAN_LABEL", label), ("GAN_IMAGE_CYCLES", engine.image_cycles),
+                                 ("GAN_IMAGES", engine.images), ("GAN_PIXEL_LEVEL", fifo.level),
+                                 ("GAN_LOAD_TARGET", load_target), ("GAN_LOAD_ADDR", load_addr)):
+                with m.Case(local(name)):
+                    m.d.comb += value.eq(signal)
+            with m.Case(local("GAN_PIXEL_DATA")):
+                m.d.comb += value.eq(Mux(fifo.r_rdy, fifo.r_data, 0))
+            for i in range(z_words):
+                with m.Case(local("GAN_Z_VALUE", i)):
+                    m.d.comb += value.eq(z_value.word_select(i, 32))
+                with m.Case(local("GAN_Z_MASK", i)):
+                    m.d.comb += value.eq(z_mask.word_select(i, 32))
+        with m.If(bus.r_stb):
+            m.d.sync += bus.r_data.eq(value)
+            with m.If(bus.addr == local("GAN_PIXEL_DATA")):
+                m.d.comb += fifo.r_en.eq(1)
+
+        with m.If(bus.w_stb):
+            with m.Switch(bus.addr):
+                with m.Case(local("GAN_COMMAND")):
+                    m.d.comb += engine.start.eq(bus.w_data[0])
+                for name, signal in (("GAN_LABEL", label), ("GAN_LOAD_TARGET", load_target),
+                                     ("GAN_LOAD_ADDR", load_addr)):
+                    with m.Case(local(name)):
+                        m.d.sync += signal.eq(bus.w_data)
+                with m.Case(local("GAN_LOAD_DATA")):
+                    m.d.sync += [staged.eq(Cat(staged[32:], bus.w_data)), pushed.eq(pushed + 1)]
+                    with m.If(pushed == load_words - 1):
+                        m.d.sync += [pushed.eq(0), commit.eq(1)]
+                for i in range(z_words):
+                    with m.Case(local("GAN_Z_VALUE", i)):
+                        m.d.sync += z_value.word_select(i, 32).eq(bus.w_data)
+                    with m.Case(local("GAN_Z_MASK", i)):
+                        m.d.sync += z_mask.word_select(i, 32).eq(bus.w_data)
+        return m

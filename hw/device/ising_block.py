@@ -1,0 +1,110 @@
+"""The Ising core behind its registers: controls, counters, observables FIFO, lattice window."""
+
+from __future__ import annotations
+
+from amaranth import Cat, Module, Mux, Signal, Value
+from amaranth.lib import wiring
+from amaranth.lib.fifo import SyncFIFOBuffered
+from amaranth.lib.wiring import In, Out
+
+from hw.device.register_bus import RegisterBus
+from hw.device.register_map import device_register_map
+from hw.ising.core import IsingCore
+from hw.ising.params import TABLE_SIZE, IsingOp, IsingParams
+
+__all__ = ["IsingBlock"]
+
+
+class IsingBlock(wiring.Component):
+    """An :class:`~hw.ising.core.IsingCore` with the ISING_* registers.
+
+    Writing ISING_COMMAND starts the written :class:`IsingOp` with the seed, sweep count and
+    thresholds held in their registers (a write while busy is ignored, as the core ignores it).
+    Each sweep's (M, B) enters a FIFO of ``observables_depth`` records that the host drains
+    through ISING_OBS_DATA, M then B; when it is full the core waits (no record is ever lost).
+    """
+
+    def __init__(self, params: IsingParams, observables_depth: int = 256):
+        if not isinstance(params, IsingParams):
+            raise TypeError("params must be an IsingParams")
+        self.params, self.observables_depth = params, observables_depth
+        super().__init__({"bus": In(RegisterBus), "busy": Out(1)})
+
+    def elaborate(self, platform):
+        m = Module()
+        p, bus = self.params, self.bus
+        regs = device_register_map(ising=p)
+        m.submodules.core = core = IsingCore(p)
+        m.submodules.observables = fifo = SyncFIFOBuffered(width=64,
+                                                           depth=self.observables_depth)
+        m.d.comb += [fifo.w_data.eq(Cat(core.observables.payload.magnetization,
+                                        core.observables.payload.bond_sum)),
+                     fifo.w_en.eq(core.observables.valid),
+                     core.observables.ready.eq(fifo.w_rdy), self.busy.eq(core.busy)]
+
+        seed, sweeps = Signal(64), Signal(32)
+        thresholds = [Signal(32, name=f"threshold{i}") for i in range(TABLE_SIZE)]
+        lattice_addr = Signal.like(core.lattice_addr)
+        words = regs["ISING_LATTICE_DATA"].count
+        staged = Signal(32 * words)
+        second_half = Signal()       # the next OBS_DATA read returns B (and pops)
+        m.d.comb += [core.seed.eq(seed), core.sweeps.eq(sweeps),
+                     core.lattice_addr.eq(lattice_addr), core.lattice_wdata.eq(staged)]
+        for i, t in enumerate(thresholds):
+            m.d.comb += core.thresholds[i].eq(t)
+
+        def local(name, index=0):
+            return regs.local(name, index)
+
+        value = Signal(32)
+        with m.Switch(bus.addr):
+            with m.Case(local("ISING_STATUS")):
+                m.d.comb += value.eq(core.busy)
+            for name, signal in (("ISING_SEED_LO", seed[:32]), ("ISING_SEED_HI", seed[32:]),
+                                 ("ISING_SWEEPS", sweeps),
+                                 ("ISING_LATTICE_ADDR", lattice_addr),
+                                 ("ISING_UPDATE_CYCLES_LO", core.update_cycles[:32]),
+                                 ("ISING_UPDATE_CYCLES_HI", core.update_cycles[32:]),
+                                 ("ISING_RUN_CYCLES_LO", core.run_cycles[:32]),
+                                 ("ISING_RUN_CYCLES_HI", core.run_cycles[32:]),
+                                 ("ISING_FLIPS_LO", core.flips[:32]),
+                                 ("ISING_FLIPS_HI", core.flips[32:])):
+                with m.Case(local(name)):
+                    m.d.comb += value.eq(signal)
+            with m.Case(local("ISING_OBS_LEVEL")):
+                m.d.comb += value.eq((fifo.level << 1) - second_half)
+            with m.Case(local("ISING_OBS_DATA")):
+                m.d.comb += value.eq(Mux(fifo.r_rdy, fifo.r_data.word_select(second_half, 32), 0))
+            for i in range(TABLE_SIZE):
+                with m.Case(local("ISING_THRESHOLDS", i)):
+                    m.d.comb += value.eq(thresholds[i])
+            for i in range(words):
+                with m.Case(local("ISING_LATTICE_DATA", i)):
+                    m.d.comb += value.eq(core.lattice_rdata.word_select(i, 32)
+                                         if 32 * i < p.word_bits else 0)
+        with m.If(bus.r_stb):
+            m.d.sync += bus.r_data.eq(value)
+            with m.If((bus.addr == local("ISING_OBS_DATA")) & fifo.r_rdy):
+                m.d.sync += second_half.eq(~second_half)
+                m.d.comb += fifo.r_en.eq(second_half)
+
+        with m.If(bus.w_stb):
+            with m.Switch(bus.addr):
+                with m.Case(local("ISING_COMMAND")):
+                    op = Value.cast(core.op)
+                    m.d.comb += [op.eq(bus.w_data[:len(op)]), core.start.eq(1)]
+                for name, signal in (("ISING_SEED_LO", seed[:32]), ("ISING_SEED_HI", seed[32:]),
+                                     ("ISING_SWEEPS", sweeps),
+                                     ("ISING_LATTICE_ADDR", lattice_addr)):
+                    with m.Case(local(name)):
+                        m.d.sync += signal.eq(bus.w_data)
+                with m.Case(local("ISING_LATTICE_WRITE")):
+                    m.d.comb += core.lattice_we.eq(1)
+                    m.d.sync += lattice_addr.eq(lattice_addr + 1)
+                for i in range(TABLE_SIZE):
+                    with m.Case(local("ISING_THRESHOLDS", i)):
+                        m.d.sync += thresholds[i].eq(bus.w_data)
+                for i in range(words):
+                    with m.Case(local("ISING_LATTICE_DATA", i)):
+                        m.d.sync += staged.word_select(i, 32).eq(bus.w_data)
+        return m

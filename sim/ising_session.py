@@ -7,20 +7,17 @@ import numpy as np
 from hw.ising.core import IsingCore
 from hw.ising.params import IsingParams
 from sim import simulate
-from sw.ising import report
+from sw.ising import lattice_words, report
 from sw.ising.golden import GoldenIsingCore
 
 
 def lattice_to_words(params: IsingParams, lattice: np.ndarray) -> list[str]:
-    """Pack a [L, L] uint8 lattice into the core's memory words (hex strings)."""
-    bits = lattice.reshape(params.groups, params.word_bits)
-    return [f"{int(''.join(map(str, word[::-1])), 2):x}" for word in bits]
+    """Pack a [L, L] uint8 lattice into the core's memory words (hex strings, for cocotb)."""
+    return [f"{word:x}" for word in lattice_words.lattice_to_words(params, lattice)]
 
 
 def words_to_lattice(params: IsingParams, words: list[str]) -> np.ndarray:
-    W = params.word_bits
-    rows = [[(int(word, 16) >> b) & 1 for b in range(W)] for word in words]
-    return np.array(rows, dtype=np.uint8).reshape(params.size, params.size)
+    return lattice_words.words_to_lattice(params, [int(word, 16) for word in words])
 
 
 def golden_session(params: IsingParams, ops, thresholds):

@@ -45,3 +45,12 @@ class EngineImage:
                                  f"the plan needs {depth}")
         if not self.table or any(not 0 <= v <= 255 for v in self.table):
             raise ValueError("engine image: the sigmoid table must hold 1 or more bytes")
+
+    def sha256(self) -> str:
+        """A digest of every memory's contents and the table bias (names the loaded model)."""
+        import hashlib
+        digest = hashlib.sha256()
+        for name in ("weights", "thresholds", "labels", "last_weights", "last_labels", "table"):
+            digest.update(name.encode() + b":" + ",".join(map(str, getattr(self, name))).encode())
+        digest.update(f"bias:{self.table_bias}".encode())
+        return digest.hexdigest()

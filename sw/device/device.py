@@ -1,0 +1,122 @@
+"""A connected device: its identity, its register map, and register access by name."""
+
+from __future__ import annotations
+
+import json
+
+from hw.device.register_map import IDENTITY_BASE, MAGIC, PROTOCOL_VERSION, RegisterMap, \
+    device_register_map
+
+from .client import ProtocolClient
+from .errors import DeviceError, IdentityMismatch
+from .transport import DEFAULT_BAUD, open_transport
+
+__all__ = ["Device"]
+
+
+class Device:
+    """A bitspin device on any transport; use :meth:`open`.
+
+    On opening, the device's magic, protocol version and identity JSON are read; the register
+    map is rebuilt from the core parameters in the identity, so host and gateware agree on every
+    address by construction (both call :func:`hw.device.register_map.device_register_map`).
+    """
+
+    def __init__(self, client: ProtocolClient, url: str = "?"):
+        self.client, self.url = client, url
+        magic = client.read(0, 2)
+        if magic[0] != MAGIC:
+            raise DeviceError(f"{url} is not a bitspin device (magic {magic[0]:#010x})")
+        if magic[1] != PROTOCOL_VERSION:
+            raise DeviceError(f"{url} speaks register-map version {magic[1]}, this host "
+                              f"{PROTOCOL_VERSION}: update the bitstream or the host")
+        length = client.read(2, 1)[0]
+        words = client.read(IDENTITY_BASE, -(-length // 4))
+        raw = b"".join(w.to_bytes(4, "little") for w in words)[:length]
+        try:
+            self.identity = json.loads(raw)
+        except ValueError:
+            raise DeviceError(f"{url}: the identity block is not valid JSON") from None
+        self.registers = self._register_map()
+
+    @classmethod
+    def open(cls, url: str, baud: int = DEFAULT_BAUD, timeout: float = 1.0,
+             retries: int = 3) -> Device:
+        """Connect to ``url``: a serial port, ``socket://HOST:PORT`` or any pyserial URL."""
+        transport = open_transport(url, baud, timeout)
+        try:
+            return cls(ProtocolClient(transport, timeout, retries), url)
+        except Exception:
+            transport.close()
+            raise
+
+    def _register_map(self) -> RegisterMap:
+        cores = self.identity.get("cores", {})
+        ising = plan = None
+        load_bits = 0
+        if "ising" in cores:
+            from hw.ising.params import IsingParams
+            c = cores["ising"]
+            ising = IsingParams(c["size"], c["lanes"], c["k"], tuple(c["algorithms"]))
+        if "gan" in cores:
+            from hw.gan.plan import EngineParams, plan_engine
+            from sw.gan.architecture import GanConfig
+            g = cores["gan"]
+            plan = plan_engine(GanConfig.from_dict(g["config"]),
+                               EngineParams(g["lanes"], g["chunk_bits"]))
+            load_bits = g["load_bits"]
+        return device_register_map(ising, plan, load_bits)
+
+    # Registers by name ---------------------------------------------------------------------
+
+    def read(self, name: str, index: int = 0) -> int:
+        return self.client.read(self.registers.address(name, index), 1)[0]
+
+    def read_all(self, name: str) -> list[int]:
+        """Every word of a multi-word register."""
+        r = self.registers[name]
+        return self.client.read(r.address, r.count)
+
+    def write(self, name: str, value: int, index: int = 0, *, idempotent: bool = True) -> None:
+        self.client.write(self.registers.address(name, index), [value], idempotent=idempotent)
+
+    def write_all(self, name: str, values, *, idempotent: bool = True) -> None:
+        r = self.registers[name]
+        values = list(values)
+        if len(values) > r.count:
+            raise ValueError(f"{name} has {r.count} words, not {len(values)}")
+        self.client.write(r.address, values, idempotent=idempotent)
+
+    def pop(self, name: str, count: int) -> list[int]:
+        """``count`` words from a FIFO port (never repeated: a lost answer raises)."""
+        return self.client.read(self.registers.address(name), count, fixed=True,
+                                idempotent=False)
+
+    def push(self, name: str, words) -> None:
+        self.client.write(self.registers.address(name), words, fixed=True, idempotent=False)
+
+    def cycles(self) -> int:
+        """The device's free-running cycle counter (one consistent 64-bit read)."""
+        low, high = self.client.read(self.registers.address("CYCLES_LO"), 2)
+        return low | high << 32
+
+    @property
+    def clock_hz(self) -> int:
+        return int(self.identity["clock_hz"])
+
+    def core(self, name: str) -> dict:
+        """The identity entry of core ``name``, or IdentityMismatch naming what the device has."""
+        cores = self.identity.get("cores", {})
+        if name not in cores:
+            raise IdentityMismatch(f"the device at {self.url} ({self.identity.get('design')}) "
+                                   f"has no {name} core; it has: {', '.join(cores) or 'none'}")
+        return cores[name]
+
+    def close(self) -> None:
+        self.client.transport.close()
+
+    def __enter__(self) -> Device:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -1,0 +1,133 @@
+"""The GAN engine on a device, with the golden model's API: load a model, generate images."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from .errors import DeviceError, IdentityMismatch
+
+__all__ = ["Generator"]
+
+
+class Generator:
+    """Drives the GAN_* registers of a :class:`~sw.device.device.Device`.
+
+    :meth:`load_model` writes a model file's integers into the engine (every memory and the
+    table bias, through the load port); a device whose identity already names the same model
+    contents (``model_sha256``) and keeps its weights in initialised memory needs no load.
+    """
+
+    def __init__(self, device):
+        from hw.gan.plan import EngineParams, plan_engine
+        from sw.gan.architecture import GanConfig
+        self.device = device
+        self.info = device.core("gan")
+        self.config = GanConfig.from_dict(self.info["config"])
+        self.plan = plan_engine(self.config, EngineParams(self.info["lanes"],
+                                                          self.info["chunk_bits"]))
+        self.loaded_sha256 = None if self.info.get("weights_in_spram") else \
+            self.info.get("model_sha256")
+
+    def load_model(self, model, progress=None) -> None:
+        """Make the engine compute ``model`` (a FoldedModel or a model-file path)."""
+        from hw.gan.load_map import LoadTarget, image_writes
+        from sw.gan.engine_image import build_engine_image
+        from sw.gan.export import load_model
+        if not hasattr(model, "fc"):
+            model = load_model(model)
+        if model.config != self.config:
+            raise IdentityMismatch(
+                f"the device's GAN engine was built for architecture {self.config.to_dict()}; "
+                f"the model has {model.config.to_dict()}")
+        image = build_engine_image(model, self.plan)
+        digest = image.sha256()
+        if digest == self.loaded_sha256:
+            return
+        entries = self.info["table_entries"]
+        if len(image.table) > entries:
+            raise IdentityMismatch(f"the model's sigmoid table has {len(image.table)} entries; "
+                                   f"the device holds {entries}")
+        table = list(image.table) + [image.table[-1]] * (entries - len(image.table))
+        import dataclasses
+        image = dataclasses.replace(image, table=tuple(table))
+        pieces_per_word = -(-self.info["load_bits"] // 32)
+        by_target: dict = {}
+        for target, address, word in image_writes(image, self.config.last_weight_bits):
+            by_target.setdefault(target, []).append(word)
+        total, done = sum(len(w) for w in by_target.values()), 0
+        self._wait_idle(10.0)
+        for target, words in by_target.items():
+            self.device.write("GAN_LOAD_TARGET", target.value)
+            self.device.write("GAN_LOAD_ADDR", 0)
+            batch = max(1, 255 // pieces_per_word)
+            for start in range(0, len(words), batch):
+                pieces = [(w >> (32 * i)) & 0xFFFFFFFF for w in words[start:start + batch]
+                          for i in range(pieces_per_word)]
+                self.device.push("GAN_LOAD_DATA", pieces)
+                done += len(words[start:start + batch])
+                if progress:
+                    progress(done, total)
+            if target is not LoadTarget.TABLE_BIAS and \
+                    self.device.read("GAN_LOAD_ADDR") != len(words):
+                raise DeviceError(f"loading {target.name}: the device took "
+                                  f"{self.device.read('GAN_LOAD_ADDR')} of {len(words)} words")
+        self.loaded_sha256 = digest
+
+    def _wait_idle(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while self.device.read("GAN_STATUS") & 1:
+            if time.monotonic() > deadline:
+                raise DeviceError(f"the GAN engine is still busy after {timeout:g} s")
+            time.sleep(0.001)
+
+    def generate(self, z, y, progress=None) -> np.ndarray:
+        """uint8 images [count, side, side] for ternary z [count, z_dim] and labels y [count]."""
+        from sw.gan.integer_path import check_inputs
+        z, y = check_inputs(z, y, self.config)
+        if self.loaded_sha256 is None:
+            raise DeviceError("no model is loaded on this device's GAN engine: "
+                              "call load_model() first")
+        side = self.config.image_side
+        pixels = side * side
+        words_per_image = -(-pixels // 4)
+        z_words = self.device.registers["GAN_Z_VALUE"].count
+        images = np.zeros((len(y), side, side), dtype=np.uint8)
+        for k in range(len(y)):
+            value = sum(1 << i for i, v in enumerate(z[k]) if v > 0)
+            mask = sum(1 << i for i, v in enumerate(z[k]) if v != 0)
+            self._wait_ready(10.0)
+            self.device.write_all("GAN_Z_VALUE", [(value >> 32 * i) & 0xFFFFFFFF
+                                                  for i in range(z_words)])
+            self.device.write_all("GAN_Z_MASK", [(mask >> 32 * i) & 0xFFFFFFFF
+                                                 for i in range(z_words)])
+            self.device.write("GAN_LABEL", int(y[k]))
+            self.device.write("GAN_COMMAND", 1, idempotent=False)
+            words = self._pop_pixels(words_per_image)
+            raw = b"".join(w.to_bytes(4, "little") for w in words)[:pixels]
+            images[k] = np.frombuffer(raw, dtype=np.uint8).reshape(side, side)
+            if progress:
+                progress(k + 1)
+        return images
+
+    def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while not self.device.read("GAN_STATUS") & 2:
+            if time.monotonic() > deadline:
+                raise DeviceError("the GAN engine did not become ready (is the pixel FIFO "
+                                  "full of unread images?)")
+            time.sleep(0.0005)
+
+    def _pop_pixels(self, count: int, timeout: float = 30.0) -> list[int]:
+        words: list[int] = []
+        deadline = time.monotonic() + timeout
+        while len(words) < count:
+            level = self.device.read("GAN_PIXEL_LEVEL")
+            if level:
+                words += self.device.pop("GAN_PIXEL_DATA", min(level, count - len(words)))
+            elif time.monotonic() > deadline:
+                raise DeviceError(f"the device sent {len(words)} of {count} pixel words")
+            else:
+                time.sleep(0.0005)
+        return words

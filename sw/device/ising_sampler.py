@@ -1,0 +1,148 @@
+"""The Ising core on a device, with the golden model's API: seed, temperature, run, lattice."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from hw.ising.params import IsingOp, IsingParams
+
+from .errors import DeviceError, IdentityMismatch
+
+__all__ = ["IsingSampler"]
+
+
+def _signed(word: int) -> int:
+    return word - (1 << 32) if word & 0x8000_0000 else word
+
+
+class IsingSampler:
+    """Drives the ISING_* registers of a :class:`~sw.device.device.Device`.
+
+    Mirrors :class:`sw.ising.golden.GoldenIsingCore` (seed, init, load, run, lattice) so that
+    :meth:`sample` gives bit-identical results to :func:`sw.ising.golden.run_golden`.
+    """
+
+    def __init__(self, device):
+        self.device = device
+        c = device.core("ising")
+        self.params = IsingParams(c["size"], c["lanes"], c["k"], tuple(c["algorithms"]))
+
+    def check(self, size: int, lanes: int | None = None, k: int | None = None) -> None:
+        """IdentityMismatch unless the device was built for this lattice (and lanes and k)."""
+        p = self.params
+        wanted = {"size": size, "lanes": lanes, "k": k}
+        built = {"size": p.size, "lanes": p.lanes, "k": p.k}
+        wrong = [f"{name} {wanted[name]} (built: {built[name]})" for name in wanted
+                 if wanted[name] is not None and wanted[name] != built[name]]
+        if wrong:
+            raise IdentityMismatch(
+                f"the device at {self.device.url} was built for L={p.size}, P={p.lanes}, "
+                f"k={p.k}; asked for {', '.join(wrong)}. Build or serve a device with those "
+                f"parameters (bitspin sim serve --size {size} ...), or change the request")
+
+    # Operations ----------------------------------------------------------------------------
+
+    def _command(self, op: IsingOp, timeout: float = 10.0) -> None:
+        self.device.write("ISING_COMMAND", op.value, idempotent=False)
+        self.wait_idle(timeout)
+
+    def wait_idle(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while self.device.read("ISING_STATUS") & 1:
+            if time.monotonic() > deadline:
+                raise DeviceError(f"the Ising core is still busy after {timeout:g} s")
+            time.sleep(0.001)
+
+    def seed(self, seed: int) -> None:
+        if not 0 <= seed < 1 << 64:
+            raise ValueError(f"seed must be in [0, 2^64), not {seed}")
+        self.device.write_all("ISING_SEED_LO", [seed & 0xFFFFFFFF])
+        self.device.write("ISING_SEED_HI", seed >> 32)
+        self._command(IsingOp.SEED)
+
+    def set_thresholds(self, table) -> None:
+        table = [int(t) for t in table]
+        if len(table) != 10 or any(not 0 <= t < 1 << (self.params.k + 1) for t in table):
+            raise ValueError(f"a threshold table is 10 integers of {self.params.k + 1} bits")
+        self.device.write_all("ISING_THRESHOLDS", table)
+
+    def set_temperature(self, beta: float, coupling: int = 1, field: float = 0.0,
+                        algorithm: str = "metropolis") -> None:
+        from sw.ising.thresholds import threshold_table
+        self.set_thresholds(threshold_table(beta, coupling, field, algorithm, self.params.k))
+
+    def init(self, kind: str) -> None:
+        ops = {"cold": IsingOp.INIT_COLD, "hot": IsingOp.INIT_HOT}
+        if kind not in ops:
+            raise ValueError(f"init must be 'hot' or 'cold', not {kind!r}")
+        self._command(ops[kind])
+
+    def write_lattice(self, lattice: np.ndarray) -> None:
+        from sw.ising.lattice_words import lattice_to_words
+        words = lattice_to_words(self.params, lattice)
+        per_word = self.device.registers["ISING_LATTICE_DATA"].count
+        self.device.write("ISING_LATTICE_ADDR", 0)
+        for word in words:
+            pieces = [(word >> (32 * i)) & 0xFFFFFFFF for i in range(per_word)]
+            self.device.write_all("ISING_LATTICE_DATA", pieces)
+            self.device.write("ISING_LATTICE_WRITE", 1, idempotent=False)
+
+    def read_lattice(self) -> np.ndarray:
+        from sw.ising.lattice_words import words_to_lattice
+        words = []
+        for group in range(self.params.groups):
+            self.device.write("ISING_LATTICE_ADDR", group)
+            pieces = self.device.read_all("ISING_LATTICE_DATA")
+            words.append(sum(p << (32 * i) for i, p in enumerate(pieces)))
+        return words_to_lattice(self.params, words)
+
+    def run(self, sweeps: int, progress=None) -> tuple[np.ndarray, np.ndarray]:
+        """``sweeps`` sweeps; (M, B) of each, int64. ``progress(done)`` as records arrive."""
+        if not 1 <= sweeps < 1 << 32:
+            raise ValueError(f"sweeps must be in [1, 2^32), not {sweeps}")
+        self.device.write("ISING_SWEEPS", sweeps)
+        self.device.write("ISING_COMMAND", IsingOp.RUN.value, idempotent=False)
+        words: list[int] = []
+        # A generous bound: the core's own time plus the link's, with a floor for slow links.
+        per_sweep = self.params.cycles_per_sweep / self.device.clock_hz
+        deadline = time.monotonic() + 10.0 + 50 * sweeps * per_sweep
+        while len(words) < 2 * sweeps:
+            level = self.device.read("ISING_OBS_LEVEL")
+            if level:
+                words += self.device.pop("ISING_OBS_DATA", min(level, 2 * sweeps - len(words)))
+                if progress:
+                    progress(len(words) // 2)
+                deadline = time.monotonic() + 10.0 + 50 * sweeps * per_sweep
+            elif time.monotonic() > deadline:
+                raise DeviceError(f"the device stopped sending observables after "
+                                  f"{len(words) // 2} of {sweeps} sweeps")
+            else:
+                time.sleep(0.0005)
+        values = np.array([_signed(w) for w in words], dtype=np.int64)
+        return values[0::2], values[1::2]
+
+    def counter(self, name: str) -> int:
+        low = self.device.read(f"ISING_{name}_LO")
+        return low | self.device.read(f"ISING_{name}_HI") << 32
+
+    def sample(self, config, progress=None):
+        """One whole run of ``config`` (a :class:`sw.ising.backends.RunConfig`), as
+        :func:`sw.ising.golden.run_golden` does it; returns a SamplerRun."""
+        from sw.ising.result import SamplerRun
+        self.check(config.size, config.lanes, config.k)
+        if config.algorithm not in self.params.algorithms:
+            raise IdentityMismatch(f"the device was built without {config.algorithm}")
+        self.set_temperature(config.beta, config.coupling, config.field, config.algorithm)
+        self.seed(config.seed)
+        self.init(config.init)
+        started = time.perf_counter()
+        m, b = self.run(config.sweeps, progress)
+        self.wait_idle(10.0)
+        elapsed = time.perf_counter() - started
+        lattice = self.read_lattice()
+        run = SamplerRun(m[config.burn_in:], b[config.burn_in:], lattice,
+                         self.counter("FLIPS"), config.sweeps * config.size ** 2, elapsed)
+        run.device_cycles = self.counter("RUN_CYCLES")
+        return run

@@ -42,7 +42,7 @@ class DeviceCore(wiring.Component):
 
     def __init__(self, clock_hz: int, *, ising=None, gan_image=None, design: str = "soc",
                  baud: int | None = None, max_payload: int = MAX_PAYLOAD,
-                 weights_in_spram: bool = False):
+                 weights_in_spram: bool = False, revision: str | None = None):
         if ising is None and gan_image is None:
             raise ValueError("a device needs at least one core (ising and/or gan)")
         self.clock_hz, self.max_payload = int(clock_hz), max_payload
@@ -50,7 +50,8 @@ class DeviceCore(wiring.Component):
         self.gan_block = GanBlock(gan_image) if gan_image is not None else None
         gan = gan_identity(gan_image, self.gan_block.load_bits, weights_in_spram) \
             if gan_image is not None else None
-        self.identity = identity_json(design, self.clock_hz, baud, ising=ising, gan=gan)
+        self.identity = identity_json(design, self.clock_hz, baud, ising=ising, gan=gan,
+                                      revision=revision)
         super().__init__({"rx": In(stream.Signature(8)), "tx": Out(stream.Signature(8)),
                           "activity": Out(1)})
 

@@ -32,7 +32,7 @@ def add_parser(sub):
 
     gen = commands.add_parser("generate", help="generate digits on a backend")
     gen.add_argument("--backend", choices=BACKENDS, default="golden")
-    gen.add_argument("--device", default=None, metavar="URL", help="device backend (not yet)")
+    gen.add_argument("--device", default=None, metavar="URL", help="device backend: sim, socket://HOST:PORT or a serial port")
     gen.add_argument("--model", type=Path, default=None, help="model file (default: committed)")
     gen.add_argument("--count", type=int, required=True)
     gen.add_argument("--seed", type=int, required=True)
@@ -100,8 +100,13 @@ def generate(args) -> int:
     if suffix not in (".npz", ".png"):
         raise ValueError(f"--out must end in .npz or .png, not {args.out}")
     labels = parse_labels(args.labels, max(args.count, 0))
-    images = run_generate(args.backend, _model_path(args.model), args.count, args.seed, labels,
-                          device_url=args.device)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    with Progress(TextColumn(f"{args.backend}"), BarColumn(), MofNCompleteColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("images", total=max(args.count, 0))
+        images = run_generate(args.backend, _model_path(args.model), args.count, args.seed,
+                              labels, device_url=args.device,
+                              progress=lambda done: bar.update(task, completed=done))
     if suffix == ".npz":
         with open(args.out, "wb") as f:
             np.savez(f, images=images, labels=labels)

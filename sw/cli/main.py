@@ -19,6 +19,7 @@ SUBCOMMANDS = {
     "ising": "sw.cli.ising",
     "bench": "sw.cli.bench",
     "gan": "sw.cli.gan",
+    "sim": "sw.cli.sim",
 }
 
 
@@ -39,8 +40,11 @@ def _known_errors() -> tuple[type[BaseException], ...]:
     from boards.build import BuildFailure
     from hw.toolchain import ToolNotFound
     from sim.simulate import SimulationFailure
+    from sim.virtual_board import VirtualBoardBuildError, VirtualBoardError
+    from sw.device.errors import DeviceError
     return (UsageError, ValueError, FileNotFoundError, ToolNotFound, BuildFailure,
-            SimulationFailure)
+            SimulationFailure, DeviceError, ConnectionError, VirtualBoardError,
+            VirtualBoardBuildError)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,7 +3,8 @@
 - ``torch``: the PyTorch eval path (binarized model files: through the folded integers;
   float checkpoints: the float generator);
 - ``golden``: the integer NumPy model (binarized model files only);
-- ``device``: the FPGA; not implemented yet.
+- ``device``: the GAN engine on a real or virtual board (``--device``), through
+  :class:`sw.device.generator.Generator`.
 """
 
 from __future__ import annotations
@@ -28,14 +29,32 @@ def load_any(path):
     return load_model(path)
 
 
+def _device(model, z, labels, url, progress) -> np.ndarray:
+    from sw.device.connect import open_device
+    from sw.device.generator import Generator
+    from sw.gan.engine_configs import ENGINE_CONFIGS
+    # For --device sim: the engine configuration made for this architecture.
+    engine = next((name for name, t in ENGINE_CONFIGS.items()
+                   if _config_of(t.model) == model.config), None)
+    if url == "sim" and engine is None:
+        raise ValueError("no GAN engine configuration exists for this model's architecture "
+                         "(see sw.gan.engine_configs)")
+    with open_device(url, gan_engine=engine) as device:
+        generator = Generator(device)
+        generator.load_model(model)
+        return generator.generate(z, labels, progress=progress)
+
+
+def _config_of(path):
+    from sw.gan.export import load_model
+    return load_model(path).config
+
+
 def generate(backend: str, model_path, count: int, seed: int, labels: np.ndarray,
-             device_url: str | None = None) -> np.ndarray:
+             device_url: str | None = None, progress=None) -> np.ndarray:
     """uint8 images [count, 28, 28] for ``labels`` (int64 [count]) and z from ``seed``."""
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; choose from {', '.join(BACKENDS)}")
-    if backend == "device":
-        raise ValueError("the GAN 'device' backend does not exist yet (no gateware): "
-                         "use --backend torch or golden")
     if not 1 <= count <= MAX_COUNT:
         raise ValueError(f"--count must be in 1..{MAX_COUNT}, not {count}")
     if len(labels) != count:
@@ -44,6 +63,11 @@ def generate(backend: str, model_path, count: int, seed: int, labels: np.ndarray
     model = load_any(Path(model_path))
     config = model.config
     z = latent_from_seed(seed, count, config.z_dim, config.z_zero_threshold)
+    if backend == "device":
+        if not isinstance(model, FoldedModel):
+            raise ValueError("the device backend needs a binarized model file, not a float "
+                             "checkpoint")
+        return _device(model, z, labels, device_url, progress)
     if backend == "golden":
         if not isinstance(model, FoldedModel):
             raise ValueError("the golden backend needs a binarized model file, not a float checkpoint")

@@ -1,0 +1,39 @@
+"""Virtual boards carrying the bitspin device: the same DeviceTop a bitstream carries.
+
+The simulated clock is nominally 12 MHz with 4 clocks per UART bit (3 Mbaud); the identity's
+revision is ``virtual-board`` rather than the git hash, so a simulator build stays cached
+across commits that do not change the gateware.
+"""
+
+from __future__ import annotations
+
+from hw.device.soc import DeviceTop
+from hw.ising.params import IsingParams
+
+from .server import VirtualBoard
+
+__all__ = ["device_top", "start_device", "SIM_CLOCK_HZ", "SIM_DIVISOR"]
+
+SIM_CLOCK_HZ = 12_000_000
+SIM_DIVISOR = 4
+
+
+def device_top(ising: IsingParams | None = None, gan_engine: str | None = None) -> DeviceTop:
+    """The device with an Ising core of ``ising`` and/or the named GAN engine configuration."""
+    gan_image, in_spram = None, False
+    if gan_engine is not None:
+        from sw.gan.engine_configs import engine_config
+        from sw.gan.engine_image import engine_image_for
+        target = engine_config(gan_engine)
+        gan_image = engine_image_for(target.model, target.params)
+        in_spram = target.weights_in_spram
+    design = "+".join(name for name, on in (("ising", ising), ("gan", gan_engine)) if on)
+    return DeviceTop(SIM_DIVISOR, SIM_CLOCK_HZ, ising=ising, gan_image=gan_image,
+                     design=f"soc:{design}", weights_in_spram=in_spram,
+                     revision="virtual-board")
+
+
+def start_device(ising: IsingParams | None = None, gan_engine: str | None = None,
+                 port: int = 0) -> VirtualBoard:
+    """Build (cached) and start a virtual board with that device; close() it when done."""
+    return VirtualBoard(device_top(ising, gan_engine), SIM_DIVISOR, port)

@@ -1,0 +1,39 @@
+"""``bitspin sim serve``: a virtual board (the device in Verilator) behind a TCP port."""
+
+from __future__ import annotations
+
+from rich.console import Console
+
+
+def add_parser(sub):
+    parser = sub.add_parser("sim", help="virtual boards: the device simulated by Verilator")
+    commands = parser.add_subparsers(dest="sim_command", metavar="COMMAND", required=True)
+    serve = commands.add_parser("serve", help="serve a virtual board on socket://127.0.0.1:PORT")
+    serve.add_argument("--design", choices=("soc", "ising", "gan"), default="soc",
+                       help="cores: soc = Ising and GAN, or one of them")
+    serve.add_argument("--port", type=int, default=0, help="TCP port (0: pick a free one)")
+    serve.add_argument("--size", type=int, default=32, help="Ising: L")
+    serve.add_argument("--lanes", type=int, default=16, help="Ising: P")
+    serve.add_argument("--precision", type=int, default=16, help="Ising: k")
+    serve.add_argument("--engine", default="ulx3s", help="GAN engine configuration")
+    serve.set_defaults(run=run_serve)
+
+
+def run_serve(args) -> int:
+    from hw.ising.params import IsingParams
+    from sim.virtual_board import serve
+    from sim.virtual_board.devices import SIM_DIVISOR, device_top
+    if not 0 <= args.port < 65536:
+        raise ValueError(f"--port must be in 0..65535, not {args.port}")
+    ising = IsingParams(args.size, args.lanes, args.precision) \
+        if args.design in ("soc", "ising") else None
+    engine = args.engine if args.design in ("soc", "gan") else None
+    console = Console(stderr=True)
+    with console.status("building the virtual board (Verilator; cached after the first time)"):
+        top = device_top(ising, engine)
+        from sim.virtual_board.build import build_virtual_board
+        build_virtual_board(top, divisor=SIM_DIVISOR)
+    stats = serve(top, SIM_DIVISOR, args.port, announce=lambda line: console.print(line))
+    if stats:
+        console.print(f"stopped: {stats}")
+    return 0

@@ -1,0 +1,46 @@
+"""``--device URL`` for every command: a real port, a running virtual board, or ``sim``.
+
+``sim`` builds and starts a virtual board (``sim.virtual_board``) carrying exactly the cores the
+command needs, reuses it for the rest of the process (a temperature sweep opens it once), and
+shuts it down when the process exits.
+"""
+
+from __future__ import annotations
+
+import atexit
+
+from .device import Device
+
+__all__ = ["open_device", "SIM_URL"]
+
+SIM_URL = "sim"
+_boards: dict = {}
+
+
+def _close_boards() -> None:
+    for board in _boards.values():
+        board.close()
+    _boards.clear()
+
+
+def _sim_url(ising, gan_engine) -> str:
+    key = (ising, gan_engine)
+    if key not in _boards:
+        # The simulator lives in the sim package; it is imported only when asked for.
+        from sim.virtual_board.devices import start_device
+        if not _boards:
+            atexit.register(_close_boards)
+        _boards[key] = start_device(ising=ising, gan_engine=gan_engine)
+    return _boards[key].url
+
+
+def open_device(url: str | None, *, ising=None, gan_engine: str | None = None,
+                timeout: float = 2.0) -> Device:
+    """Open ``url``; for ``sim``, a virtual board with an Ising core of ``ising``
+    (IsingParams) and/or the GAN engine configuration ``gan_engine``."""
+    if url is None:
+        raise ValueError("the device backend needs --device URL: 'sim' (a virtual board), "
+                         "socket://HOST:PORT or a serial port such as /dev/ttyUSB1")
+    if url == SIM_URL:
+        url = _sim_url(ising, gan_engine)
+    return Device.open(url, timeout=timeout)

@@ -1,0 +1,84 @@
+"""The framed serial protocol: the one definition of its bytes, used by gateware and host alike.
+
+Every frame, in either direction, is::
+
+    sync | code | seq | length (u16 LE) | payload (length bytes) | CRC (u16 LE)
+
+- ``sync`` is :data:`REQUEST_SYNC` (0x5A) from host to device and :data:`RESPONSE_SYNC` (0xA5)
+  from device to host, so a frame echoed by a loop-back is never taken for its own answer;
+- ``code`` is an opcode in a request and a :class:`Status` in a response;
+- ``seq`` is chosen by the host for each request (it increments and wraps) and echoed by the
+  response;
+- ``length`` is at most :data:`MAX_PAYLOAD`;
+- the CRC is :data:`FRAME_CRC` (CRC-16/CCITT-FALSE) over ``code``, ``seq``, ``length`` and the
+  payload, that is every byte but the sync byte and the CRC itself.
+
+A receiver hunts for the sync byte, and rejects a frame whose length exceeds its maximum payload
+(:attr:`Status.BAD_LENGTH`) or whose CRC does not match (:attr:`Status.BAD_CRC`). After a
+rejection it hunts again from the byte after the rejected sync byte, so that a real frame hidden
+behind a stray sync byte is still found. Inside a frame, a gap of more than the inter-byte timeout
+(:data:`DEFAULT_TIMEOUT_US`) drops the partial frame (:attr:`Status.TIMEOUT`).
+
+This module is pure Python: it imports only Amaranth's CRC catalogue, whose software reference
+(``Parameters.compute``) is the same algorithm that ``amaranth.lib.crc.Processor`` builds.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from amaranth.lib.crc import catalog as _crc_catalog
+
+__all__ = ["REQUEST_SYNC", "RESPONSE_SYNC", "HEADER_BYTES", "CRC_BYTES", "MAX_PAYLOAD",
+           "MAX_FRAME_BYTES", "DEFAULT_TIMEOUT_US", "PING", "FRAME_CRC", "Status", "frame_crc",
+           "timeout_cycles"]
+
+REQUEST_SYNC = 0x5A   # host -> device
+RESPONSE_SYNC = 0xA5  # device -> host
+
+HEADER_BYTES = 5      # sync, code, seq, length low byte, length high byte
+CRC_BYTES = 2
+MAX_PAYLOAD = 1024    # the largest payload length any receiver accepts
+MAX_FRAME_BYTES = HEADER_BYTES + MAX_PAYLOAD + CRC_BYTES
+
+# Longest silence allowed between two bytes of one frame. At 115200 baud a byte takes 87 us, so
+# 2 ms is over 20 byte times: a host writing a frame in one call never comes near it, while a
+# frame cut off by a host crash or a cable pull is dropped long before a person notices.
+DEFAULT_TIMEOUT_US = 2000
+
+# Reserved opcode 0x00: the device layer defines the opcodes; it is expected to make this one
+# a no-op that answers OK with the request's payload echoed.
+PING = 0x00
+
+#: The CRC algorithm of every frame: CRC-16/CCITT-FALSE (polynomial 0x1021, initial value 0xFFFF,
+#: no reflection, no final XOR; check value 0x29B1 for b"123456789").
+FRAME_CRC = _crc_catalog.CRC16_CCITT_FALSE
+
+_FRAME_CRC_BYTES = FRAME_CRC(data_width=8)
+
+
+class Status(enum.IntEnum):
+    """The ``code`` byte of a response."""
+    OK = 0x00
+    BAD_CRC = 0x01         # the frame's CRC did not match; ``seq`` is the byte as received
+    BAD_LENGTH = 0x02      # the length field exceeded the receiver's maximum payload
+    TIMEOUT = 0x03         # the frame stopped for longer than the inter-byte timeout
+    UNKNOWN_OPCODE = 0x04
+    BAD_ARGUMENT = 0x05
+    BUSY = 0x06
+
+
+def frame_crc(data: bytes) -> int:
+    """The frame CRC of ``data`` (the bytes from ``code`` through the end of the payload)."""
+    return _FRAME_CRC_BYTES.compute(bytes(data))
+
+
+def timeout_cycles(clk_freq: float, timeout_us: float = DEFAULT_TIMEOUT_US) -> int:
+    """The inter-byte timeout in cycles of a ``clk_freq`` Hz clock (rounded up, at least 1)."""
+    if not isinstance(clk_freq, (int, float)) or isinstance(clk_freq, bool) or not clk_freq > 0:
+        raise ValueError(f"clock frequency must be a positive number of Hz, not {clk_freq!r}")
+    if not isinstance(timeout_us, (int, float)) or isinstance(timeout_us, bool) or \
+            not timeout_us > 0:
+        raise ValueError(f"timeout must be a positive number of microseconds, not {timeout_us!r}")
+    cycles = -(-round(clk_freq * timeout_us) // 1_000_000)  # ceiling without float rounding
+    return max(1, int(cycles))

@@ -12,7 +12,12 @@ from hw.device.register_map import device_register_map
 from hw.gan.engine import GanEngine
 from hw.gan.image import EngineImage
 
-__all__ = ["GanBlock"]
+__all__ = ["GanBlock", "model_tag"]
+
+
+def model_tag(sha256_hex: str) -> int:
+    """GAN_MODEL_TAG of a model: the first 32 bits of its engine image's SHA-256 (never 0)."""
+    return int(sha256_hex[:8], 16) or 1
 
 
 class GanBlock(wiring.Component):
@@ -26,12 +31,14 @@ class GanBlock(wiring.Component):
     GAN_LOAD_TARGET at GAN_LOAD_ADDR after the last piece, then increments GAN_LOAD_ADDR.
     """
 
-    def __init__(self, image: EngineImage):
+    def __init__(self, image: EngineImage, weights_in_spram: bool = False):
         if not isinstance(image, EngineImage):
             raise TypeError("image must be an EngineImage")
         self.image = image
         self.engine = GanEngine(image, loadable=True)
         self.load_bits = len(self.engine.load_data)
+        # SPRAM starts empty: no model until the host loads one.
+        self.model_tag = 0 if weights_in_spram else model_tag(image.sha256())
         super().__init__({"bus": In(RegisterBus), "busy": Out(1)})
 
     def elaborate(self, platform):
@@ -66,6 +73,7 @@ class GanBlock(wiring.Component):
         staged = Signal(32 * load_words)
         pushed = Signal(range(load_words + 1))
         load_target, load_addr = Signal(8), Signal(32)
+        tag = Signal(32, init=self.model_tag)
         commit = Signal()
         m.d.comb += [engine.z_value.eq(z_value), engine.z_mask.eq(z_mask),
                      engine.label.eq(label), engine.load_target.eq(load_target),
@@ -84,7 +92,8 @@ class GanBlock(wiring.Component):
                 m.d.comb += value.eq(Cat(engine.busy, engine.ready))
             for name, signal in (("GAN_LABEL", label), ("GAN_IMAGE_CYCLES", engine.image_cycles),
                                  ("GAN_IMAGES", engine.images), ("GAN_PIXEL_LEVEL", fifo.level),
-                                 ("GAN_LOAD_TARGET", load_target), ("GAN_LOAD_ADDR", load_addr)):
+                                 ("GAN_LOAD_TARGET", load_target), ("GAN_LOAD_ADDR", load_addr),
+                                 ("GAN_MODEL_TAG", tag)):
                 with m.Case(local(name)):
                     m.d.comb += value.eq(signal)
             with m.Case(local("GAN_PIXEL_DATA")):
@@ -104,7 +113,7 @@ class GanBlock(wiring.Component):
                 with m.Case(local("GAN_COMMAND")):
                     m.d.comb += engine.start.eq(bus.w_data[0])
                 for name, signal in (("GAN_LABEL", label), ("GAN_LOAD_TARGET", load_target),
-                                     ("GAN_LOAD_ADDR", load_addr)):
+                                     ("GAN_LOAD_ADDR", load_addr), ("GAN_MODEL_TAG", tag)):
                     with m.Case(local(name)):
                         m.d.sync += signal.eq(bus.w_data)
                 with m.Case(local("GAN_LOAD_DATA")):

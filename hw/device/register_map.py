@@ -145,11 +145,11 @@ def _ising(params) -> list[Register]:
         Register("ISING_LATTICE_ADDR", b + 7, "rw", "lattice word for LATTICE_DATA"),
         Register("ISING_LATTICE_WRITE", b + 8, "w", "write the staged word at LATTICE_ADDR, "
                  "then increment LATTICE_ADDR"),
-        Register("ISING_UPDATE_CYCLES_LO", b + 9, "r", "clocks in which lanes updated, low"),
+        Register("ISING_UPDATE_CYCLES_LO", b + 9, "r", "clocks in which lanes updated since reset, low"),
         Register("ISING_UPDATE_CYCLES_HI", b + 10, "r", "… high 16 bits"),
-        Register("ISING_RUN_CYCLES_LO", b + 11, "r", "clocks of the last RUN, low"),
+        Register("ISING_RUN_CYCLES_LO", b + 11, "r", "clocks spent in RUN since reset, low"),
         Register("ISING_RUN_CYCLES_HI", b + 12, "r", "… high 16 bits"),
-        Register("ISING_FLIPS_LO", b + 13, "r", "accepted flips of the last RUN, low"),
+        Register("ISING_FLIPS_LO", b + 13, "r", "accepted flips since reset, low"),
         Register("ISING_FLIPS_HI", b + 14, "r", "… high 16 bits"),
         Register("ISING_THRESHOLDS", b + 0x10, "rw", "the 10-entry threshold table", 10),
         Register("ISING_LATTICE_DATA", b + 0x20, "rw", "read: the word at LATTICE_ADDR; "
@@ -172,6 +172,8 @@ def _gan(plan, load_data_bits: int) -> list[Register]:
         Register("GAN_LOAD_ADDR", b + 8, "rw", "memory word of the next load; increments"),
         Register("GAN_LOAD_DATA", b + 9, "push", f"32 bits of a memory word, low first; after "
                  f"{_words(load_data_bits)} pushes the word is written"),
+        Register("GAN_MODEL_TAG", b + 10, "rw", "names the loaded model (the first 32 bits of "
+                 "its engine-image SHA-256); 0 = no model. The host writes it after a load"),
         Register("GAN_Z_VALUE", b + 0x10, "rw", "bit i: z_i > 0", z_words),
         Register("GAN_Z_MASK", b + 0x20, "rw", "bit i: z_i != 0", z_words),
     ]

@@ -37,7 +37,8 @@ def gan_identity(image, load_bits: int, weights_in_spram: bool) -> dict:
 class DeviceCore(wiring.Component):
     """Everything but the UART: request bytes in on ``rx``, response bytes out on ``tx``.
 
-    ``activity`` is high while a core computes (the virtual board keeps clocking then).
+    ``activity`` is high while a core computes or a request is being received or served (the
+    virtual board keeps clocking then, so the decoder's inter-byte timeout runs as on a board).
     """
 
     def __init__(self, clock_hz: int, *, ising=None, gan_image=None, design: str = "soc",
@@ -47,7 +48,8 @@ class DeviceCore(wiring.Component):
             raise ValueError("a device needs at least one core (ising and/or gan)")
         self.clock_hz, self.max_payload = int(clock_hz), max_payload
         self.ising_block = IsingBlock(ising) if ising is not None else None
-        self.gan_block = GanBlock(gan_image) if gan_image is not None else None
+        self.gan_block = GanBlock(gan_image, weights_in_spram) if gan_image is not None \
+            else None
         gan = gan_identity(gan_image, self.gan_block.load_bits, weights_in_spram) \
             if gan_image is not None else None
         self.identity = identity_json(design, self.clock_hz, baud, ising=ising, gan=gan,
@@ -92,7 +94,8 @@ class DeviceCore(wiring.Component):
         m.d.sync += read_data.eq(value)
         m.d.comb += bus.r_data.eq(read_data)
         m.d.comb += self.activity.eq(
-            (self.ising_block.busy if self.ising_block is not None else 0)
+            decoder.busy | handler.busy
+            | (self.ising_block.busy if self.ising_block is not None else 0)
             | (self.gan_block.busy if self.gan_block is not None else 0))
         return m
 

@@ -69,6 +69,8 @@ class FrameDecoder(wiring.Component):
     A request/response host never does that. (``UARTReceiver`` has no FIFO, so a byte it offers
     while ``i.ready`` is low is lost there, as an overrun.)
 
+    ``busy`` is high while the decoder is inside a frame or holds unparsed bytes or an event.
+
     Cost: one ``buffer_depth`` x 8 memory with one write and one read port (2 KiB, one ECP5
     DP16KD or four iCE40 block RAMs, at the default ``max_payload``); three pointers of
     ``log2(buffer_depth) + 1`` bits; a 16-bit CRC register with its XOR network; a timer of
@@ -97,6 +99,7 @@ class FrameDecoder(wiring.Component):
             "payload_addr": In(range(max_payload)),
             "payload_data": Out(8),
             "error": Out(stream.Signature(DecodeError)),
+            "busy": Out(1),
         })
 
     def elaborate(self, platform):
@@ -192,7 +195,7 @@ class FrameDecoder(wiring.Component):
                 m.d.sync += status.eq(Status.TIMEOUT)
                 m.next = "ERROR"
 
-        with m.FSM():
+        with m.FSM() as fsm:
             with m.State("HUNT"):
                 with m.If(have):
                     consume()
@@ -250,4 +253,7 @@ class FrameDecoder(wiring.Component):
                 m.d.comb += self.error.valid.eq(1)
                 with m.If(self.error.ready):
                     m.next = "HUNT"
+        # Inside a frame, or holding bytes or an event: the clock must run (the inter-byte
+        # timeout counts clocks; a virtual board stops clocking an idle device).
+        m.d.comb += self.busy.eq(~fsm.ongoing("HUNT") | (scan != tail))
         return m

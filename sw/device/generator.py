@@ -15,8 +15,9 @@ class Generator:
     """Drives the GAN_* registers of a :class:`~sw.device.device.Device`.
 
     :meth:`load_model` writes a model file's integers into the engine (every memory and the
-    table bias, through the load port); a device whose identity already names the same model
-    contents (``model_sha256``) and keeps its weights in initialised memory needs no load.
+    table bias, through the load port) unless the device's GAN_MODEL_TAG already names that
+    model; the tag is cleared before and set after a load, so an interrupted load is never
+    taken for a loaded model. :meth:`generate` needs a tag that is not 0.
     """
 
     def __init__(self, device):
@@ -27,8 +28,6 @@ class Generator:
         self.config = GanConfig.from_dict(self.info["config"])
         self.plan = plan_engine(self.config, EngineParams(self.info["lanes"],
                                                           self.info["chunk_bits"]))
-        self.loaded_sha256 = None if self.info.get("weights_in_spram") else \
-            self.info.get("model_sha256")
 
     def load_model(self, model, progress=None) -> None:
         """Make the engine compute ``model`` (a FoldedModel or a model-file path)."""
@@ -42,8 +41,9 @@ class Generator:
                 f"the device's GAN engine was built for architecture {self.config.to_dict()}; "
                 f"the model has {model.config.to_dict()}")
         image = build_engine_image(model, self.plan)
-        digest = image.sha256()
-        if digest == self.loaded_sha256:
+        from hw.device.gan_block import model_tag
+        tag = model_tag(image.sha256())
+        if self.device.read("GAN_MODEL_TAG") == tag:
             return
         entries = self.info["table_entries"]
         if len(image.table) > entries:
@@ -58,6 +58,7 @@ class Generator:
             by_target.setdefault(target, []).append(word)
         total, done = sum(len(w) for w in by_target.values()), 0
         self._wait_idle(10.0)
+        self.device.write("GAN_MODEL_TAG", 0)
         for target, words in by_target.items():
             self.device.write("GAN_LOAD_TARGET", target.value)
             self.device.write("GAN_LOAD_ADDR", 0)
@@ -73,7 +74,7 @@ class Generator:
                     self.device.read("GAN_LOAD_ADDR") != len(words):
                 raise DeviceError(f"loading {target.name}: the device took "
                                   f"{self.device.read('GAN_LOAD_ADDR')} of {len(words)} words")
-        self.loaded_sha256 = digest
+        self.device.write("GAN_MODEL_TAG", tag)
 
     def _wait_idle(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -86,7 +87,7 @@ class Generator:
         """uint8 images [count, side, side] for ternary z [count, z_dim] and labels y [count]."""
         from sw.gan.integer_path import check_inputs
         z, y = check_inputs(z, y, self.config)
-        if self.loaded_sha256 is None:
+        if self.device.read("GAN_MODEL_TAG") == 0:
             raise DeviceError("no model is loaded on this device's GAN engine: "
                               "call load_model() first")
         side = self.config.image_side

@@ -137,12 +137,15 @@ class IsingSampler:
         self.set_temperature(config.beta, config.coupling, config.field, config.algorithm)
         self.seed(config.seed)
         self.init(config.init)
+        # The core's counters run since reset: a run's figures are differences.
+        flips_before, cycles_before = self.counter("FLIPS"), self.counter("RUN_CYCLES")
         started = time.perf_counter()
         m, b = self.run(config.sweeps, progress)
         self.wait_idle(10.0)
         elapsed = time.perf_counter() - started
         lattice = self.read_lattice()
         run = SamplerRun(m[config.burn_in:], b[config.burn_in:], lattice,
-                         self.counter("FLIPS"), config.sweeps * config.size ** 2, elapsed)
-        run.device_cycles = self.counter("RUN_CYCLES")
+                         self.counter("FLIPS") - flips_before, config.sweeps * config.size ** 2,
+                         elapsed)
+        run.device_cycles = self.counter("RUN_CYCLES") - cycles_before
         return run

@@ -1,0 +1,216 @@
+"""End to end through the virtual board: the host library against the device top in Verilator.
+
+One board (an L=16, P=8 Ising core and the iCEBreaker GAN engine, whose weights the host loads
+over the link) serves the whole module; the first build takes a few minutes, later ones come
+from the cache.
+"""
+
+import hashlib
+import socket
+import time
+
+import numpy as np
+import pytest
+
+from hw.device.register_map import Opcode
+from hw.ising.params import PASS_OVERHEAD_CYCLES, IsingParams
+from sw.device.client import ProtocolClient
+from sw.device.device import Device
+from sw.device.errors import DeviceRejected, IdentityMismatch, LinkError
+from sw.device.frames import encode_request
+from sw.device.generator import Generator
+from sw.device.ising_sampler import IsingSampler
+from sw.device.transport import open_transport
+from sw.gan.engine_configs import engine_config
+from sw.gan.export import load_model
+from sw.gan.golden import GoldenGenerator
+from sw.gan.latent import latent_from_seed
+from sw.ising.backends import RunConfig, run
+from sw.ising.report import lattice_sha256, observables_sha256
+
+pytestmark = pytest.mark.slow
+PARAMS = IsingParams(16, 8)
+ENGINE = "icebreaker"
+
+
+@pytest.fixture(scope="module")
+def board():
+    from sim.virtual_board.devices import start_device
+    with start_device(ising=PARAMS, gan_engine=ENGINE) as vb:
+        yield vb
+
+
+@pytest.fixture
+def device(board):
+    with Device.open(board.url, timeout=2.0) as dev:
+        yield dev
+
+
+@pytest.fixture(scope="module")
+def loaded_model(board):
+    """The small model, loaded once into the engine (its weights are SPRAM: not in the build)."""
+    model = load_model(engine_config(ENGINE).model)
+    with Device.open(board.url, timeout=2.0) as dev:
+        Generator(dev).load_model(model)
+    return model
+
+
+def test_identity_and_register_map(device):
+    assert device.identity["cores"]["ising"]["size"] == 16
+    assert device.identity["cores"]["gan"]["weights_in_spram"] is True
+    device.write("SCRATCH", 0x12345678)
+    assert device.read("SCRATCH") == 0x12345678
+    a, b = device.cycles(), device.cycles()
+    assert b > a
+
+
+@pytest.mark.parametrize("case", range(3))
+def test_ising_runs_match_golden(device, rng, case):
+    config = RunConfig(size=16, lanes=8, sweeps=int(rng.integers(20, 120)),
+                       burn_in=int(rng.integers(0, 10)), seed=int(rng.integers(1 << 63)),
+                       beta=float(rng.uniform(0.2, 0.7)),
+                       algorithm=str(rng.choice(["metropolis", "heatbath"])),
+                       field=float(rng.choice([0.0, 0.3])), init=str(rng.choice(["hot", "cold"])))
+    ours = IsingSampler(device).sample(config)
+    golden = run("golden", config)
+    assert lattice_sha256(ours.final_lattice) == lattice_sha256(golden.final_lattice)
+    assert observables_sha256(ours.magnetization, ours.bond_sum) == \
+        observables_sha256(golden.magnetization, golden.bond_sum)
+    assert ours.flips == golden.flips
+    # The run ends with one read-only pass that measures the state after the last sweep.
+    measure_pass = PARAMS.steps_per_half + PASS_OVERHEAD_CYCLES
+    assert ours.device_cycles == config.sweeps * PARAMS.cycles_per_sweep + measure_pass
+
+
+def test_lattice_round_trip(device, rng):
+    sampler = IsingSampler(device)
+    lattice = rng.integers(0, 2, (16, 16)).astype(np.uint8)
+    sampler.write_lattice(lattice)
+    assert np.array_equal(sampler.read_lattice(), lattice)
+
+
+def test_gan_images_match_golden(device, loaded_model, rng):
+    config = loaded_model.config
+    z = latent_from_seed(int(rng.integers(1 << 31)), 4, config.z_dim, config.z_zero_threshold)
+    y = rng.integers(0, 10, 4)
+    generator = Generator(device)
+    generator.load_model(loaded_model)          # already loaded: the tag matches, no transfer
+    images = generator.generate(z, y)
+    expected = GoldenGenerator(loaded_model).generate(z, y)
+    assert hashlib.sha256(images.tobytes()).hexdigest() == \
+        hashlib.sha256(expected.tobytes()).hexdigest()
+
+
+def test_wrong_design_is_refused(device):
+    with pytest.raises(IdentityMismatch, match="built for L=16"):
+        IsingSampler(device).check(size=32)
+    with pytest.raises(IdentityMismatch, match="architecture"):
+        Generator(device).load_model(load_model(engine_config("ulx3s").model))
+
+
+def test_cli_refuses_a_device_built_for_another_lattice(board, capsys):
+    from sw.cli.main import main
+    code = main(["ising", "run", "--backend", "device", "--device", board.url, "--size", "32",
+                 "--sweeps", "10", "--burn-in", "0"])
+    assert code == 1
+    assert "built for L=16" in capsys.readouterr().err
+
+
+# Fault injection ---------------------------------------------------------------------------
+
+class FaultyTransport:
+    """A transport that corrupts what passes through it, on request."""
+
+    def __init__(self, inner, rng):
+        self.inner, self.rng = inner, rng
+        self.flip_next_write = self.flip_next_read = False
+
+    def write(self, data):
+        if self.flip_next_write:
+            self.flip_next_write = False
+            data = bytearray(data)
+            data[int(self.rng.integers(1, len(data)))] ^= 1 << int(self.rng.integers(8))
+        self.inner.write(bytes(data))
+
+    def read(self, size, timeout):
+        data = self.inner.read(size, timeout)
+        if self.flip_next_read and data:
+            self.flip_next_read = False
+            data = bytearray(data)
+            data[int(self.rng.integers(len(data)))] ^= 1 << int(self.rng.integers(8))
+        return bytes(data)
+
+    def discard_input(self):
+        self.inner.discard_input()
+
+    def close(self):
+        self.inner.close()
+
+
+@pytest.fixture
+def faulty(board, rng):
+    transport = FaultyTransport(open_transport(board.url, timeout=1.0), rng)
+    client = ProtocolClient(transport, timeout=0.5, retries=3)
+    yield transport, client
+    transport.close()
+
+
+def _still_answers(client):
+    client.ping(b"still there")
+    address = Device(client).registers.address("SCRATCH")
+    client.write(address, [0xA5A5A5A5])
+    assert client.read(address, 1) == [0xA5A5A5A5]
+
+
+def test_garbage_before_a_request(faulty, rng):
+    transport, client = faulty
+    garbage = rng.integers(0, 256, int(rng.integers(1, 600)), dtype=np.uint8).tobytes()
+    transport.inner.write(garbage)
+    time.sleep(0.05)        # past the device's inter-byte timeout if the garbage began a frame
+    _still_answers(client)
+
+
+def test_flipped_bit_in_a_request_is_retried(faulty):
+    transport, client = faulty
+    transport.flip_next_write = True
+    assert client.ping(b"payload") > 0
+    assert client.stats["retries"] >= 1
+    _still_answers(client)
+
+
+def test_flipped_bit_in_an_answer_is_never_returned(faulty):
+    transport, client = faulty
+    device = Device(client)
+    device.write("SCRATCH", 0x0BADF00D)
+    transport.flip_next_read = True
+    assert device.read("SCRATCH") == 0x0BADF00D          # idempotent: retried, right value
+    # A FIFO read cannot be repeated: a corrupted answer must raise, not return bad words.
+    transport.flip_next_read = True
+    with pytest.raises(LinkError, match="may or may not have run"):
+        device.pop("ISING_OBS_DATA", 2)
+    _still_answers(client)
+
+
+def test_truncated_frame_then_recovery(faulty, rng):
+    transport, client = faulty
+    frame = encode_request(Opcode.PING, 7, bytes(200))
+    transport.inner.write(frame[:int(rng.integers(1, len(frame) - 1))])
+    _still_answers(client)
+
+
+def test_connection_dropped_mid_transfer(board):
+    frame = encode_request(Opcode.PING, 9, bytes(900))
+    host, port = board.url.removeprefix("socket://").split(":")
+    with socket.create_connection((host, int(port))) as raw:
+        raw.sendall(frame[:300])
+    time.sleep(0.05)
+    with Device.open(board.url, timeout=2.0) as device:
+        _still_answers(device.client)
+
+
+def test_bad_arguments_are_rejected(device):
+    with pytest.raises(DeviceRejected):
+        device.client.request(Opcode.READ, b"\x00\x00")      # too short
+    with pytest.raises(DeviceRejected):
+        device.client.request(0x7E, b"")                      # unknown opcode
+    _still_answers(device.client)

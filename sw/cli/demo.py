@@ -1,123 +1,194 @@
-"""``bitspin demo``: the main job on the embedded default, run end to end.
+"""``bitspin demo``: the main job, end to end, on the virtual board.
 
-At this stage of the project the flow is: elaborate an Amaranth design (the UART loopback),
-simulate it in Verilator through cocotb against the NumPy UART model, and build it for the
-iCEBreaker and the ULX3S-85F. A JSON summary goes to ``--out``.
+1. start a virtual board: the device top (Ising core L=32, P=16, and the GAN engine with the
+   committed default model) simulated by Verilator behind a TCP port;
+2. run an Ising temperature sweep and a GAN generation through it, with the same host code a
+   real board uses;
+3. check every run against the golden model (identical hashes and images) and the Ising
+   observables against the exact finite-lattice solution (Kaufman);
+4. write a report folder: observables against the exact curves, lattice snapshots, a digit
+   grid, and a summary table (``summary.md``, ``summary.json``).
 """
 
 from __future__ import annotations
 
 import json
-import random
 import time
 from pathlib import Path
 
+import numpy as np
 from rich.console import Console
+from rich.table import Table
+
+DEMO_SIZE, DEMO_LANES = 32, 16
+DEMO_ENGINE = "ulx3s"
 
 
 def add_parser(sub):
-    parser = sub.add_parser("demo", help="run the main job end to end on the virtual flow")
+    parser = sub.add_parser("demo", help="the main job end to end on the virtual board")
     parser.add_argument("--out", type=Path, default=Path("out/demo"), help="report folder")
-    parser.add_argument("--seed", type=int, default=2026, help="seed of the random test traffic")
-    parser.add_argument("--boards", default="icebreaker,ulx3s-85f",
-                        help="comma-separated boards to build for ('' for none)")
+    parser.add_argument("--device", default="sim",
+                        help="sim (a virtual board, the default), or the URL of a running one "
+                             "or a board built as the demo device")
+    parser.add_argument("--temperatures", default="1.6:3.4:7", metavar="START:STOP:COUNT")
+    parser.add_argument("--sweeps", type=int, default=2000)
+    parser.add_argument("--burn-in", type=int, default=400)
+    parser.add_argument("--images", type=int, default=20, help="digits to generate")
+    parser.add_argument("--seed", type=int, default=2026)
     parser.set_defaults(run=run)
 
 
 def run(args) -> int:
-    from amaranth.back import verilog
+    from hw.ising.params import IsingParams
+    from sw.device.connect import open_device
+    from sw.ising.backends import RunConfig
+    from sw.cli.ising import parse_temperatures
 
-    from boards import build_for_board
-    from boards.designs import make_top
-    from hw import toolchain
-    from hw.uart_loopback import UARTLoopback
-    from sim import simulate
-    from sw.cli.build import report_table
-
+    temperatures = parse_temperatures(args.temperatures)
+    if args.images < 1 or args.images > 200:
+        raise ValueError("--images must be in 1..200")
+    RunConfig(size=DEMO_SIZE, lanes=DEMO_LANES, sweeps=args.sweeps,
+              burn_in=args.burn_in).validate()
     console = Console()
     args.out.mkdir(parents=True, exist_ok=True)
-    summary = {"design": "uart-loopback", "seed": args.seed}
-
-    missing = [tool.name for tool in toolchain.find_tools() if not tool.found]
-    if missing:
-        console.print(f"[yellow]missing tools: {', '.join(missing)} (see `bitspin doctor`)[/yellow]")
-
-    console.rule("1. elaborate")
-    divisor = 8
-    design = UARTLoopback(divisor)
-    source = verilog.convert(design, name="top", emit_src=False)
-    (args.out / "uart_loopback.v").write_text(source)
-    console.print(f"UARTLoopback(divisor={divisor}) -> {len(source.splitlines())} lines of Verilog")
-
-    console.rule("2. simulate in Verilator through cocotb, against the NumPy UART model")
-    rng = random.Random(args.seed)
-    data = [rng.randrange(256) for _ in range(48)]
-    gaps = [rng.randrange(3 * divisor) for _ in data]
-    with console.status("building and running the Verilator model..."):
-        result = simulate(design, test_module="sim.benches.uart_loopback", simulator="verilator",
-                          args={"divisor": divisor, "data": data, "gaps": gaps},
-                          testcase="echoes_random_bytes")
-    match = result.outputs.get("echoed") == data
-    console.print(f"{len(data)} random bytes echoed bit-exactly: "
-                  f"{'[green]yes[/green]' if match else '[red]NO[/red]'} "
-                  f"({result.outputs.get('clocks')} clocks, {result.elapsed_s:.1f} s, "
-                  f"{'built' if result.built else 'cached build'})")
-    summary["simulation"] = {"simulator": "verilator", "bytes": len(data), "bit_exact": match,
-                             "clocks": result.outputs.get("clocks")}
-
-    summary["builds"] = {}
-    for board in filter(None, args.boards.split(",")):
-        console.rule(f"3. build for {board}")
-        started = time.monotonic()
-        with console.status(f"yosys + nextpnr for {board}..."):
-            built = build_for_board(make_top("loopback", {}), board, args.out / board)
-        console.print(report_table(built))
-        console.print(f"bitstream {built.bitstream} in {time.monotonic() - started:.1f} s")
-        summary["builds"][board] = built.as_dict()
-
-    summary["ising"] = _ising(console, args)
-
+    console.rule("1. virtual board")
+    with console.status("building (cached after the first time) and starting the virtual "
+                        "board..."):
+        started = time.perf_counter()
+        device = open_device(args.device, ising=IsingParams(DEMO_SIZE, DEMO_LANES),
+                             gan_engine=DEMO_ENGINE, timeout=3.0)
+    console.print(f"device {device.identity['design']} at {device.url}, up in "
+                  f"{time.perf_counter() - started:.1f} s; identity: {device.identity['cores']}")
+    with device:
+        console.rule("2. Ising temperature sweep through the device, checked against golden "
+                     "and exact")
+        ising = _ising(console, device, args, temperatures)
+        console.rule("3. GAN digits through the device, checked against golden")
+        gan = _gan(console, device, args)
+    summary = {"ising": ising, "gan": gan, "device": device.identity}
+    ok = all(p["golden_match"] and p["exact_ok"] for p in ising["points"]) and gan["golden_match"]
+    summary["ok"] = ok
     (args.out / "summary.json").write_text(json.dumps(summary, indent=2))
-    ok = match and all(b["timing_met"] for b in summary["builds"].values()) and \
-        summary["ising"]["bit_exact"]
-    console.rule("[green]demo passed[/green]" if ok else "[red]demo failed[/red]")
-    console.print(f"summary: {args.out / 'summary.json'}")
+    (args.out / "summary.md").write_text(_markdown(summary))
+    console.rule("4. report")
+    console.print(_table(ising))
+    console.print(f"GAN: {gan['images']} digits, identical to golden: {gan['golden_match']}; "
+                  f"{gan['device_cycles_per_image']} device clocks per image")
+    console.print(f"report folder: {args.out} ({', '.join(sorted(p.name for p in args.out.iterdir()))})")
+    console.print("[green]demo passed[/green]" if ok else "[red]demo FAILED[/red]")
     return 0 if ok else 1
 
 
-def _ising(console, args) -> dict:
-    """The Ising core in Verilator against the golden model, then a temperature scan."""
-    import numpy as np
-
-    from hw.ising.params import IsingParams
-    from sim.ising_session import golden_session, hardware_session, observables_sha256
-    from sw.ising import backends
+def _ising(console, device, args, temperatures) -> dict:
+    from sw.device.ising_sampler import IsingSampler
+    from sw.ising.backends import RunConfig, run
+    from sw.ising.exact import finite_energy_per_spin, finite_specific_heat_per_spin
     from sw.ising.plots import plot_sweep
-    from sw.ising.report import lattice_sha256, run_summary
-    from sw.ising.thresholds import threshold_table
+    from sw.ising.report import run_summary
+    sampler = IsingSampler(device)
+    points, lattices = [], []
+    for index, temperature in enumerate(temperatures):
+        config = RunConfig(size=DEMO_SIZE, lanes=DEMO_LANES, beta=1 / temperature,
+                           sweeps=args.sweeps, burn_in=args.burn_in, seed=args.seed + index)
+        with console.status(f"T={temperature:.3f}: device, then golden"):
+            result = sampler.sample(config)
+            golden = run("golden", config)
+        point = run_summary("device", config, result)
+        reference = run_summary("golden", config, golden)
+        point["golden_match"] = all(point[k] == reference[k] for k in
+                                    ("final_lattice_sha256", "observables_sha256"))
+        exact_e = finite_energy_per_spin(DEMO_SIZE, config.beta)
+        exact_c = finite_specific_heat_per_spin(DEMO_SIZE, config.beta)
+        e = point["energy_per_spin"]
+        point["exact_energy_per_spin"], point["exact_specific_heat_per_spin"] = exact_e, exact_c
+        point["energy_z"] = abs(e["mean"] - exact_e) / e["stderr"] if e["stderr"] else 0.0
+        point["exact_ok"] = point["energy_z"] < 4.0
+        point["device_cycles"] = result.device_cycles
+        point["device_seconds_at_clock"] = result.device_cycles / device.clock_hz
+        points.append(point)
+        lattices.append(result.final_lattice)
+        console.print(f"T={temperature:.3f}: e = {e['mean']:.4f} ± {e['stderr']:.4f} "
+                      f"(exact {exact_e:.4f}, {point['energy_z']:.1f} σ), golden hashes "
+                      f"{'match' if point['golden_match'] else 'DIFFER'}")
+    plot_sweep(points, DEMO_SIZE, args.out / "ising_observables.png")
+    _snapshots(lattices, temperatures, args.out / "ising_lattices.png")
+    return {"size": DEMO_SIZE, "lanes": DEMO_LANES, "points": points}
 
-    console.rule("4. Ising core (L=16, P=8) in Verilator against the golden model")
-    params = IsingParams(16, 8)
-    thresholds = threshold_table(1 / 2.269, algorithm="metropolis")
-    ops = [["seed", args.seed], ["hot", 0], ["run", 20]]
-    with console.status("building and running the Ising core in Verilator..."):
-        lattice, hw_obs, counters = hardware_session(params, ops, thresholds)
-    golden, golden_obs = golden_session(params, ops, thresholds)
-    exact = (observables_sha256(hw_obs) == observables_sha256(golden_obs)
-             and np.array_equal(lattice, golden.lattice))
-    console.print(f"20 sweeps: lattice sha256 {lattice_sha256(lattice)[:16]}…, (M, B) stream "
-                  f"sha256 {observables_sha256(hw_obs)[:16]}…; identical to golden: "
-                  f"{'[green]yes[/green]' if exact else '[red]NO[/red]'}; "
-                  f"{counters['run_cycles']} cycles, {params.cycles_per_sweep} per sweep")
 
-    console.rule("5. temperature scan on the cpu reference against Kaufman's exact solution")
-    points = []
-    with console.status("sampling 9 temperatures..."):
-        for temperature in np.linspace(1.6, 3.2, 9):
-            config = backends.RunConfig(size=16, beta=1 / temperature, sweeps=3000, burn_in=300,
-                                        seed=args.seed)
-            points.append(run_summary("cpu", config, backends.run("cpu", config)))
-    plot_sweep(points, 16, args.out / "ising_sweep.png")
-    console.print(f"plot: {args.out / 'ising_sweep.png'}")
-    return {"bit_exact": bool(exact), "cycles": counters["run_cycles"],
-            "observables_sha256": observables_sha256(hw_obs), "sweep_plot": "ising_sweep.png"}
+def _snapshots(lattices, temperatures, path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, len(lattices), figsize=(2 * len(lattices), 2.3))
+    for ax, lattice, temperature in zip(np.atleast_1d(axes), lattices, temperatures):
+        ax.imshow(lattice, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+        ax.set_title(f"T={temperature:.2f}", fontsize=9)
+        ax.axis("off")
+    fig.suptitle("final lattices (device), white = up", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _gan(console, device, args) -> dict:
+    from sw.device.generator import Generator
+    from sw.gan.engine_configs import engine_config
+    from sw.gan.export import load_model
+    from sw.gan.golden import GoldenGenerator
+    from sw.gan.grid import save_grid
+    from sw.gan.latent import latent_from_seed
+    model = load_model(engine_config(DEMO_ENGINE).model)
+    config = model.config
+    generator = Generator(device)
+    with console.status("loading the model (no transfer if the device already holds it)"):
+        generator.load_model(model)
+    labels = np.arange(args.images) % config.n_classes
+    z = latent_from_seed(args.seed, args.images, config.z_dim, config.z_zero_threshold)
+    with console.status(f"generating {args.images} digits on the device"):
+        started = time.perf_counter()
+        images = generator.generate(z, labels)
+        elapsed = time.perf_counter() - started
+    expected = GoldenGenerator(model).generate(z, labels)
+    save_grid(images, labels, args.out / "gan_digits.png",
+              title="B-DCGAN digits from the device (virtual board)")
+    match = bool(np.array_equal(images, expected))
+    console.print(f"{args.images} digits in {elapsed:.1f} s through the link; identical to "
+                  f"golden: {match}")
+    return {"images": args.images, "golden_match": match, "link_seconds": elapsed,
+            "device_cycles_per_image": device.read("GAN_IMAGE_CYCLES")}
+
+
+def _table(ising) -> Table:
+    table = Table(title=f"Ising L={ising['size']} through the device")
+    for column in ("T", "<e> device", "exact e", "σ off", "c device", "exact c",
+                   "golden hashes"):
+        table.add_column(column, justify="right")
+    for p in ising["points"]:
+        e, c = p["energy_per_spin"], p["specific_heat_per_spin"]
+        table.add_row(f"{p['parameters']['temperature']:.3f}",
+                      f"{e['mean']:.4f} ± {e['stderr']:.4f}", f"{p['exact_energy_per_spin']:.4f}",
+                      f"{p['energy_z']:.1f}", f"{c['mean']:.3f} ± {c['stderr']:.3f}",
+                      f"{p['exact_specific_heat_per_spin']:.3f}",
+                      "match" if p["golden_match"] else "DIFFER")
+    return table
+
+
+def _markdown(summary) -> str:
+    lines = ["# bitspin demo report", "",
+             f"Device: `{summary['device']['design']}` (virtual board unless stated), "
+             f"clock {summary['device']['clock_hz']} Hz (nominal).", "",
+             "| T | ⟨e⟩ device | exact e (Kaufman) | σ off | c device | exact c | golden hashes |",
+             "|---|---|---|---|---|---|---|"]
+    for p in summary["ising"]["points"]:
+        e, c = p["energy_per_spin"], p["specific_heat_per_spin"]
+        lines.append(f"| {p['parameters']['temperature']:.3f} | {e['mean']:.4f} ± "
+                     f"{e['stderr']:.4f} | {p['exact_energy_per_spin']:.4f} | "
+                     f"{p['energy_z']:.1f} | {c['mean']:.3f} ± {c['stderr']:.3f} | "
+                     f"{p['exact_specific_heat_per_spin']:.3f} | "
+                     f"{'match' if p['golden_match'] else 'DIFFER'} |")
+    g = summary["gan"]
+    lines += ["", f"GAN: {g['images']} digits, identical to the golden model: "
+                  f"{g['golden_match']}; {g['device_cycles_per_image']} device clocks per image.",
+              "", "Plots: `ising_observables.png`, `ising_lattices.png`, `gan_digits.png`.",
+              "", f"Overall: {'passed' if summary['ok'] else 'FAILED'}."]
+    return "\n".join(lines) + "\n"

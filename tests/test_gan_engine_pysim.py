@@ -113,3 +113,15 @@ def test_engine_loads_another_model_through_its_port(rng):
 def test_engine_rejects_wrong_image():
     with pytest.raises(TypeError, match="EngineImage"):
         GanEngine(object())
+
+
+def test_plan_counts_the_work_zero_insertion_would_waste():
+    """The default deconv layer: only taps that land on an output pixel are issued."""
+    from sw.gan.architecture import preset
+    plan = plan_engine(preset("default"), EngineParams(16, 64))
+    deconv = next(layer for layer in plan.layers if layer.name == "deconv0")
+    # 14x14 outputs; each sees 2 or 3 kernel rows and columns inside the 7x7 input.
+    assert deconv.useful_macs == sum(len(r) for r in deconv.rows) ** 2 * 64 * 64
+    assert deconv.zero_insertion_macs == 14 * 14 * 25 * 64 * 64
+    assert deconv.useful_macs < 0.25 * deconv.zero_insertion_macs
+    assert deconv.issue_cycles * 16 * 64 == deconv.useful_macs     # no padding: 100% busy

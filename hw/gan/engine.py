@@ -51,9 +51,9 @@ class GanEngine(wiring.Component):
 
     With ``loadable``, ``load_write`` stores ``load_data`` at ``load_addr`` of the memory (or
     register) ``load_target`` (see :mod:`hw.gan.load_map`), so the host can load another model
-    of the same architecture; writes are ignored while busy. The binary weights then live in a
-    single-port RAM: SPRAM on an iCE40 UltraPlus, which has no initial contents, so there the
-    host must write every weight word after configuration.
+    of the same architecture; writes are ignored while busy (as of the clock before). The
+    binary weights then live in a single-port RAM: SPRAM on an iCE40 UltraPlus, which has no
+    initial contents, so there the host must write every weight word after configuration.
 
     Memories: the binary weights (one word of lanes × chunk_bits bits per clock), thresholds,
     label terms, the last layer's integer weights and label terms and the sigmoid table, all
@@ -101,8 +101,11 @@ class GanEngine(wiring.Component):
                                                   plan.last_accumulator_bits)
         m.submodules.fifo = fifo = SyncFIFOBuffered(width=8, depth=2 * plan.pixels)
 
-        loading = Signal()
-        m.d.comb += loading.eq(self.load_write & ~self.busy if self.loadable else 0)
+        # Loads are refused while busy, judged on last clock's busy: the guard then stays off
+        # the weight-address path (busy is a wide OR; the address fans out to every block RAM).
+        loading, idle = Signal(), Signal()
+        m.d.sync += idle.eq(~self.busy)
+        m.d.comb += loading.eq(self.load_write & idle if self.loadable else 0)
 
         def load(target):
             if not self.loadable:

@@ -141,6 +141,15 @@ class LayerPlan:
         return per_group * self.groups * self.in_chunks
 
     @property
+    def zero_insertion_macs(self) -> int:
+        """MACs of the same layer computed by inserting stride − 1 zeros between the inputs
+        and running a dense convolution (every output pixel × every tap): what a
+        zero-insertion engine spends. Equals :attr:`useful_macs` for fully connected layers."""
+        if self.fully_connected:
+            return self.useful_macs
+        return self.positions * self.taps * self.in_channels * self.out_channels
+
+    @property
     def useful_macs(self) -> int:
         """Binary (or integer) multiply-accumulates of the model itself, labels excluded."""
         taps = sum(len(self.rows[oy]) * len(self.rows[ox])
@@ -253,6 +262,7 @@ class EnginePlan:
             "last_layer_utilization": self.last_utilization,
             "layers": [{"name": l.name, "issue_cycles": l.issue_cycles,
                         "useful_macs": l.useful_macs,
+                        "zero_insertion_macs": l.zero_insertion_macs,
                         "utilization": l.useful_macs / (
                             (self.params.bits_per_clock if l.kind == "binary"
                              else self.params.chunk_bits) * l.issue_cycles)}

@@ -62,3 +62,31 @@ def machine() -> dict:
     return {"host": platform.node(), "cpu": platform.processor() or platform.machine(),
             "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
             "date": time.strftime("%Y-%m-%d")}
+
+
+def device_run(url: str, size: int, lanes: int, sweeps: int) -> dict:
+    """A run on a device (``sim``: a virtual board): host-observed rates, link bytes, and the
+    device's own cycle count (the rate at the design clock)."""
+    from sw.device.connect import open_device
+    from sw.device.ising_sampler import IsingSampler
+    from sw.ising.backends import RunConfig
+    params = IsingParams(size, lanes)
+    config = RunConfig(size=size, lanes=lanes, sweeps=sweeps, burn_in=0)
+    with open_device(url, ising=params) as device:
+        before = dict(device.client.stats)
+        start = time.perf_counter()
+        result = IsingSampler(device).sample(config)
+        wall = time.perf_counter() - start
+        stats = {k: device.client.stats[k] - before[k] for k in before}
+        clock = device.clock_hz
+        virtual = device.identity.get("git") == "virtual-board"
+    updates = sweeps * size * size
+    return {
+        "size": size, "lanes": lanes, "sweeps": sweeps, "url": url, "virtual_board": virtual,
+        "host_wall_s": wall, "host_updates_per_s": updates / wall,
+        "link_bytes_per_s": (stats["bytes_in"] + stats["bytes_out"]) / wall,
+        "link_requests": stats["requests"], "link_retries": stats["retries"],
+        "device_cycles": result.device_cycles, "design_clock_hz": clock,
+        "spin_updates_per_ns_at_design_clock": updates / (result.device_cycles / clock) / 1e9,
+        **NOT_MEASURED,
+    }

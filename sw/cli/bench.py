@@ -31,6 +31,9 @@ def add_parser(sub):
                         help="gan projected: a `bitspin build --json` report to take fmax from "
                              "(default: build now)")
     parser.add_argument("--sim-images", type=int, default=4, help="gan sim: images")
+    parser.add_argument("--device", default="sim", metavar="URL",
+                        help="ising device: sim (a virtual board) or a device URL")
+    parser.add_argument("--device-sweeps", type=int, default=2000, help="ising device: sweeps")
     parser.add_argument("--out", type=Path, default=None,
                         help="JSON report (default: out/bench/WORKLOAD.json)")
     parser.add_argument("--json", action="store_true", help="print the JSON report")
@@ -61,9 +64,10 @@ def run(args) -> int:
 
     from sw.bench import ising as bench
     backends = [b for b in args.backends.split(",") if b]
-    unknown = set(backends) - {"cpu", "gpu", "sim"}
+    unknown = set(backends) - {"cpu", "gpu", "sim", "device"}
     if unknown:
-        raise ValueError(f"unknown backends {', '.join(sorted(unknown))}; choose from cpu, gpu, sim")
+        raise ValueError(f"unknown backends {', '.join(sorted(unknown))}; choose from cpu, gpu, "
+                         f"sim, device")
     sizes = [args.size] if args.size else _ints(args.sizes, "--sizes")
     if args.threads is not None:
         if args.threads < 1:
@@ -87,6 +91,11 @@ def run(args) -> int:
             report["backends"][name] = {**by_size[-1], "by_size": by_size,
                                         "device_name": torch.cuda.get_device_name()
                                         if device == "cuda" else report["machine"]["cpu"]}
+        elif name == "device":
+            size = args.size or 32
+            with err.status(f"device {args.device}: L={size} (a virtual board builds first)"):
+                report["backends"]["device"] = bench.device_run(args.device, size, 16,
+                                                                args.device_sweeps)
         else:
             cores = []
             for size, lanes in _cores(args.cores):
@@ -106,6 +115,12 @@ def run(args) -> int:
 def _print(report):
     console = Console()
     for name, entry in report["backends"].items():
+        if name == "device":
+            console.print(f"device {entry['url']}: {entry['host_updates_per_s']:.3g} spin "
+                          f"updates/s seen by the host, {entry['link_bytes_per_s']:.3g} link "
+                          f"bytes/s, {entry['spin_updates_per_ns_at_design_clock']:.3f} "
+                          f"updates/ns at the design clock ({entry['device_cycles']} cycles)")
+            continue
         if name == "sim":
             table = Table(title="Ising core in Verilator (cycle counts are exact)")
             for column in ("L", "P", "cycles/sweep", "ideal L²/P", "lane utilization",

@@ -90,12 +90,13 @@ def _print(report):
     console = Console()
     w = report["workload"]
     table = Table(title=f"GAN engine '{w['engine']}': {w['lanes']} lanes × {w['chunk_bits']} bits")
-    for column in ("layer", "issue cycles", "useful MACs", "utilization"):
+    for column in ("layer", "issue cycles", "useful MACs", "zero-insertion MACs",
+                   "utilization"):
         table.add_column(column, justify="right")
     for layer in w["layers"]:
         table.add_row(layer["name"], str(layer["issue_cycles"]), str(layer["useful_macs"]),
-                      f"{layer['utilization']:.1%}")
-    table.add_row("total", str(w["cycles_per_image"]), str(w["useful_binary_macs"]),
+                      str(layer["zero_insertion_macs"]), f"{layer['utilization']:.1%}")
+    table.add_row("total", str(w["cycles_per_image"]), str(w["useful_binary_macs"]), "",
                   f"{w['binary_utilization']:.1%} (binary layers)")
     console.print(table)
     results = Table(title="images/s")

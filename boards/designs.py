@@ -53,10 +53,27 @@ def _gan(params: dict):
     return CoreHarness(lambda: GanEngine(image, loadable=target.loadable))
 
 
+def _soc(params: dict):
+    """The device top (UART, frames, registers) with the Ising core and the GAN engine."""
+    from hw.device.soc import DeviceTop
+    from sw.gan.engine_configs import ENGINE_CONFIGS, engine_config
+    from sw.gan.engine_image import engine_image_for
+    baud = params.get("baud", 115200)
+    ising = IsingParams(params.get("size", 64), params.get("lanes", 16), params.get("k", 16))
+    name = params.get("engine") or next(
+        (n for n, t in ENGINE_CONFIGS.items() if params.get("board") in t.boards), "ulx3s")
+    target = engine_config(name)
+    image = engine_image_for(target.model, target.params)
+    return UARTPinsTop(lambda clock_hz: DeviceTop(
+        uart_divisor(clock_hz, baud), int(clock_hz), ising=ising, gan_image=image,
+        design=f"soc:ising+gan:{name}", weights_in_spram=target.weights_in_spram))
+
+
 DESIGNS = {
     "loopback": _loopback,
     "ising": _ising,  # the core alone, in a harness: for utilization and fmax
     "gan": _gan,      # the GAN engine alone, in a harness
+    "soc": _soc,      # the device: UART, framed protocol, registers, both cores
 }
 
 

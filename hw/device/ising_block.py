@@ -10,7 +10,7 @@ from amaranth.lib.wiring import In, Out
 from hw.device.register_bus import RegisterBus
 from hw.device.register_map import device_register_map
 from hw.ising.core import IsingCore
-from hw.ising.params import TABLE_SIZE, IsingOp, IsingParams
+from hw.ising.params import TABLE_SIZE, IsingParams
 
 __all__ = ["IsingBlock"]
 

@@ -71,7 +71,7 @@ class GanEngine(wiring.Component):
         self.image = image
         self.plan = plan = image.plan
         self.loadable = bool(loadable)
-        c, p = plan.config, plan.params
+        c = plan.config
         members = {
             "start": In(1), "z_value": In(c.z_dim), "z_mask": In(c.z_dim),
             "label": In(range(c.n_classes)),
@@ -92,7 +92,6 @@ class GanEngine(wiring.Component):
         plan, image = self.plan, self.image
         c, p = plan.config, plan.params
         lanes, chunk = p.lanes, p.chunk_bits
-        last = plan.last_layer
 
         m.submodules.sequencer = seq = LayerSequencer(plan)
         m.submodules.array = array = XnorPopcountArray(lanes, chunk, plan.accumulator_bits,

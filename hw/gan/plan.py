@@ -24,7 +24,7 @@ B inputs per clock, through an adder tree instead of a popcount.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sw.gan.architecture import GanConfig
 

@@ -102,12 +102,17 @@ def run(args) -> int:
                 with err.status(f"Verilator: L={size} P={lanes} (the first build is slow)"):
                     cores.append(bench.simulate_core(size, lanes, args.sim_sweeps))
             report["backends"]["sim"] = {"cores": cores, **bench.NOT_MEASURED}
+    return write_report(args, report, _print)
+
+
+def write_report(args, report: dict, print_table) -> int:
+    """Write the JSON report to ``--out``; print it (``--json``) or its tables."""
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2))
     if args.json:
         print(json.dumps(report, indent=2))
     else:
-        _print(report)
+        print_table(report)
         Console().print(f"report: {args.out}")
     return 0
 

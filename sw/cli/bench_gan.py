@@ -53,14 +53,8 @@ def run_gan(args) -> int:
                 report["backends"]["sim"] = bench.simulate_engine(target, count=args.sim_images)
         else:
             report["backends"]["projected"] = _projected(args, target, figures, err)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2))
-    if args.json:
-        print(json.dumps(report, indent=2))
-    else:
-        _print(report)
-        Console().print(f"report: {args.out}")
-    return 0
+    from sw.cli.bench import write_report
+    return write_report(args, report, _print)
 
 
 def _projected(args, target, figures, err) -> dict:

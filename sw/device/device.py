@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 from hw.device.register_map import IDENTITY_BASE, MAGIC, PROTOCOL_VERSION, RegisterMap, \
     device_register_map
@@ -94,6 +95,15 @@ class Device:
 
     def push(self, name: str, words) -> None:
         self.client.write(self.registers.address(name), words, fixed=True, idempotent=False)
+
+    def wait_for(self, name: str, mask: int, value: int, timeout: float, what: str) -> None:
+        """Poll register ``name`` until ``reg & mask == value``; DeviceError naming ``what``
+        after ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while self.read(name) & mask != value:
+            if time.monotonic() > deadline:
+                raise DeviceError(f"{what} after {timeout:g} s")
+            time.sleep(0.0005)
 
     def cycles(self) -> int:
         """The device's free-running cycle counter (one consistent 64-bit read)."""

@@ -6,6 +6,8 @@ import time
 
 import numpy as np
 
+from hw.device.register_map import GanStatusBits
+
 from .errors import DeviceError, IdentityMismatch
 
 __all__ = ["Generator"]
@@ -77,11 +79,8 @@ class Generator:
         self.device.write("GAN_MODEL_TAG", tag)
 
     def _wait_idle(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while self.device.read("GAN_STATUS") & 1:
-            if time.monotonic() > deadline:
-                raise DeviceError(f"the GAN engine is still busy after {timeout:g} s")
-            time.sleep(0.001)
+        self.device.wait_for("GAN_STATUS", GanStatusBits.BUSY, 0, timeout,
+                             "the GAN engine is still busy")
 
     def generate(self, z, y, progress=None) -> np.ndarray:
         """uint8 images [count, side, side] for ternary z [count, z_dim] and labels y [count]."""
@@ -113,12 +112,9 @@ class Generator:
         return images
 
     def _wait_ready(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while not self.device.read("GAN_STATUS") & 2:
-            if time.monotonic() > deadline:
-                raise DeviceError("the GAN engine did not become ready (is the pixel FIFO "
-                                  "full of unread images?)")
-            time.sleep(0.0005)
+        self.device.wait_for("GAN_STATUS", GanStatusBits.READY, GanStatusBits.READY, timeout,
+                             "the GAN engine did not become ready (is the pixel FIFO full of "
+                             "unread images?)")
 
     def _pop_pixels(self, count: int, timeout: float = 30.0) -> list[int]:
         words: list[int] = []

@@ -6,6 +6,7 @@ import time
 
 import numpy as np
 
+from hw.device.register_map import IsingStatusBits
 from hw.ising.params import IsingOp, IsingParams
 
 from .errors import DeviceError, IdentityMismatch
@@ -49,11 +50,8 @@ class IsingSampler:
         self.wait_idle(timeout)
 
     def wait_idle(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while self.device.read("ISING_STATUS") & 1:
-            if time.monotonic() > deadline:
-                raise DeviceError(f"the Ising core is still busy after {timeout:g} s")
-            time.sleep(0.001)
+        self.device.wait_for("ISING_STATUS", IsingStatusBits.BUSY, 0, timeout,
+                             "the Ising core is still busy")
 
     def seed(self, seed: int) -> None:
         if not 0 <= seed < 1 << 64:

@@ -146,4 +146,5 @@ class IsingSampler:
                          self.counter("FLIPS") - flips_before, config.sweeps * config.size ** 2,
                          elapsed)
         run.device_cycles = self.counter("RUN_CYCLES") - cycles_before
+        run.device_clock_hz = self.device.clock_hz
         return run

@@ -46,4 +46,16 @@ def run_summary(backend: str, config: RunConfig, result: SamplerRun) -> dict:
         "observables_sha256": observables_sha256(result.magnetization, result.bond_sum),
         "spin_updates_per_ns": result.updates / result.elapsed_s / 1e9 if result.elapsed_s else None,
         "elapsed_s": result.elapsed_s,
+        **_device_figures(result),
     }
+
+
+def _device_figures(result) -> dict:
+    """For a device run: its own cycle count, and the rate at the design clock (the host's
+    elapsed time above includes the link and, on a virtual board, the simulator)."""
+    cycles = getattr(result, "device_cycles", None)
+    if not cycles:
+        return {}
+    clock = result.device_clock_hz
+    return {"device_cycles": cycles, "device_clock_hz": clock,
+            "device_spin_updates_per_ns": result.updates / (cycles / clock) / 1e9}

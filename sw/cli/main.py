@@ -20,6 +20,7 @@ SUBCOMMANDS = {
     "bench": "sw.cli.bench",
     "gan": "sw.cli.gan",
     "sim": "sw.cli.sim",
+    "flash": "sw.cli.flash",
 }
 
 
@@ -38,12 +39,13 @@ def _parser() -> argparse.ArgumentParser:
 
 def _known_errors() -> tuple[type[BaseException], ...]:
     from boards.build import BuildFailure
+    from boards.flash import FlashFailure
     from hw.toolchain import ToolNotFound
     from sim.simulate import SimulationFailure
     from sim.virtual_board import VirtualBoardBuildError, VirtualBoardError
     from sw.device.errors import DeviceError
     return (UsageError, ValueError, FileNotFoundError, ToolNotFound, BuildFailure,
-            SimulationFailure, DeviceError, ConnectionError, VirtualBoardError,
+            SimulationFailure, FlashFailure, DeviceError, ConnectionError, VirtualBoardError,
             VirtualBoardBuildError)
 
 

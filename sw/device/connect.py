@@ -1,5 +1,7 @@
 """``--device URL`` for every command: a real port, a running virtual board, or ``sim``.
 
+A serial port may carry its rate after ``@`` (``/dev/ttyUSB1@1000000``); the default is 3 Mbaud.
+
 ``sim`` builds and starts a virtual board (``sim.virtual_board``) carrying exactly the cores the
 command needs, reuses it for the rest of the process (a temperature sweep opens it once), and
 shuts it down when the process exits.
@@ -43,4 +45,16 @@ def open_device(url: str | None, *, ising=None, gan_engine: str | None = None,
                          "socket://HOST:PORT or a serial port such as /dev/ttyUSB1")
     if url == SIM_URL:
         url = _sim_url(ising, gan_engine)
-    return Device.open(url, timeout=timeout)
+    url, baud = split_baud(url)
+    return Device.open(url, baud=baud, timeout=timeout)
+
+
+def split_baud(url: str) -> tuple[str, int]:
+    """``/dev/ttyUSB1@1000000`` → (``/dev/ttyUSB1``, 1000000); without ``@`` the default rate."""
+    from .transport import DEFAULT_BAUD
+    base, sep, rate = url.rpartition("@")
+    if not sep or not rate.isdigit():
+        return url, DEFAULT_BAUD
+    if int(rate) <= 0:
+        raise ValueError(f"bad baud rate in {url!r}")
+    return base, int(rate)

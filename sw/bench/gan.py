@@ -88,3 +88,30 @@ def reference_images_per_s(model_path, backend: str, device: str = "cpu", count:
             "images_per_s": rates[len(rates) // 2], "images_per_s_min": rates[0],
             "images_per_s_max": rates[-1], **NOT_MEASURED_IMAGE}
 
+
+
+def device_images(url: str, engine: str, count: int = 10, seed: int = 0) -> dict:
+    """Generate ``count`` images on a device (``sim``: a virtual board): host-observed images/s,
+    and the device's own cycles per image (the rate at the design clock)."""
+    from sw.device.connect import open_device
+    from sw.device.generator import Generator
+    from sw.gan.engine_configs import engine_config
+    from sw.gan.export import load_model
+    from sw.gan.latent import latent_from_seed
+    model = load_model(engine_config(engine).model)
+    config = model.config
+    with open_device(url, gan_engine=engine) as device:
+        generator = Generator(device)
+        generator.load_model(model)
+        z = latent_from_seed(seed, count, config.z_dim, config.z_zero_threshold)
+        start = time.perf_counter()
+        generator.generate(z, np.arange(count) % config.n_classes)
+        wall = time.perf_counter() - start
+        cycles = device.read("GAN_IMAGE_CYCLES")
+        clock = device.clock_hz
+        virtual = device.identity.get("git") == "virtual-board"
+    return {"url": url, "engine": engine, "images": count, "virtual_board": virtual,
+            "host_images_per_s": count / wall, "device_cycles_per_image": cycles,
+            "design_clock_hz": clock, "images_per_s": clock / cycles,
+            "images_per_s_source": "device cycle counter at the design clock",
+            **NOT_MEASURED_IMAGE}

@@ -7,7 +7,7 @@ import json
 from rich.console import Console
 from rich.table import Table
 
-GAN_BACKENDS = ("cpu", "gpu", "sim", "projected")
+GAN_BACKENDS = ("cpu", "gpu", "sim", "device", "projected")
 
 
 def run_gan(args) -> int:
@@ -51,6 +51,10 @@ def run_gan(args) -> int:
         elif name == "sim":
             with err.status("Verilator: the engine (the first build takes minutes)"):
                 report["backends"]["sim"] = bench.simulate_engine(target, count=args.sim_images)
+        elif name == "device":
+            with err.status(f"device {args.device} (a virtual board builds first)"):
+                report["backends"]["device"] = bench.device_images(args.device, args.engine,
+                                                                   count=args.sim_images)
         else:
             report["backends"]["projected"] = _projected(args, target, figures, err)
     from sw.cli.bench import write_report
@@ -102,6 +106,11 @@ def _print(report):
         elif name == "sim":
             results.add_row(name, "-", f"{entry['cycles_per_image']} cycles/image in Verilator "
                             f"(matches the plan: {entry['cycles_match_plan']})")
+        elif name == "device":
+            results.add_row(name, f"{entry['images_per_s']:.0f}",
+                            f"{entry['device_cycles_per_image']} device cycles at "
+                            f"{entry['design_clock_hz'] / 1e6:g} MHz; the host saw "
+                            f"{entry['host_images_per_s']:.2f}/s through {entry['url']}")
         elif name == "projected":
             results.add_row(name, f"{entry['images_per_s']:.0f}",
                             f"{entry['fmax_mhz']:.1f} MHz × 1/{entry['cycles_per_image']} cycles "

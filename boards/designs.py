@@ -78,9 +78,20 @@ DESIGNS = {
 
 
 def make_top(design: str, params: dict):
-    """The board top for ``design`` with ``params`` (CLI options by name)."""
+    """The board top for ``design`` with ``params`` (CLI options by name).
+
+    With ``params["clock_mhz"]`` (and ``params["board"]``) the top runs from the board's PLL at
+    that frequency, or the closest the PLL can make; without it, from the board's oscillator.
+    """
     try:
         factory = DESIGNS[design]
     except KeyError:
         raise ValueError(f"unknown design {design!r}; known designs: {', '.join(DESIGNS)}") from None
-    return factory(params)
+    top = factory(params)
+    if params.get("clock_mhz"):
+        # Clock the design from the board PLL instead of the oscillator (boards/clocked_top.py).
+        from .clocked_top import clocked_for_board
+        if not params.get("board"):
+            raise ValueError("--clock-mhz needs the board, to know its oscillator and PLL")
+        top = clocked_for_board(top, params["board"], params["clock_mhz"] * 1e6)
+    return top

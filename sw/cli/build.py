@@ -29,6 +29,9 @@ def add_parser(sub):
                         help="GAN: output channels per clock (default: the configuration's)")
     parser.add_argument("--chunk-bits", type=int, default=None, metavar="B",
                         help="GAN: input bits per lane per clock (default: the configuration's)")
+    parser.add_argument("--clock-mhz", type=float, default=None, metavar="F",
+                        help="core clock from the board's PLL at F MHz, or the closest it can "
+                             "make (default: the board's oscillator, no PLL)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(run=run)
 
@@ -57,13 +60,18 @@ def run(args) -> int:
     out = args.out or Path("build") / f"{args.board}-{args.design}"
     top = make_top(args.design, {"baud": args.baud, "size": args.size, "lanes": args.lanes,
                                  "k": args.precision, "engine": args.engine, "board": args.board,
-                                 "gan_lanes": args.gan_lanes, "chunk_bits": args.chunk_bits})
+                                 "gan_lanes": args.gan_lanes, "chunk_bits": args.chunk_bits,
+                                 "clock_mhz": args.clock_mhz})
     console = Console(stderr=True)
     with console.status(f"building {args.design} for {args.board} (yosys, nextpnr, packer)...") as status:
         result = build_for_board(top, args.board, out, seed=args.seed,
                                  log=lambda line: status.update(f"[dim]{line[:100]}[/dim]"))
+    extra = {}
+    if getattr(top, "frequency", None) is not None:  # a PLL-clocked top (--clock-mhz)
+        extra = {"clock_mhz": round(top.frequency / 1e6, 6), "pll": {
+            k: v for k, v in top.pll_params.items() if not k.startswith("f_")}}
     if args.json:
-        print(json.dumps({"design": args.design, **result.as_dict()}, indent=2))
+        print(json.dumps({"design": args.design, **result.as_dict(), **extra}, indent=2))
     else:
         Console().print(report_table(result))
         Console().print(f"bitstream: {result.bitstream}  ({result.elapsed_s:.1f} s)")

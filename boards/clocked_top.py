@@ -11,7 +11,7 @@ reaches every submodule because Amaranth hands the platform it was given down th
 
 from __future__ import annotations
 
-from amaranth import ClockDomain, ClockSignal, Elaboratable, Fragment, Module, ResetSignal
+from amaranth import ClockDomain, Elaboratable, Fragment, Module, Signal
 
 from .catalog import board_by_name
 from .pll import BoardPLL
@@ -52,6 +52,8 @@ class ClockedTop(Elaboratable):
     :func:`clocked_for_board` does) to know the achieved frequency before building.
     """
 
+    CLOCK_NET = "CLK_PLL"  # the clock's name in nextpnr's report
+
     def __init__(self, inner_top, family: str, f_out_hz: float, *, f_in_hz: float | None = None,
                  ice40_primitive: str = "SB_PLL40_PAD"):
         self.inner_top = inner_top
@@ -78,8 +80,15 @@ class ClockedTop(Elaboratable):
             self.pll = BoardPLL(self.family, platform.default_clk_frequency, self.f_out_hz,
                                 domain=None, ice40_primitive=self.ice40_primitive)
         m.submodules.pll = self.pll
-        m.domains.sync = ClockDomain("sync")
-        m.d.comb += [ClockSignal("sync").eq(self.pll.clk), ResetSignal("sync").eq(self.pll.rst)]
+        m.domains.sync = sync = ClockDomain("sync")
+        # The clock constraint needs a name that nextpnr knows. Amaranth writes the constraint
+        # with the name a signal has in the *last* module that uses it (for ``sync.clk``, some
+        # deep submodule), while Yosys names the flattened net after the lexicographically
+        # smallest public wire on it. A signal used only in this module, with a name that sorts
+        # first, gets the same name from both.
+        net = Signal(name=self.CLOCK_NET)
+        m.d.comb += [net.eq(self.pll.clk), sync.clk.eq(net), sync.rst.eq(self.pll.rst)]
+        platform.add_clock_constraint(net, self.pll.frequency)
         m.submodules.inner = _OnPlatform(self.inner_top,
                                          _PLLClockedPlatform(platform, self.pll.frequency))
         return m

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 
-from amaranth import ClockDomain, ClockSignal, Const, Elaboratable, Instance, Module, ResetSignal, Signal
+from amaranth import ClockDomain, ClockSignal, Const, Elaboratable, Instance, Module, Signal
 from amaranth.lib import io
 from amaranth.lib.cdc import FFSynchronizer
 
@@ -163,7 +163,7 @@ class BoardPLL(Elaboratable):
     ``rst`` (what :class:`boards.clocked_top.ClockedTop` does, since Amaranth 0.6 will require a
     domain to be defined in the top or a parent of its users). Requests ``platform.default_clk`` itself (so the platform no longer makes ``sync`` from the
     oscillator), instantiates the family's PLL, adds a clock constraint of the achieved frequency
-    on the PLL output, and holds the domain in reset until ``LOCK`` has been high (synchronized)
+    on the domain's clock (when it defines one), and holds the domain in reset until ``LOCK`` has been high (synchronized)
     for 15 us. ``frequency`` is the achieved output in Hz, ``params`` the dividers.
 
     ``ice40_primitive`` picks ``"SB_PLL40_PAD"`` (the default: the iCEBreaker's 12 MHz clock is on
@@ -230,7 +230,6 @@ class BoardPLL(Elaboratable):
                 m.submodules.pll = Instance("SB_PLL40_CORE", i_REFERENCECLK=clk_buf.i, **common)
         else:
             raise ValueError(f"no PLL for FPGA family {self.family!r}")
-        platform.add_clock_constraint(self.clk, self.frequency)
 
         # The reset: LOCK synchronized, then a power-on delay counted at f_out.
         m.domains.pll_por = ClockDomain("pll_por", reset_less=True, local=True)
@@ -245,7 +244,9 @@ class BoardPLL(Elaboratable):
             m.d.pll_por += count.eq(count + 1)
         m.d.pll_por += self.rst.eq(~locked | (count != delay))
         if self.domain is not None:
-            m.domains += ClockDomain(self.domain)
-            m.d.comb += [ClockSignal(self.domain).eq(self.clk),
-                         ResetSignal(self.domain).eq(self.rst)]
+            m.domains += (cd := ClockDomain(self.domain))
+            m.d.comb += [cd.clk.eq(self.clk), cd.rst.eq(self.rst)]
+            # Constrain the domain's clock net: after flattening, the PLL output net takes the
+            # name of the outermost signal on it, and a constraint on an inner name is ignored.
+            platform.add_clock_constraint(cd.clk, self.frequency)
         return m

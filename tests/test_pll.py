@@ -113,7 +113,7 @@ def test_ice40_random_requests(rng):
         # (275 MHz gives 270), 1.1% near 69 MHz.
         assert abs(p["f_out"] - f_out) <= 0.019 * f_out
     for _ in range(30):  # exactly reachable requests come out exact
-        divf, divq = int(rng.integers(44, 89)), int(rng.integers(1, 6))
+        divf, divq = int(rng.integers(44, 88)), int(rng.integers(1, 7))  # VCO 540-1056 MHz
         f_out = 12 * MHZ * (divf + 1) / 2 ** divq
         if _within(f_out, ICE40_LIMITS["f_out"]):
             assert ice40_pll_params(12 * MHZ, f_out)["f_out"] == pytest.approx(f_out, rel=1e-12)
@@ -150,7 +150,8 @@ def test_clocked_top_elaborates_the_pll_and_its_constraint(board, mhz, primitive
     rtlil = (tmp_path / "top.il").read_text()
     assert f"cell \\{primitive} " in rtlil
     constraints = (tmp_path / ("top.pcf" if board == "icebreaker" else "top.lpf")).read_text()
-    assert "pll_clk" in constraints
+    assert (f"set_frequency CLK_PLL {float(mhz)}" in constraints
+            or f'FREQUENCY NET "CLK_PLL" {mhz * MHZ} HZ' in constraints), constraints
 
 
 def test_inner_top_sees_the_pll_frequency():
@@ -194,5 +195,9 @@ def test_pll_clocked_loopback_builds_and_meets_timing(board, mhz, tmp_path):
     print(json.dumps(result.as_dict()))
     assert result.bitstream.exists() and result.report.timing_met
     constraints = {name: fmax["constraint"] for name, fmax in result.report.fmax_mhz.items()}
-    assert any(name.endswith("pll_clk") and c == pytest.approx(mhz, rel=1e-3)
-               for name, c in constraints.items()), constraints
+    # The core clock is constrained at the PLL frequency: by our constraint on CLK_PLL where
+    # that name survives synthesis (iCE40), else by nextpnr's derivation from the pin's
+    # constraint through the PLL dividers (ECP5: "$glbnet$inner.core.buffer.clk"). nextpnr
+    # keeps the period in whole picoseconds: 20 833 ps reads back as 48.0008 MHz.
+    assert len(constraints) == 1 and list(constraints.values())[0] == pytest.approx(
+        mhz, rel=1e-4), constraints

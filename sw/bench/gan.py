@@ -55,7 +55,7 @@ def projected(cycles_per_image: int, fmax_mhz: float, board: str, source: str) -
 
 
 def reference_images_per_s(model_path, backend: str, device: str = "cpu", count: int = 500,
-                           repeats: int = 3) -> dict:
+                           repeats: int = 3, meter=None) -> dict:
     """images/s of the golden NumPy model or the PyTorch integer path (median of ``repeats``)."""
     from sw.gan.export import load_model
     from sw.gan.latent import latent_from_seed
@@ -84,9 +84,14 @@ def reference_images_per_s(model_path, backend: str, device: str = "cpu", count:
         run()
         rates.append(count / (time.perf_counter() - start))
     rates.sort()
+    energy = NOT_MEASURED_IMAGE
+    if meter is not None:                   # one more batch, inside the meter's window
+        from sw.energy import energy_fields, measure
+        _, reading = measure(meter, run)
+        energy = energy_fields(reading, count, "image")
     return {"backend": backend, "device": device, "batch": count,
             "images_per_s": rates[len(rates) // 2], "images_per_s_min": rates[0],
-            "images_per_s_max": rates[-1], **NOT_MEASURED_IMAGE}
+            "images_per_s_max": rates[-1], **energy}
 
 
 

@@ -90,3 +90,18 @@ def device_run(url: str, size: int, lanes: int, sweeps: int) -> dict:
         "spin_updates_per_ns_at_design_clock": updates / (result.device_cycles / clock) / 1e9,
         **NOT_MEASURED,
     }
+
+
+def fast_energy(size: int, device: str, meter, sweeps: int | None = None) -> dict:
+    """Energy per spin update of the fast reference, from ``meter`` around one run (after a
+    warm-up outside the window). Returns the benchmark JSON energy fields."""
+    import numpy as np
+
+    from sw.energy import energy_fields, measure
+    from sw.ising.fast import run_fast
+    beta_c = 0.5 * np.log1p(np.sqrt(2.0))
+    sweeps = sweeps or max(20, (1 << 25) // (size * size))
+    run_fast(size, beta_c, sweeps=min(sweeps, 5), device=device)
+    result, reading = measure(meter, run_fast, size, beta_c, sweeps=sweeps, device=device,
+                              seed=1)
+    return energy_fields(reading, result.updates, "update")

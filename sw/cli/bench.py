@@ -34,6 +34,9 @@ def add_parser(sub):
     parser.add_argument("--device", default="sim", metavar="URL",
                         help="ising device: sim (a virtual board) or a device URL")
     parser.add_argument("--device-sweeps", type=int, default=2000, help="ising device: sweeps")
+    parser.add_argument("--meter", default=None, metavar="SPEC",
+                        help="energy of the cpu/gpu runs: rapl[:ZONE], nvml[:N], "
+                             "ppk2:PORT[@MV] or stated:WATTS (labelled not measured)")
     parser.add_argument("--out", type=Path, default=None,
                         help="JSON report (default: out/bench/WORKLOAD.json)")
     parser.add_argument("--json", action="store_true", help="print the JSON report")
@@ -45,6 +48,12 @@ def _ints(spec: str, what: str) -> list[int]:
         return [int(v) for v in spec.split(",") if v]
     except ValueError:
         raise ValueError(f"{what} must be comma-separated integers, not {spec!r}") from None
+
+
+def _meter(args, backend: str):
+    """The --meter for a host-side backend (the meter measures this machine's CPU or GPU)."""
+    from sw.energy import meter_from_spec
+    return meter_from_spec(args.meter, what=f"the {backend} backend")
 
 
 def _cores(spec: str) -> list[tuple[int, int]]:
@@ -87,7 +96,10 @@ def run(args) -> int:
             by_size = []
             for size in sizes:
                 with err.status(f"{name}: L={size}"):
-                    by_size.append(bench.fast_reference(size, device, repeats=args.repeats))
+                    entry = bench.fast_reference(size, device, repeats=args.repeats)
+                    if args.meter:
+                        entry.update(bench.fast_energy(size, device, _meter(args, name)))
+                    by_size.append(entry)
             report["backends"][name] = {**by_size[-1], "by_size": by_size,
                                         "device_name": torch.cuda.get_device_name()
                                         if device == "cuda" else report["machine"]["cpu"]}

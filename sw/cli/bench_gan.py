@@ -34,8 +34,10 @@ def run_gan(args) -> int:
     for name in backends:
         if name == "cpu":
             with err.status("cpu: golden NumPy model and PyTorch integer path"):
-                golden = bench.reference_images_per_s(target.model, "golden")
-                torch_cpu = bench.reference_images_per_s(target.model, "torch", "cpu")
+                golden = bench.reference_images_per_s(target.model, "golden",
+                                                      meter=_meter(args, "cpu"))
+                torch_cpu = bench.reference_images_per_s(target.model, "torch", "cpu",
+                                                         meter=_meter(args, "cpu"))
             best = max((golden, torch_cpu), key=lambda e: e["images_per_s"])
             report["backends"]["cpu"] = {**best, "golden": golden, "torch": torch_cpu,
                                          "device_name": report["machine"]["cpu"]}
@@ -46,7 +48,8 @@ def run_gan(args) -> int:
                                              **bench.NOT_MEASURED_IMAGE}
                 continue
             with err.status("gpu: PyTorch integer path"):
-                entry = bench.reference_images_per_s(target.model, "torch", "cuda", count=5000)
+                entry = bench.reference_images_per_s(target.model, "torch", "cuda", count=5000,
+                                                     meter=_meter(args, "gpu"))
             report["backends"]["gpu"] = {**entry, "device_name": torch.cuda.get_device_name()}
         elif name == "sim":
             with err.status("Verilator: the engine (the first build takes minutes)"):
@@ -59,6 +62,14 @@ def run_gan(args) -> int:
             report["backends"]["projected"] = _projected(args, target, figures, err)
     from sw.cli.bench import write_report
     return write_report(args, report, _print)
+
+
+def _meter(args, backend: str):
+    """--meter for a host-side backend, or None."""
+    if not args.meter:
+        return None
+    from sw.energy import meter_from_spec
+    return meter_from_spec(args.meter, what=f"the {backend} backend")
 
 
 def _projected(args, target, figures, err) -> dict:

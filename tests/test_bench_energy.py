@@ -3,6 +3,8 @@ given, null ("not measured") otherwise."""
 
 import json
 
+import pytest
+
 from sw.bench.ising import fast_energy
 from sw.cli.main import main
 from sw.energy import StatedPowerMeter
@@ -13,9 +15,8 @@ def test_ising_energy_from_a_stated_power():
     assert fields["energy_measured"] is False
     assert "not measured" in fields["energy_source"] and "5" in fields["energy_source"]
     updates = 30 * 16 * 16
-    assert fields["energy_per_update_nj"] == \
-        fields["energy_joules"] / updates * 1e9
-    assert abs(fields["energy_joules"] - 5.0 * fields["energy_seconds"]) < 1e-9
+    assert fields["energy_per_update_nj"] == pytest.approx(fields["energy_joules"] / updates * 1e9)
+    assert fields["energy_joules"] == pytest.approx(5.0 * fields["energy_seconds"])
 
 
 def test_gan_bench_cli_with_and_without_a_meter(tmp_path, capsys):

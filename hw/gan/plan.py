@@ -24,6 +24,7 @@ B inputs per clock, through an adder tree instead of a popcount.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from sw.gan.architecture import GanConfig
@@ -129,16 +130,16 @@ class LayerPlan:
     def label_words(self) -> int:
         return self.groups * self.taps if self.has_labels else 0
 
-    def entries(self, oy: int, ox: int) -> list[tuple[int, int, int, int]]:
-        """The (iy, a, ix, b) taps landing on output pixel (oy, ox), in issue order."""
-        return [(iy, a, ix, b) for iy, a in self.rows[oy] for ix, b in self.rows[ox]]
+    @property
+    def landing_taps(self) -> int:
+        """Kernel taps that land on an output pixel, summed over the output pixels."""
+        return sum(len(self.rows[oy]) * len(self.rows[ox])
+                   for oy in range(self.out_side) for ox in range(self.out_side))
 
     @property
     def issue_cycles(self) -> int:
         """Clocks in which this layer reads operands (one per tap, group and chunk)."""
-        per_group = sum(len(self.rows[oy]) * len(self.rows[ox])
-                        for oy in range(self.out_side) for ox in range(self.out_side))
-        return per_group * self.groups * self.in_chunks
+        return self.landing_taps * self.groups * self.in_chunks
 
     @property
     def zero_insertion_macs(self) -> int:
@@ -152,9 +153,7 @@ class LayerPlan:
     @property
     def useful_macs(self) -> int:
         """Binary (or integer) multiply-accumulates of the model itself, labels excluded."""
-        taps = sum(len(self.rows[oy]) * len(self.rows[ox])
-                   for oy in range(self.out_side) for ox in range(self.out_side))
-        return taps * self.in_channels * self.out_channels
+        return self.landing_taps * self.in_channels * self.out_channels
 
 
 def _transposed_rows(in_side: int, out_side: int, kernel: int, stride: int,
@@ -248,8 +247,14 @@ class EnginePlan:
     @property
     def last_utilization(self) -> float:
         """Useful integer MACs / (chunk_bits × clocks of the last layer)."""
-        layer = self.last_layer
-        return layer.useful_macs / (self.params.chunk_bits * layer.issue_cycles)
+        return self.layer_utilization(self.last_layer)
+
+    def layer_utilization(self, layer: LayerPlan) -> float:
+        """Useful MACs / (MACs the datapath could do in the layer's issue clocks): lanes ×
+        chunk_bits per clock in a binary layer, chunk_bits in the integer last layer."""
+        per_clock = self.params.bits_per_clock if layer.kind == "binary" \
+            else self.params.chunk_bits
+        return layer.useful_macs / (per_clock * layer.issue_cycles)
 
     def summary(self) -> dict:
         """Cycle and utilization figures, as printed by the benchmark."""
@@ -263,9 +268,7 @@ class EnginePlan:
             "layers": [{"name": l.name, "issue_cycles": l.issue_cycles,
                         "useful_macs": l.useful_macs,
                         "zero_insertion_macs": l.zero_insertion_macs,
-                        "utilization": l.useful_macs / (
-                            (self.params.bits_per_clock if l.kind == "binary"
-                             else self.params.chunk_bits) * l.issue_cycles)}
+                        "utilization": self.layer_utilization(l)}
                        for l in self.layers],
             "weight_bits": self.weight_depth * self.params.bits_per_clock,
         }
@@ -325,18 +328,11 @@ def plan_engine(config: GanConfig, params: EngineParams = EngineParams()) -> Eng
         in_chunks=_ceil_div(channels[-1], chunk), groups=1,
         rows=_transposed_rows(side, c.image_side, c.kernel, c.stride, c.padding),
         has_labels=True, per_position_thresholds=False))
-    if layers[0].source == "z" and layers[0].kind != "binary":
-        raise ValueError("the engine needs at least one binary layer")
     # Memory bases, in layer order.
     placed, w, t, lab = [], 0, 0, 0
     for layer in layers:
         if layer.kind == "binary":
-            layer = _replace(layer, weight_base=w, threshold_base=t, label_base=lab)
+            layer = dataclasses.replace(layer, weight_base=w, threshold_base=t, label_base=lab)
             w, t, lab = w + layer.weight_words, t + layer.threshold_words, lab + layer.label_words
         placed.append(layer)
     return EnginePlan(config, params, tuple(placed))
-
-
-def _replace(layer: LayerPlan, **changes) -> LayerPlan:
-    import dataclasses
-    return dataclasses.replace(layer, **changes)

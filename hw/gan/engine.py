@@ -102,7 +102,7 @@ class GanEngine(wiring.Component):
 
         # Loads are refused while busy, judged on last clock's busy: the guard then stays off
         # the weight-address path (busy is a wide OR; the address fans out to every block RAM).
-        loading, idle = Signal(), Signal()
+        loading, idle = Signal(), Signal(init=1)     # idle out of reset
         m.d.sync += idle.eq(~self.busy)
         m.d.comb += loading.eq(self.load_write & idle if self.loadable else 0)
 

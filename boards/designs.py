@@ -38,32 +38,30 @@ def _ising(params: dict):
     return CoreHarness(lambda: IsingCore(core_params))
 
 
+def _engine_target(params: dict):
+    """(name, EngineTarget): ``--engine``, else the configuration made for ``--board``."""
+    from sw.gan.engine_configs import engine_config, engine_for_board
+    name = params.get("engine") or engine_for_board(params.get("board"))
+    return name, engine_config(name)
+
+
 def _gan(params: dict):
     from hw.gan.engine import GanEngine
     from hw.gan.plan import EngineParams
-    from sw.gan.engine_configs import engine_config
-    from sw.gan.engine_image import engine_image_for
-    from sw.gan.engine_configs import ENGINE_CONFIGS
-    name = params.get("engine") or next(
-        (n for n, t in ENGINE_CONFIGS.items() if params.get("board") in t.boards), "ulx3s")
-    target = engine_config(name)
+    name, target = _engine_target(params)
     engine_params = EngineParams(params.get("gan_lanes") or target.params.lanes,
                                  params.get("chunk_bits") or target.params.chunk_bits)
-    image = engine_image_for(target.model, engine_params)
+    image = target.engine_image(engine_params)
     return CoreHarness(lambda: GanEngine(image, loadable=target.loadable))
 
 
 def _soc(params: dict):
     """The device top (UART, frames, registers) with the Ising core and the GAN engine."""
     from hw.device.soc import DeviceTop
-    from sw.gan.engine_configs import ENGINE_CONFIGS, engine_config
-    from sw.gan.engine_image import engine_image_for
     baud = params.get("baud", 115200)
     ising = IsingParams(params.get("size", 64), params.get("lanes", 16), params.get("k", 16))
-    name = params.get("engine") or next(
-        (n for n, t in ENGINE_CONFIGS.items() if params.get("board") in t.boards), "ulx3s")
-    target = engine_config(name)
-    image = engine_image_for(target.model, target.params)
+    name, target = _engine_target(params)
+    image = target.engine_image()
     return UARTPinsTop(lambda clock_hz: DeviceTop(
         uart_divisor(clock_hz, baud), int(clock_hz), ising=ising, gan_image=image,
         design=f"soc:ising+gan:{name}", weights_in_spram=target.weights_in_spram))

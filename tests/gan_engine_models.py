@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from sw.gan.architecture import GanConfig
 from sw.gan.folding import fold_generator
 from tests.test_gan_golden import random_generator, random_inputs
 
-__all__ = ["random_small_config", "random_folded_model", "random_inputs", "pack_z"]
+__all__ = ["random_small_config", "random_folded_model", "random_inputs"]
 
 
 def random_small_config(rng) -> GanConfig:
@@ -24,10 +22,3 @@ def random_small_config(rng) -> GanConfig:
 def random_folded_model(config: GanConfig, rng):
     """Fold a random binarized generator (negative and zero gammas included)."""
     return fold_generator(random_generator(config, rng))
-
-
-def pack_z(z: np.ndarray) -> tuple[int, int]:
-    """(value bits, mask bits) of one ternary z: bit i of value is z_i > 0, of mask z_i != 0."""
-    value = sum(1 << i for i, v in enumerate(z) if v > 0)
-    mask = sum(1 << i for i, v in enumerate(z) if v != 0)
-    return value, mask

@@ -10,9 +10,9 @@ from hw.gan.engine import GanEngine
 from hw.gan.load_map import LoadTarget
 from sim import simulate
 from sw.gan.engine_configs import ENGINE_CONFIGS
-from sw.gan.engine_image import engine_image_for
 from sw.gan.golden import GoldenGenerator
-from tests.gan_engine_models import pack_z, random_inputs
+from sw.gan.engine_image import pack_latent
+from tests.gan_engine_models import random_inputs
 
 
 def sha(a):
@@ -28,7 +28,7 @@ def test_engine_matches_golden_model(name, rng):
     then writes through the load port, as the host does after configuring the FPGA.
     """
     target = ENGINE_CONFIGS[name]
-    image = engine_image_for(target.model, target.params)
+    image = target.engine_image()
     load = []
     if target.weights_in_spram:
         load = [[int(LoadTarget.WEIGHTS.value), address, format(word, "x")]
@@ -38,7 +38,7 @@ def test_engine_matches_golden_model(name, rng):
     z, y = random_inputs(rng, 100, config)
     z = np.concatenate([z, np.zeros((config.n_classes, config.z_dim), dtype=z.dtype)])
     y = np.concatenate([y, np.arange(config.n_classes)])
-    requests = [[*pack_z(z[k]), int(y[k])] for k in range(len(y))]
+    requests = [[*pack_latent(z[k]), int(y[k])] for k in range(len(y))]
     result = simulate(GanEngine(image, loadable=target.loadable),
                       test_module="sim.benches.gan_engine",
                       args={"requests": requests, "pixels": image.plan.pixels, "load": load})

@@ -14,9 +14,9 @@ from amaranth.sim import Simulator
 from hw.gan.engine import GanEngine
 from hw.gan.load_map import image_writes
 from hw.gan.plan import EngineParams, plan_engine
-from sw.gan.engine_image import build_engine_image
+from sw.gan.engine_image import build_engine_image, pack_latent
 from sw.gan.golden import GoldenGenerator
-from tests.gan_engine_models import pack_z, random_folded_model, random_inputs, \
+from tests.gan_engine_models import random_folded_model, random_inputs, \
     random_small_config
 
 
@@ -43,7 +43,7 @@ def run_engine(image, z, y, ready_probability=1.0, seed=0, load=None):
         for k in range(len(y)):
             while not ctx.get(dut.ready):
                 await ctx.tick()
-            value, mask = pack_z(z[k])
+            value, mask = pack_latent(z[k])
             ctx.set(dut.z_value, value)
             ctx.set(dut.z_mask, mask)
             ctx.set(dut.label, int(y[k]))

@@ -10,10 +10,13 @@ import json
 import subprocess
 from pathlib import Path
 
-__all__ = ["identity_json", "git_hash", "DESIGN_VERSION"]
+__all__ = ["identity_json", "git_hash", "DESIGN_VERSION", "VIRTUAL_BOARD_REVISION"]
 
 #: Version of the device design (bumped when the register behaviour changes).
 DESIGN_VERSION = "0.1.0"
+#: The ``git`` field of a virtual board's identity (not a hash: it keeps the simulator build
+#: cached across commits that leave the gateware alone).
+VIRTUAL_BOARD_REVISION = "virtual-board"
 
 
 def git_hash() -> str:

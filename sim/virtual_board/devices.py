@@ -7,6 +7,7 @@ across commits that do not change the gateware.
 
 from __future__ import annotations
 
+from hw.device.identity import VIRTUAL_BOARD_REVISION
 from hw.device.soc import DeviceTop
 from hw.ising.params import IsingParams
 
@@ -23,14 +24,13 @@ def device_top(ising: IsingParams | None = None, gan_engine: str | None = None) 
     gan_image, in_spram = None, False
     if gan_engine is not None:
         from sw.gan.engine_configs import engine_config
-        from sw.gan.engine_image import engine_image_for
         target = engine_config(gan_engine)
-        gan_image = engine_image_for(target.model, target.params)
+        gan_image = target.engine_image()
         in_spram = target.weights_in_spram
     design = "+".join(name for name, on in (("ising", ising), ("gan", gan_engine)) if on)
     return DeviceTop(SIM_DIVISOR, SIM_CLOCK_HZ, ising=ising, gan_image=gan_image,
                      design=f"soc:{design}", weights_in_spram=in_spram,
-                     revision="virtual-board")
+                     revision=VIRTUAL_BOARD_REVISION)
 
 
 def start_device(ising: IsingParams | None = None, gan_engine: str | None = None,

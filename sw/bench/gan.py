@@ -21,23 +21,19 @@ def engine_figures(target) -> dict:
     """Cycles per image and utilization of an engine configuration, from its plan (exact: the
     Verilator tests check the gateware's cycle counter against it)."""
     from hw.gan.plan import plan_engine
-    from sw.gan.export import load_model
-    plan = plan_engine(load_model(target.model).config, target.params)
-    return plan.summary()
+    return plan_engine(target.architecture(), target.params).summary()
 
 
 def simulate_engine(target, count: int = 4, seed: int = 0) -> dict:
     """Run ``count`` images through the engine in Verilator; cycles per image from its counter."""
     from hw.gan.engine import GanEngine
     from sim import simulate
-    from sw.gan.engine_image import engine_image_for
+    from sw.gan.engine_image import pack_latent
     from sw.gan.latent import latent_from_seed
-    image = engine_image_for(target.model, target.params)
+    image = target.engine_image()
     config = image.plan.config
     z = latent_from_seed(seed, count, config.z_dim, config.z_zero_threshold)
-    requests = [[sum(1 << i for i, v in enumerate(row) if v > 0),
-                 sum(1 << i for i, v in enumerate(row) if v != 0), k % config.n_classes]
-                for k, row in enumerate(z)]
+    requests = [[*pack_latent(row), k % config.n_classes] for k, row in enumerate(z)]
     start = time.perf_counter()
     result = simulate(GanEngine(image), test_module="sim.benches.gan_engine",
                       args={"requests": requests, "pixels": image.plan.pixels})
@@ -114,7 +110,7 @@ def device_images(url: str, engine: str, count: int = 10, seed: int = 0) -> dict
         wall = time.perf_counter() - start
         cycles = device.read("GAN_IMAGE_CYCLES")
         clock = device.clock_hz
-        virtual = device.identity.get("git") == "virtual-board"
+        virtual = device.virtual
     return {"url": url, "engine": engine, "images": count, "virtual_board": virtual,
             "host_images_per_s": count / wall, "device_cycles_per_image": cycles,
             "design_clock_hz": clock, "images_per_s": clock / cycles,

@@ -79,7 +79,7 @@ def device_run(url: str, size: int, lanes: int, sweeps: int) -> dict:
         wall = time.perf_counter() - start
         stats = {k: device.client.stats[k] - before[k] for k in before}
         clock = device.clock_hz
-        virtual = device.identity.get("git") == "virtual-board"
+        virtual = device.virtual
     updates = sweeps * size * size
     return {
         "size": size, "lanes": lanes, "sweeps": sweeps, "url": url, "virtual_board": virtual,

@@ -12,7 +12,17 @@ from .client import ProtocolClient
 from .errors import DeviceError, IdentityMismatch
 from .transport import DEFAULT_BAUD, open_transport
 
-__all__ = ["Device"]
+__all__ = ["Device", "split_words", "join_words"]
+
+
+def split_words(value: int, count: int) -> list[int]:
+    """``value`` as ``count`` 32-bit register words, least significant first."""
+    return [(value >> (32 * i)) & 0xFFFFFFFF for i in range(count)]
+
+
+def join_words(words) -> int:
+    """The integer held by 32-bit register ``words``, least significant first."""
+    return sum(int(w) << (32 * i) for i, w in enumerate(words))
 
 
 class Device:
@@ -109,6 +119,12 @@ class Device:
         """The device's free-running cycle counter (one consistent 64-bit read)."""
         low, high = self.client.read(self.registers.address("CYCLES_LO"), 2)
         return low | high << 32
+
+    @property
+    def virtual(self) -> bool:
+        """A virtual board (the device simulated by Verilator), not an FPGA."""
+        from hw.device.identity import VIRTUAL_BOARD_REVISION
+        return self.identity.get("git") == VIRTUAL_BOARD_REVISION
 
     @property
     def clock_hz(self) -> int:

@@ -8,6 +8,7 @@ import numpy as np
 
 from hw.device.register_map import GanStatusBits
 
+from .device import split_words
 from .errors import DeviceError, IdentityMismatch
 
 __all__ = ["Generator"]
@@ -66,8 +67,8 @@ class Generator:
             self.device.write("GAN_LOAD_ADDR", 0)
             batch = max(1, 255 // pieces_per_word)
             for start in range(0, len(words), batch):
-                pieces = [(w >> (32 * i)) & 0xFFFFFFFF for w in words[start:start + batch]
-                          for i in range(pieces_per_word)]
+                pieces = [piece for w in words[start:start + batch]
+                          for piece in split_words(w, pieces_per_word)]
                 self.device.push("GAN_LOAD_DATA", pieces)
                 done += len(words[start:start + batch])
                 if progress:
@@ -84,6 +85,7 @@ class Generator:
 
     def generate(self, z, y, progress=None) -> np.ndarray:
         """uint8 images [count, side, side] for ternary z [count, z_dim] and labels y [count]."""
+        from sw.gan.engine_image import pack_latent
         from sw.gan.integer_path import check_inputs
         z, y = check_inputs(z, y, self.config)
         if self.device.read("GAN_MODEL_TAG") == 0:
@@ -95,13 +97,10 @@ class Generator:
         z_words = self.device.registers["GAN_Z_VALUE"].count
         images = np.zeros((len(y), side, side), dtype=np.uint8)
         for k in range(len(y)):
-            value = sum(1 << i for i, v in enumerate(z[k]) if v > 0)
-            mask = sum(1 << i for i, v in enumerate(z[k]) if v != 0)
+            value, mask = pack_latent(z[k])
             self._wait_ready(10.0)
-            self.device.write_all("GAN_Z_VALUE", [(value >> 32 * i) & 0xFFFFFFFF
-                                                  for i in range(z_words)])
-            self.device.write_all("GAN_Z_MASK", [(mask >> 32 * i) & 0xFFFFFFFF
-                                                 for i in range(z_words)])
+            self.device.write_all("GAN_Z_VALUE", split_words(value, z_words))
+            self.device.write_all("GAN_Z_MASK", split_words(mask, z_words))
             self.device.write("GAN_LABEL", int(y[k]))
             self.device.write("GAN_COMMAND", 1, idempotent=False)
             words = self._pop_pixels(words_per_image)

@@ -9,6 +9,7 @@ import numpy as np
 from hw.device.register_map import IsingStatusBits
 from hw.ising.params import IsingOp, IsingParams
 
+from .device import join_words, split_words
 from .errors import DeviceError, IdentityMismatch
 
 __all__ = ["IsingSampler"]
@@ -56,8 +57,9 @@ class IsingSampler:
     def seed(self, seed: int) -> None:
         if not 0 <= seed < 1 << 64:
             raise ValueError(f"seed must be in [0, 2^64), not {seed}")
-        self.device.write_all("ISING_SEED_LO", [seed & 0xFFFFFFFF])
-        self.device.write("ISING_SEED_HI", seed >> 32)
+        low, high = split_words(seed, 2)
+        self.device.write("ISING_SEED_LO", low)
+        self.device.write("ISING_SEED_HI", high)
         self._command(IsingOp.SEED)
 
     def set_thresholds(self, table) -> None:
@@ -83,8 +85,7 @@ class IsingSampler:
         per_word = self.device.registers["ISING_LATTICE_DATA"].count
         self.device.write("ISING_LATTICE_ADDR", 0)
         for word in words:
-            pieces = [(word >> (32 * i)) & 0xFFFFFFFF for i in range(per_word)]
-            self.device.write_all("ISING_LATTICE_DATA", pieces)
+            self.device.write_all("ISING_LATTICE_DATA", split_words(word, per_word))
             self.device.write("ISING_LATTICE_WRITE", 1, idempotent=False)
 
     def read_lattice(self) -> np.ndarray:
@@ -92,8 +93,7 @@ class IsingSampler:
         words = []
         for group in range(self.params.groups):
             self.device.write("ISING_LATTICE_ADDR", group)
-            pieces = self.device.read_all("ISING_LATTICE_DATA")
-            words.append(sum(p << (32 * i) for i, p in enumerate(pieces)))
+            words.append(join_words(self.device.read_all("ISING_LATTICE_DATA")))
         return words_to_lattice(self.params, words)
 
     def run(self, sweeps: int, progress=None) -> tuple[np.ndarray, np.ndarray]:

@@ -32,10 +32,9 @@ def load_any(path):
 def _device(model, z, labels, url, progress) -> np.ndarray:
     from sw.device.connect import open_device
     from sw.device.generator import Generator
-    from sw.gan.engine_configs import ENGINE_CONFIGS
+    from sw.gan.engine_configs import engine_for_architecture
     # For --device sim: the engine configuration made for this architecture.
-    engine = next((name for name, t in ENGINE_CONFIGS.items()
-                   if _config_of(t.model) == model.config), None)
+    engine = engine_for_architecture(model.config)
     if url == "sim" and engine is None:
         raise ValueError("no GAN engine configuration exists for this model's architecture "
                          "(see sw.gan.engine_configs)")
@@ -43,11 +42,6 @@ def _device(model, z, labels, url, progress) -> np.ndarray:
         generator = Generator(device)
         generator.load_model(model)
         return generator.generate(z, labels, progress=progress)
-
-
-def _config_of(path):
-    from sw.gan.export import load_model
-    return load_model(path).config
 
 
 def generate(backend: str, model_path, count: int, seed: int, labels: np.ndarray,

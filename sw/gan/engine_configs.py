@@ -13,7 +13,8 @@ from pathlib import Path
 from hw.gan.plan import EngineParams
 from sw.gan import DEFAULT_MODEL, SMALL_MODEL
 
-__all__ = ["EngineTarget", "ENGINE_CONFIGS", "engine_config"]
+__all__ = ["EngineTarget", "ENGINE_CONFIGS", "engine_config", "engine_for_board",
+           "engine_for_architecture"]
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,17 @@ class EngineTarget:
     boards: tuple[str, ...]
     loadable: bool = True             # a load port: the host can load another model
     weights_in_spram: bool = False    # no initial contents: the host must load the weights
+
+    def architecture(self):
+        """The model's GanConfig (from the file's metadata only)."""
+        from sw.gan.architecture import GanConfig
+        from sw.gan.export import read_metadata
+        return GanConfig.from_dict(read_metadata(self.model)["config"])
+
+    def engine_image(self, params: EngineParams | None = None):
+        """The engine's memory contents for this model (with ``params``, default its own)."""
+        from sw.gan.engine_image import engine_image_for
+        return engine_image_for(self.model, params or self.params)
 
 
 ENGINE_CONFIGS = {
@@ -43,3 +55,15 @@ def engine_config(name: str) -> EngineTarget:
     except KeyError:
         raise ValueError(f"unknown engine configuration {name!r}; "
                          f"choose from {', '.join(sorted(ENGINE_CONFIGS))}") from None
+
+
+def engine_for_board(board: str | None, default: str = "ulx3s") -> str:
+    """The name of the configuration made for ``board``, else ``default``."""
+    return next((name for name, t in ENGINE_CONFIGS.items() if board in t.boards), default)
+
+
+def engine_for_architecture(config) -> str | None:
+    """The name of the configuration whose model has architecture ``config`` (GanConfig), if
+    any (reads only the model files' metadata)."""
+    return next((name for name, t in ENGINE_CONFIGS.items() if t.architecture() == config),
+                None)

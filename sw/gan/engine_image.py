@@ -8,7 +8,7 @@ from hw.gan.image import EngineImage
 from hw.gan.plan import EngineParams, EnginePlan, LayerPlan, plan_engine
 from sw.gan.folding import FoldedModel
 
-__all__ = ["build_engine_image", "engine_image_for"]
+__all__ = ["build_engine_image", "engine_image_for", "pack_latent"]
 
 
 def _words(fields: np.ndarray, bits: int) -> tuple[int, ...]:
@@ -98,3 +98,11 @@ def engine_image_for(model_path, params: EngineParams = EngineParams()) -> Engin
     from sw.gan.export import load_model
     model = load_model(model_path)
     return build_engine_image(model, plan_engine(model.config, params))
+
+
+def pack_latent(z) -> tuple[int, int]:
+    """The engine's ``(z_value, z_mask)`` for one ternary z: bit i of the value is z_i > 0, bit i
+    of the mask z_i != 0 (a 0 of z contributes nothing)."""
+    value = sum(1 << i for i, v in enumerate(z) if v > 0)
+    mask = sum(1 << i for i, v in enumerate(z) if v != 0)
+    return value, mask

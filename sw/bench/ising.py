@@ -93,15 +93,9 @@ def device_run(url: str, size: int, lanes: int, sweeps: int) -> dict:
 
 
 def fast_energy(size: int, device: str, meter, sweeps: int | None = None) -> dict:
-    """Energy per spin update of the fast reference, from ``meter`` around one run (after a
-    warm-up outside the window). Returns the benchmark JSON energy fields."""
-    import numpy as np
-
+    """Energy per spin update of the fast reference's benchmark workload, from ``meter`` around
+    one run (the warm-up stays outside the window). Returns the benchmark JSON energy fields."""
     from sw.energy import energy_fields, measure
-    from sw.ising.fast import run_fast
-    beta_c = 0.5 * np.log1p(np.sqrt(2.0))
-    sweeps = sweeps or max(20, (1 << 25) // (size * size))
-    run_fast(size, beta_c, sweeps=min(sweeps, 5), device=device)
-    result, reading = measure(meter, run_fast, size, beta_c, sweeps=sweeps, device=device,
-                              seed=1)
+    from sw.ising.fast import benchmark_run
+    result, reading = measure(meter, benchmark_run(size, sweeps, device))
     return energy_fields(reading, result.updates, "update")

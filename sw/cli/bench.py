@@ -50,8 +50,10 @@ def _ints(spec: str, what: str) -> list[int]:
         raise ValueError(f"{what} must be comma-separated integers, not {spec!r}") from None
 
 
-def _meter(args, backend: str):
-    """The --meter for a host-side backend (the meter measures this machine's CPU or GPU)."""
+def meter_for(args, backend: str):
+    """The --meter for a host-side backend (it measures this machine's CPU or GPU), or None."""
+    if not args.meter:
+        return None
     from sw.energy import meter_from_spec
     return meter_from_spec(args.meter, what=f"the {backend} backend")
 
@@ -98,7 +100,7 @@ def run(args) -> int:
                 with err.status(f"{name}: L={size}"):
                     entry = bench.fast_reference(size, device, repeats=args.repeats)
                     if args.meter:
-                        entry.update(bench.fast_energy(size, device, _meter(args, name)))
+                        entry.update(bench.fast_energy(size, device, meter_for(args, name)))
                     by_size.append(entry)
             report["backends"][name] = {**by_size[-1], "by_size": by_size,
                                         "device_name": torch.cuda.get_device_name()

@@ -15,6 +15,7 @@ def run_gan(args) -> int:
 
     from sw.bench import gan as bench
     from sw.bench.ising import machine
+    from sw.cli.bench import meter_for, write_report
     from sw.gan.engine_configs import engine_config
     backends = [b for b in args.backends.split(",") if b]
     unknown = set(backends) - set(GAN_BACKENDS)
@@ -35,9 +36,9 @@ def run_gan(args) -> int:
         if name == "cpu":
             with err.status("cpu: golden NumPy model and PyTorch integer path"):
                 golden = bench.reference_images_per_s(target.model, "golden",
-                                                      meter=_meter(args, "cpu"))
+                                                      meter=meter_for(args, "cpu"))
                 torch_cpu = bench.reference_images_per_s(target.model, "torch", "cpu",
-                                                         meter=_meter(args, "cpu"))
+                                                         meter=meter_for(args, "cpu"))
             best = max((golden, torch_cpu), key=lambda e: e["images_per_s"])
             report["backends"]["cpu"] = {**best, "golden": golden, "torch": torch_cpu,
                                          "device_name": report["machine"]["cpu"]}
@@ -49,7 +50,7 @@ def run_gan(args) -> int:
                 continue
             with err.status("gpu: PyTorch integer path"):
                 entry = bench.reference_images_per_s(target.model, "torch", "cuda", count=5000,
-                                                     meter=_meter(args, "gpu"))
+                                                     meter=meter_for(args, "gpu"))
             report["backends"]["gpu"] = {**entry, "device_name": torch.cuda.get_device_name()}
         elif name == "sim":
             with err.status("Verilator: the engine (the first build takes minutes)"):
@@ -60,16 +61,7 @@ def run_gan(args) -> int:
                                                                    count=args.sim_images)
         else:
             report["backends"]["projected"] = _projected(args, target, figures, err)
-    from sw.cli.bench import write_report
     return write_report(args, report, _print)
-
-
-def _meter(args, backend: str):
-    """--meter for a host-side backend, or None."""
-    if not args.meter:
-        return None
-    from sw.energy import meter_from_spec
-    return meter_from_spec(args.meter, what=f"the {backend} backend")
 
 
 def _projected(args, target, figures, err) -> dict:

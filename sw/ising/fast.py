@@ -298,15 +298,21 @@ def run_fast(L: int, beta: float, *, sweeps: int, burn_in: int = 0, J: int = 1, 
     )
 
 
-def benchmark_flips_per_ns(L: int, sweeps: int | None = None, device="cpu") -> float:
-    """Spin updates per nanosecond of a Metropolis run at the critical temperature.
+def benchmark_run(L: int, sweeps: int | None = None, device="cpu"):
+    """The benchmark workload, warmed up: a function that runs it and returns its SamplerRun.
 
-    A short warm-up run comes first so one-time costs (allocation, CUDA context and kernels)
-    are not counted; ``sweeps`` defaults to about 2^25 spin updates.
+    A Metropolis run at the critical temperature; a short warm-up run happens here, so
+    one-time costs (allocation, CUDA context and kernels) stay out of whatever times or meters
+    the returned function. ``sweeps`` defaults to about 2^25 spin updates.
     """
     if sweeps is None:
         sweeps = max(20, (1 << 25) // (L * L))
     beta_c = 0.5 * np.log1p(np.sqrt(2.0))
     run_fast(L, beta_c, sweeps=min(sweeps, 5), device=device)
-    result = run_fast(L, beta_c, sweeps=sweeps, device=device, seed=1)
+    return lambda: run_fast(L, beta_c, sweeps=sweeps, device=device, seed=1)
+
+
+def benchmark_flips_per_ns(L: int, sweeps: int | None = None, device="cpu") -> float:
+    """Spin updates per nanosecond of :func:`benchmark_run`'s workload."""
+    result = benchmark_run(L, sweeps, device)()
     return result.updates / result.elapsed_s / 1e9

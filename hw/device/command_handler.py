@@ -63,7 +63,14 @@ class CommandHandler(wiring.Component):
         m.d.comb += [bus.addr.eq(address[:12]), self.bus_addr_high.eq(address[12:]),
                      self.header.payload.seq.eq(seq)]
 
-        with m.FSM():
+        def send_header(code, payload_length, then):
+            """Offer the response header; go to ``then`` once the encoder takes it."""
+            m.d.comb += [self.header.valid.eq(1), self.header.payload.status.eq(code),
+                         self.header.payload.length.eq(payload_length)]
+            with m.If(self.header.ready):
+                m.next = then
+
+        with m.FSM() as fsm:
             with m.State("IDLE"):
                 with m.If(self.error.valid):
                     m.d.sync += [status.eq(self.error.payload.status),
@@ -75,22 +82,17 @@ class CommandHandler(wiring.Component):
                                  length.eq(frame.length), index.eq(0)]
                     m.next = "FETCH_ARGS"
             with m.State("ERROR_HEADER"):
-                m.d.comb += [self.busy.eq(1), self.header.valid.eq(1),
-                             self.header.payload.status.eq(status),
-                             self.header.payload.length.eq(0)]
-                with m.If(self.header.ready):
-                    m.next = "IDLE"
+                send_header(status, 0, "IDLE")
 
             # The first five payload bytes (what of them exists) into ``args``.
             with m.State("FETCH_ARGS"):
-                m.d.comb += [self.busy.eq(1), self.payload_addr.eq(index)]
+                m.d.comb += self.payload_addr.eq(index)
                 m.d.sync += index.eq(index + 1)
                 with m.If(index != 0):
                     m.d.sync += args.eq(Cat(args[8:], self.payload_data))
                 with m.If(index == 5):
                     m.next = "DISPATCH"
             with m.State("DISPATCH"):
-                m.d.comb += self.busy.eq(1)
                 with m.Switch(opcode):
                     with m.Case(Opcode.PING):
                         m.d.sync += index.eq(0)
@@ -119,34 +121,25 @@ class CommandHandler(wiring.Component):
                         m.d.sync += status.eq(Status.UNKNOWN_OPCODE)
                         m.next = "STATUS_HEADER"
             with m.State("BAD_ARGUMENT"):
-                m.d.comb += self.busy.eq(1)
                 m.d.sync += status.eq(Status.BAD_ARGUMENT)
                 m.next = "STATUS_HEADER"
             with m.State("STATUS_HEADER"):
-                m.d.comb += [self.busy.eq(1), self.header.valid.eq(1),
-                             self.header.payload.status.eq(status),
-                             self.header.payload.length.eq(0)]
-                with m.If(self.header.ready):
-                    m.next = "RELEASE"
+                send_header(status, 0, "RELEASE")
             with m.State("RELEASE"):
-                m.d.comb += [self.busy.eq(1), self.frame.ready.eq(1)]
+                m.d.comb += self.frame.ready.eq(1)
                 m.next = "IDLE"
 
             # PING: the payload, byte by byte (address, then the byte a clock later).
             with m.State("PING_HEADER"):
-                m.d.comb += [self.busy.eq(1), self.header.valid.eq(1),
-                             self.header.payload.status.eq(Status.OK),
-                             self.header.payload.length.eq(length)]
-                with m.If(self.header.ready):
-                    m.next = "PING_ADDRESS"
+                send_header(Status.OK, length, "PING_ADDRESS")
             with m.State("PING_ADDRESS"):
-                m.d.comb += [self.busy.eq(1), self.payload_addr.eq(index)]
+                m.d.comb += self.payload_addr.eq(index)
                 with m.If(index == length):
                     m.next = "RELEASE"
                 with m.Else():
                     m.next = "PING_BYTE"
             with m.State("PING_BYTE"):
-                m.d.comb += [self.busy.eq(1), self.payload_addr.eq(index),
+                m.d.comb += [self.payload_addr.eq(index),
                              self.o.valid.eq(1), self.o.payload.eq(self.payload_data)]
                 with m.If(self.o.ready):
                     m.d.sync += index.eq(index + 1)
@@ -154,23 +147,18 @@ class CommandHandler(wiring.Component):
 
             # READ: header, then per word a bus read and its four bytes.
             with m.State("READ_HEADER"):
-                m.d.comb += [self.busy.eq(1), self.header.valid.eq(1),
-                             self.header.payload.status.eq(Status.OK),
-                             self.header.payload.length.eq(count << 2)]
-                with m.If(self.header.ready):
-                    m.next = "READ_STROBE"
+                send_header(Status.OK, count << 2, "READ_STROBE")
             with m.State("READ_STROBE"):
-                m.d.comb += [self.busy.eq(1), bus.r_stb.eq(1)]
+                m.d.comb += bus.r_stb.eq(1)
                 m.d.sync += wait.eq(self.bus_latency)
                 m.next = "READ_WAIT"
             with m.State("READ_WAIT"):
-                m.d.comb += self.busy.eq(1)
                 m.d.sync += wait.eq(wait - 1)
                 with m.If(wait == 1):
                     m.d.sync += [word.eq(bus.r_data), byte.eq(0)]
                     m.next = "READ_SEND"
             with m.State("READ_SEND"):
-                m.d.comb += [self.busy.eq(1), self.o.valid.eq(1),
+                m.d.comb += [self.o.valid.eq(1),
                              self.o.payload.eq(word.word_select(byte, 8))]
                 with m.If(self.o.ready):
                     m.d.sync += byte.eq(byte + 1)
@@ -183,10 +171,9 @@ class CommandHandler(wiring.Component):
 
             # WRITE: per word, four payload bytes (address, byte a clock later), then a strobe.
             with m.State("WRITE_FETCH"):
-                m.d.comb += [self.busy.eq(1), self.payload_addr.eq(index)]
+                m.d.comb += self.payload_addr.eq(index)
                 m.next = "WRITE_BYTE"
             with m.State("WRITE_BYTE"):
-                m.d.comb += self.busy.eq(1)
                 m.d.sync += [word.eq(Cat(word[8:], self.payload_data)), index.eq(index + 1),
                              byte.eq(byte + 1)]
                 with m.If(byte == 3):
@@ -194,11 +181,12 @@ class CommandHandler(wiring.Component):
                 with m.Else():
                     m.next = "WRITE_FETCH"
             with m.State("WRITE_STROBE"):
-                m.d.comb += [self.busy.eq(1), bus.w_stb.eq(1), bus.w_data.eq(word)]
+                m.d.comb += [bus.w_stb.eq(1), bus.w_data.eq(word)]
                 m.d.sync += [address.eq(address + ~fixed), count.eq(count - 1)]
                 with m.If(count == 1):
                     m.d.sync += status.eq(Status.OK)
                     m.next = "STATUS_HEADER"
                 with m.Else():
                     m.next = "WRITE_FETCH"
+        m.d.comb += self.busy.eq(~fsm.ongoing("IDLE"))
         return m

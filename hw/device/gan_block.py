@@ -53,14 +53,16 @@ class GanBlock(wiring.Component):
 
         # Pixel packer: four bytes per word; the last word of an image may be partial.
         packed, filled = Signal(32), Signal(range(4))
+        with_pixel = Signal(32)            # the word with the offered pixel in its place
         in_image = Signal(range(pixels))
         take = engine.pixels.valid & fifo.w_rdy
         m.d.comb += [engine.pixels.ready.eq(fifo.w_rdy),
-                     fifo.w_data.eq(packed | (engine.pixels.payload << (filled * 8)))]
+                     with_pixel.eq(packed | (engine.pixels.payload << (filled * 8))),
+                     fifo.w_data.eq(with_pixel)]
         with m.If(take):
             last_of_image = in_image == pixels - 1
             m.d.sync += [in_image.eq(Mux(last_of_image, 0, in_image + 1)),
-                         packed.eq(packed | (engine.pixels.payload << (filled * 8))),
+                         packed.eq(with_pixel),
                          filled.eq(filled + 1)]
             with m.If((filled == 3) | last_of_image):
                 m.d.comb += fifo.w_en.eq(1)

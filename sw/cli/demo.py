@@ -158,18 +158,29 @@ def _gan(console, device, args) -> dict:
             "device_cycles_per_image": device.read("GAN_IMAGE_CYCLES")}
 
 
-def _table(ising) -> Table:
-    table = Table(title=f"Ising L={ising['size']} through the device")
-    for column in ("T", "<e> device", "exact e", "σ off", "c device", "exact c",
-                   "golden hashes"):
-        table.add_column(column, justify="right")
+_COLUMNS = ("T", "<e> device", "exact e (Kaufman)", "σ off", "c device", "exact c",
+            "golden hashes")
+
+
+def _rows(ising) -> list[tuple[str, ...]]:
+    """The summary table's cells, one row per temperature (terminal and markdown alike)."""
+    rows = []
     for p in ising["points"]:
         e, c = p["energy_per_spin"], p["specific_heat_per_spin"]
-        table.add_row(f"{p['parameters']['temperature']:.3f}",
-                      f"{e['mean']:.4f} ± {e['stderr']:.4f}", f"{p['exact_energy_per_spin']:.4f}",
-                      f"{p['energy_z']:.1f}", f"{c['mean']:.3f} ± {c['stderr']:.3f}",
-                      f"{p['exact_specific_heat_per_spin']:.3f}",
-                      "match" if p["golden_match"] else "DIFFER")
+        rows.append((f"{p['parameters']['temperature']:.3f}",
+                     f"{e['mean']:.4f} ± {e['stderr']:.4f}", f"{p['exact_energy_per_spin']:.4f}",
+                     f"{p['energy_z']:.1f}", f"{c['mean']:.3f} ± {c['stderr']:.3f}",
+                     f"{p['exact_specific_heat_per_spin']:.3f}",
+                     "match" if p["golden_match"] else "DIFFER"))
+    return rows
+
+
+def _table(ising) -> Table:
+    table = Table(title=f"Ising L={ising['size']} through the device")
+    for column in _COLUMNS:
+        table.add_column(column, justify="right")
+    for row in _rows(ising):
+        table.add_row(*row)
     return table
 
 
@@ -177,15 +188,8 @@ def _markdown(summary) -> str:
     lines = ["# bitspin demo report", "",
              f"Device: `{summary['device']['design']}` (virtual board unless stated), "
              f"clock {summary['device']['clock_hz']} Hz (nominal).", "",
-             "| T | ⟨e⟩ device | exact e (Kaufman) | σ off | c device | exact c | golden hashes |",
-             "|---|---|---|---|---|---|---|"]
-    for p in summary["ising"]["points"]:
-        e, c = p["energy_per_spin"], p["specific_heat_per_spin"]
-        lines.append(f"| {p['parameters']['temperature']:.3f} | {e['mean']:.4f} ± "
-                     f"{e['stderr']:.4f} | {p['exact_energy_per_spin']:.4f} | "
-                     f"{p['energy_z']:.1f} | {c['mean']:.3f} ± {c['stderr']:.3f} | "
-                     f"{p['exact_specific_heat_per_spin']:.3f} | "
-                     f"{'match' if p['golden_match'] else 'DIFFER'} |")
+             "| " + " | ".join(_COLUMNS) + " |", "|" + "---|" * len(_COLUMNS)]
+    lines += ["| " + " | ".join(row) + " |" for row in _rows(summary["ising"])]
     g = summary["gan"]
     lines += ["", f"GAN: {g['images']} digits, identical to the golden model: "
                   f"{g['golden_match']}; {g['device_cycles_per_image']} device clocks per image.",

@@ -187,12 +187,13 @@ class VirtualBoard:
 
 
 def serve(design, divisor: int, port: int = 0, *, host: str = "127.0.0.1", name: str = "top",
-          announce=print) -> dict | None:
+          announce=print, executable: Path | None = None) -> dict | None:
     """Run a virtual board in the foreground until Ctrl-C (or SIGTERM); return its statistics.
 
-    ``announce`` receives one line with the URL to open once the board listens.
+    ``announce`` receives one line with the URL to open once the board listens; ``executable``
+    is a prebuilt harness (as for :class:`VirtualBoard`).
     """
-    board = VirtualBoard(design, divisor, port, host=host, name=name)
+    board = VirtualBoard(design, divisor, port, host=host, name=name, executable=executable)
     announce(f"virtual board listening on {board.url} (Ctrl-C to stop)")
     try:
         return board.wait()

@@ -21,7 +21,7 @@ def add_parser(sub):
 
 def run_serve(args) -> int:
     from hw.ising.params import IsingParams
-    from sim.virtual_board import serve
+    from sim.virtual_board import build_virtual_board, serve
     from sim.virtual_board.devices import SIM_DIVISOR, device_top
     if not 0 <= args.port < 65536:
         raise ValueError(f"--port must be in 0..65535, not {args.port}")
@@ -30,10 +30,9 @@ def run_serve(args) -> int:
     engine = args.engine if args.design in ("soc", "gan") else None
     console = Console(stderr=True)
     with console.status("building the virtual board (Verilator; cached after the first time)"):
-        top = device_top(ising, engine)
-        from sim.virtual_board.build import build_virtual_board
-        build_virtual_board(top, divisor=SIM_DIVISOR)
-    stats = serve(top, SIM_DIVISOR, args.port, announce=lambda line: console.print(line))
+        executable = build_virtual_board(device_top(ising, engine), divisor=SIM_DIVISOR)
+    stats = serve(None, SIM_DIVISOR, args.port, executable=executable,
+                  announce=lambda line: console.print(line))
     if stats:
         console.print(f"stopped: {stats}")
     return 0

@@ -9,7 +9,7 @@ from hw.uart_loopback import UARTLoopback
 from .core_harness import CoreHarness
 from .uart_top import UARTPinsTop
 
-__all__ = ["DESIGNS", "make_top", "uart_divisor"]
+__all__ = ["DESIGNS", "make_top", "identifying_params", "uart_divisor"]
 
 
 def uart_divisor(clock_hz: float, baud: int) -> int:
@@ -73,6 +73,21 @@ DESIGNS = {
     "gan": _gan,      # the GAN engine alone, in a harness
     "soc": _soc,      # the device: UART, framed protocol, registers, both cores
 }
+
+
+def identifying_params(design: str, params: dict) -> dict:
+    """The parameters that tell one build of ``design`` from another (recorded in reports)."""
+    ising = {"size": params.get("size", 64), "lanes": params.get("lanes", 16),
+             "k": params.get("k", 16)}
+    if design == "ising":
+        return ising
+    if design in ("gan", "soc"):
+        name, target = _engine_target(params)
+        engine = {"engine": name,
+                  "gan_lanes": params.get("gan_lanes") or target.params.lanes,
+                  "chunk_bits": params.get("chunk_bits") or target.params.chunk_bits}
+        return engine if design == "gan" else {**ising, **engine}
+    return {"baud": params.get("baud", 115200)}
 
 
 def make_top(design: str, params: dict):

@@ -35,3 +35,26 @@ def test_gan_bench_cli_with_and_without_a_meter(tmp_path, capsys):
 def test_bad_meter_is_one_line(capsys):
     assert main(["bench", "gan", "--backends", "cpu", "--meter", "volts:3"]) == 2
     assert "error:" in capsys.readouterr().err
+
+
+def test_ising_bench_projected_from_a_saved_build(tmp_path, capsys):
+    """projected = Verilator's cycles × the report's fmax, with a stated board power."""
+    from hw.ising.params import PASS_OVERHEAD_CYCLES, IsingParams
+    build = tmp_path / "build.json"
+    build.write_text(json.dumps({"design": "ising", "board": "icebreaker",
+                                 "params": {"size": 16, "lanes": 8, "k": 16},
+                                 "fmax_mhz": {"clk": {"achieved": 40.0, "constraint": 12.0}}}))
+    out, report_dir = tmp_path / "ising.json", tmp_path / "report"
+    assert main(["bench", "ising", "--backends", "cpu,projected", "--size", "16", "--lanes", "8",
+                 "--sweeps", "20", "--repeats", "1", "--threads", "1", "--board", "icebreaker",
+                 "--build-json", str(build), "--meter", "projected=stated:1.5",
+                 "--out", str(out), "--report", str(report_dir)]) == 0
+    entry = json.loads(out.read_text())["backends"]["projected"]
+    params = IsingParams(16, 8)
+    cycles = 20 * params.cycles_per_sweep + params.steps_per_half + PASS_OVERHEAD_CYCLES
+    assert entry["run_cycles"] == cycles
+    assert entry["spin_updates_per_ns"] == pytest.approx(20 * 256 / (cycles / 40e6) / 1e9)
+    assert entry["energy_per_update_nj"] == pytest.approx(1.5 * cycles / 40e6 / (20 * 256) * 1e9)
+    text = (report_dir / "report.md").read_text()
+    assert "| projected |" in text and "| cpu |" in text
+    assert "same workload" in capsys.readouterr().out

@@ -214,3 +214,32 @@ def test_bad_arguments_are_rejected(device):
     with pytest.raises(DeviceRejected):
         device.client.request(0x7E, b"")                      # unknown opcode
     _still_answers(device.client)
+
+
+def test_bench_device_rate_is_the_device_compute_time_not_the_link(board):
+    """The link is far slower than this core (a sweep is 44 clocks), so the core waits for the
+    host; the bench's figure still comes from the compute clocks alone."""
+    from sw.bench.ising import device_runs
+    from sw.energy import StatedPowerMeter
+    sweeps = 400
+    entry = device_runs(board.url, 16, 8, sweeps, repeats=2, meter=StatedPowerMeter(2.0))
+    measure_pass = PARAMS.steps_per_half + PASS_OVERHEAD_CYCLES
+    assert entry["device_cycles"] == [sweeps * PARAMS.cycles_per_sweep + measure_pass] * 2
+    assert min(entry["device_stall_cycles"]) > 0
+    seconds = entry["device_cycles"][0] / entry["design_clock_hz"]
+    assert entry["spin_updates_per_ns"] == pytest.approx(sweeps * 256 / seconds / 1e9)
+    assert entry["host_spin_updates_per_ns"] < entry["spin_updates_per_ns"]
+    assert entry["energy_per_update_nj"] == pytest.approx(2.0 * seconds / (sweeps * 256) * 1e9)
+    assert entry["virtual_board"] and "virtual board" in entry["energy_source"]
+
+
+def test_bench_device_images_per_second_from_the_device_counter(board):
+    from hw.gan.plan import plan_engine
+    from sw.bench.gan import device_images
+    target = engine_config(ENGINE)
+    entry = device_images(board.url, ENGINE, count=2, repeats=2)
+    cycles = plan_engine(target.architecture(), target.params).cycles_per_image
+    assert entry["device_cycles_per_image"] == cycles
+    assert entry["images_per_s"] == pytest.approx(entry["design_clock_hz"] / cycles)
+    assert entry["images_per_s_min"] == entry["images_per_s_max"]
+    assert entry["energy_per_image_uj"] is None and entry["energy_source"] == "not measured"

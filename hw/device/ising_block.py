@@ -67,6 +67,8 @@ class IsingBlock(wiring.Component):
                                  ("ISING_UPDATE_CYCLES_HI", core.update_cycles[32:]),
                                  ("ISING_RUN_CYCLES_LO", core.run_cycles[:32]),
                                  ("ISING_RUN_CYCLES_HI", core.run_cycles[32:]),
+                                 ("ISING_STALL_CYCLES_LO", core.stall_cycles[:32]),
+                                 ("ISING_STALL_CYCLES_HI", core.stall_cycles[32:]),
                                  ("ISING_FLIPS_LO", core.flips[:32]),
                                  ("ISING_FLIPS_HI", core.flips[32:])):
                 with m.Case(local(name)):

@@ -147,11 +147,15 @@ def _ising(params) -> list[Register]:
                  "then increment LATTICE_ADDR"),
         Register("ISING_UPDATE_CYCLES_LO", b + 9, "r", "clocks in which lanes updated since reset, low"),
         Register("ISING_UPDATE_CYCLES_HI", b + 10, "r", "… high 16 bits"),
-        Register("ISING_RUN_CYCLES_LO", b + 11, "r", "clocks spent in RUN since reset, low"),
+        Register("ISING_RUN_CYCLES_LO", b + 11, "r", "clocks RUN spent computing since reset "
+                 "(waits for the host excluded), low"),
         Register("ISING_RUN_CYCLES_HI", b + 12, "r", "… high 16 bits"),
         Register("ISING_FLIPS_LO", b + 13, "r", "accepted flips since reset, low"),
         Register("ISING_FLIPS_HI", b + 14, "r", "… high 16 bits"),
         Register("ISING_THRESHOLDS", b + 0x10, "rw", "the 10-entry threshold table", 10),
+        Register("ISING_STALL_CYCLES_LO", b + 0x1A, "r", "clocks RUN waited for the host to read "
+                 "observables since reset, low"),
+        Register("ISING_STALL_CYCLES_HI", b + 0x1B, "r", "… high 16 bits"),
         Register("ISING_LATTICE_DATA", b + 0x20, "rw", "read: the word at LATTICE_ADDR; "
                  "write: the staged word (32 bits per register)", words),
     ]

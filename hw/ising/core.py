@@ -50,7 +50,9 @@ class IsingCore(wiring.Component):
     one clock later; ``lattice_we`` writes ``lattice_wdata``.
 
     Counters (reset by nothing but the domain reset): ``update_cycles`` counts clocks in which
-    all lanes updated, ``run_cycles`` clocks spent in RUN operations, ``flips`` accepted flips.
+    all lanes updated, ``run_cycles`` clocks that RUN operations spent computing (exactly the
+    documented schedule, whatever the consumer of ``observables`` does), ``stall_cycles``
+    clocks that RUN operations spent waiting for that consumer, ``flips`` accepted flips.
     """
 
     def __init__(self, params: IsingParams):
@@ -72,6 +74,7 @@ class IsingCore(wiring.Component):
             "lattice_rdata": Out(p.word_bits),
             "update_cycles": Out(48),
             "run_cycles": Out(48),
+            "stall_cycles": Out(48),
             "flips": Out(48),
         })
 
@@ -349,8 +352,10 @@ class IsingCore(wiring.Component):
                         with m.If(pending_emit):
                             m.next = "WAIT_EMIT"
             with m.State("WAIT_EMIT"):
+                # The previous sweep's (M, B) is still unread: a slow host (a UART) stalls the
+                # core here, and only here, so these clocks are counted apart.
                 m.d.comb += self.busy.eq(1)
-                m.d.sync += self.run_cycles.eq(self.run_cycles + 1)
+                m.d.sync += self.stall_cycles.eq(self.stall_cycles + 1)
                 with m.If(~pending_emit):
                     m.next = "PASS"
             with m.State("FINISH"):

@@ -87,7 +87,8 @@ async def session(dut):
         words.append(f"{int(dut.lattice_rdata.value):x}")
         await RisingEdge(dut.clk)
     report(observables=observables, lattice=words, update_cycles=int(dut.update_cycles.value),
-           run_cycles=int(dut.run_cycles.value), flips=int(dut.flips.value))
+           run_cycles=int(dut.run_cycles.value), stall_cycles=int(dut.stall_cycles.value),
+           flips=int(dut.flips.value))
 
 
 @cocotb.test()

@@ -1,8 +1,9 @@
-"""GAN benchmark: the engine's cycles per image and utilization, Verilator's measurement of them,
-the projected images/s of a real build, and the CPU / GPU references' images/s.
+"""GAN benchmark: the same workload (N images) on the CPU/GPU references, on a device, and
+projected from the engine's cycles × a post-route fmax; cycles per image and utilization from
+the plan and from Verilator.
 
-Nothing here measures energy: the energy fields stay null with ``energy_source = "not
-measured"`` until a meter or a stated power is given (see the benchmarks-and-energy issue).
+Energy fields are null ("not measured") unless a meter or a stated power is given
+(``sw.bench.meters``).
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ import time
 
 import numpy as np
 
+from .spread import spread
+
 __all__ = ["engine_figures", "simulate_engine", "projected", "reference_images_per_s",
-           "NOT_MEASURED_IMAGE"]
+           "device_images", "NOT_MEASURED_IMAGE"]
 
 NOT_MEASURED_IMAGE = {"energy_per_image_uj": None, "energy_source": "not measured"}
 
@@ -43,11 +46,15 @@ def simulate_engine(target, count: int = 4, seed: int = 0) -> dict:
             "wall_s": time.perf_counter() - start, **NOT_MEASURED_IMAGE}
 
 
-def projected(cycles_per_image: int, fmax_mhz: float, board: str, source: str) -> dict:
-    """images/s = Fmax / cycles per image (the engine never stalls with a reading host)."""
+def projected(cycles_per_image: int, fmax_mhz: float, board: str, source: str, count: int,
+              meter=None) -> dict:
+    """images/s = fmax / cycles per image (the engine never stalls with a reading host)."""
+    from .meters import projected_energy
+    rate = fmax_mhz * 1e6 / cycles_per_image
     return {"board": board, "fmax_mhz": fmax_mhz, "cycles_per_image": cycles_per_image,
-            "images_per_s": fmax_mhz * 1e6 / cycles_per_image, "fmax_source": source,
-            **NOT_MEASURED_IMAGE}
+            "images": count, **spread("images_per_s", [rate]), "fmax_source": source,
+            "throughput_source": "projected: cycles counted in Verilator × post-route fmax",
+            **projected_energy(meter, count / rate, count, "image", board)}
 
 
 def reference_images_per_s(model_path, backend: str, device: str = "cpu", count: int = 500,
@@ -79,40 +86,57 @@ def reference_images_per_s(model_path, backend: str, device: str = "cpu", count:
         start = time.perf_counter()
         run()
         rates.append(count / (time.perf_counter() - start))
-    rates.sort()
     energy = NOT_MEASURED_IMAGE
     if meter is not None:                   # one more batch, inside the meter's window
         from sw.energy import energy_fields, measure
         _, reading = measure(meter, run)
         energy = energy_fields(reading, count, "image")
     return {"backend": backend, "device": device, "batch": count,
-            "images_per_s": rates[len(rates) // 2], "images_per_s_min": rates[0],
-            "images_per_s_max": rates[-1], **energy}
+            **spread("images_per_s", rates), **energy}
 
 
 
-def device_images(url: str, engine: str, count: int = 10, seed: int = 0) -> dict:
-    """Generate ``count`` images on a device (``sim``: a virtual board): host-observed images/s,
-    and the device's own cycles per image (the rate at the design clock)."""
+def device_images(url: str, engine: str, count: int = 10, seed: int = 0, repeats: int = 3,
+                  meter=None) -> dict:
+    """``repeats`` batches of ``count`` images on a device (``sim``: a virtual board).
+
+    The throughput is the device's: its clock / its own count of clocks per image, so the
+    link's speed does not enter; the host-observed rate is reported beside it. ``meter`` (if
+    any) spans the batches, not the model load; see :func:`sw.bench.meters.device_energy`.
+    """
     from sw.device.connect import open_device
     from sw.device.generator import Generator
+    from sw.energy import measure
     from sw.gan.engine_configs import engine_config
     from sw.gan.export import load_model
     from sw.gan.latent import latent_from_seed
+
+    from .meters import device_energy
     model = load_model(engine_config(engine).model)
     config = model.config
+    z = latent_from_seed(seed, count, config.z_dim, config.z_zero_threshold)
+    labels = np.arange(count) % config.n_classes
     with open_device(url, gan_engine=engine) as device:
         generator = Generator(device)
         generator.load_model(model)
-        z = latent_from_seed(seed, count, config.z_dim, config.z_zero_threshold)
-        start = time.perf_counter()
-        generator.generate(z, np.arange(count) % config.n_classes)
-        wall = time.perf_counter() - start
-        cycles = device.read("GAN_IMAGE_CYCLES")
-        clock = device.clock_hz
-        virtual = device.virtual
-    return {"url": url, "engine": engine, "images": count, "virtual_board": virtual,
-            "host_images_per_s": count / wall, "device_cycles_per_image": cycles,
-            "design_clock_hz": clock, "images_per_s": clock / cycles,
-            "images_per_s_source": "device cycle counter at the design clock",
-            **NOT_MEASURED_IMAGE}
+
+        def run_all():
+            batches = []
+            for _ in range(repeats):
+                start = time.perf_counter()
+                generator.generate(z, labels)
+                batches.append((time.perf_counter() - start, device.read("GAN_IMAGE_CYCLES")))
+            return batches
+        batches, reading = measure(meter, run_all) if meter is not None else (run_all(), None)
+        clock, virtual = device.clock_hz, device.virtual
+    cycles = [c for _, c in batches]
+    return {"url": url, "engine": engine, "images": count, "repeats": repeats,
+            "virtual_board": virtual, "design_clock_hz": clock,
+            "device_cycles_per_image": cycles[-1],
+            **spread("images_per_s", (clock / c for c in cycles)),
+            "throughput_source": "the device's clocks per image (cycle counter) at its design "
+                                 "clock" + (" (a virtual board: a simulated clock)" if virtual
+                                            else ""),
+            **spread("host_images_per_s", (count / wall for wall, _ in batches)),
+            **device_energy(reading, count * sum(cycles) / clock, count * repeats, "image",
+                            virtual=virtual)}

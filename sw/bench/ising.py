@@ -1,8 +1,9 @@
-"""Ising benchmark: cycles per sweep and lane utilization from simulation, Verilator's speed, and
-the fast references' spin updates per ns.
+"""Ising benchmark: the same workload (L, sweeps) on the fast CPU/GPU references, on a device,
+and projected from simulated cycles × a post-route fmax; cycles per sweep and lane utilization
+from Verilator.
 
-Nothing here is an energy measurement: energy fields are null until a meter or a stated power is
-given (see the benchmarks-and-energy issue).
+Energy fields are null ("not measured") unless a meter or a stated power is given
+(``sw.bench.meters``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,10 @@ import time
 
 from hw.ising.params import PASS_OVERHEAD_CYCLES, IsingParams
 
-__all__ = ["simulate_core", "fast_reference", "NOT_MEASURED"]
+from .spread import spread
+
+__all__ = ["simulate_core", "fast_reference", "device_runs", "projected", "fast_energy",
+           "NOT_MEASURED"]
 
 NOT_MEASURED = {"energy_per_update_nj": None, "energy_source": "not measured"}
 
@@ -47,10 +51,8 @@ def fast_reference(size: int, device: str = "cpu", sweeps: int | None = None,
                    repeats: int = 3) -> dict:
     """Spin updates per ns of the fast reference: min, median and max over ``repeats`` runs."""
     from sw.ising.fast import benchmark_flips_per_ns
-    rates = sorted(benchmark_flips_per_ns(size, sweeps=sweeps, device=device)
-                   for _ in range(repeats))
-    return {"size": size, "device": device, "spin_updates_per_ns": rates[len(rates) // 2],
-            "spin_updates_per_ns_min": rates[0], "spin_updates_per_ns_max": rates[-1],
+    rates = [benchmark_flips_per_ns(size, sweeps=sweeps, device=device) for _ in range(repeats)]
+    return {"size": size, "device": device, "sweeps": sweeps, **spread("spin_updates_per_ns", rates),
             "repeats": repeats, **NOT_MEASURED}
 
 
@@ -64,32 +66,72 @@ def machine() -> dict:
             "date": time.strftime("%Y-%m-%d")}
 
 
-def device_run(url: str, size: int, lanes: int, sweeps: int) -> dict:
-    """A run on a device (``sim``: a virtual board): host-observed rates, link bytes, and the
-    device's own cycle count (the rate at the design clock)."""
+def device_runs(url: str, size: int, lanes: int, sweeps: int, repeats: int = 3,
+                meter=None) -> dict:
+    """``repeats`` runs of the workload on a device (``sim``: a virtual board).
+
+    The throughput is the device's: updates / (its count of compute clocks / its clock), so the
+    link's speed does not enter; the clocks it waited for the host are reported apart, with the
+    host-observed rate. ``meter`` (if any) spans all repeats; see :func:`sw.bench.meters.device_energy`.
+    """
     from sw.device.connect import open_device
     from sw.device.ising_sampler import IsingSampler
+    from sw.energy import measure
     from sw.ising.backends import RunConfig
+
+    from .meters import device_energy
     params = IsingParams(size, lanes)
     config = RunConfig(size=size, lanes=lanes, sweeps=sweeps, burn_in=0)
     with open_device(url, ising=params) as device:
+        sampler = IsingSampler(device)
         before = dict(device.client.stats)
-        start = time.perf_counter()
-        result = IsingSampler(device).sample(config)
-        wall = time.perf_counter() - start
+
+        def run_all():
+            runs = []
+            for _ in range(repeats):
+                start = time.perf_counter()
+                runs.append((sampler.sample(config), time.perf_counter() - start))
+            return runs
+        runs, reading = measure(meter, run_all) if meter is not None else (run_all(), None)
         stats = {k: device.client.stats[k] - before[k] for k in before}
-        clock = device.clock_hz
-        virtual = device.virtual
+        clock, virtual = device.clock_hz, device.virtual
     updates = sweeps * size * size
+    device_rates = [updates / (run.device_cycles / clock) / 1e9 for run, _ in runs]
+    host_rates = [updates / wall / 1e9 for _, wall in runs]
+    cycles = [run.device_cycles for run, _ in runs]
+    wall = sum(w for _, w in runs)
     return {
-        "size": size, "lanes": lanes, "sweeps": sweeps, "url": url, "virtual_board": virtual,
-        "host_wall_s": wall, "host_updates_per_s": updates / wall,
+        "size": size, "lanes": lanes, "sweeps": sweeps, "repeats": repeats, "url": url,
+        "virtual_board": virtual, "design_clock_hz": clock,
+        **spread("spin_updates_per_ns", device_rates),
+        "throughput_source": "the device's compute clocks (cycle counter) at its design clock"
+                             + (" (a virtual board: a simulated clock)" if virtual else ""),
+        "device_cycles": cycles, "device_cycles_per_sweep": cycles[0] / sweeps,
+        "device_stall_cycles": [run.device_stall_cycles for run, _ in runs],
+        **spread("host_spin_updates_per_ns", host_rates),
         "link_bytes_per_s": (stats["bytes_in"] + stats["bytes_out"]) / wall,
         "link_requests": stats["requests"], "link_retries": stats["retries"],
-        "device_cycles": result.device_cycles, "design_clock_hz": clock,
-        "spin_updates_per_ns_at_design_clock": updates / (result.device_cycles / clock) / 1e9,
-        **NOT_MEASURED,
+        **device_energy(reading, sum(cycles) / clock, updates * repeats, "update",
+                        virtual=virtual),
     }
+
+
+def projected(size: int, lanes: int, sweeps: int, cycles_per_sweep: float, fmax_mhz: float,
+              board: str, fmax_source: str, meter=None) -> dict:
+    """The workload's rate on ``board``: simulated cycles × the post-route fmax of a build."""
+    from .meters import projected_energy
+    params = IsingParams(size, lanes)
+    # The same run as on the device: the sweeps, then the read-only pass that measures the end.
+    cycles = sweeps * cycles_per_sweep + params.steps_per_half + PASS_OVERHEAD_CYCLES
+    seconds = cycles / (fmax_mhz * 1e6)
+    updates = sweeps * size * size
+    rate = updates / seconds / 1e9
+    return {"size": size, "lanes": lanes, "sweeps": sweeps, "board": board,
+            "fmax_mhz": fmax_mhz, "fmax_source": fmax_source,
+            "cycles_per_sweep": cycles_per_sweep, "run_cycles": cycles,
+            **spread("spin_updates_per_ns", [rate]),
+            "throughput_source": "projected: cycles counted in Verilator × post-route fmax",
+            **projected_energy(meter, seconds, updates, "update", board)}
 
 
 def fast_energy(size: int, device: str, meter, sweeps: int | None = None) -> dict:

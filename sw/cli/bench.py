@@ -1,4 +1,5 @@
-"""``bitspin bench ising``: throughput figures, printed and written as JSON."""
+"""``bitspin bench ising|gan``: the same workload on every backend, printed, written as JSON and,
+with ``--report DIR``, as a markdown table with plots."""
 
 from __future__ import annotations
 
@@ -8,37 +9,55 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+ISING_BACKENDS = ("cpu", "gpu", "sim", "device", "projected")
+DEFAULT_ISING_BOARD = "ulx3s-85f"
+
 
 def add_parser(sub):
-    parser = sub.add_parser("bench", help="benchmark a workload on several backends")
+    parser = sub.add_parser(
+        "bench", help="benchmark a workload on several backends",
+        description="Run the same workload on each backend: cpu and gpu (the fast references), "
+                    "sim (the core in Verilator: cycles), device (a board or, with --device "
+                    "sim, a virtual board: the device's own cycle counter) and projected "
+                    "(simulated cycles × the post-route fmax of a build).")
     parser.add_argument("workload", choices=["ising", "gan"])
-    parser.add_argument("--backends", default=None,
-                        help="comma-separated: cpu, gpu, sim (the core in Verilator); gan also "
-                             "projected (plan cycles × post-route fmax). Default: cpu,gpu,sim")
-    parser.add_argument("--sizes", default="64,256,1024", help="lattice sizes for cpu/gpu")
-    parser.add_argument("--size", type=int, default=None, help="one lattice size (overrides --sizes)")
+    parser.add_argument("--backends", default="cpu,gpu,device",
+                        help="comma-separated from cpu, gpu, sim, device, projected "
+                             "(default: cpu,gpu,device)")
+    parser.add_argument("--size", type=int, default=64, help="ising: the lattice side L")
+    parser.add_argument("--sweeps", type=int, default=1000, help="ising: sweeps per run")
+    parser.add_argument("--lanes", type=int, default=16,
+                        help="ising device/projected: the core's spins per clock P")
+    parser.add_argument("--count", type=int, default=100, help="gan: images per run")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="runs per backend: min, median and max are reported")
+    parser.add_argument("--sizes", default=None,
+                        help="ising cpu/gpu: also scan these lattice sizes (comma-separated)")
     parser.add_argument("--cores", default="16x8,64x32,256x64",
-                        help="simulated core configurations, LxP, comma-separated")
-    parser.add_argument("--sim-sweeps", type=int, default=4)
-    parser.add_argument("--repeats", type=int, default=3)
+                        help="ising sim: core configurations LxP, comma-separated")
+    parser.add_argument("--sim-sweeps", type=int, default=4, help="ising sim: sweeps")
+    parser.add_argument("--sim-images", type=int, default=4, help="gan sim: images")
     parser.add_argument("--threads", type=int, default=None,
                         help="torch CPU threads (default: torch's choice; 1 avoids OpenMP "
                              "spin-waiting on a loaded machine)")
     parser.add_argument("--engine", default="ulx3s", help="gan: engine configuration")
-    parser.add_argument("--board", default=None, help="gan projected: board (default: the "
-                        "engine configuration's first)")
+    parser.add_argument("--board", default=None,
+                        help="projected: the board whose post-route fmax is used (ising default "
+                             f"{DEFAULT_ISING_BOARD}; gan: the engine configuration's first)")
     parser.add_argument("--build-json", type=Path, default=None,
-                        help="gan projected: a `bitspin build --json` report to take fmax from "
-                             "(default: build now)")
-    parser.add_argument("--sim-images", type=int, default=4, help="gan sim: images")
+                        help="projected: a `bitspin build --json` or `bitspin design-space "
+                             "--json` report to take fmax from (default: build now, minutes)")
     parser.add_argument("--device", default="sim", metavar="URL",
-                        help="ising device: sim (a virtual board) or a device URL")
-    parser.add_argument("--device-sweeps", type=int, default=2000, help="ising device: sweeps")
-    parser.add_argument("--meter", default=None, metavar="SPEC",
-                        help="energy of the cpu/gpu runs: rapl[:ZONE], nvml[:N], "
-                             "ppk2:PORT[@MV] or stated:WATTS (labelled not measured)")
+                        help="device backend: sim (a virtual board) or a device URL")
+    parser.add_argument("--meter", action="append", default=None, metavar="[BACKEND=]SPEC",
+                        help="energy meter; SPEC alone meters cpu and gpu, BACKEND=SPEC one "
+                             "backend (repeatable). SPEC: rapl[:ZONE], nvml[:N], "
+                             "ppk2:PORT[@MV] or stated:WATTS (labelled not measured); "
+                             "projected takes only stated:WATTS")
     parser.add_argument("--out", type=Path, default=None,
                         help="JSON report (default: out/bench/WORKLOAD.json)")
+    parser.add_argument("--report", type=Path, default=None, metavar="DIR",
+                        help="also write DIR/report.md, report.png and report.json")
     parser.add_argument("--json", action="store_true", help="print the JSON report")
     parser.set_defaults(run=run)
 
@@ -50,14 +69,6 @@ def _ints(spec: str, what: str) -> list[int]:
         raise ValueError(f"{what} must be comma-separated integers, not {spec!r}") from None
 
 
-def meter_for(args, backend: str):
-    """The --meter for a host-side backend (it measures this machine's CPU or GPU), or None."""
-    if not args.meter:
-        return None
-    from sw.energy import meter_from_spec
-    return meter_from_spec(args.meter, what=f"the {backend} backend")
-
-
 def _cores(spec: str) -> list[tuple[int, int]]:
     try:
         return [tuple(int(v) for v in item.split("x")) for item in spec.split(",") if item]
@@ -65,82 +76,155 @@ def _cores(spec: str) -> list[tuple[int, int]]:
         raise ValueError(f"--cores must look like 64x32,256x64, not {spec!r}") from None
 
 
-def run(args) -> int:
-    args.backends = args.backends or "cpu,gpu,sim"
-    args.out = args.out or Path(f"out/bench/{args.workload}.json")
-    if args.workload == "gan":
-        from sw.cli.bench_gan import run_gan
-        return run_gan(args)
-    import torch
-
-    from sw.bench import ising as bench
+def selected_backends(args, known) -> list[str]:
+    """The ``--backends`` list, checked against ``known``."""
     backends = [b for b in args.backends.split(",") if b]
-    unknown = set(backends) - {"cpu", "gpu", "sim", "device"}
-    if unknown:
-        raise ValueError(f"unknown backends {', '.join(sorted(unknown))}; choose from cpu, gpu, "
-                         f"sim, device")
-    sizes = [args.size] if args.size else _ints(args.sizes, "--sizes")
+    unknown = set(backends) - set(known)
+    if unknown or not backends:
+        raise ValueError(f"unknown backends {', '.join(sorted(unknown)) or '(none given)'} for "
+                         f"{args.workload}; choose from {', '.join(known)}")
+    for name in ("repeats", "count", "sweeps"):
+        if getattr(args, name) < 1:
+            raise ValueError(f"--{name} must be at least 1")
     if args.threads is not None:
         if args.threads < 1:
             raise ValueError("--threads must be at least 1")
+        import torch
         torch.set_num_threads(args.threads)
+    return backends
+
+
+def gpu_missing(unit_fields: dict) -> dict | None:
+    """The entry of a gpu backend on a machine without CUDA, or None when there is a GPU."""
+    import torch
+    if torch.cuda.is_available():
+        return None
+    return {"available": False, "reason": "no CUDA device on this machine", **unit_fields}
+
+
+def projected_fmax(args, design: str, params: dict, board: str, status) -> tuple[float, str]:
+    """The post-route fmax for ``projected``: from ``--build-json``, or from a build made now."""
+    from sw.bench.fmax import fmax_from_build, fmax_from_json
+    if args.build_json:
+        return fmax_from_json(args.build_json, design, params, board)
+    status.update(f"building {design} for {board} (yosys, nextpnr: minutes)")
+    return fmax_from_build(design, params, board, args.out.parent, status)
+
+
+def run(args) -> int:
+    from sw.bench.meters import backend_meters
+    args.out = args.out or Path(f"out/bench/{args.workload}.json")
+    if args.workload == "gan":
+        from sw.cli.bench_gan import run_gan
+        backends = selected_backends(args, ("cpu", "gpu", "sim", "device", "projected"))
+        return run_gan(args, backends, backend_meters(args.meter, backends))
+    backends = selected_backends(args, ISING_BACKENDS)
+    meters = backend_meters(args.meter, backends)
+    from hw.ising.params import IsingParams
+    from sw.bench import ising as bench
+    IsingParams(args.size, args.lanes)                  # a clear error before any work
     err = Console(stderr=True)
-    report = {"workload": {"model": "ising-2d", "sizes": sizes, "algorithm": "metropolis"},
+    report = {"workload": {"model": "ising-2d", "size": args.size, "sweeps": args.sweeps,
+                           "lanes": args.lanes, "algorithm": "metropolis",
+                           "beta": "critical (ln(1 + √2) / 2)", "repeats": args.repeats},
               "machine": bench.machine(), "backends": {}}
     for name in backends:
-        if name in ("cpu", "gpu"):
-            device = "cpu" if name == "cpu" else "cuda"
-            if device == "cuda" and not torch.cuda.is_available():
-                report["backends"][name] = {"available": False,
-                                            "reason": "no CUDA device on this machine",
-                                            **bench.NOT_MEASURED}
-                continue
-            by_size = []
-            for size in sizes:
-                with err.status(f"{name}: L={size}"):
-                    entry = bench.fast_reference(size, device, repeats=args.repeats)
-                    if args.meter:
-                        entry.update(bench.fast_energy(size, device, meter_for(args, name)))
-                    by_size.append(entry)
-            report["backends"][name] = {**by_size[-1], "by_size": by_size,
-                                        "device_name": torch.cuda.get_device_name()
-                                        if device == "cuda" else report["machine"]["cpu"]}
-        elif name == "device":
-            size = args.size or 32
-            with err.status(f"device {args.device}: L={size} (a virtual board builds first)"):
-                report["backends"]["device"] = bench.device_run(args.device, size, 16,
-                                                                args.device_sweeps)
-        else:
-            cores = []
-            for size, lanes in _cores(args.cores):
-                with err.status(f"Verilator: L={size} P={lanes} (the first build is slow)"):
-                    cores.append(bench.simulate_core(size, lanes, args.sim_sweeps))
-            report["backends"]["sim"] = {"cores": cores, **bench.NOT_MEASURED}
+        with err.status(f"{name}...") as status:
+            report["backends"][name] = _ising_backend(args, name, meters.get(name), status)
     return write_report(args, report, _print)
 
 
+def _ising_backend(args, name: str, meter, status) -> dict:
+    from sw.bench import ising as bench
+    if name in ("cpu", "gpu"):
+        device = "cpu" if name == "cpu" else "cuda"
+        if device == "cuda" and (missing := gpu_missing(bench.NOT_MEASURED)):
+            return missing
+        import torch
+        status.update(f"{name}: L={args.size}, {args.sweeps} sweeps × {args.repeats}")
+        entry = bench.fast_reference(args.size, device, args.sweeps, args.repeats)
+        if meter is not None:
+            entry.update(bench.fast_energy(args.size, device, meter, args.sweeps))
+        entry["device_name"] = (torch.cuda.get_device_name() if device == "cuda"
+                                else bench.machine()["cpu"])
+        if args.sizes:
+            entry["by_size"] = [bench.fast_reference(size, device, repeats=args.repeats)
+                                for size in _ints(args.sizes, "--sizes")]
+        return entry
+    if name == "device":
+        status.update(f"device {args.device}: L={args.size} P={args.lanes} (a virtual board "
+                      f"builds first)")
+        return bench.device_runs(args.device, args.size, args.lanes, args.sweeps, args.repeats,
+                                 meter)
+    if name == "sim":
+        cores = []
+        for size, lanes in _cores(args.cores):
+            status.update(f"Verilator: L={size} P={lanes} (the first build is slow)")
+            cores.append(bench.simulate_core(size, lanes, args.sim_sweeps))
+        return {"cores": cores, **bench.NOT_MEASURED}
+    board = args.board or DEFAULT_ISING_BOARD
+    status.update(f"Verilator: cycles of L={args.size} P={args.lanes}")
+    cycles = bench.simulate_core(args.size, args.lanes, args.sim_sweeps)["cycles_per_sweep"]
+    fmax, source = projected_fmax(args, "ising", {"size": args.size, "lanes": args.lanes},
+                                  board, status)
+    return bench.projected(args.size, args.lanes, args.sweeps, cycles, fmax, board, source,
+                           meter)
+
+
 def write_report(args, report: dict, print_table) -> int:
-    """Write the JSON report to ``--out``; print it (``--json``) or its tables."""
+    """Write the JSON report to ``--out`` (and ``--report DIR``); print it or its tables."""
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2))
+    if args.report:
+        from sw.bench.report import write_report_dir
+        markdown = write_report_dir(report, args.report)
     if args.json:
         print(json.dumps(report, indent=2))
-    else:
-        print_table(report)
-        Console().print(f"report: {args.out}")
+        return 0
+    print_table(report)
+    _print_headline(report)
+    Console().print(f"report: {args.out}" + (f", {markdown}" if args.report else ""))
     return 0
+
+
+def _print_headline(report: dict) -> None:
+    """The cross-backend table: throughput, ratio to CPU and energy, with their labels."""
+    from sw.bench.report import UNITS, headline
+    _, rate_unit, _, energy_unit, _ = UNITS[report["workload"]["model"]]
+    table = Table(title="same workload, every backend")
+    for column in ("backend", f"{rate_unit} (median)", "min – max", "× CPU", energy_unit,
+                   "energy is", "what the throughput is"):
+        table.add_column(column)
+    notes = []
+    for row in headline(report):
+        if not row["available"]:
+            table.add_row(row["backend"], "-", "-", "-", "-", "-", row["reason"])
+            continue
+        energy_kind = ("-" if row["energy"] is None else
+                       "measured" if row["energy_measured"] else "stated power")
+        table.add_row(row["backend"], f"{row['rate']:.4g}",
+                      f"{row['rate_min']:.4g} – {row['rate_max']:.4g}",
+                      "-" if row["ratio_to_cpu"] is None else f"{row['ratio_to_cpu']:.3g}",
+                      "-" if row["energy"] is None else f"{row['energy']:.4g}",
+                      energy_kind, row["how"])
+        if row["energy"] is not None:
+            notes.append(f"{row['backend']} energy: {row['energy_source']}")
+    console = Console()
+    console.print(table)
+    for note in notes:
+        console.print(f"[dim]{note}[/dim]")
 
 
 def _print(report):
     console = Console()
     for name, entry in report["backends"].items():
         if name == "device":
-            console.print(f"device {entry['url']}: {entry['host_updates_per_s']:.3g} spin "
-                          f"updates/s seen by the host, {entry['link_bytes_per_s']:.3g} link "
-                          f"bytes/s, {entry['spin_updates_per_ns_at_design_clock']:.3f} "
-                          f"updates/ns at the design clock ({entry['device_cycles']} cycles)")
-            continue
-        if name == "sim":
+            stalls = sum(entry["device_stall_cycles"])
+            console.print(f"device {entry['url']}: {entry['device_cycles_per_sweep']:.0f} device "
+                          f"cycles per sweep; the host saw {entry['host_spin_updates_per_ns']:.3g}"
+                          f" updates/ns and {entry['link_bytes_per_s']:.3g} link bytes/s; the "
+                          f"core waited {stalls} cycles for the host")
+        elif name == "sim":
             table = Table(title="Ising core in Verilator (cycle counts are exact)")
             for column in ("L", "P", "cycles/sweep", "ideal L²/P", "lane utilization",
                            "Verilator updates/s"):
@@ -149,15 +233,13 @@ def _print(report):
                 table.add_row(str(c["size"]), str(c["lanes"]), f"{c['cycles_per_sweep']:.0f}",
                               f"{c['ideal_cycles_per_sweep']:.0f}", f"{c['lane_utilization']:.1%}",
                               f"{c['verilator_updates_per_s']:.3g}")
-        elif entry.get("available") is False:
-            console.print(f"{name}: {entry['reason']}")
-            continue
-        else:
-            table = Table(title=f"{name} reference ({entry['device_name']})")
+            console.print(table)
+        elif entry.get("by_size"):
+            table = Table(title=f"{name} reference ({entry['device_name']}), by lattice size")
             for column in ("L", "median flips/ns", "min", "max"):
                 table.add_column(column, justify="right")
             for s in entry["by_size"]:
                 table.add_row(str(s["size"]), f"{s['spin_updates_per_ns']:.3f}",
                               f"{s['spin_updates_per_ns_min']:.3f}",
                               f"{s['spin_updates_per_ns_max']:.3f}")
-        console.print(table)
+            console.print(table)

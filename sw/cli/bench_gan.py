@@ -2,89 +2,60 @@
 
 from __future__ import annotations
 
-import json
-
 from rich.console import Console
 from rich.table import Table
 
-GAN_BACKENDS = ("cpu", "gpu", "sim", "device", "projected")
-
-
-def run_gan(args) -> int:
-    import torch
-
+def run_gan(args, backends: list[str], meters: dict) -> int:
+    """``bitspin bench gan``: ``args.count`` images on each of ``backends``."""
     from sw.bench import gan as bench
     from sw.bench.ising import machine
-    from sw.cli.bench import meter_for, write_report
+    from sw.cli.bench import write_report
     from sw.gan.engine_configs import engine_config
-    backends = [b for b in args.backends.split(",") if b]
-    unknown = set(backends) - set(GAN_BACKENDS)
-    if unknown:
-        raise ValueError(f"unknown backends {', '.join(sorted(unknown))} for gan; "
-                         f"choose from {', '.join(GAN_BACKENDS)}")
     target = engine_config(args.engine)
-    if args.threads is not None:
-        if args.threads < 1:
-            raise ValueError("--threads must be at least 1")
-        torch.set_num_threads(args.threads)
     err = Console(stderr=True)
     figures = bench.engine_figures(target)
-    report = {"workload": {"model": "b-dcgan", "engine": args.engine,
-                           "model_file": target.model.name, **figures},
+    report = {"workload": {"model": "b-dcgan", "images": args.count, "repeats": args.repeats,
+                           "engine": args.engine, "model_file": target.model.name, **figures},
               "machine": machine(), "backends": {}}
     for name in backends:
-        if name == "cpu":
-            with err.status("cpu: golden NumPy model and PyTorch integer path"):
-                golden = bench.reference_images_per_s(target.model, "golden",
-                                                      meter=meter_for(args, "cpu"))
-                torch_cpu = bench.reference_images_per_s(target.model, "torch", "cpu",
-                                                         meter=meter_for(args, "cpu"))
-            best = max((golden, torch_cpu), key=lambda e: e["images_per_s"])
-            report["backends"]["cpu"] = {**best, "golden": golden, "torch": torch_cpu,
-                                         "device_name": report["machine"]["cpu"]}
-        elif name == "gpu":
-            if not torch.cuda.is_available():
-                report["backends"]["gpu"] = {"available": False,
-                                             "reason": "no CUDA device on this machine",
-                                             **bench.NOT_MEASURED_IMAGE}
-                continue
-            with err.status("gpu: PyTorch integer path"):
-                entry = bench.reference_images_per_s(target.model, "torch", "cuda", count=5000,
-                                                     meter=meter_for(args, "gpu"))
-            report["backends"]["gpu"] = {**entry, "device_name": torch.cuda.get_device_name()}
-        elif name == "sim":
-            with err.status("Verilator: the engine (the first build takes minutes)"):
-                report["backends"]["sim"] = bench.simulate_engine(target, count=args.sim_images)
-        elif name == "device":
-            with err.status(f"device {args.device} (a virtual board builds first)"):
-                report["backends"]["device"] = bench.device_images(args.device, args.engine,
-                                                                   count=args.sim_images)
-        else:
-            report["backends"]["projected"] = _projected(args, target, figures, err)
+        with err.status(f"{name}...") as status:
+            report["backends"][name] = _gan_backend(args, name, target, figures,
+                                                    meters.get(name), status)
     return write_report(args, report, _print)
 
 
-def _projected(args, target, figures, err) -> dict:
+def _gan_backend(args, name, target, figures, meter, status) -> dict:
     from sw.bench import gan as bench
+    from sw.cli.bench import gpu_missing, projected_fmax
+    if name == "cpu":
+        status.update("cpu: golden NumPy model and PyTorch integer path")
+        golden = bench.reference_images_per_s(target.model, "golden", count=args.count,
+                                              repeats=args.repeats, meter=meter)
+        torch_cpu = bench.reference_images_per_s(target.model, "torch", "cpu", count=args.count,
+                                                 repeats=args.repeats, meter=meter)
+        best = max((golden, torch_cpu), key=lambda e: e["images_per_s"])
+        from sw.bench.ising import machine
+        return {**best, "golden": golden, "torch": torch_cpu, "device_name": machine()["cpu"]}
+    if name == "gpu":
+        if missing := gpu_missing(bench.NOT_MEASURED_IMAGE):
+            return missing
+        import torch
+        status.update("gpu: PyTorch integer path")
+        entry = bench.reference_images_per_s(target.model, "torch", "cuda", count=args.count,
+                                             repeats=args.repeats, meter=meter)
+        return {**entry, "device_name": torch.cuda.get_device_name()}
+    if name == "sim":
+        status.update("Verilator: the engine (the first build takes minutes)")
+        return bench.simulate_engine(target, count=args.sim_images)
+    if name == "device":
+        status.update(f"device {args.device} (a virtual board builds first)")
+        return bench.device_images(args.device, args.engine, count=args.count,
+                                   repeats=args.repeats, meter=meter)
     board = args.board or target.boards[0]
-    if args.build_json:
-        try:
-            build = json.loads(args.build_json.read_text())
-            fmax = build["fmax_mhz"]
-        except (OSError, ValueError, KeyError) as error:
-            raise ValueError(f"--build-json {args.build_json}: not a `bitspin build --json` "
-                             f"report ({error})") from None
-        source = f"post-route fmax from {args.build_json}"
-    else:
-        from boards import build_for_board
-        from boards.designs import make_top
-        with err.status(f"building the engine for {board} (yosys, nextpnr: minutes)"):
-            result = build_for_board(make_top("gan", {"engine": args.engine}), board,
-                                     args.out.parent / f"build-{board}-gan")
-        fmax = result.as_dict()["fmax_mhz"]
-        source = f"post-route fmax of a build made now ({result.bitstream})"
-    achieved = min(entry["achieved"] for entry in fmax.values())
-    return bench.projected(figures["cycles_per_image"], achieved, board, source)
+    params = {"engine": args.engine, "gan_lanes": target.params.lanes,
+              "chunk_bits": target.params.chunk_bits}
+    fmax, source = projected_fmax(args, "gan", params, board, status)
+    return bench.projected(figures["cycles_per_image"], fmax, board, source, args.count, meter)
 
 
 def _print(report):
@@ -100,25 +71,12 @@ def _print(report):
     table.add_row("total", str(w["cycles_per_image"]), str(w["useful_binary_macs"]), "",
                   f"{w['binary_utilization']:.1%} (binary layers)")
     console.print(table)
-    results = Table(title="images/s")
-    for column in ("backend", "images/s", "how"):
-        results.add_column(column)
-    for name, entry in report["backends"].items():
-        if entry.get("available") is False:
-            results.add_row(name, "-", entry["reason"])
-        elif name == "sim":
-            results.add_row(name, "-", f"{entry['cycles_per_image']} cycles/image in Verilator "
-                            f"(matches the plan: {entry['cycles_match_plan']})")
-        elif name == "device":
-            results.add_row(name, f"{entry['images_per_s']:.0f}",
-                            f"{entry['device_cycles_per_image']} device cycles at "
-                            f"{entry['design_clock_hz'] / 1e6:g} MHz; the host saw "
-                            f"{entry['host_images_per_s']:.2f}/s through {entry['url']}")
-        elif name == "projected":
-            results.add_row(name, f"{entry['images_per_s']:.0f}",
-                            f"{entry['fmax_mhz']:.1f} MHz × 1/{entry['cycles_per_image']} cycles "
-                            f"on {entry['board']}")
-        else:
-            results.add_row(name, f"{entry['images_per_s']:.0f}",
-                            f"{entry['backend']} on {entry['device_name']}, batch {entry['batch']}")
-    console.print(results)
+    sim = report["backends"].get("sim")
+    if sim:
+        console.print(f"Verilator: {sim['cycles_per_image']} cycles per image (matches the "
+                      f"plan: {sim['cycles_match_plan']})")
+    device = report["backends"].get("device")
+    if device:
+        console.print(f"device {device['url']}: {device['device_cycles_per_image']} device "
+                      f"cycles per image; the host saw {device['host_images_per_s']:.3g} "
+                      f"images/s through the link")

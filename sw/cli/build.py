@@ -56,12 +56,12 @@ def report_table(result) -> Table:
 
 def run(args) -> int:
     from boards import build_for_board
-    from boards.designs import make_top
+    from boards.designs import identifying_params, make_top
     out = args.out or Path("build") / f"{args.board}-{args.design}"
-    top = make_top(args.design, {"baud": args.baud, "size": args.size, "lanes": args.lanes,
-                                 "k": args.precision, "engine": args.engine, "board": args.board,
-                                 "gan_lanes": args.gan_lanes, "chunk_bits": args.chunk_bits,
-                                 "clock_mhz": args.clock_mhz})
+    params = {"baud": args.baud, "size": args.size, "lanes": args.lanes, "k": args.precision,
+              "engine": args.engine, "board": args.board, "gan_lanes": args.gan_lanes,
+              "chunk_bits": args.chunk_bits, "clock_mhz": args.clock_mhz}
+    top = make_top(args.design, params)
     console = Console(stderr=True)
     with console.status(f"building {args.design} for {args.board} (yosys, nextpnr, packer)...") as status:
         result = build_for_board(top, args.board, out, seed=args.seed,
@@ -71,7 +71,9 @@ def run(args) -> int:
         extra = {"clock_mhz": round(top.frequency / 1e6, 6), "pll": {
             k: v for k, v in top.pll_params.items() if not k.startswith("f_")}}
     if args.json:
-        print(json.dumps({"design": args.design, **result.as_dict(), **extra}, indent=2))
+        print(json.dumps({"design": args.design,
+                          "params": identifying_params(args.design, params),
+                          **result.as_dict(), **extra}, indent=2))
     else:
         Console().print(report_table(result))
         Console().print(f"bitstream: {result.bitstream}  ({result.elapsed_s:.1f} s)")

@@ -137,6 +137,7 @@ class IsingSampler:
         self.init(config.init)
         # The core's counters run since reset: a run's figures are differences.
         flips_before, cycles_before = self.counter("FLIPS"), self.counter("RUN_CYCLES")
+        stalls_before = self.counter("STALL_CYCLES")
         started = time.perf_counter()
         m, b = self.run(config.sweeps, progress)
         self.wait_idle(10.0)
@@ -145,6 +146,8 @@ class IsingSampler:
         run = SamplerRun(m[config.burn_in:], b[config.burn_in:], lattice,
                          self.counter("FLIPS") - flips_before, config.sweeps * config.size ** 2,
                          elapsed)
+        # Compute clocks only: the clocks the core waited for the link are counted apart.
         run.device_cycles = self.counter("RUN_CYCLES") - cycles_before
+        run.device_stall_cycles = self.counter("STALL_CYCLES") - stalls_before
         run.device_clock_hz = self.device.clock_hz
         return run

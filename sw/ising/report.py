@@ -51,11 +51,13 @@ def run_summary(backend: str, config: RunConfig, result: SamplerRun) -> dict:
 
 
 def _device_figures(result) -> dict:
-    """For a device run: its own cycle count, and the rate at the design clock (the host's
-    elapsed time above includes the link and, on a virtual board, the simulator)."""
+    """For a device run: its own count of compute clocks, the clocks it waited for the host,
+    and the rate at the design clock (the host's elapsed time above includes the link and, on a
+    virtual board, the simulator)."""
     cycles = getattr(result, "device_cycles", None)
     if not cycles:
         return {}
     clock = result.device_clock_hz
     return {"device_cycles": cycles, "device_clock_hz": clock,
+            "device_stall_cycles": getattr(result, "device_stall_cycles", None),
             "device_spin_updates_per_ns": result.updates / (cycles / clock) / 1e9}

@@ -1,0 +1,150 @@
+"""A benchmark report for people: a markdown table and a plot of throughput and energy per sample
+by backend, with the ratio to the CPU.
+
+Works on the JSON that ``bitspin bench`` writes (``{"workload", "machine", "backends"}``), for
+either workload. Every FPGA figure says whether it was measured on a board, taken from a virtual
+board's simulated clock, or projected from simulated cycles and a post-route fmax; every energy
+figure carries the label of its source, and is "not measured" when there is none.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+__all__ = ["headline", "write_report_dir", "markdown"]
+
+# workload -> (throughput key, its unit, energy key, its unit, what one sample is)
+UNITS = {
+    "ising-2d": ("spin_updates_per_ns", "spin updates/ns", "energy_per_update_nj", "nJ/update",
+                 "spin update"),
+    "b-dcgan": ("images_per_s", "images/s", "energy_per_image_uj", "µJ/image", "image"),
+}
+
+
+def _units(report: dict):
+    model = report.get("workload", {}).get("model")
+    if model not in UNITS:
+        raise ValueError(f"not a bitspin bench report (workload model {model!r})")
+    return UNITS[model]
+
+
+def _how(name: str, entry: dict) -> str:
+    """What kind of figure a backend's throughput is."""
+    if name in ("cpu", "gpu"):
+        return f"measured on {entry.get('device_name', name)}"
+    if name == "device":
+        if entry.get("virtual_board"):
+            return (f"virtual board: device cycle counter at a simulated "
+                    f"{entry['design_clock_hz'] / 1e6:g} MHz clock (not an FPGA measurement)")
+        return (f"measured on the FPGA: device cycle counter at "
+                f"{entry['design_clock_hz'] / 1e6:g} MHz")
+    if name == "projected":
+        return (f"projected: simulated cycles × post-route fmax {entry['fmax_mhz']:.1f} MHz on "
+                f"{entry['board']}")
+    return name
+
+
+def headline(report: dict) -> list[dict]:
+    """One row per backend with a throughput: figures, spread, ratio to CPU, energy and labels."""
+    rate_key, _, energy_key, _, _ = _units(report)
+    backends = report.get("backends", {})
+    cpu = backends.get("cpu", {}).get(rate_key)
+    rows = []
+    for name, entry in backends.items():
+        if entry.get("available") is False:
+            rows.append({"backend": name, "available": False, "reason": entry.get("reason", "")})
+            continue
+        if rate_key not in entry:
+            continue
+        rate = entry[rate_key]
+        rows.append({
+            "backend": name, "available": True, "how": _how(name, entry),
+            "rate": rate, "rate_min": entry.get(f"{rate_key}_min", rate),
+            "rate_max": entry.get(f"{rate_key}_max", rate),
+            "ratio_to_cpu": rate / cpu if cpu else None,
+            "energy": entry.get(energy_key), "energy_source": entry.get("energy_source",
+                                                                        "not measured"),
+            "energy_measured": entry.get("energy_measured", False),
+        })
+    return rows
+
+
+def _number(value) -> str:
+    return "–" if value is None else f"{value:.4g}"
+
+
+def markdown(report: dict, plot_name: str | None = None) -> str:
+    """The report as markdown: the workload, then one table row per backend."""
+    _, rate_unit, _, energy_unit, sample = _units(report)
+    workload = {k: v for k, v in report["workload"].items() if not isinstance(v, (list, dict))}
+    machine = report.get("machine", {})
+    lines = [f"# bitspin bench: {report['workload']['model']}", "",
+             "Workload (the same on every backend): " +
+             ", ".join(f"{k} = {v}" for k, v in workload.items()) + ".", "",
+             f"Host: {machine.get('cpu', '?')}, {machine.get('cores', '?')} cores, "
+             f"{machine.get('date', '?')}.", "",
+             f"| backend | throughput ({rate_unit}), median | min – max | ratio to CPU | "
+             f"energy ({energy_unit}) | energy source | what the figure is |",
+             "|---|---|---|---|---|---|---|"]
+    for row in headline(report):
+        if not row["available"]:
+            lines.append(f"| {row['backend']} | – | – | – | – | – | not run: {row['reason']} |")
+            continue
+        ratio = "–" if row["ratio_to_cpu"] is None else f"{row['ratio_to_cpu']:.3g}×"
+        lines.append(f"| {row['backend']} | {_number(row['rate'])} | {_number(row['rate_min'])}"
+                     f" – {_number(row['rate_max'])} | {ratio} | {_number(row['energy'])} | "
+                     f"{row['energy_source']} | {row['how']} |")
+    lines += ["", f"Energy per {sample} comes only from a meter or a power the user stated "
+              "(labelled in the energy-source column); it is – where neither was given."]
+    if plot_name:
+        lines += ["", f"![throughput and energy by backend]({plot_name})"]
+    return "\n".join(lines) + "\n"
+
+
+def plot(report: dict, path: Path) -> None:
+    """Two bar charts (log scale): throughput by backend with its ratio to CPU, and energy per
+    sample where one was obtained."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    _, rate_unit, _, energy_unit, sample = _units(report)
+    rows = [r for r in headline(report) if r["available"]]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    names = [r["backend"] for r in rows]
+    rates = [r["rate"] for r in rows]
+    errors = [[r["rate"] - r["rate_min"] for r in rows], [r["rate_max"] - r["rate"] for r in rows]]
+    left.bar(names, rates, yerr=errors, color="tab:blue", capsize=4)
+    left.set_yscale("log")
+    left.set_ylabel(f"{rate_unit} (median, min–max)")
+    left.set_title("throughput")
+    for i, r in enumerate(rows):
+        if r["ratio_to_cpu"] is not None:
+            left.annotate(f"{r['ratio_to_cpu']:.3g}× CPU", (i, r["rate"]), ha="center",
+                          va="bottom", fontsize=8)
+    metered = [r for r in rows if r["energy"] is not None]
+    if metered:
+        right.bar([r["backend"] for r in metered], [r["energy"] for r in metered],
+                  color=["tab:green" if r["energy_measured"] else "tab:orange" for r in metered])
+        right.set_yscale("log")
+        right.set_title(f"energy per {sample}\n(green: measured, orange: stated power)")
+    else:
+        right.text(0.5, 0.5, "no energy figures:\nno meter and no stated power given",
+                   ha="center", va="center", transform=right.transAxes)
+        right.set_title(f"energy per {sample}")
+    right.set_ylabel(energy_unit)
+    fig.suptitle(f"bitspin bench {report['workload']['model']}")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def write_report_dir(report: dict, directory: Path) -> Path:
+    """Write ``report.md``, ``report.png`` and ``report.json`` into ``directory``; return the .md."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    plot(report, directory / "report.png")
+    (directory / "report.json").write_text(json.dumps(report, indent=2))
+    path = directory / "report.md"
+    path.write_text(markdown(report, "report.png"))
+    return path

@@ -21,6 +21,7 @@ SUBCOMMANDS = {
     "gan": "sw.cli.gan",
     "sim": "sw.cli.sim",
     "flash": "sw.cli.flash",
+    "design-space": "sw.cli.design_space",
 }
 
 

@@ -1,0 +1,69 @@
+"""The design-space sweep: its stopping rule and best-point choice (with stand-in builds), and a
+real two-point sweep on the iCEBreaker whose JSON the benchmark reads."""
+
+import json
+
+import pytest
+
+import boards.design_space as design_space
+from boards.build import BuildFailure
+from boards.design_space import run_sweep, sweep_points
+from sw.bench.fmax import fmax_from_json
+from sw.cli.main import main
+
+
+class _FakeResult:
+    def __init__(self, fmax):
+        from boards.report import BuildReport
+        self.report = BuildReport({}, {"clk": {"achieved": fmax, "constraint": 25.0}},
+                                  {"LUT": {"used": 10, "available": 100}})
+        self.bitstream, self.elapsed_s = "top.bit", 1.0
+
+
+def test_the_sweep_stops_at_the_first_point_that_fails(monkeypatch, tmp_path, rng):
+    limit = int(rng.choice([32, 64, 128]))       # the largest P that "fits"
+    built = []
+
+    def fake_build(top, board, out_dir, *, seed, log):
+        lanes = int(str(out_dir).split("-")[-2])
+        built.append(lanes)
+        if lanes > limit:
+            raise BuildFailure("log tail\nERROR: Unable to place cell 'lane_rng'\n")
+        return _FakeResult(300.0 / lanes ** 0.25)
+    monkeypatch.setattr(design_space, "build_for_board", fake_build)
+    monkeypatch.setattr(design_space, "make_top", lambda design, params: None)
+    points = sweep_points("ising", size=256, lanes=[256, 16, 32, 64, 128, 512])
+    space = run_sweep("ulx3s-85f", points, tmp_path)
+    assert built == [p for p in [16, 32, 64, 128, 256, 512] if p <= 2 * limit]
+    failed = space["points"][-1]
+    assert not failed["fits"] and "Unable to place" in failed["reason"]
+    assert space["best"]["ising"]["params"]["lanes"] == limit
+    everything = run_sweep("ulx3s-85f", points, tmp_path, keep_going=True)
+    assert len(everything["points"]) == 6 and everything["best"] == space["best"]
+
+
+@pytest.mark.parametrize("design, kwargs, message", [
+    ("ising", {"size": 64, "lanes": [3]}, "power of two"),
+    ("gan", {"engine": "ulx3s", "gan_shapes": [(64, 32)]}, "must not exceed"),
+    ("dsp", {}, "design must be"),
+])
+def test_bad_points_are_refused_before_any_build(design, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        sweep_points(design, **kwargs)
+
+
+@pytest.mark.slow
+def test_icebreaker_ising_sweep_end_to_end(tmp_path, capsys):
+    out, md = tmp_path / "space.json", tmp_path / "space.md"
+    assert main(["design-space", "--board", "icebreaker", "--designs", "ising", "--size", "16",
+                 "--lanes", "2,4", "--build-dir", str(tmp_path / "b"), "--out", str(out),
+                 "--markdown", str(md)]) == 0
+    space = json.loads(out.read_text())
+    assert [p["params"]["lanes"] for p in space["points"]] == [2, 4]
+    assert all(p["fits"] and p["timing_met"] for p in space["points"])
+    assert space["best"]["ising"]["params"] == {"size": 16, "lanes": 4, "k": 16}
+    assert space["points"][1]["resources"]["LUT"]["used"] > space["points"][0]["resources"]["LUT"]["used"]
+    mhz, source = fmax_from_json(out, "ising", {"size": 16, "lanes": 4}, "icebreaker")
+    assert mhz == min(c["achieved"] for c in space["points"][1]["fmax_mhz"].values())
+    assert "| ising | L=16 P=4 | yes | met |" in md.read_text()
+    assert "design space of icebreaker" in capsys.readouterr().out

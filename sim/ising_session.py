@@ -45,8 +45,9 @@ def observables_sha256(observables) -> str:
 
 
 def hardware_session(params: IsingParams, ops, thresholds, *, simulator="verilator",
-                     ready_probability=1.0, bench_seed=0):
-    result = simulate(IsingCore(params), test_module="sim.benches.ising_core", simulator=simulator,
+                     ready_probability=1.0, bench_seed=0, threshold_table="auto"):
+    result = simulate(IsingCore(params, threshold_table), test_module="sim.benches.ising_core",
+                      simulator=simulator,
                       testcase="session", args={"ops": ops, "thresholds": [int(t) for t in thresholds],
                             "threshold_bits": params.k + 1, "groups": params.groups,
                             "ready_probability": ready_probability, "bench_seed": bench_seed})

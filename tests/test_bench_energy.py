@@ -39,7 +39,7 @@ def test_bad_meter_is_one_line(capsys):
 
 def test_ising_bench_projected_from_a_saved_build(tmp_path, capsys):
     """projected = Verilator's cycles × the report's fmax, with a stated board power."""
-    from hw.ising.params import PASS_OVERHEAD_CYCLES, IsingParams
+    from hw.ising.params import IsingParams
     build = tmp_path / "build.json"
     build.write_text(json.dumps({"design": "ising", "board": "icebreaker",
                                  "params": {"size": 16, "lanes": 8, "k": 16},
@@ -51,7 +51,7 @@ def test_ising_bench_projected_from_a_saved_build(tmp_path, capsys):
                  "--out", str(out), "--report", str(report_dir)]) == 0
     entry = json.loads(out.read_text())["backends"]["projected"]
     params = IsingParams(16, 8)
-    cycles = 20 * params.cycles_per_sweep + params.steps_per_half + PASS_OVERHEAD_CYCLES
+    cycles = 20 * params.cycles_per_sweep + params.measure_pass_cycles
     assert entry["run_cycles"] == cycles
     assert entry["spin_updates_per_ns"] == pytest.approx(20 * 256 / (cycles / 40e6) / 1e9)
     assert entry["energy_per_update_nj"] == pytest.approx(1.5 * cycles / 40e6 / (20 * 256) * 1e9)

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from hw.device.register_map import Opcode
-from hw.ising.params import PASS_OVERHEAD_CYCLES, IsingParams
+from hw.ising.params import IsingParams
 from sw.device.client import ProtocolClient
 from sw.device.device import Device
 from sw.device.errors import DeviceRejected, IdentityMismatch, LinkError
@@ -78,7 +78,7 @@ def test_ising_runs_match_golden(device, rng, case):
         observables_sha256(golden.magnetization, golden.bond_sum)
     assert ours.flips == golden.flips
     # The run ends with one read-only pass that measures the state after the last sweep.
-    measure_pass = PARAMS.steps_per_half + PASS_OVERHEAD_CYCLES
+    measure_pass = PARAMS.measure_pass_cycles
     assert ours.device_cycles == config.sweeps * PARAMS.cycles_per_sweep + measure_pass
 
 
@@ -223,7 +223,7 @@ def test_bench_device_rate_is_the_device_compute_time_not_the_link(board):
     from sw.energy import StatedPowerMeter
     sweeps = 400
     entry = device_runs(board.url, 16, 8, sweeps, repeats=2, meter=StatedPowerMeter(2.0))
-    measure_pass = PARAMS.steps_per_half + PASS_OVERHEAD_CYCLES
+    measure_pass = PARAMS.measure_pass_cycles
     assert entry["device_cycles"] == [sweeps * PARAMS.cycles_per_sweep + measure_pass] * 2
     assert min(entry["device_stall_cycles"]) > 0
     seconds = entry["device_cycles"][0] / entry["design_clock_hz"]

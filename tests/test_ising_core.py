@@ -8,7 +8,7 @@ compares the whole final lattice, the SHA-256 of the whole (M, B) stream and the
 import numpy as np
 import pytest
 
-from hw.ising.params import ALGORITHMS, PASS_OVERHEAD_CYCLES, IsingParams
+from hw.ising.params import ALGORITHMS, IsingParams
 from sw.ising.thresholds import threshold_table
 from tests.conftest import require_simulator
 from sim.ising_session import (golden_session, hardware_session, lattice_to_words,
@@ -38,10 +38,13 @@ def _random_case(rng, sizes, max_lanes):
     return params, ops, thresholds, ready, description
 
 
-def _check(params, ops, thresholds, ready, description, simulator, bench_seed):
+def _check(params, ops, thresholds, ready, description, simulator, bench_seed, table="mux"):
+    """``table``: the lanes' threshold lookup (both must give the same stream, bit for bit)."""
+    description += f" table={table}"
     core, golden_obs = golden_session(params, ops, thresholds)
     lattice, hw_obs, counters = hardware_session(params, ops, thresholds, simulator=simulator,
-                                                 ready_probability=ready, bench_seed=bench_seed)
+                                                 ready_probability=ready, bench_seed=bench_seed,
+                                                 threshold_table=table)
     sweeps = ops[-1][1]
     assert len(hw_obs) == sweeps, description
     assert observables_sha256(hw_obs) == observables_sha256(golden_obs), description
@@ -49,7 +52,7 @@ def _check(params, ops, thresholds, ready, description, simulator, bench_seed):
     assert counters["flips"] == core.flips, description
     assert counters["update_cycles"] == sweeps * 2 * params.steps_per_half, description
     # Back-pressure adds stall clocks only: the compute clocks are exactly the documented schedule.
-    measure_pass = params.steps_per_half + PASS_OVERHEAD_CYCLES
+    measure_pass = params.measure_pass_cycles
     expected = sweeps * params.cycles_per_sweep + measure_pass
     assert counters["run_cycles"] == expected, description
     if ready == 1.0:
@@ -60,14 +63,16 @@ def _check(params, ops, thresholds, ready, description, simulator, bench_seed):
 def test_verilator_matches_golden(case, rng):
     params, ops, thresholds, ready, description = _random_case(rng, [8, 16, 32], max_lanes=32)
     print(description)
-    _check(params, ops, thresholds, ready, description, "verilator", int(rng.integers(1 << 30)))
+    _check(params, ops, thresholds, ready, description, "verilator", int(rng.integers(1 << 30)),
+           str(rng.choice(["mux", "lutram"])))
 
 
 @pytest.mark.slow
 def test_verilator_matches_golden_wide(rng):
     params, ops, thresholds, ready, description = _random_case(rng, [32, 64], max_lanes=64)
     print(description)
-    _check(params, ops, thresholds, ready, description, "verilator", int(rng.integers(1 << 30)))
+    _check(params, ops, thresholds, ready, description, "verilator", int(rng.integers(1 << 30)),
+           str(rng.choice(["mux", "lutram"])))
 
 
 @pytest.mark.parametrize("case", range(2))
@@ -76,16 +81,18 @@ def test_icarus_matches_golden(case, rng):
     params, ops, thresholds, ready, description = _random_case(rng, [8], max_lanes=8)
     ops[-1][1] = 10
     print(description)
-    _check(params, ops, thresholds, ready, description, "icarus", int(rng.integers(1 << 30)))
+    _check(params, ops, thresholds, ready, description, "icarus", int(rng.integers(1 << 30)),
+           str(rng.choice(["mux", "lutram"])))
 
 
-@pytest.mark.parametrize("size,lanes", [(8, 1), (16, 2), (8, 8), (8, 32)])
-def test_every_schedule_shape_matches_golden(size, lanes, rng):
+@pytest.mark.parametrize("size,lanes,table", [(8, 1, "mux"), (16, 2, "lutram"), (8, 8, "mux"),
+                                              (8, 32, "lutram")])
+def test_every_schedule_shape_matches_golden(size, lanes, table, rng):
     """Segments per row (S > 1), one row per step, several rows per step, the whole lattice."""
     params = IsingParams(size, lanes)
     thresholds = threshold_table(0.44, algorithm="heatbath")
     ops = [["seed", int(rng.integers(1 << 62))], ["hot", 0], ["run", 12]]
-    _check(params, ops, thresholds, 1.0, f"L={size} P={lanes}", "verilator", 0)
+    _check(params, ops, thresholds, 1.0, f"L={size} P={lanes}", "verilator", 0, table)
 
 
 @pytest.mark.parametrize("kwargs,match", [
@@ -99,11 +106,18 @@ def test_bad_parameters_are_rejected(kwargs, match):
         IsingParams(**kwargs)
 
 
+def test_unknown_threshold_table_is_rejected():
+    from hw.ising.core import IsingCore
+    with pytest.raises(ValueError, match="threshold_table"):
+        IsingCore(IsingParams(8, 4), threshold_table="bram")
+
+
 def test_schedule_meets_the_cycle_budget():
     """At least 95% of clocks update P sites in steady state, at the sizes that matter."""
     for size, lanes in [(256, 256), (256, 64), (512, 128), (1024, 256), (64, 16)]:
         params = IsingParams(size, lanes)
-        assert params.cycles_per_sweep <= 1.05 * size * size / lanes + 12
+        assert params.cycles_per_sweep == size * size // lanes + 2 * params.pass_overhead_cycles
+        assert params.cycles_per_sweep <= 1.05 * size * size / lanes + 10
         assert params.lane_utilization >= 0.95
 
 

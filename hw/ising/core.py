@@ -4,9 +4,11 @@ See ``params`` for the memory layout, the lane-to-site schedule, the threshold t
 
 Datapath. The lattice memory has one read and one write port (W = R·L bits wide, G deep). A
 half-sweep streams the G words through a three-word window (previous, current, next group): each
-word is read once and written once, so the ports serve P lanes per clock without stalls. The
-window is primed with four reads; afterwards the read two groups ahead lands in ``next`` exactly
-when the window shifts. Sites of one colour only neighbour sites of the other colour, which a
+word is read once and written once, so the ports serve P lanes per clock without stalls. Read
+data is registered once (two clocks from address to data). A pass's two tail clocks prefetch
+groups 0 and 1 for the next pass, three priming clocks fetch group G-1 and the first steps'
+groups (``IsingParams.prime_cycles``); afterwards the read two clocks ahead lands in ``next``
+exactly when the window shifts. Sites of one colour only neighbour sites of the other colour, which a
 half-sweep never writes, so reading a group that was already rewritten in the same half (the
 wrap-around) is harmless.
 
@@ -16,7 +18,7 @@ the write buffer; stage C writes the group back. Observables of the lattice as i
 half are counted from the window in the same stages, so measuring costs no extra clocks; the
 state after the last sweep is counted by one extra read-only pass.
 
-Cycle budget: a sweep takes L²/P + 2·PASS_OVERHEAD_CYCLES clocks (``IsingParams.cycles_per_sweep``).
+Cycle budget: a sweep takes L²/P + 2·(priming + tail) clocks (``IsingParams.cycles_per_sweep``).
 """
 
 from amaranth import Array, Cat, C, Const, Module, Mux, Signal, unsigned, signed
@@ -29,7 +31,14 @@ from .params import IsingOp, IsingParams, TABLE_SIZE
 from .popcount import balanced_sum, chunked, popcount
 from .seeder import SplitMix64Seeder
 
-__all__ = ["IsingCore", "ObservablesLayout", "PassMode"]
+__all__ = ["IsingCore", "ObservablesLayout", "PassMode", "THRESHOLD_TABLES", "TABLE_LOAD_CYCLES"]
+
+# How each lane looks up its threshold: "mux" selects from the shared table register (a 10:1
+# mux of k+1 bits per lane, about 100 LUT4 on ECP5); "lutram" gives every lane its own copy in
+# distributed RAM (5 DPR16X4 per lane on ECP5), written from the shared table at the start of a
+# RUN; "auto" picks "lutram" on ECP5 and "mux" elsewhere (iCE40 has no distributed RAM).
+THRESHOLD_TABLES = ("auto", "mux", "lutram")
+TABLE_LOAD_CYCLES = TABLE_SIZE  # clocks between a RUN's start and its first pass
 
 POPCOUNT_CHUNK = 32  # bits pop-counted per partial sum in stage T (64 set the fmax at ~100 MHz)
 
@@ -55,10 +64,14 @@ class IsingCore(wiring.Component):
     clocks that RUN operations spent waiting for that consumer, ``flips`` accepted flips.
     """
 
-    def __init__(self, params: IsingParams):
+    def __init__(self, params: IsingParams, threshold_table: str = "auto"):
         if not isinstance(params, IsingParams):
             raise TypeError(f"params must be an IsingParams, not {params!r}")
+        if threshold_table not in THRESHOLD_TABLES:
+            raise ValueError(f"threshold_table must be one of {THRESHOLD_TABLES}, not "
+                             f"{threshold_table!r}")
         self.params = params
+        self.threshold_table = threshold_table
         p = params
         super().__init__({
             "op": In(IsingOp),
@@ -90,6 +103,10 @@ class IsingCore(wiring.Component):
         m.submodules.memory = memory = Memory(shape=unsigned(W), depth=G, init=[])
         wr = memory.write_port()
         rd = memory.read_port(transparent_for=(wr,))
+        # The block RAM's clock-to-output (5.6 ns on ECP5) was the critical path: its data is
+        # registered once before any logic, so reads take two clocks.
+        rd_data = Signal(W)
+        m.d.sync += rd_data.eq(rd.data)
         prev, cur, nxt = Signal(W), Signal(W), Signal(W)
 
         # --- lane RNGs and the seeder's shift chain -----------------------------------------
@@ -106,7 +123,7 @@ class IsingCore(wiring.Component):
         colour = Signal()
         mode = Signal(2)
         measure = Signal()
-        cycle = Signal(range(6))  # 0..3 priming; 4 stepping and first tail; 5 second tail
+        cycle = Signal(range(8))  # priming, then stepping and the first tail, then the second
         g = Signal(range(max(2, G)))
         s = Signal(range(max(2, S)))
         stepping = Signal()
@@ -182,6 +199,19 @@ class IsingCore(wiring.Component):
         # A separate stage because the 10:1 threshold mux followed by the compare was the
         # critical path; partial pop-counts here keep the observables' adder tree short too.
         table = Array(thresholds[e] for e in range(TABLE_SIZE))
+        lutram = self.threshold_table == "lutram" or (
+            self.threshold_table == "auto" and getattr(platform, "family", None) == "ecp5")
+        table_addr = Signal(range(TABLE_SIZE))
+        table_we = Signal()
+        lane_tables = []
+        if lutram:
+            for i in range(P):
+                memory = Memory(shape=unsigned(k + 1), depth=TABLE_SIZE, init=[])
+                m.submodules[f"table{i}"] = memory
+                write, read = memory.write_port(), memory.read_port(domain="comb")
+                m.d.comb += [write.addr.eq(table_addr), write.data.eq(table[table_addr]),
+                             write.en.eq(table_we), read.addr.eq(a_idx[i])]
+                lane_tables.append(read.data)
         t_valid, t_last, t_s, t_g = Signal(), Signal(), Signal.like(s), Signal.like(g)
         t_base = Signal(W)
         t_mode, t_measure = Signal(2), Signal()
@@ -194,7 +224,8 @@ class IsingCore(wiring.Component):
         t_agree_parts = [Signal(range(len(c) + 1), name=f"t_agree{j}")
                          for j, c in enumerate(agree_chunks)]
         for i in range(P):
-            m.d.sync += [t_threshold[i].eq(table[a_idx[i]]), t_rand[i].eq(a_rand[i])]
+            looked_up = lane_tables[i] if lutram else table[a_idx[i]]
+            m.d.sync += [t_threshold[i].eq(looked_up), t_rand[i].eq(a_rand[i])]
         m.d.sync += [
             t_valid.eq(a_valid), t_last.eq(a_last), t_s.eq(a_s), t_g.eq(a_g), t_base.eq(a_base),
             t_mode.eq(a_mode), t_measure.eq(a_measure), t_old.eq(a_old), t_par.eq(a_par),
@@ -251,7 +282,7 @@ class IsingCore(wiring.Component):
             wr.en.eq(b_write | cold_write | (~self.busy & self.lattice_we)),
             wr.addr.eq(Mux(b_write, b_g, Mux(cold_write, cold_addr, self.lattice_addr))),
             wr.data.eq(Mux(b_write, wbuf, Mux(cold_write, Const(-1, W), self.lattice_wdata))),
-            self.lattice_rdata.eq(rd.data),
+            self.lattice_rdata.eq(rd_data),
         ]
 
         # --- observables output --------------------------------------------------------
@@ -276,6 +307,23 @@ class IsingCore(wiring.Component):
             m.d.sync += [colour.eq(next_colour), mode.eq(next_mode), measure.eq(next_measure),
                          cycle.eq(0)]
 
+        prime = p.prime_cycles
+        # The priming clocks' addresses and the window register each one's data lands in (two
+        # clocks after its address). Overlapped: groups 0 and 1 were fetched in the previous
+        # tail (or the TABLE state). The last two addresses are those the first two steps ask
+        # for, as in the stepping rule below.
+        if prime == 3:
+            prime_addresses = [G - 1, 2, 2 + (S == 1)]
+            prime_loads = {0: cur, 1: nxt, 2: prev}
+        else:
+            prime_addresses = [G - 1, 0, 1, 2, 2 + (S == 1)]
+            prime_loads = {2: prev, 3: cur, 4: nxt}
+        hot_op = Signal()
+
+        def prefetch(second):
+            """Fetch group 0 (then 1) for the overlapped priming of the pass that follows."""
+            m.d.comb += read_addr.eq(wrap(Mux(second, C(1), C(0))))
+
         with m.FSM():
             with m.State("IDLE"):
                 with m.If(self.start):
@@ -288,13 +336,26 @@ class IsingCore(wiring.Component):
                             m.d.sync += cold_addr.eq(0)
                             m.next = "COLD"
                         with m.Case(IsingOp.INIT_HOT):
-                            begin_pass(0, PassMode.HOT, 0)
-                            m.next = "PASS"
+                            m.d.sync += [hot_op.eq(1), table_addr.eq(0)]
+                            m.next = "TABLE"
                         with m.Case(IsingOp.RUN):
                             with m.If(self.sweeps != 0):
-                                m.d.sync += [sweeps_left.eq(self.sweeps), first_sweep.eq(1)]
-                                begin_pass(0, PassMode.UPDATE, 1)
-                                m.next = "PASS"
+                                m.d.sync += [sweeps_left.eq(self.sweeps), first_sweep.eq(1),
+                                             hot_op.eq(0), table_addr.eq(0)]
+                                m.next = "TABLE"
+            with m.State("TABLE"):
+                # Copy the latched table into the lanes' own tables, one entry per clock (the
+                # same clocks with either lookup, so the timing never depends on the platform);
+                # the last two clocks prefetch the first pass's groups 0 and 1.
+                m.d.comb += [self.busy.eq(1), table_we.eq(1)]
+                prefetch(table_addr == TABLE_SIZE - 1)
+                m.d.sync += table_addr.eq(table_addr + 1)
+                with m.If(table_addr == TABLE_SIZE - 1):
+                    with m.If(hot_op):
+                        begin_pass(0, PassMode.HOT, 0)
+                    with m.Else():
+                        begin_pass(0, PassMode.UPDATE, 1)
+                    m.next = "PASS"
             with m.State("SEED"):
                 m.d.comb += self.busy.eq(1)
                 with m.If(~seeder.busy & ~seeder.start):
@@ -308,32 +369,36 @@ class IsingCore(wiring.Component):
                 m.d.comb += self.busy.eq(1)
                 with m.If(mode != PassMode.HOT):
                     m.d.sync += self.run_cycles.eq(self.run_cycles + 1)
-                with m.If(cycle < 4):
-                    m.d.comb += read_addr.eq(wrap(C(G - 1) + cycle))  # G-1, 0, 1, 2
+                with m.If(cycle < prime):
                     m.d.sync += cycle.eq(cycle + 1)
                     with m.Switch(cycle):
-                        with m.Case(0):
-                            m.d.comb += clear_acc.eq(measure)
-                        with m.Case(1):
-                            m.d.sync += prev.eq(rd.data)
-                        with m.Case(2):
-                            m.d.sync += cur.eq(rd.data)
-                        with m.Case(3):
-                            m.d.sync += [nxt.eq(rd.data), g.eq(0), s.eq(0), stepping.eq(1)]
+                        for index in range(prime):
+                            with m.Case(index):
+                                m.d.comb += read_addr.eq(prime_addresses[index] % G)
+                                if index == 0:
+                                    m.d.comb += clear_acc.eq(measure)
+                                if index in prime_loads:
+                                    m.d.sync += prime_loads[index].eq(rd_data)
+                                if index == prime - 1:
+                                    m.d.sync += [g.eq(0), s.eq(0), stepping.eq(1)]
                 with m.Elif(stepping):
-                    m.d.comb += read_addr.eq(wrap(g + 2 + (s == S - 1)))
+                    # Data arrives two clocks after its address: ask now for the group that
+                    # the shift two clocks ahead (if any) loads, g(t+2) + 2.
+                    m.d.comb += read_addr.eq(wrap(g + 2 + (s + 2) // S))
                     with m.If(s == S - 1):
-                        m.d.sync += [prev.eq(cur), cur.eq(nxt), nxt.eq(rd.data), s.eq(0),
+                        m.d.sync += [prev.eq(cur), cur.eq(nxt), nxt.eq(rd_data), s.eq(0),
                                      g.eq(g + 1)]
                         with m.If(g == G - 1):
                             m.d.sync += stepping.eq(0)
                     with m.Else():
                         m.d.sync += s.eq(s + 1)
-                with m.Elif(cycle == 4):
-                    m.d.sync += cycle.eq(5)  # first tail clock: stage T of the last step
+                with m.Elif(cycle == prime):
+                    prefetch(0)
+                    m.d.sync += cycle.eq(prime + 1)  # first tail clock: stage T of the last step
                 with m.Else():
                     # The second tail clock: stage B of the last step. Choose what follows;
                     # stage C's write overlaps the next pass's first read.
+                    prefetch(1)
                     with m.If(mode == PassMode.HOT):
                         with m.If(colour == 0):
                             begin_pass(1, PassMode.HOT, 0)
@@ -357,6 +422,15 @@ class IsingCore(wiring.Component):
                 m.d.comb += self.busy.eq(1)
                 m.d.sync += self.stall_cycles.eq(self.stall_cycles + 1)
                 with m.If(~pending_emit):
+                    m.d.sync += table_addr.eq(0)
+                    m.next = "REFETCH"
+            with m.State("REFETCH"):
+                # The tail's prefetch of groups 0 and 1 went stale while waiting: fetch again.
+                m.d.comb += self.busy.eq(1)
+                m.d.sync += [self.stall_cycles.eq(self.stall_cycles + 1),
+                             table_addr.eq(table_addr + 1)]
+                prefetch(table_addr == 1)
+                with m.If(table_addr == 1):
                     m.next = "PASS"
             with m.State("FINISH"):
                 m.d.comb += self.busy.eq(1)

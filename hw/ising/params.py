@@ -28,7 +28,8 @@ from dataclasses import dataclass
 
 __all__ = ["IsingParams", "IsingOp", "ALGORITHMS", "TABLE_SIZE", "table_index", "XOROSHIRO64_ROTATE_S0",
            "XOROSHIRO64_SHIFT", "XOROSHIRO64_ROTATE_S1", "SPLITMIX64_GAMMA", "SPLITMIX64_MUL1",
-           "SPLITMIX64_MUL2", "PASS_OVERHEAD_CYCLES"]
+           "SPLITMIX64_MUL2", "TAIL_CYCLES", "PRIME_CYCLES",
+           "PRIME_CYCLES_FEW_GROUPS"]
 
 ALGORITHMS = ("metropolis", "heatbath")
 TABLE_SIZE = 10
@@ -40,10 +41,15 @@ SPLITMIX64_GAMMA = 0x9E3779B97F4A7C15
 SPLITMIX64_MUL1 = 0xBF58476D1CE4E5B9
 SPLITMIX64_MUL2 = 0x94D049BB133111EB
 
-# Cycles of a half-sweep pass beyond its G·S update steps: four to prime the three-group window
-# from the single read port, two for the threshold lookup and compare of the last step. The write
-# of the last step overlaps the next pass's first read (the read port is transparent to the write).
-PASS_OVERHEAD_CYCLES = 6
+# Clocks of a half-sweep pass beyond its G·S update steps. The read port's data is registered once
+# (two clocks from address to data). A pass ends with two tail clocks (the threshold lookup and
+# the compare of its last step), in which the read port already fetches groups 0 and 1 for the
+# next pass; three priming clocks then fetch group G-1, whose last write lands in the first of
+# them (the port is transparent to the write), and the first steps' groups. With fewer than three
+# groups, groups 0 and 1 are still being written during the tail, so the pass primes all five.
+TAIL_CYCLES = 2
+PRIME_CYCLES = 3
+PRIME_CYCLES_FEW_GROUPS = 5
 
 
 def table_index(up: int, ups: int) -> int:
@@ -112,9 +118,24 @@ class IsingParams:
         return self.groups * self.steps_per_group
 
     @property
+    def prime_cycles(self) -> int:
+        """Clocks that prime a pass's three-group window (see ``PRIME_CYCLES``)."""
+        return PRIME_CYCLES if self.groups >= 3 else PRIME_CYCLES_FEW_GROUPS
+
+    @property
+    def pass_overhead_cycles(self) -> int:
+        """Clocks of a pass beyond its update steps: priming and tail."""
+        return self.prime_cycles + TAIL_CYCLES
+
+    @property
+    def measure_pass_cycles(self) -> int:
+        """The read-only pass that ends a RUN by measuring the final lattice."""
+        return self.steps_per_half + self.pass_overhead_cycles
+
+    @property
     def cycles_per_sweep(self) -> int:
         """Clocks per sweep in steady state: L²/P update clocks plus the pass overheads."""
-        return 2 * (self.steps_per_half + PASS_OVERHEAD_CYCLES)
+        return 2 * (self.steps_per_half + self.pass_overhead_cycles)
 
     @property
     def lane_utilization(self) -> float:

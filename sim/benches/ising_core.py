@@ -46,6 +46,7 @@ async def _start(dut, op, sweeps=0, seed=0):
 async def _reset_with_thresholds(dut, a: dict, ready: int):
     dut.start.value = 0
     dut.lattice_we.value = 0
+    dut.lattice_addr.value = 0
     dut.observables__ready.value = ready
     await start_clock_and_reset(dut)
     packed = 0

@@ -11,7 +11,7 @@ from __future__ import annotations
 import platform
 import time
 
-from hw.ising.params import PASS_OVERHEAD_CYCLES, IsingParams
+from hw.ising.params import IsingParams
 
 from .spread import spread
 
@@ -33,7 +33,7 @@ def simulate_core(size: int, lanes: int, sweeps: int) -> dict:
                             "thresholds": [int(t) for t in threshold_table(0.44)]})
     out = result.outputs
     # The run ends with one read-only pass that measures the state after the last sweep.
-    measure_pass = params.steps_per_half + PASS_OVERHEAD_CYCLES
+    measure_pass = params.measure_pass_cycles
     cycles_per_sweep = (out["run_cycles"] - measure_pass) / sweeps
     updates = sweeps * size * size
     return {
@@ -122,7 +122,7 @@ def projected(size: int, lanes: int, sweeps: int, cycles_per_sweep: float, fmax_
     from .meters import projected_energy
     params = IsingParams(size, lanes)
     # The same run as on the device: the sweeps, then the read-only pass that measures the end.
-    cycles = sweeps * cycles_per_sweep + params.steps_per_half + PASS_OVERHEAD_CYCLES
+    cycles = sweeps * cycles_per_sweep + params.measure_pass_cycles
     seconds = cycles / (fmax_mhz * 1e6)
     updates = sweeps * size * size
     rate = updates / seconds / 1e9

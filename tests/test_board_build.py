@@ -11,7 +11,7 @@ from boards.designs import make_top, uart_divisor
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("board", ["icebreaker", "ulx3s-85f"])
+@pytest.mark.parametrize("board", sorted(BOARDS))
 def test_loopback_builds_and_meets_timing(board, tmp_path):
     result = build_for_board(make_top("loopback", {"baud": 115200}), board, tmp_path, seed=3)
     assert result.bitstream.exists() and result.bitstream.stat().st_size > 10_000
@@ -23,10 +23,20 @@ def test_loopback_builds_and_meets_timing(board, tmp_path):
 
 
 @pytest.mark.slow
-def test_build_is_deterministic_for_a_seed(tmp_path):
-    first = build_for_board(make_top("loopback", {}), "icebreaker", tmp_path / "a", seed=7)
-    second = build_for_board(make_top("loopback", {}), "icebreaker", tmp_path / "b", seed=7)
+@pytest.mark.parametrize("board", ["icebreaker", "ulx3s-12f"])
+def test_build_is_deterministic_for_a_seed(board, tmp_path):
+    first = build_for_board(make_top("loopback", {}), board, tmp_path / "a", seed=7)
+    second = build_for_board(make_top("loopback", {}), board, tmp_path / "b", seed=7)
     assert first.bitstream.read_bytes() == second.bitstream.read_bytes()
+
+
+@pytest.mark.slow
+def test_small_ising_core_on_ecp5_uses_distributed_ram_and_meets_timing(tmp_path):
+    """The per-lane threshold tables map to distributed RAM on ECP5 (one small real build)."""
+    result = build_for_board(make_top("ising", {"size": 16, "lanes": 4}), "ulx3s-12f", tmp_path)
+    assert result.report.timing_met
+    assert result.router == "router2"
+    assert result.report.utilization["TRELLIS_RAMW"]["used"] >= 4 * 5
 
 
 @pytest.mark.slow

@@ -31,14 +31,24 @@ from .params import IsingOp, IsingParams, TABLE_SIZE
 from .popcount import balanced_sum, chunked, popcount
 from .seeder import SplitMix64Seeder
 
-__all__ = ["IsingCore", "ObservablesLayout", "PassMode", "THRESHOLD_TABLES", "TABLE_LOAD_CYCLES"]
+__all__ = ["IsingCore", "ObservablesLayout", "PassMode", "THRESHOLD_TABLES",
+           "table_load_cycles"]
 
 # How each lane looks up its threshold: "mux" selects from the shared table register (a 10:1
 # mux of k+1 bits per lane, about 100 LUT4 on ECP5); "lutram" gives every lane its own copy in
 # distributed RAM (5 DPR16X4 per lane on ECP5), written from the shared table at the start of a
 # RUN; "auto" picks "lutram" on ECP5 and "mux" elsewhere (iCE40 has no distributed RAM).
 THRESHOLD_TABLES = ("auto", "mux", "lutram")
-TABLE_LOAD_CYCLES = TABLE_SIZE  # clocks between a RUN's start and its first pass
+# The table write reaches the lanes through a chain of registers, one per TABLE_GROUP lanes, so no
+# net fans out to all lanes (broadcast to 64 lanes it needed 10 ns of routing alone on ECP5).
+TABLE_GROUP = 16
+
+
+def table_load_cycles(lanes: int) -> int:
+    """Clocks between a RUN's (or hot start's) start and its first pass: the table's entries, then
+    the write chain's latency."""
+    return TABLE_SIZE + -(-lanes // TABLE_GROUP)
+
 
 POPCOUNT_CHUNK = 32  # bits pop-counted per partial sum in stage T (64 set the fmax at ~100 MHz)
 
@@ -201,16 +211,28 @@ class IsingCore(wiring.Component):
         table = Array(thresholds[e] for e in range(TABLE_SIZE))
         lutram = self.threshold_table == "lutram" or (
             self.threshold_table == "auto" and getattr(platform, "family", None) == "ecp5")
-        table_addr = Signal(range(TABLE_SIZE))
+        load_cycles = table_load_cycles(P)
+        table_step = Signal(range(load_cycles))
+        table_addr = table_step[:4]
         table_we = Signal()
         lane_tables = []
         if lutram:
+            chain = []      # (addr, data, we) registered once per group of TABLE_GROUP lanes
+            source = (table_addr, table[table_addr], table_we & (table_step < TABLE_SIZE))
+            for group in range(-(-P // TABLE_GROUP)):
+                stage = (Signal(4, name=f"table_waddr{group}"),
+                         Signal(k + 1, name=f"table_wdata{group}"),
+                         Signal(name=f"table_we{group}"))
+                m.d.sync += [mine.eq(theirs) for mine, theirs in zip(stage, source)]
+                chain.append(stage)
+                source = stage
             for i in range(P):
                 memory = Memory(shape=unsigned(k + 1), depth=TABLE_SIZE, init=[])
                 m.submodules[f"table{i}"] = memory
                 write, read = memory.write_port(), memory.read_port(domain="comb")
-                m.d.comb += [write.addr.eq(table_addr), write.data.eq(table[table_addr]),
-                             write.en.eq(table_we), read.addr.eq(a_idx[i])]
+                waddr, wdata, we = chain[i // TABLE_GROUP]
+                m.d.comb += [write.addr.eq(waddr), write.data.eq(wdata), write.en.eq(we),
+                             read.addr.eq(a_idx[i])]
                 lane_tables.append(read.data)
         t_valid, t_last, t_s, t_g = Signal(), Signal(), Signal.like(s), Signal.like(g)
         t_base = Signal(W)
@@ -336,21 +358,21 @@ class IsingCore(wiring.Component):
                             m.d.sync += cold_addr.eq(0)
                             m.next = "COLD"
                         with m.Case(IsingOp.INIT_HOT):
-                            m.d.sync += [hot_op.eq(1), table_addr.eq(0)]
+                            m.d.sync += [hot_op.eq(1), table_step.eq(0)]
                             m.next = "TABLE"
                         with m.Case(IsingOp.RUN):
                             with m.If(self.sweeps != 0):
                                 m.d.sync += [sweeps_left.eq(self.sweeps), first_sweep.eq(1),
-                                             hot_op.eq(0), table_addr.eq(0)]
+                                             hot_op.eq(0), table_step.eq(0)]
                                 m.next = "TABLE"
             with m.State("TABLE"):
                 # Copy the latched table into the lanes' own tables, one entry per clock (the
                 # same clocks with either lookup, so the timing never depends on the platform);
                 # the last two clocks prefetch the first pass's groups 0 and 1.
                 m.d.comb += [self.busy.eq(1), table_we.eq(1)]
-                prefetch(table_addr == TABLE_SIZE - 1)
-                m.d.sync += table_addr.eq(table_addr + 1)
-                with m.If(table_addr == TABLE_SIZE - 1):
+                prefetch(table_step == load_cycles - 1)
+                m.d.sync += table_step.eq(table_step + 1)
+                with m.If(table_step == load_cycles - 1):
                     with m.If(hot_op):
                         begin_pass(0, PassMode.HOT, 0)
                     with m.Else():
@@ -422,15 +444,15 @@ class IsingCore(wiring.Component):
                 m.d.comb += self.busy.eq(1)
                 m.d.sync += self.stall_cycles.eq(self.stall_cycles + 1)
                 with m.If(~pending_emit):
-                    m.d.sync += table_addr.eq(0)
+                    m.d.sync += table_step.eq(0)
                     m.next = "REFETCH"
             with m.State("REFETCH"):
                 # The tail's prefetch of groups 0 and 1 went stale while waiting: fetch again.
                 m.d.comb += self.busy.eq(1)
                 m.d.sync += [self.stall_cycles.eq(self.stall_cycles + 1),
-                             table_addr.eq(table_addr + 1)]
-                prefetch(table_addr == 1)
-                with m.If(table_addr == 1):
+                             table_step.eq(table_step + 1)]
+                prefetch(table_step == 1)
+                with m.If(table_step == 1):
                     m.next = "PASS"
             with m.State("FINISH"):
                 m.d.comb += self.busy.eq(1)

@@ -18,6 +18,8 @@ def add_parser(sub):
     parser.add_argument("--out", type=Path, default=None,
                         help="build folder (default: build/BOARD-DESIGN)")
     parser.add_argument("--seed", type=int, default=1, help="nextpnr placement seed")
+    parser.add_argument("--router", choices=["router1", "router2"], default=None,
+                        help="nextpnr router (default: router2 on ECP5, router1 on iCE40)")
     parser.add_argument("--baud", type=int, default=115200, help="UART rate of the design")
     parser.add_argument("--size", type=int, default=64, help="Ising: L")
     parser.add_argument("--lanes", type=int, default=16, help="Ising: P, spins per clock")
@@ -64,7 +66,7 @@ def run(args) -> int:
     top = make_top(args.design, params)
     console = Console(stderr=True)
     with console.status(f"building {args.design} for {args.board} (yosys, nextpnr, packer)...") as status:
-        result = build_for_board(top, args.board, out, seed=args.seed,
+        result = build_for_board(top, args.board, out, seed=args.seed, router=args.router,
                                  log=lambda line: status.update(f"[dim]{line[:100]}[/dim]"))
     extra = {}
     if getattr(top, "frequency", None) is not None:  # a PLL-clocked top (--clock-mhz)

@@ -136,6 +136,10 @@ class IsingCore(wiring.Component):
         cycle = Signal(range(8))  # priming, then stepping and the first tail, then the second
         g = Signal(range(max(2, G)))
         s = Signal(range(max(2, S)))
+        # (g2, s2): the step two steps ahead of (g, s), kept in registers so that the read
+        # address needs no adder chain on g and s (it was the critical path at L=256, P=64).
+        g2 = Signal(range(G + 2))
+        s2 = Signal(range(max(2, S)))
         stepping = Signal()
         thresholds = Signal(data.ArrayLayout(unsigned(k + 1), TABLE_SIZE))
         sweeps_left = Signal(32)
@@ -402,11 +406,16 @@ class IsingCore(wiring.Component):
                                 if index in prime_loads:
                                     m.d.sync += prime_loads[index].eq(rd_data)
                                 if index == prime - 1:
-                                    m.d.sync += [g.eq(0), s.eq(0), stepping.eq(1)]
+                                    m.d.sync += [g.eq(0), s.eq(0), stepping.eq(1),
+                                                 g2.eq(2 // S), s2.eq(2 % S)]
                 with m.Elif(stepping):
                     # Data arrives two clocks after its address: ask now for the group that
                     # the shift two clocks ahead (if any) loads, g(t+2) + 2.
-                    m.d.comb += read_addr.eq(wrap(g + 2 + (s + 2) // S))
+                    m.d.comb += read_addr.eq(wrap(g2 + 2))
+                    with m.If(s2 == S - 1):
+                        m.d.sync += [g2.eq(g2 + 1), s2.eq(0)]
+                    with m.Else():
+                        m.d.sync += s2.eq(s2 + 1)
                     with m.If(s == S - 1):
                         m.d.sync += [prev.eq(cur), cur.eq(nxt), nxt.eq(rd_data), s.eq(0),
                                      g.eq(g + 1)]

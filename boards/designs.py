@@ -55,16 +55,30 @@ def _gan(params: dict):
     return CoreHarness(lambda: GanEngine(image, loadable=target.loadable))
 
 
+SOC_CORES = ("ising", "gan")
+
+
+def soc_cores(params: dict) -> tuple[str, ...]:
+    """The cores a ``soc`` build carries (``--cores``, default both), checked."""
+    cores = tuple(c for c in str(params.get("cores") or ",".join(SOC_CORES)).split(",") if c)
+    if not cores or set(cores) - set(SOC_CORES) or len(set(cores)) != len(cores):
+        raise ValueError(f"--cores must name ising and/or gan, not {params.get('cores')!r}")
+    return cores
+
+
 def _soc(params: dict):
-    """The device top (UART, frames, registers) with the Ising core and the GAN engine."""
+    """The device top (UART, frames, registers) with the Ising core and/or the GAN engine."""
     from hw.device.soc import DeviceTop
     baud = params.get("baud", 115200)
-    ising = IsingParams(params.get("size", 64), params.get("lanes", 16), params.get("k", 16))
+    cores = soc_cores(params)
+    ising = (IsingParams(params.get("size", 64), params.get("lanes", 16), params.get("k", 16))
+             if "ising" in cores else None)
     name, target = _engine_target(params)
-    image = target.engine_image()
+    image = target.engine_image() if "gan" in cores else None
+    design = "soc:" + "+".join(cores) + (f":{name}" if image is not None else "")
     return UARTPinsTop(lambda clock_hz: DeviceTop(
         uart_divisor(clock_hz, baud), int(clock_hz), ising=ising, gan_image=image,
-        design=f"soc:ising+gan:{name}", weights_in_spram=target.weights_in_spram))
+        design=design, weights_in_spram=target.weights_in_spram))
 
 
 DESIGNS = {
@@ -86,7 +100,11 @@ def identifying_params(design: str, params: dict) -> dict:
         engine = {"engine": name,
                   "gan_lanes": params.get("gan_lanes") or target.params.lanes,
                   "chunk_bits": params.get("chunk_bits") or target.params.chunk_bits}
-        return engine if design == "gan" else {**ising, **engine}
+        if design == "gan":
+            return engine
+        cores = soc_cores(params)
+        return {"cores": ",".join(cores), **(ising if "ising" in cores else {}),
+                **(engine if "gan" in cores else {})}
     return {"baud": params.get("baud", 115200)}
 
 

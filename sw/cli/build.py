@@ -24,6 +24,8 @@ def add_parser(sub):
     parser.add_argument("--size", type=int, default=64, help="Ising: L")
     parser.add_argument("--lanes", type=int, default=16, help="Ising: P, spins per clock")
     parser.add_argument("--precision", type=int, default=16, help="Ising: k, threshold bits")
+    parser.add_argument("--cores", default=None, metavar="ising,gan",
+                        help="soc: the cores the device carries (default: both)")
     parser.add_argument("--engine", default=None, metavar="NAME",
                         help="GAN: engine configuration (sw.gan.engine_configs; default: the one "
                              "made for --board)")
@@ -62,7 +64,7 @@ def run(args) -> int:
     out = args.out or Path("build") / f"{args.board}-{args.design}"
     params = {"baud": args.baud, "size": args.size, "lanes": args.lanes, "k": args.precision,
               "engine": args.engine, "board": args.board, "gan_lanes": args.gan_lanes,
-              "chunk_bits": args.chunk_bits, "clock_mhz": args.clock_mhz}
+              "chunk_bits": args.chunk_bits, "clock_mhz": args.clock_mhz, "cores": args.cores}
     top = make_top(args.design, params)
     console = Console(stderr=True)
     with console.status(f"building {args.design} for {args.board} (yosys, nextpnr, packer)...") as status:

@@ -145,5 +145,6 @@ def markdown(space: dict) -> str:
     lines = [f"### {space['board']} (timing at {clock}; nextpnr seed {space['seed']}; "
              f"{space['date']})", "", "| " + " | ".join(HEADER) + " |",
              "|" + "---|" * len(HEADER)]
-    lines += ["| " + " | ".join(row) + " |" for row in _rows(space)]
+    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |"
+              for row in _rows(space)]
     return "\n".join(lines) + "\n"

@@ -94,3 +94,14 @@ def test_catalog_has_the_required_boards():
     assert {"icebreaker", "ulx3s-85f"} <= set(BOARDS)
     assert board_by_name("ulx3s-85f").family == "ecp5"
     assert board_by_name("icebreaker").clock_hz == 12e6
+
+
+def test_soc_cores_choose_what_the_device_carries():
+    from boards.designs import identifying_params
+    assert identifying_params("soc", {"cores": "ising", "size": 32, "lanes": 8}) == \
+        {"cores": "ising", "size": 32, "lanes": 8, "k": 16}
+    both = identifying_params("soc", {"board": "ulx3s-85f"})
+    assert both["cores"] == "ising,gan" and both["engine"] == "ulx3s"
+    for bad in ("dsp", "ising,ising", ","):
+        with pytest.raises(ValueError, match="--cores"):
+            make_top("soc", {"cores": bad})

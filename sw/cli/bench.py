@@ -163,10 +163,10 @@ def _ising_backend(args, name: str, meter, status) -> dict:
             cores.append(bench.simulate_core(size, lanes, args.sim_sweeps))
         return {"cores": cores, **bench.NOT_MEASURED}
     board = args.board or DEFAULT_ISING_BOARD
-    status.update(f"Verilator: cycles of L={args.size} P={args.lanes}")
-    cycles = bench.simulate_core(args.size, args.lanes, args.sim_sweeps)["cycles_per_sweep"]
     fmax, source = projected_fmax(args, "ising", {"size": args.size, "lanes": args.lanes},
                                   board, status)
+    status.update(f"Verilator: cycles of L={args.size} P={args.lanes}")
+    cycles = bench.simulate_core(args.size, args.lanes, args.sim_sweeps)["cycles_per_sweep"]
     return bench.projected(args.size, args.lanes, args.sweeps, cycles, fmax, board, source,
                            meter)
 

@@ -55,6 +55,11 @@ POPCOUNT_CHUNK = 32  # bits pop-counted per partial sum in stage T (64 set the f
 ObservablesLayout = data.StructLayout({"magnetization": signed(32), "bond_sum": signed(32)})
 
 
+def data_reg(width: int, name: str | None = None) -> Signal:
+    """A datapath register: no sync reset (see the reset note in ``IsingCore.elaborate``)."""
+    return Signal(width, name=name, reset_less=True, src_loc_at=1)
+
+
 class PassMode:
     UPDATE, HOT, MEASURE = 0, 1, 2
 
@@ -115,9 +120,12 @@ class IsingCore(wiring.Component):
         rd = memory.read_port(transparent_for=(wr,))
         # The block RAM's clock-to-output (5.6 ns on ECP5) was the critical path: its data is
         # registered once before any logic, so reads take two clocks.
-        rd_data = Signal(W)
+        # Datapath registers are reset_less (``data``): a sync reset of every lane's registers was
+        # one net to ~38 000 flip-flops, the critical path at L=256, P=256 (19 ns of routing).
+        # They are loaded before they are used, and hold their configuration value until then.
+        rd_data = data_reg(W)
         m.d.sync += rd_data.eq(rd.data)
-        prev, cur, nxt = Signal(W), Signal(W), Signal(W)
+        prev, cur, nxt = data_reg(W), data_reg(W), data_reg(W)
 
         # --- lane RNGs and the seeder's shift chain -----------------------------------------
         lanes = [LaneRng(k) for _ in range(P)]
@@ -174,14 +182,14 @@ class IsingCore(wiring.Component):
                                     for c in range(S)])[s])
 
         a_valid, a_last, a_s, a_g = Signal(), Signal(), Signal.like(s), Signal.like(g)
-        a_base = Signal(W)
+        a_base = data_reg(W)
         a_mode, a_measure = Signal(2), Signal()
-        a_idx = [Signal(4, name=f"a_idx{i}") for i in range(P)]
-        a_old = Signal(P)
-        a_par = Signal(P)
-        a_rand = [Signal(k, name=f"a_rand{i}") for i in range(P)]
-        a_ups_bits = Signal(2 * P)
-        a_agree_bits = Signal(4 * P)
+        a_idx = [data_reg(4, name=f"a_idx{i}") for i in range(P)]
+        a_old = data_reg(P)
+        a_par = data_reg(P)
+        a_rand = [data_reg(k, name=f"a_rand{i}") for i in range(P)]
+        a_ups_bits = data_reg(2 * P)
+        a_agree_bits = data_reg(4 * P)
 
         for i in range(P):
             r, q = divmod(i, chunk_width // 2)
@@ -224,9 +232,10 @@ class IsingCore(wiring.Component):
             chain = []      # (addr, data, we) registered once per group of TABLE_GROUP lanes
             source = (table_addr, table[table_addr], table_we & (table_step < TABLE_SIZE))
             for group in range(-(-P // TABLE_GROUP)):
-                stage = (Signal(4, name=f"table_waddr{group}"),
-                         Signal(k + 1, name=f"table_wdata{group}"),
-                         Signal(name=f"table_we{group}"))
+                # reset_less: a stale write enable is flushed by the chain within P/16 clocks
+                stage = (data_reg(4, name=f"table_waddr{group}"),
+                         data_reg(k + 1, name=f"table_wdata{group}"),
+                         data_reg(1, name=f"table_we{group}"))
                 m.d.sync += [mine.eq(theirs) for mine, theirs in zip(stage, source)]
                 chain.append(stage)
                 source = stage
@@ -239,11 +248,11 @@ class IsingCore(wiring.Component):
                              read.addr.eq(a_idx[i])]
                 lane_tables.append(read.data)
         t_valid, t_last, t_s, t_g = Signal(), Signal(), Signal.like(s), Signal.like(g)
-        t_base = Signal(W)
+        t_base = data_reg(W)
         t_mode, t_measure = Signal(2), Signal()
-        t_threshold = [Signal(k + 1, name=f"t_threshold{i}") for i in range(P)]
-        t_old, t_par = Signal(P), Signal(P)
-        t_rand = [Signal(k, name=f"t_rand{i}") for i in range(P)]
+        t_threshold = [data_reg(k + 1, name=f"t_threshold{i}") for i in range(P)]
+        t_old, t_par = data_reg(P), data_reg(P)
+        t_rand = [data_reg(k, name=f"t_rand{i}") for i in range(P)]
         ups_chunks = chunked(a_ups_bits, POPCOUNT_CHUNK)
         agree_chunks = chunked(a_agree_bits, POPCOUNT_CHUNK)
         t_ups_parts = [Signal(range(len(c) + 1), name=f"t_ups{j}") for j, c in enumerate(ups_chunks)]
@@ -260,7 +269,7 @@ class IsingCore(wiring.Component):
         ]
 
         # --- stage B: threshold compare, merge into the write buffer, counts ---------------
-        wbuf = Signal(W)
+        wbuf = data_reg(W)
         b_write, b_g = Signal(), Signal.like(g)
         b_measure = Signal()
         b_ups, b_agree = Signal(range(2 * P + 1)), Signal(range(4 * P + 1))

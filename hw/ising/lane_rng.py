@@ -26,7 +26,9 @@ class LaneRng(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        s0, s1 = Signal(32), Signal(32)
+        # No sync reset: the state is seeded before use (a reset net to every lane's 64 state
+        # bits limited fmax); it holds its configuration value until the seeder loads it.
+        s0, s1 = Signal(32, reset_less=True), Signal(32, reset_less=True)
         t = Signal(32)
         m.d.comb += [
             t.eq(s0 ^ s1),

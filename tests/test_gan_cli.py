@@ -63,7 +63,9 @@ def test_train_few_steps_then_generate(tmp_path, capsys):
     assert run("train", "--config", "small", "--epochs", 1, "--max-steps", 2, "--out", out,
                "--json") == 0
     summary = json.loads(capsys.readouterr().out)
-    assert summary["steps"] == 2 and out.is_file() and summary["aux_weight"] == 0.0
+    from sw.gan.train import TrainOptions
+    assert summary["steps"] == 2 and out.is_file()
+    assert summary["aux_weight"] == TrainOptions().aux_weight   # the CLI default is the recipe
     assert run("generate", "--model", out, "--count", 5, "--seed", 2,
                "--out", tmp_path / "y.npz") == 0
 
@@ -73,6 +75,16 @@ def test_train_aux_weight_option(tmp_path, capsys):
     assert run("train", "--config", "small", "--max-steps", 1, "--aux-weight", 0.5,
                "--out", out, "--json") == 0
     assert json.loads(capsys.readouterr().out)["aux_weight"] == 0.5
+
+
+def test_train_recipe_options(tmp_path, capsys):
+    out = tmp_path / "m.npz"
+    assert run("train", "--config", "small", "--max-steps", 2, "--no-projection",
+               "--aux-on-fakes", "--lr-decay-start", 0.25, "--ema-decay", 0.5,
+               "--out", out, "--json") == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["projection"] is False and summary["aux_on_fakes"] is True
+    assert summary["lr_decay_start"] == 0.25 and summary["ema_decay"] == 0.5
 
 
 def test_evaluate_json(capsys):

@@ -49,3 +49,43 @@ def test_aux_classifier_smoke():
                                   GoldenGenerator(fold_generator(g1)).generate(z, y))
     with pytest.raises(ValueError):
         TrainOptions(aux_weight=-1.0)
+
+
+def test_recipe_options_smoke():
+    """Projection discriminator, classifier on fakes, learning-rate decay and EMA: deterministic
+    and foldable; bad values are rejected."""
+    import pytest
+
+    options = TrainOptions(config=PRESETS["small"], epochs=1, max_steps=4, batch_size=16,
+                           calibration_batches=2, aux_weight=1.0, aux_on_fakes=True,
+                           projection=True, lr_decay_start=0.5, ema_decay=0.9)
+    g1, info = train(options)
+    g2, _ = train(options)
+    assert info["projection"] and info["ema_decay"] == 0.9 and info["lr_decay_start"] == 0.5
+    for a, b in zip(g1.state_dict().values(), g2.state_dict().values()):
+        assert torch.equal(a, b)
+    for layer in [*g1.fc, *g1.deconv]:
+        assert layer.weight.abs().max() <= 1
+    z, y = latent_from_seed(5, 10), cycle_labels(10)
+    np.testing.assert_array_equal(g1.generate(z, y).numpy(),
+                                  GoldenGenerator(fold_generator(g1)).generate(z, y))
+    for bad in ({"lr_decay_start": 1.5}, {"lr_decay_start": -0.1}, {"ema_decay": 1.0},
+                {"ema_decay": -0.5}):
+        with pytest.raises(ValueError):
+            TrainOptions(**bad)
+
+
+def test_projection_discriminator_scores_the_label():
+    """With projection, changing only the label changes the logit by <embed(y), features>."""
+    from sw.gan.discriminator import Discriminator
+
+    torch.manual_seed(0)
+    d = Discriminator(projection=True).eval()
+    x = torch.rand(3, 1, 28, 28)
+    y = torch.tensor([1, 2, 3])
+    with torch.no_grad():
+        d.embed.weight.zero_()
+        base = d(x, y)
+        d.embed.weight[2] += 1.0
+        changed = d(x, y)
+    assert changed[0] == base[0] and changed[2] == base[2] and changed[1] != base[1]

@@ -13,6 +13,8 @@ from rich.table import Table
 
 
 def add_parser(sub):
+    import argparse
+
     from sw.gan.architecture import PRESETS
     from sw.gan.backends import BACKENDS
     parser = sub.add_parser("gan", help="binarized conditional DCGAN (MNIST digits)")
@@ -21,11 +23,22 @@ def add_parser(sub):
     tr = commands.add_parser("train", help="train a generator on the bundled digits (CPU)")
     tr.add_argument("--config", choices=sorted(PRESETS), default="default")
     tr.add_argument("--float", action="store_true", help="float baseline instead of binarized")
-    tr.add_argument("--epochs", type=int, default=80)
+    # Training defaults (None here) come from TrainOptions: the recipe of the committed model.
+    tr.add_argument("--epochs", type=int, default=None, help="default 80")
     tr.add_argument("--seed", type=int, default=0)
-    tr.add_argument("--max-steps", type=int, default=None, help=argparse_hidden())
-    tr.add_argument("--aux-weight", type=float, default=0.0, metavar="W",
-                    help="AC-GAN auxiliary classification loss weight (0: off, the default)")
+    tr.add_argument("--max-steps", type=int, default=None, help=argparse.SUPPRESS)
+    tr.add_argument("--aux-weight", type=float, default=None, metavar="W",
+                    help="AC-GAN auxiliary classification loss weight (0: off; default 1.0)")
+    tr.add_argument("--aux-on-fakes", action=argparse.BooleanOptionalAction, default=None,
+                    help="the auxiliary classifier also learns from generated digits (default: no)")
+    tr.add_argument("--projection", action=argparse.BooleanOptionalAction, default=None,
+                    help="projection-conditioned discriminator (default: yes)")
+    tr.add_argument("--lr-decay-start", type=float, default=None, metavar="F",
+                    help="fraction of the steps after which both learning rates fall linearly "
+                         "to 0 at the last step (1: constant; default 0.5)")
+    tr.add_argument("--ema-decay", type=float, default=None, metavar="D",
+                    help="the model is an exponential moving average of the generator's "
+                         "parameters with this decay per step (0: off, the default)")
     tr.add_argument("--out", type=Path, required=True, help="model file (.npz)")
     tr.add_argument("--json", action="store_true", help="print one JSON object")
     tr.set_defaults(run=train)
@@ -49,11 +62,6 @@ def add_parser(sub):
     ev.set_defaults(run=evaluate)
 
 
-def argparse_hidden():
-    import argparse
-    return argparse.SUPPRESS
-
-
 def _model_path(path):
     from sw.gan import DEFAULT_MODEL
     return Path(path) if path is not None else DEFAULT_MODEL
@@ -66,9 +74,11 @@ def train(args) -> int:
     from sw.gan.train import TrainOptions, train as run_training
     if args.out.suffix != ".npz":
         raise ValueError(f"--out must end in .npz, not {args.out}")
-    options = TrainOptions(config=preset(args.config), binary=not args.float, epochs=args.epochs,
-                           seed=args.seed, max_steps=args.max_steps,
-                           aux_weight=args.aux_weight)
+    chosen = {name: getattr(args, name) for name in
+              ("epochs", "aux_weight", "aux_on_fakes", "projection", "lr_decay_start", "ema_decay")
+              if getattr(args, name) is not None}
+    options = TrainOptions(config=preset(args.config), binary=not args.float, seed=args.seed,
+                           max_steps=args.max_steps, **chosen)
     err = Console(stderr=True)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True) as bar:

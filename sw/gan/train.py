@@ -5,6 +5,12 @@ straight-through gradients, Adam, latent weights clipped to [-1, 1] after each s
 discriminator is full precision. Deterministic for a given seed and thread count: all
 randomness comes from one seeded ``torch.Generator``, the data order is a seeded permutation,
 and ``torch.use_deterministic_algorithms`` is on.
+
+The default recipe (``TrainOptions()``) adds an AC-GAN classifier head (weight 1.0), a
+projection-conditioned discriminator, and a linear decay of both learning rates to 0 over the
+second half of the steps. The decay matters most for the binarized generator, whose ±1
+weights otherwise go on changing sign until the last step: its conditional accuracy rose from
+0.84 at a constant rate to 0.91-0.93 with the decay (sw/gan/models/README.md lists the runs).
 """
 
 from __future__ import annotations
@@ -40,9 +46,15 @@ class TrainOptions:
     threads: int = 1                 # 1: fastest on a shared 2-core machine, and reproducible
     max_steps: int | None = None     # stop early (smoke tests)
     calibration_batches: int = 40    # batches of 250 for the final batch-norm statistics
-    aux_weight: float = 0.0          # AC-GAN: weight of the auxiliary classification loss
+    aux_weight: float = 1.0          # AC-GAN: weight of the auxiliary classification loss
     #   (> 0: the discriminator gets a label-blind classifier head trained on real digits, and
     #   the generator is also pushed to make digits it classifies as the conditioning label)
+    aux_on_fakes: bool = False       # the classifier head also learns from fakes (full AC-GAN)
+    projection: bool = True          # projection-conditioned discriminator
+    lr_decay_start: float = 0.5      # fraction of the steps after which both learning rates
+    #   fall linearly to 0 at the last step (1.0: constant)
+    ema_decay: float = 0.0           # > 0: the model is an exponential moving average of the
+    #   generator's parameters (latent weights included) with this decay per step
 
     def __post_init__(self):
         if self.epochs < 1:
@@ -53,6 +65,10 @@ class TrainOptions:
             raise ValueError("seed must be >= 0")
         if self.aux_weight < 0:
             raise ValueError(f"aux_weight must be >= 0, not {self.aux_weight}")
+        if not 0 <= self.lr_decay_start <= 1:
+            raise ValueError(f"lr_decay_start must be in [0, 1], not {self.lr_decay_start}")
+        if not 0 <= self.ema_decay < 1:
+            raise ValueError(f"ema_decay must be in [0, 1), not {self.ema_decay}")
 
 
 def sample_latent(count: int, config: GanConfig, gen: torch.Generator) -> torch.Tensor:
@@ -108,7 +124,8 @@ def _train(options: TrainOptions, progress) -> tuple[Generator, dict]:
     c = options.config
     g = Generator(c, binary=options.binary)
     aux = options.aux_weight > 0
-    d = Discriminator(c.n_classes, c.image_side, aux_classifier=aux)
+    d = Discriminator(c.n_classes, c.image_side, aux_classifier=aux,
+                      projection=options.projection)
     lr_g = options.lr_g if options.lr_g is not None else (2e-3 if options.binary else 2e-4)
     opt_g = torch.optim.Adam(g.parameters(), lr=lr_g, betas=options.betas)
     opt_d = torch.optim.Adam(d.parameters(), lr=options.lr_d, betas=options.betas)
@@ -116,6 +133,16 @@ def _train(options: TrainOptions, progress) -> tuple[Generator, dict]:
     total = steps_per_epoch * options.epochs
     if options.max_steps is not None:
         total = min(total, options.max_steps)
+    decay_from = options.lr_decay_start * total
+
+    def lr_factor(done: int) -> float:   # for the step after ``done`` finished steps
+        if done < decay_from:
+            return 1.0
+        return max(0.0, (total - done) / max(total - decay_from, 1.0))
+
+    schedules = [torch.optim.lr_scheduler.LambdaLR(opt, lr_factor) for opt in (opt_g, opt_d)]
+    ema = ({k: v.detach().clone() for k, v in g.named_parameters()}
+           if options.ema_decay > 0 else None)
     start = time.perf_counter()
     step = 0
     losses = {"d": float("nan"), "g": float("nan")}
@@ -137,8 +164,11 @@ def _train(options: TrainOptions, progress) -> tuple[Generator, dict]:
             loss_d = (F.binary_cross_entropy_with_logits(
                 logit_real, torch.full_like(logit_real, options.real_label))
                 + F.binary_cross_entropy_with_logits(logit_fake, torch.zeros_like(logit_fake)))
-            if aux:   # the classifier head learns from real digits only
+            if aux:   # the classifier head learns from real digits (and fakes, if asked)
                 loss_d = loss_d + options.aux_weight * F.cross_entropy(d.classify(real), y)
+                if options.aux_on_fakes:
+                    loss_d = loss_d + options.aux_weight * F.cross_entropy(
+                        d.classify(fake.detach()), y)
             loss_d.backward()
             opt_d.step()
             # Generator step (non-saturating loss).
@@ -150,16 +180,28 @@ def _train(options: TrainOptions, progress) -> tuple[Generator, dict]:
             loss_g.backward()
             opt_g.step()
             clip_latent_weights(g)
+            for schedule in schedules:
+                schedule.step()
+            if ema is not None:
+                with torch.no_grad():
+                    for k, v in g.named_parameters():
+                        ema[k].lerp_(v, 1.0 - options.ema_decay)
             step += 1
             losses = {"d": loss_d.item(), "g": loss_g.item()}
             if progress is not None:
                 progress(step, total, losses)
+    if ema is not None:   # the averaged parameters; batch norm statistics follow them below
+        with torch.no_grad():
+            for k, v in g.named_parameters():
+                v.copy_(ema[k])
     calibrate_batchnorm(g, gen, batches=options.calibration_batches)
     info = {
         "seed": options.seed, "epochs": options.epochs, "steps": step,
         "batch_size": options.batch_size, "lr_g": lr_g, "lr_d": options.lr_d,
         "binary": options.binary, "threads": options.threads,
-        "aux_weight": options.aux_weight,
+        "aux_weight": options.aux_weight, "aux_on_fakes": options.aux_on_fakes,
+        "projection": options.projection, "lr_decay_start": options.lr_decay_start,
+        "ema_decay": options.ema_decay,
         "train_seconds": round(time.perf_counter() - start, 1),
         "final_losses": losses, "torch": str(torch.__version__),
         "train_digits": int(len(y_all)),

@@ -87,14 +87,23 @@ def test_train_recipe_options(tmp_path, capsys):
     assert summary["lr_decay_start"] == 0.25 and summary["ema_decay"] == 0.5
 
 
-def test_evaluate_json(capsys):
+def test_evaluate_json_reports_binarized_and_float_side_by_side(capsys):
     assert run("evaluate", "--count", 100, "--json") == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["float"]["available"] is False
     for key in ("conditional_accuracy", "classifier_fid", "one_nn_accuracy"):
         assert 0 <= report["binarized"][key]
+        assert report["gap_binarized_minus_float"][key] == pytest.approx(
+            report["binarized"][key] - report["float"][key])
+    assert report["float"]["model"].endswith("dcgan_float_default.npz")
+    assert report["float"]["conditional_accuracy"] > report["binarized"]["conditional_accuracy"]
     assert report["real_reference"]["conditional_accuracy"] > 0.9
     assert report["binarized"]["n_generated"] == 100
+
+
+def test_evaluate_of_another_model_needs_its_own_float_checkpoint(tmp_path, capsys):
+    from sw.gan import DEFAULT_MODEL
+    assert run("evaluate", "--count", 20, "--model", DEFAULT_MODEL, "--json") == 0
+    assert json.loads(capsys.readouterr().out)["float"]["available"] is False
 
 
 def test_float_checkpoint_train_generate_evaluate(tmp_path, capsys):

@@ -114,3 +114,30 @@ def test_truncated_file_raises_value_error(model_file):
 def test_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError):
         load_model(tmp_path / "nope.npz")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+def test_float_checkpoint_round_trip(tmp_path, dtype):
+    """float16 files halve the size; loading widens them to exactly the stored values."""
+    import torch
+
+    from sw.gan.export import load_float_checkpoint, save_float_checkpoint
+    from sw.gan.generator import Generator
+    torch.manual_seed(0)
+    g = Generator(PRESETS["small"], binary=False)
+    path = save_float_checkpoint(g, tmp_path / "f.npz", dtype=dtype)
+    loaded = load_float_checkpoint(path)
+    for name, tensor in g.state_dict().items():
+        expected = tensor.numpy().astype(dtype).astype(np.float32)
+        assert np.array_equal(loaded.state_dict()[name].numpy(), expected), name
+    assert read_metadata(path)["stored_dtype"] == np.dtype(dtype).name
+    with pytest.raises(ValueError, match="float32 or float16"):
+        save_float_checkpoint(g, tmp_path / "g.npz", dtype=np.float64)
+
+
+def test_committed_float_baseline_loads():
+    from sw.gan import DEFAULT_FLOAT_MODEL
+    from sw.gan.export import load_float_checkpoint
+    g = load_float_checkpoint(DEFAULT_FLOAT_MODEL)
+    assert not g.binary and g.config == load_model(DEFAULT_MODEL).config
+    assert DEFAULT_FLOAT_MODEL.stat().st_size < 6 << 20

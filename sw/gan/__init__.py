@@ -24,4 +24,7 @@ DEFAULT_MODEL = Path(__file__).resolve().parent / "models" / "bdcgan_default.npz
 #: The reduced binarized model (``--config small``) for small FPGAs such as the iCE40UP5K.
 SMALL_MODEL = Path(__file__).resolve().parent / "models" / "bdcgan_small.npz"
 #: The cached evaluation classifier (trained on the training split of the digits).
+# The float DCGAN of the default shape, trained with the same recipe: the quality baseline that
+# `bitspin gan evaluate` reports beside the binarized model (float16 weights).
+DEFAULT_FLOAT_MODEL = Path(__file__).resolve().parent / "models" / "dcgan_float_default.npz"
 DEFAULT_CLASSIFIER = Path(__file__).resolve().parent / "models" / "classifier.npz"

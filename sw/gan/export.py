@@ -23,7 +23,8 @@ Metadata keys: ``format``, ``version``, ``config`` (:class:`GanConfig` as a dict
 ``table_offset`` (int), ``training`` (seed, epochs, ...), ``metrics`` (quality numbers).
 
 The float baseline generator is stored as ``format = "bitspin-gan-float"``: ``metadata`` plus
-one float32 array ``state/<name>`` per entry of the PyTorch state dict.
+one float32 (or float16, widened to float32 on loading) array ``state/<name>`` per entry of the
+PyTorch state dict.
 
 Loading validates everything (names, dtypes, shapes, value ranges, version) and raises
 ValueError with a message, so files from untrusted sources are safe to open.
@@ -210,15 +211,22 @@ def load_model(path) -> FoldedModel:
                                  "metrics": meta.get("metrics", {})})
 
 
+FLOAT_DTYPES = (np.float32, np.float16)
+
+
 def save_float_checkpoint(generator, path, training: dict | None = None,
-                          metrics: dict | None = None) -> Path:
-    """Write a float (or binarized, latent-weight) generator's state dict as float32 arrays."""
+                          metrics: dict | None = None, dtype=np.float32) -> Path:
+    """Write a float (or binarized, latent-weight) generator's state dict as ``dtype`` arrays
+    (float32, or float16 for a file half the size; loading widens it to float32)."""
+    if np.dtype(dtype) not in [np.dtype(d) for d in FLOAT_DTYPES]:
+        raise ValueError(f"dtype must be float32 or float16, not {dtype!r}")
     path = Path(path)
     meta = {"format": FLOAT_FORMAT, "version": VERSION, "config": generator.config.to_dict(),
-            "binary": bool(generator.binary), "training": training or {}, "metrics": metrics or {}}
+            "binary": bool(generator.binary), "training": training or {}, "metrics": metrics or {},
+            "stored_dtype": np.dtype(dtype).name}
     arrays = {"metadata": _json_array(meta)}
     for name, tensor in generator.state_dict().items():
-        arrays[f"state/{name}"] = tensor.detach().cpu().numpy().astype(np.float32)
+        arrays[f"state/{name}"] = tensor.detach().cpu().numpy().astype(dtype)
     with open(path, "wb") as f:
         np.savez_compressed(f, **arrays)
     return path
@@ -240,9 +248,10 @@ def load_float_checkpoint(path):
     new_state = {}
     for name, ref in state.items():
         a = arrays[f"state/{name}"]
-        if a.shape != tuple(ref.shape) or a.dtype != np.float32 or not np.all(np.isfinite(a)):
+        if a.shape != tuple(ref.shape) or a.dtype not in [np.dtype(d) for d in FLOAT_DTYPES] \
+                or not np.all(np.isfinite(a)):
             raise ValueError(f"{path}: array state/{name} is malformed")
-        new_state[name] = torch.from_numpy(a.copy()).to(ref.dtype)
+        new_state[name] = torch.from_numpy(a.astype(np.float32)).to(ref.dtype)
     g.load_state_dict(new_state)
     g.eval()
     g.metadata = {"training": meta.get("training", {}), "metrics": meta.get("metrics", {})}

@@ -67,3 +67,14 @@ def test_icebreaker_ising_sweep_end_to_end(tmp_path, capsys):
     assert mhz == min(c["achieved"] for c in space["points"][1]["fmax_mhz"].values())
     assert "| ising | L=16 P=4 | yes | met |" in md.read_text()
     assert "design space of icebreaker" in capsys.readouterr().out
+
+
+def test_option_lists_parse_or_name_the_option():
+    from sw.cli.lists import int_list, pair_list
+    assert int_list("2,4,,8", "--lanes") == [2, 4, 8]
+    assert pair_list("8x32,16x64", "--gan-shapes", "8x32") == [(8, 32), (16, 64)]
+    for bad in ("8x", "8x32x2", "ax3"):
+        with pytest.raises(ValueError, match="--gan-shapes must look like 8x32"):
+            pair_list(bad, "--gan-shapes", "8x32")
+    with pytest.raises(ValueError, match="--lanes must be comma-separated integers"):
+        int_list("2,x", "--lanes")

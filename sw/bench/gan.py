@@ -95,7 +95,6 @@ def reference_images_per_s(model_path, backend: str, device: str = "cpu", count:
             **spread("images_per_s", rates), **energy}
 
 
-
 def device_images(url: str, engine: str, count: int = 10, seed: int = 0, repeats: int = 3,
                   meter=None) -> dict:
     """``repeats`` batches of ``count`` images on a device (``sim``: a virtual board).
@@ -127,7 +126,7 @@ def device_images(url: str, engine: str, count: int = 10, seed: int = 0, repeats
                 generator.generate(z, labels)
                 batches.append((time.perf_counter() - start, device.read("GAN_IMAGE_CYCLES")))
             return batches
-        batches, reading = measure(meter, run_all) if meter is not None else (run_all(), None)
+        batches, reading = measure(meter, run_all)
         clock, virtual = device.clock_hz, device.virtual
     cycles = [c for _, c in batches]
     return {"url": url, "engine": engine, "images": count, "repeats": repeats,

@@ -52,8 +52,8 @@ def fast_reference(size: int, device: str = "cpu", sweeps: int | None = None,
     """Spin updates per ns of the fast reference: min, median and max over ``repeats`` runs."""
     from sw.ising.fast import benchmark_flips_per_ns
     rates = [benchmark_flips_per_ns(size, sweeps=sweeps, device=device) for _ in range(repeats)]
-    return {"size": size, "device": device, "sweeps": sweeps, **spread("spin_updates_per_ns", rates),
-            "repeats": repeats, **NOT_MEASURED}
+    return {"size": size, "device": device, "sweeps": sweeps,
+            **spread("spin_updates_per_ns", rates), "repeats": repeats, **NOT_MEASURED}
 
 
 def machine() -> dict:
@@ -92,7 +92,7 @@ def device_runs(url: str, size: int, lanes: int, sweeps: int, repeats: int = 3,
                 start = time.perf_counter()
                 runs.append((sampler.sample(config), time.perf_counter() - start))
             return runs
-        runs, reading = measure(meter, run_all) if meter is not None else (run_all(), None)
+        runs, reading = measure(meter, run_all)
         stats = {k: device.client.stats[k] - before[k] for k in before}
         clock, virtual = device.clock_hz, device.virtual
     updates = sweeps * size * size

@@ -17,10 +17,11 @@ from __future__ import annotations
 from sw.energy import EnergyReading, energy_fields, meter_from_spec
 from sw.energy.stated import StatedPowerMeter
 
-__all__ = ["HOST_BACKENDS", "backend_meters", "device_energy", "projected_energy"]
+__all__ = ["HOST_BACKENDS", "BENCH_BACKENDS", "backend_meters", "device_energy",
+           "projected_energy"]
 
 HOST_BACKENDS = ("cpu", "gpu")
-BENCH_BACKENDS = ("cpu", "gpu", "sim", "device", "projected")
+BENCH_BACKENDS = ("cpu", "gpu", "sim", "device", "projected")   # for either workload
 _POWERED_THING = {"cpu": "this machine's CPU", "gpu": "the GPU", "device": "the FPGA board",
                   "projected": "the FPGA board"}
 

@@ -9,7 +9,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-ISING_BACKENDS = ("cpu", "gpu", "sim", "device", "projected")
+from sw.cli.lists import int_list, pair_list
+
 DEFAULT_ISING_BOARD = "ulx3s-85f"
 
 
@@ -62,20 +63,6 @@ def add_parser(sub):
     parser.set_defaults(run=run)
 
 
-def _ints(spec: str, what: str) -> list[int]:
-    try:
-        return [int(v) for v in spec.split(",") if v]
-    except ValueError:
-        raise ValueError(f"{what} must be comma-separated integers, not {spec!r}") from None
-
-
-def _cores(spec: str) -> list[tuple[int, int]]:
-    try:
-        return [tuple(int(v) for v in item.split("x")) for item in spec.split(",") if item]
-    except ValueError:
-        raise ValueError(f"--cores must look like 64x32,256x64, not {spec!r}") from None
-
-
 def selected_backends(args, known) -> list[str]:
     """The ``--backends`` list, checked against ``known``."""
     backends = [b for b in args.backends.split(",") if b]
@@ -112,13 +99,13 @@ def projected_fmax(args, design: str, params: dict, board: str, status) -> tuple
 
 
 def run(args) -> int:
-    from sw.bench.meters import backend_meters
+    from sw.bench.meters import BENCH_BACKENDS, backend_meters
     args.out = args.out or Path(f"out/bench/{args.workload}.json")
     if args.workload == "gan":
         from sw.cli.bench_gan import run_gan
-        backends = selected_backends(args, ("cpu", "gpu", "sim", "device", "projected"))
+        backends = selected_backends(args, BENCH_BACKENDS)
         return run_gan(args, backends, backend_meters(args.meter, backends))
-    backends = selected_backends(args, ISING_BACKENDS)
+    backends = selected_backends(args, BENCH_BACKENDS)
     meters = backend_meters(args.meter, backends)
     from hw.ising.params import IsingParams
     from sw.bench import ising as bench
@@ -130,11 +117,12 @@ def run(args) -> int:
               "machine": bench.machine(), "backends": {}}
     for name in backends:
         with err.status(f"{name}...") as status:
-            report["backends"][name] = _ising_backend(args, name, meters.get(name), status)
+            report["backends"][name] = _ising_backend(args, name, meters.get(name), status,
+                                                        report["machine"]["cpu"])
     return write_report(args, report, _print)
 
 
-def _ising_backend(args, name: str, meter, status) -> dict:
+def _ising_backend(args, name: str, meter, status, host_cpu: str) -> dict:
     from sw.bench import ising as bench
     if name in ("cpu", "gpu"):
         device = "cpu" if name == "cpu" else "cuda"
@@ -145,11 +133,10 @@ def _ising_backend(args, name: str, meter, status) -> dict:
         entry = bench.fast_reference(args.size, device, args.sweeps, args.repeats)
         if meter is not None:
             entry.update(bench.fast_energy(args.size, device, meter, args.sweeps))
-        entry["device_name"] = (torch.cuda.get_device_name() if device == "cuda"
-                                else bench.machine()["cpu"])
+        entry["device_name"] = torch.cuda.get_device_name() if device == "cuda" else host_cpu
         if args.sizes:
             entry["by_size"] = [bench.fast_reference(size, device, repeats=args.repeats)
-                                for size in _ints(args.sizes, "--sizes")]
+                                for size in int_list(args.sizes, "--sizes")]
         return entry
     if name == "device":
         status.update(f"device {args.device}: L={args.size} P={args.lanes} (a virtual board "
@@ -158,7 +145,7 @@ def _ising_backend(args, name: str, meter, status) -> dict:
                                  meter)
     if name == "sim":
         cores = []
-        for size, lanes in _cores(args.cores):
+        for size, lanes in pair_list(args.cores, "--cores", "64x32,256x64"):
             status.update(f"Verilator: L={size} P={lanes} (the first build is slow)")
             cores.append(bench.simulate_core(size, lanes, args.sim_sweeps))
         return {"cores": cores, **bench.NOT_MEASURED}

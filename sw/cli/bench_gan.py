@@ -20,11 +20,12 @@ def run_gan(args, backends: list[str], meters: dict) -> int:
     for name in backends:
         with err.status(f"{name}...") as status:
             report["backends"][name] = _gan_backend(args, name, target, figures,
-                                                    meters.get(name), status)
+                                                    meters.get(name), status,
+                                                    report["machine"]["cpu"])
     return write_report(args, report, _print)
 
 
-def _gan_backend(args, name, target, figures, meter, status) -> dict:
+def _gan_backend(args, name, target, figures, meter, status, host_cpu: str) -> dict:
     from sw.bench import gan as bench
     from sw.cli.bench import gpu_missing, projected_fmax
     if name == "cpu":
@@ -34,8 +35,7 @@ def _gan_backend(args, name, target, figures, meter, status) -> dict:
         torch_cpu = bench.reference_images_per_s(target.model, "torch", "cpu", count=args.count,
                                                  repeats=args.repeats, meter=meter)
         best = max((golden, torch_cpu), key=lambda e: e["images_per_s"])
-        from sw.bench.ising import machine
-        return {**best, "golden": golden, "torch": torch_cpu, "device_name": machine()["cpu"]}
+        return {**best, "golden": golden, "torch": torch_cpu, "device_name": host_cpu}
     if name == "gpu":
         if missing := gpu_missing(bench.NOT_MEASURED_IMAGE):
             return missing

@@ -10,6 +10,8 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from sw.cli.lists import int_list, pair_list
+
 # Per board family, the points tried when none are given: the GAN shapes are M×B (output
 # channels × input bits per lane per clock).
 DEFAULT_LANES = {"ice40": "2,4,8,16,32", "ecp5": "16,32,64,128,256"}
@@ -49,20 +51,6 @@ def add_parser(sub):
     parser.set_defaults(run=run)
 
 
-def _shapes(spec: str) -> list[tuple[int, int]]:
-    try:
-        return [tuple(int(v) for v in item.split("x", 1)) for item in spec.split(",") if item]
-    except ValueError:
-        raise ValueError(f"--gan-shapes must look like 8x32,16x64, not {spec!r}") from None
-
-
-def _ints(spec: str) -> list[int]:
-    try:
-        return [int(v) for v in spec.split(",") if v]
-    except ValueError:
-        raise ValueError(f"--lanes must be comma-separated integers, not {spec!r}") from None
-
-
 def run(args) -> int:
     from boards.catalog import board_by_name
     from boards.design_space import run_sweep, sweep_points
@@ -73,11 +61,13 @@ def run(args) -> int:
         raise ValueError(f"--designs must name ising and/or gan, not {args.designs!r}")
     points = []
     if "ising" in designs:
-        points += sweep_points("ising", size=args.size or DEFAULT_SIZE[family],
-                               lanes=_ints(args.lanes or DEFAULT_LANES[family]))
+        lanes = int_list(args.lanes or DEFAULT_LANES[family], "--lanes")
+        points += sweep_points("ising", size=args.size or DEFAULT_SIZE[family], lanes=lanes)
     if "gan" in designs:
+        shapes = pair_list(args.gan_shapes or DEFAULT_GAN_SHAPES[family], "--gan-shapes",
+                           "8x32,16x64")
         points += sweep_points("gan", engine=args.engine or engine_for_board(args.board),
-                               gan_shapes=_shapes(args.gan_shapes or DEFAULT_GAN_SHAPES[family]))
+                               gan_shapes=shapes)
     build_dir = args.build_dir or Path("build") / f"design-space-{args.board}"
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True) as progress:

@@ -68,12 +68,15 @@ class EnergyMeter(ABC):
         self.close()
 
 
-def measure(meter: EnergyMeter, fn: Callable, *args, **kwargs) -> tuple[Any, EnergyReading]:
+def measure(meter: EnergyMeter | None, fn: Callable, *args,
+            **kwargs) -> tuple[Any, EnergyReading | None]:
     """Run ``fn(*args, **kwargs)`` between ``meter.start()`` and ``meter.stop()``.
 
-    Returns ``(result, reading)``. If ``fn`` raises, the meter is still stopped and the error
-    propagates.
+    Returns ``(result, reading)``; with ``meter=None`` just runs ``fn`` and the reading is None.
+    If ``fn`` raises, the meter is still stopped and the error propagates.
     """
+    if meter is None:
+        return fn(*args, **kwargs), None
     meter.start()
     try:
         result = fn(*args, **kwargs)

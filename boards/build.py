@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hw import toolchain
+from hw.replica import KEEP_REPLICAS_SCRIPT
 
 from .catalog import board_by_name
 from .report import BuildReport, parse_nextpnr_report
@@ -71,7 +72,7 @@ def build_for_board(top, board: str, out_dir: Path, *, name: str = "top", seed: 
     report_file = out_dir / f"{name}.report.json"
     report_file.unlink(missing_ok=True)
     plan = spec.platform().prepare(
-        top, name=name,
+        top, name=name, script_after_read=KEEP_REPLICAS_SCRIPT,
         nextpnr_opts=f"--seed {seed} --router {router} --timing-allow-fail "
                      f"--report {report_file.name}")
     plan.extract(out_dir)

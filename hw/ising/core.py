@@ -26,6 +26,7 @@ from amaranth.lib import data, stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
+from ..replica import group_count, registered_copies
 from .lane_rng import LaneRng
 from .params import IsingOp, IsingParams, TABLE_SIZE
 from .popcount import balanced_sum, chunked, popcount
@@ -49,6 +50,12 @@ def table_load_cycles(lanes: int) -> int:
     the write chain's latency."""
     return TABLE_SIZE + -(-lanes // TABLE_GROUP)
 
+
+# Control signals that every lane reads (the RNG advance, the colour, the stage-T mode and valid
+# bits) are registered once per LANES_PER_COPY lanes (``hw.replica``): as single nets to all
+# lanes they were the critical paths at L=256, P=256 (the RNG advance alone: 12 ns of routing
+# to 16 384 flip-flops).
+LANES_PER_COPY = 4
 
 POPCOUNT_CHUNK = 32  # bits pop-counted per partial sum in stage T (64 set the fmax at ~100 MHz)
 
@@ -133,8 +140,14 @@ class IsingCore(wiring.Component):
             m.submodules[f"rng{i}"] = lane
         m.submodules.seeder = seeder = SplitMix64Seeder(P)
         m.d.comb += seeder.seed.eq(self.seed)
+        copies = group_count(P, LANES_PER_COPY)
+        # The lane RNGs run one clock behind the schedule: their advance and load enables are
+        # registered copies (see LANES_PER_COPY), so each state is exactly the one the schedule
+        # had a clock earlier, and stage T (not stage A) takes the random number. The seeder
+        # holds ``value`` between ``valid`` pulses, so a late load sees the same value.
+        rng_load = registered_copies(m, seeder.valid, copies, "rng_load")
         for i, lane in enumerate(lanes):
-            m.d.comb += [lane.load.eq(seeder.valid),
+            m.d.comb += [lane.load.eq(rng_load[i // LANES_PER_COPY]),
                          lane.load_state.eq(seeder.value if i == P - 1 else lanes[i + 1].state)]
 
         # --- pass control ---------------------------------------------------------------
@@ -187,13 +200,18 @@ class IsingCore(wiring.Component):
         a_idx = [data_reg(4, name=f"a_idx{i}") for i in range(P)]
         a_old = data_reg(P)
         a_par = data_reg(P)
-        a_rand = [data_reg(k, name=f"a_rand{i}") for i in range(P)]
         a_ups_bits = data_reg(2 * P)
         a_agree_bits = data_reg(4 * P)
 
+        # Copies of the colour a clock late: it changes only at a pass's start, and priming takes
+        # at least three clocks before the first step.
+        colour_copies = registered_copies(m, colour, copies, "colour")
+        rng_advance = registered_copies(m, stepping & (mode != PassMode.MEASURE), copies,
+                                        "rng_advance")
         for i in range(P):
             r, q = divmod(i, chunk_width // 2)
-            par = colour ^ (g[0] if R == 1 else (r & 1))
+            lane_colour = colour_copies[i // LANES_PER_COPY]
+            par = lane_colour ^ (g[0] if R == 1 else (r & 1))
             e = ext[r]
             centre = Mux(par, e[2 * q + 2], e[2 * q + 1])
             left = Mux(par, e[2 * q + 1], e[2 * q])
@@ -202,8 +220,8 @@ class IsingCore(wiring.Component):
             down = Mux(par, below[r][2 * q + 1], below[r][2 * q])
             ups = left + right + up + down
             m.d.sync += [a_idx[i].eq(Mux(centre, 5, 0) + ups), a_old[i].eq(centre),
-                         a_par[i].eq(par), a_rand[i].eq(lanes[i].value)]
-            m.d.comb += lanes[i].advance.eq(stepping & (mode != PassMode.MEASURE))
+                         a_par[i].eq(par)]
+            m.d.comb += lanes[i].advance.eq(rng_advance[i // LANES_PER_COPY])
 
         ups_bits, agree_bits = [], []
         for r in range(chunk_rows):
@@ -260,7 +278,7 @@ class IsingCore(wiring.Component):
                          for j, c in enumerate(agree_chunks)]
         for i in range(P):
             looked_up = lane_tables[i] if lutram else table[a_idx[i]]
-            m.d.sync += [t_threshold[i].eq(looked_up), t_rand[i].eq(a_rand[i])]
+            m.d.sync += [t_threshold[i].eq(looked_up), t_rand[i].eq(lanes[i].value)]
         m.d.sync += [
             t_valid.eq(a_valid), t_last.eq(a_last), t_s.eq(a_s), t_g.eq(a_g), t_base.eq(a_base),
             t_mode.eq(a_mode), t_measure.eq(a_measure), t_old.eq(a_old), t_par.eq(a_par),
@@ -276,11 +294,15 @@ class IsingCore(wiring.Component):
         b_flip_bits = Signal(P)
         flip = Signal(P)
         new = Signal(P)
+        # Stage T's mode and valid bits, once per LANES_PER_COPY lanes (same timing as t_mode).
+        t_update = registered_copies(m, a_mode == PassMode.UPDATE, copies, "t_update")
+        t_hot = registered_copies(m, a_mode == PassMode.HOT, copies, "t_hot")
+        t_valid_copies = registered_copies(m, a_valid, copies, "t_valid")
         for i in range(P):
-            m.d.comb += flip[i].eq((t_mode == PassMode.UPDATE) & (t_rand[i] < t_threshold[i]))
-            m.d.comb += new[i].eq(Mux(t_mode == PassMode.HOT, t_rand[i][k - 1], t_old[i] ^ flip[i]))
+            copy = i // LANES_PER_COPY
+            m.d.comb += flip[i].eq(t_update[copy] & (t_rand[i] < t_threshold[i]))
+            m.d.comb += new[i].eq(Mux(t_hot[copy], t_rand[i][k - 1], t_old[i] ^ flip[i]))
         base = Mux(t_s == 0, t_base, wbuf) if S > 1 else t_base
-        merged = []
         for bit in range(W):
             if S == 1:
                 r, column = divmod(bit, L)
@@ -290,14 +312,13 @@ class IsingCore(wiring.Component):
                 chunk, offset = divmod(bit, chunk_width)
                 lane = offset // 2
                 take = (t_s == chunk) & (t_par[lane] == (offset & 1))
-            merged.append(Mux(take, new[lane], base[bit]))
-        with m.If(t_valid):
-            m.d.sync += wbuf.eq(Cat(*merged))
+            with m.If(t_valid_copies[lane // LANES_PER_COPY]):
+                m.d.sync += wbuf[bit].eq(Mux(take, new[lane], base[bit]))
         m.d.sync += [
             b_write.eq(t_valid & t_last & (t_mode != PassMode.MEASURE)), b_g.eq(t_g),
             b_measure.eq(t_measure),
             b_ups.eq(balanced_sum(t_ups_parts)), b_agree.eq(balanced_sum(t_agree_parts)),
-            b_flip_bits.eq(Mux(t_valid, flip, 0)),
+            b_flip_bits.eq(Cat(flip[i] & t_valid_copies[i // LANES_PER_COPY] for i in range(P))),
         ]
 
         # --- stage C: write back, accumulate -------------------------------------------

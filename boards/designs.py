@@ -6,6 +6,7 @@ from hw.ising.core import IsingCore
 from hw.ising.params import IsingParams
 from hw.uart_loopback import UARTLoopback
 
+from .catalog import board_by_name
 from .core_harness import CoreHarness
 from .uart_top import UARTPinsTop
 
@@ -52,7 +53,8 @@ def _gan(params: dict):
     engine_params = EngineParams(params.get("gan_lanes") or target.params.lanes,
                                  params.get("chunk_bits") or target.params.chunk_bits)
     image = target.engine_image(engine_params)
-    return CoreHarness(lambda: GanEngine(image, loadable=target.loadable))
+    return CoreHarness(lambda: GanEngine(image, loadable=target.loadable,
+                                         single_port_thresholds=target.thresholds_in_spram))
 
 
 SOC_CORES = ("ising", "gan")
@@ -63,6 +65,11 @@ def soc_cores(params: dict) -> tuple[str, ...]:
     cores = tuple(c for c in str(params.get("cores") or ",".join(SOC_CORES)).split(",") if c)
     if not cores or set(cores) - set(SOC_CORES) or len(set(cores)) != len(cores):
         raise ValueError(f"--cores must name ising and/or gan, not {params.get('cores')!r}")
+    if params.get("board") is not None:
+        board = board_by_name(params["board"])
+        if len(cores) > board.device_cores:
+            raise ValueError(f"a {board.name} device holds {board.device_cores} core(s), not "
+                             f"{len(cores)}: choose --cores ising or --cores gan")
     return cores
 
 
@@ -78,7 +85,8 @@ def _soc(params: dict):
     design = "soc:" + "+".join(cores) + (f":{name}" if image is not None else "")
     return UARTPinsTop(lambda clock_hz: DeviceTop(
         uart_divisor(clock_hz, baud), int(clock_hz), ising=ising, gan_image=image,
-        design=design, weights_in_spram=target.weights_in_spram))
+        design=design, weights_in_spram=target.weights_in_spram,
+        thresholds_in_spram=target.thresholds_in_spram))
 
 
 DESIGNS = {

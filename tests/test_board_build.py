@@ -50,6 +50,30 @@ def test_cli_build_json(tmp_path):
     assert set(report["fmax_mhz"]) and "ICESTORM_LC" in report["utilization"]
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("cores", ["ising", "gan"])
+def test_icebreaker_device_of_each_core_fits_and_meets_timing(cores, tmp_path):
+    """The whole device (UART, frames, registers and one core, in the board's reduced
+    configuration) fits the UP5K and meets timing at the 12 MHz oscillator."""
+    done = subprocess.run([sys.executable, "-m", "sw.cli.main", "build", "--board", "icebreaker",
+                           "--design", "soc", "--cores", cores, "--out", str(tmp_path),
+                           "--json"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout)
+    assert report["timing_met"] is True
+    assert report["params"]["cores"] == cores
+    if cores == "ising":
+        assert (report["params"]["size"], report["params"]["lanes"]) == (32, 2)
+    else:
+        assert report["utilization"]["ICESTORM_SPRAM"]["used"] == 4
+
+
+def test_icebreaker_device_holds_one_core():
+    with pytest.raises(ValueError, match="holds 1 core"):
+        make_top("soc", {"board": "icebreaker"})
+    make_top("soc", {"board": "icebreaker", "cores": "gan"})
+
+
 def _write_report(path, achieved, constraint):
     path.write_text(json.dumps({
         "utilization": {"TRELLIS_COMB": {"used": 10, "available": 100},

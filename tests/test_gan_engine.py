@@ -24,22 +24,27 @@ def sha(a):
 def test_engine_matches_golden_model(name, rng):
     """100 random (z, y), then an all-zero z with each label: whole images hashed.
 
-    A configuration with its weights in SPRAM is built with all-zero weights, which the bench
-    then writes through the load port, as the host does after configuring the FPGA.
+    A configuration with its weights (or thresholds) in SPRAM is built with zeros there, which
+    the bench then writes through the load port, as the host does after configuring the FPGA.
     """
     target = ENGINE_CONFIGS[name]
     image = target.engine_image()
     load = []
-    if target.weights_in_spram:
-        load = [[int(LoadTarget.WEIGHTS.value), address, format(word, "x")]
-                for address, word in enumerate(image.weights)]
-        image = dataclasses.replace(image, weights=(0,) * len(image.weights))
+    for field, target_id, in_spram in (("weights", LoadTarget.WEIGHTS, target.weights_in_spram),
+                                       ("thresholds", LoadTarget.THRESHOLDS,
+                                        target.thresholds_in_spram)):
+        if in_spram:
+            words = getattr(image, field)
+            load += [[int(target_id.value), address, format(word, "x")]
+                     for address, word in enumerate(words)]
+            image = dataclasses.replace(image, **{field: (0,) * len(words)})
     config = image.plan.config
     z, y = random_inputs(rng, 100, config)
     z = np.concatenate([z, np.zeros((config.n_classes, config.z_dim), dtype=z.dtype)])
     y = np.concatenate([y, np.arange(config.n_classes)])
     requests = [[*pack_latent(z[k]), int(y[k])] for k in range(len(y))]
-    result = simulate(GanEngine(image, loadable=target.loadable),
+    result = simulate(GanEngine(image, loadable=target.loadable,
+                                single_port_thresholds=target.thresholds_in_spram),
                       test_module="sim.benches.gan_engine",
                       args={"requests": requests, "pixels": image.plan.pixels, "load": load})
     side = config.image_side

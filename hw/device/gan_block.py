@@ -31,14 +31,19 @@ class GanBlock(wiring.Component):
     GAN_LOAD_TARGET at GAN_LOAD_ADDR after the last piece, then increments GAN_LOAD_ADDR.
     """
 
-    def __init__(self, image: EngineImage, weights_in_spram: bool = False):
+    def __init__(self, image: EngineImage, weights_in_spram: bool = False,
+                 thresholds_in_spram: bool = False):
         if not isinstance(image, EngineImage):
             raise TypeError("image must be an EngineImage")
         self.image = image
-        self.engine = GanEngine(image, loadable=True)
+        # The z registers feed the engine directly (no second copy) and refuse writes while
+        # it computes.
+        self.engine = GanEngine(image, loadable=True, single_port_thresholds=thresholds_in_spram,
+                                latch_request=False)
         self.load_bits = len(self.engine.load_data)
         # SPRAM starts empty: no model until the host loads one.
-        self.model_tag = 0 if weights_in_spram else model_tag(image.sha256())
+        self.model_tag = 0 if weights_in_spram or thresholds_in_spram else \
+            model_tag(image.sha256())
         super().__init__({"bus": In(RegisterBus), "busy": Out(1)})
 
     def elaborate(self, platform):
@@ -124,7 +129,9 @@ class GanBlock(wiring.Component):
                         m.d.sync += [pushed.eq(0), commit.eq(1)]
                 for i in range(z_words):
                     with m.Case(local("GAN_Z_VALUE", i)):
-                        m.d.sync += z_value.word_select(i, 32).eq(bus.w_data)
+                        with m.If(~engine.busy):
+                            m.d.sync += z_value.word_select(i, 32).eq(bus.w_data)
                     with m.Case(local("GAN_Z_MASK", i)):
-                        m.d.sync += z_mask.word_select(i, 32).eq(bus.w_data)
+                        with m.If(~engine.busy):
+                            m.d.sync += z_mask.word_select(i, 32).eq(bus.w_data)
         return m

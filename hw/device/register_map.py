@@ -178,8 +178,8 @@ def _gan(plan, load_data_bits: int) -> list[Register]:
                  f"{_words(load_data_bits)} pushes the word is written"),
         Register("GAN_MODEL_TAG", b + 10, "rw", "names the loaded model (the first 32 bits of "
                  "its engine-image SHA-256); 0 = no model. The host writes it after a load"),
-        Register("GAN_Z_VALUE", b + 0x10, "rw", "bit i: z_i > 0", z_words),
-        Register("GAN_Z_MASK", b + 0x20, "rw", "bit i: z_i != 0", z_words),
+        Register("GAN_Z_VALUE", b + 0x10, "rw", "bit i: z_i > 0 (writes ignored while busy)", z_words),
+        Register("GAN_Z_MASK", b + 0x20, "rw", "bit i: z_i != 0 (writes ignored while busy)", z_words),
     ]
 
 

@@ -23,15 +23,18 @@ __all__ = ["DeviceCore", "DeviceTop", "gan_identity"]
 _SYSTEM, _ISING, _GAN = 0, 1, 2
 
 
-def gan_identity(image, load_bits: int, weights_in_spram: bool) -> dict:
+def gan_identity(image, load_bits: int, weights_in_spram: bool,
+                 thresholds_in_spram: bool = False) -> dict:
     """What the identity says about a GAN engine: everything a host must match to use it, and
     the digest of the model it was built with (``weights_in_spram``: that model's weights are
-    not in the bitstream and must be loaded after configuration)."""
+    not in the bitstream and must be loaded after configuration; likewise
+    ``thresholds_in_spram``)."""
     plan = image.plan
     return {"config": plan.config.to_dict(), "lanes": plan.params.lanes,
             "chunk_bits": plan.params.chunk_bits, "load_bits": load_bits,
             "table_entries": len(image.table), "cycles_per_image": plan.cycles_per_image,
-            "model_sha256": image.sha256(), "weights_in_spram": weights_in_spram}
+            "model_sha256": image.sha256(), "weights_in_spram": weights_in_spram,
+            "thresholds_in_spram": thresholds_in_spram}
 
 
 class DeviceCore(wiring.Component):
@@ -43,14 +46,16 @@ class DeviceCore(wiring.Component):
 
     def __init__(self, clock_hz: int, *, ising=None, gan_image=None, design: str = "soc",
                  baud: int | None = None, max_payload: int = MAX_PAYLOAD,
-                 weights_in_spram: bool = False, revision: str | None = None):
+                 weights_in_spram: bool = False, thresholds_in_spram: bool = False,
+                 revision: str | None = None):
         if ising is None and gan_image is None:
             raise ValueError("a device needs at least one core (ising and/or gan)")
         self.clock_hz, self.max_payload = int(clock_hz), max_payload
         self.ising_block = IsingBlock(ising) if ising is not None else None
-        self.gan_block = GanBlock(gan_image, weights_in_spram) if gan_image is not None \
-            else None
-        gan = gan_identity(gan_image, self.gan_block.load_bits, weights_in_spram) \
+        self.gan_block = GanBlock(gan_image, weights_in_spram, thresholds_in_spram) \
+            if gan_image is not None else None
+        gan = gan_identity(gan_image, self.gan_block.load_bits, weights_in_spram,
+                           thresholds_in_spram) \
             if gan_image is not None else None
         self.identity = identity_json(design, self.clock_hz, baud, ising=ising, gan=gan,
                                       revision=revision)

@@ -41,7 +41,9 @@ class GanEngine(wiring.Component):
     Ports:
 
     - ``start``: with ``ready`` high, latches ``z_value`` / ``z_mask`` (z_i = 0 where the mask bit
-      is 0, else +1 / −1 for value bit 1 / 0) and ``label`` and computes one image;
+      is 0, else +1 / −1 for value bit 1 / 0) and ``label`` and computes one image; with
+      ``latch_request=False`` z is not latched and must hold while ``busy`` (the device's
+      registers already hold it, and 2·z_dim flip-flops matter on an iCE40);
     - ``ready``: idle, and the output FIFO has room for a whole image (so the pipeline never
       stalls mid-image; the FIFO holds two images, so one can drain while the next computes);
     - ``pixels``: the image row-major, one 8-bit pixel per transfer (0 background, 255 ink);
@@ -54,6 +56,8 @@ class GanEngine(wiring.Component):
     of the same architecture; writes are ignored while busy (as of the clock before). The
     binary weights then live in a single-port RAM: SPRAM on an iCE40 UltraPlus, which has no
     initial contents, so there the host must write every weight word after configuration.
+    ``single_port_thresholds`` puts the thresholds in a single-port RAM too (the UP5K's block
+    RAM cannot hold them beside a device top).
 
     Memories: the binary weights (one word of lanes × chunk_bits bits per clock), thresholds,
     label terms, the last layer's integer weights and label terms and the sigmoid table, all
@@ -65,12 +69,17 @@ class GanEngine(wiring.Component):
     FIFO (last layer).
     """
 
-    def __init__(self, image: EngineImage, loadable: bool = False):
+    def __init__(self, image: EngineImage, loadable: bool = False,
+                 single_port_thresholds: bool = False, latch_request: bool = True):
         if not isinstance(image, EngineImage):
             raise TypeError("image must be an EngineImage (see sw.gan.engine_image)")
+        if single_port_thresholds and not loadable:
+            raise ValueError("single-port thresholds need the load port (SPRAM starts empty)")
         self.image = image
         self.plan = plan = image.plan
         self.loadable = bool(loadable)
+        self.single_port_thresholds = bool(single_port_thresholds)
+        self.latch_request = bool(latch_request)
         c = plan.config
         members = {
             "start": In(1), "z_value": In(c.z_dim), "z_mask": In(c.z_dim),
@@ -122,8 +131,16 @@ class GanEngine(wiring.Component):
         else:
             weight_data = _memory(m, "weights", widths["weights"], image.weights,
                                   seq.weight_addr)
-        threshold_data = _memory(m, "thresholds", widths["thresholds"], image.thresholds,
-                                 seq.threshold_addr, load(LoadTarget.THRESHOLDS))
+        if self.single_port_thresholds:
+            m.submodules.thresholds = ram = SinglePortRAM(
+                widths["thresholds"], plan.threshold_depth, init=image.thresholds)
+            writing = loading & (self.load_target == LoadTarget.THRESHOLDS)
+            m.d.comb += [ram.write_enable.eq(writing), ram.write_data.eq(self.load_data),
+                         ram.addr.eq(Mux(writing, self.load_addr, seq.threshold_addr))]
+            threshold_data = ram.read_data
+        else:
+            threshold_data = _memory(m, "thresholds", widths["thresholds"], image.thresholds,
+                                     seq.threshold_addr, load(LoadTarget.THRESHOLDS))
         label_data = _memory(m, "labels", widths["labels"], image.labels, seq.label_addr,
                              load(LoadTarget.LABELS))
         last_weight_data = _memory(m, "last_weights", widths["last_weights"],
@@ -147,15 +164,18 @@ class GanEngine(wiring.Component):
             activations[name] = (memory.read_port(transparent_for=()),
                                  memory.write_port(granularity=lanes))
 
-        # The request, latched at start; z padded to whole chunks.
+        # The request, latched at start (unless the source holds it); z padded to whole chunks.
         z_chunks = plan.layers[0].in_chunks
         z_value, z_mask = Signal(z_chunks * chunk), Signal(z_chunks * chunk)
+        if not self.latch_request:
+            m.d.comb += [z_value.eq(self.z_value), z_mask.eq(self.z_mask)]
         ready = Signal()
         m.d.comb += [ready.eq(~self.busy & (fifo.level <= fifo.depth - plan.pixels)),
                      self.ready.eq(ready), seq.start.eq(self.start & ready),
                      seq.label.eq(self.label)]
-        with m.If(self.start & ready):
-            m.d.sync += [z_value.eq(self.z_value), z_mask.eq(self.z_mask)]
+        if self.latch_request:
+            with m.If(self.start & ready):
+                m.d.sync += [z_value.eq(self.z_value), z_mask.eq(self.z_mask)]
 
         # Stage 0: the sequencer's addresses went to every read port.
         for read, _ in activations.values():

@@ -21,15 +21,17 @@ SIM_DIVISOR = 4
 
 def device_top(ising: IsingParams | None = None, gan_engine: str | None = None) -> DeviceTop:
     """The device with an Ising core of ``ising`` and/or the named GAN engine configuration."""
-    gan_image, in_spram = None, False
+    gan_image, in_spram, thresholds_in_spram = None, False, False
     if gan_engine is not None:
         from sw.gan.engine_configs import engine_config
         target = engine_config(gan_engine)
         gan_image = target.engine_image()
         in_spram = target.weights_in_spram
+        thresholds_in_spram = target.thresholds_in_spram
     design = "+".join(name for name, on in (("ising", ising), ("gan", gan_engine)) if on)
     return DeviceTop(SIM_DIVISOR, SIM_CLOCK_HZ, ising=ising, gan_image=gan_image,
                      design=f"soc:{design}", weights_in_spram=in_spram,
+                     thresholds_in_spram=thresholds_in_spram,
                      revision=VIRTUAL_BOARD_REVISION)
 
 

@@ -21,11 +21,17 @@ def add_parser(sub):
     parser.add_argument("--router", choices=["router1", "router2"], default=None,
                         help="nextpnr router (default: router2 on ECP5, router1 on iCE40)")
     parser.add_argument("--baud", type=int, default=115200, help="UART rate of the design")
-    parser.add_argument("--size", type=int, default=64, help="Ising: L")
-    parser.add_argument("--lanes", type=int, default=16, help="Ising: P, spins per clock")
-    parser.add_argument("--precision", type=int, default=16, help="Ising: k, threshold bits")
+    parser.add_argument("--size", type=int, default=None,
+                        help="Ising: L (default: the board's; 64, or 32 on icebreaker)")
+    parser.add_argument("--lanes", type=int, default=None,
+                        help="Ising: P, spins per clock (default: the board's; 16, or 2 on "
+                             "icebreaker)")
+    parser.add_argument("--precision", type=int, default=None,
+                        help="Ising: k, threshold bits (default: the board's; 16, or 8 on "
+                             "icebreaker)")
     parser.add_argument("--cores", default=None, metavar="ising,gan",
-                        help="soc: the cores the device carries (default: both)")
+                        help="soc: the cores the device carries (default: both; icebreaker "
+                             "holds one)")
     parser.add_argument("--engine", default=None, metavar="NAME",
                         help="GAN: engine configuration (sw.gan.engine_configs; default: the one "
                              "made for --board)")
@@ -61,8 +67,11 @@ def report_table(result) -> Table:
 def run(args) -> int:
     from boards import build_for_board
     from boards.designs import identifying_params, make_top
+    from boards.catalog import board_by_name
     out = args.out or Path("build") / f"{args.board}-{args.design}"
-    params = {"baud": args.baud, "size": args.size, "lanes": args.lanes, "k": args.precision,
+    size, lanes, k = (given if given is not None else default for given, default in zip(
+        (args.size, args.lanes, args.precision), board_by_name(args.board).ising_defaults))
+    params = {"baud": args.baud, "size": size, "lanes": lanes, "k": k,
               "engine": args.engine, "board": args.board, "gan_lanes": args.gan_lanes,
               "chunk_bits": args.chunk_bits, "clock_mhz": args.clock_mhz, "cores": args.cores}
     top = make_top(args.design, params)

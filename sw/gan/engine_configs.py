@@ -26,6 +26,7 @@ class EngineTarget:
     boards: tuple[str, ...]
     loadable: bool = True             # a load port: the host can load another model
     weights_in_spram: bool = False    # no initial contents: the host must load the weights
+    thresholds_in_spram: bool = False  # likewise the thresholds
 
     def architecture(self):
         """The model's GanConfig (from the file's metadata only)."""
@@ -42,9 +43,13 @@ class EngineTarget:
 ENGINE_CONFIGS = {
     "ulx3s": EngineTarget(DEFAULT_MODEL, EngineParams(lanes=16, chunk_bits=64),
                           ("ulx3s-85f",)),
-    # 64 bits per clock: exactly four 16-bit SPRAMs side by side hold the binary weights.
-    "icebreaker": EngineTarget(SMALL_MODEL, EngineParams(lanes=4, chunk_bits=16),
-                               ("icebreaker",), weights_in_spram=True),
+    # 16 bits per clock: the binary weights fill two SPRAMs (32 576 words of 16 bits) and the
+    # thresholds (2 lanes × 13 bits) the other two. The device top and this engine then fit the
+    # UP5K: 27 of 30 block RAMs, ~5 100 of 5 280 logic cells. With the thresholds in block RAM
+    # (13 blocks) the engine and the device top needed 40; at 2×16, 5 644 logic cells.
+    "icebreaker": EngineTarget(SMALL_MODEL, EngineParams(lanes=2, chunk_bits=8),
+                               ("icebreaker",), weights_in_spram=True,
+                               thresholds_in_spram=True),
 }
 
 

@@ -13,7 +13,8 @@ is an ordinary register.
 
 from amaranth import Signal
 
-__all__ = ["REPLICA_TAG", "KEEP_REPLICAS_SCRIPT", "registered_copies", "group_count"]
+__all__ = ["REPLICA_TAG", "KEEP_REPLICAS_SCRIPT", "registered_copies", "replica_signals",
+           "group_count"]
 
 REPLICA_TAG = "_replica"
 # Select the cells whose Q output drives a wire named *_replica*, then drop the wires themselves.
@@ -33,3 +34,9 @@ def registered_copies(m, value, count: int, name: str, *, reset_less: bool = Fal
               for i in range(count)]
     m.d.sync += [copy.eq(value) for copy in copies]
     return copies
+
+
+def replica_signals(like, count: int, name: str) -> list[Signal]:
+    """``count`` registers shaped like ``like``, named as replicas, for the caller to assign
+    wherever it assigns ``like`` (exact copies, no latency)."""
+    return [Signal.like(like, name=f"{name}{REPLICA_TAG}{i}") for i in range(count)]

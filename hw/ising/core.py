@@ -26,7 +26,7 @@ from amaranth.lib import data, stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from ..replica import group_count, registered_copies
+from ..replica import group_count, registered_copies, replica_signals
 from .lane_rng import LaneRng
 from .params import IsingOp, IsingParams, TABLE_SIZE
 from .popcount import balanced_sum, chunked, popcount
@@ -57,7 +57,9 @@ def table_load_cycles(lanes: int) -> int:
 # to 16 384 flip-flops).
 LANES_PER_COPY = 4
 
-POPCOUNT_CHUNK = 32  # bits pop-counted per partial sum in stage T (64 set the fmax at ~100 MHz)
+POPCOUNT_CHUNK = 32
+WINDOW_SLICE = 64  # window bits per copy of the shift enable
+SUM_GROUP = 4  # partial counts summed per adder tree in stage B  # bits pop-counted per partial sum in stage T (64 set the fmax at ~100 MHz)
 
 ObservablesLayout = data.StructLayout({"magnetization": signed(32), "bond_sum": signed(32)})
 
@@ -162,6 +164,14 @@ class IsingCore(wiring.Component):
         g2 = Signal(range(G + 2))
         s2 = Signal(range(max(2, S)))
         stepping = Signal()
+        # Exact copies of ``stepping``, one per WINDOW_SLICE bits of the window: it enables
+        # every window register (3·W flip-flops).
+        window_slices = group_count(W, WINDOW_SLICE)
+        stepping_copies = replica_signals(stepping, window_slices, "stepping")
+        enter_priming = Signal()  # the next clock is a pass's priming clock 0
+
+        def set_stepping(value):
+            m.d.sync += [stepping.eq(value), *[copy.eq(value) for copy in stepping_copies]]
         thresholds = Signal(data.ArrayLayout(unsigned(k + 1), TABLE_SIZE))
         sweeps_left = Signal(32)
         first_sweep = Signal()
@@ -289,8 +299,13 @@ class IsingCore(wiring.Component):
         # --- stage B: threshold compare, merge into the write buffer, counts ---------------
         wbuf = data_reg(W)
         b_write, b_g = Signal(), Signal.like(g)
-        b_measure = Signal()
-        b_ups, b_agree = Signal(range(2 * P + 1)), Signal(range(4 * P + 1))
+        b_measure, b_valid = Signal(), Signal()
+        # The observables' partial counts are summed over two stages (B: groups of
+        # SUM_GROUP parts, C: the rest); one balanced sum of all of them missed 100 MHz.
+        b_ups_parts = [Signal(range(2 * P + 1), name=f"b_ups{j}")
+                       for j in range(-(-len(t_ups_parts) // SUM_GROUP))]
+        b_agree_parts = [Signal(range(4 * P + 1), name=f"b_agree{j}")
+                         for j in range(-(-len(t_agree_parts) // SUM_GROUP))]
         b_flip_bits = Signal(P)
         flip = Signal(P)
         new = Signal(P)
@@ -314,37 +329,53 @@ class IsingCore(wiring.Component):
                 take = (t_s == chunk) & (t_par[lane] == (offset & 1))
             with m.If(t_valid_copies[lane // LANES_PER_COPY]):
                 m.d.sync += wbuf[bit].eq(Mux(take, new[lane], base[bit]))
+        b_write_now = t_valid & t_last & (t_mode != PassMode.MEASURE)
+        # Copies of b_write, one per 64 bits of the word, for the write-data multiplexer.
+        b_write_copies = registered_copies(m, b_write_now, group_count(W, 64), "b_write")
         m.d.sync += [
-            b_write.eq(t_valid & t_last & (t_mode != PassMode.MEASURE)), b_g.eq(t_g),
-            b_measure.eq(t_measure),
-            b_ups.eq(balanced_sum(t_ups_parts)), b_agree.eq(balanced_sum(t_agree_parts)),
+            b_write.eq(b_write_now), b_g.eq(t_g), b_measure.eq(t_measure), b_valid.eq(t_valid),
+            *[part.eq(balanced_sum(t_ups_parts[j * SUM_GROUP:(j + 1) * SUM_GROUP]))
+              for j, part in enumerate(b_ups_parts)],
+            *[part.eq(balanced_sum(t_agree_parts[j * SUM_GROUP:(j + 1) * SUM_GROUP]))
+              for j, part in enumerate(b_agree_parts)],
             b_flip_bits.eq(Cat(flip[i] & t_valid_copies[i // LANES_PER_COPY] for i in range(P))),
         ]
 
-        # --- stage C: write back, accumulate -------------------------------------------
+        # --- stage C: write back, sum the counts; stage D: accumulate --------------------
+        c_ups, c_agree = Signal(range(2 * P + 1)), Signal(range(4 * P + 1))
+        c_measure, c_valid, d_valid = Signal(), Signal(), Signal()
+        m.d.sync += [c_ups.eq(balanced_sum(b_ups_parts)), c_agree.eq(balanced_sum(b_agree_parts)),
+                     c_measure.eq(b_measure), c_valid.eq(b_valid), d_valid.eq(c_valid)]
         acc_ups = Signal(range(L * L + 1))
         acc_agree = Signal(range(2 * L * L + 1))
         with m.If(clear_acc):
             m.d.sync += [acc_ups.eq(0), acc_agree.eq(0)]
-        with m.Elif(b_measure):
-            m.d.sync += [acc_ups.eq(acc_ups + b_ups), acc_agree.eq(acc_agree + b_agree)]
-        # The flip count trails by a stage: counting right after the compare was the critical path.
-        c_flips = Signal(range(P + 1))
-        m.d.sync += [c_flips.eq(popcount(b_flip_bits)), self.flips.eq(self.flips + c_flips)]
+        with m.Elif(c_measure):
+            m.d.sync += [acc_ups.eq(acc_ups + c_ups), acc_agree.eq(acc_agree + c_agree)]
+        # The flip count trails by two stages, pop-counted in chunks and then summed: one
+        # pop-count of all P bits right after the compare was the critical path.
+        c_flip_parts = [Signal(range(len(c) + 1), name=f"c_flips{j}")
+                        for j, c in enumerate(chunked(b_flip_bits, POPCOUNT_CHUNK))]
+        d_flips = Signal(range(P + 1))
+        m.d.sync += [*[part.eq(popcount(c)) for part, c in
+                       zip(c_flip_parts, chunked(b_flip_bits, POPCOUNT_CHUNK))],
+                     d_flips.eq(balanced_sum(c_flip_parts)), self.flips.eq(self.flips + d_flips)]
 
         cold_write = Signal()
         cold_addr = Signal.like(g)
         m.d.comb += [
             wr.en.eq(b_write | cold_write | (~self.busy & self.lattice_we)),
             wr.addr.eq(Mux(b_write, b_g, Mux(cold_write, cold_addr, self.lattice_addr))),
-            wr.data.eq(Mux(b_write, wbuf, Mux(cold_write, Const(-1, W), self.lattice_wdata))),
+            wr.data.eq(Cat(Mux(b_write_copies[j // 64], wbuf[j:j + 64],
+                               Mux(cold_write, Const(-1, 64), self.lattice_wdata[j:j + 64]))
+                           for j in range(0, W, 64))),
             self.lattice_rdata.eq(rd_data),
         ]
 
         # --- observables output --------------------------------------------------------
         with m.If(self.observables.ready):
             m.d.sync += self.observables.valid.eq(0)
-        with m.If(pending_emit & ~a_measure & ~t_measure & ~b_measure &
+        with m.If(pending_emit & ~a_measure & ~t_measure & ~b_measure & ~c_measure &
                   (~self.observables.valid | self.observables.ready)):
             m.d.sync += [
                 self.observables.payload.magnetization.eq(2 * acc_ups - L * L),
@@ -380,7 +411,7 @@ class IsingCore(wiring.Component):
             """Fetch group 0 (then 1) for the overlapped priming of the pass that follows."""
             m.d.comb += read_addr.eq(wrap(Mux(second, C(1), C(0))))
 
-        with m.FSM():
+        with m.FSM() as fsm:
             with m.State("IDLE"):
                 with m.If(self.start):
                     m.d.sync += thresholds.eq(self.thresholds)
@@ -407,6 +438,7 @@ class IsingCore(wiring.Component):
                 prefetch(table_step == load_cycles - 1)
                 m.d.sync += table_step.eq(table_step + 1)
                 with m.If(table_step == load_cycles - 1):
+                    m.d.comb += enter_priming.eq(1)
                     with m.If(hot_op):
                         begin_pass(0, PassMode.HOT, 0)
                     with m.Else():
@@ -433,11 +465,9 @@ class IsingCore(wiring.Component):
                                 m.d.comb += read_addr.eq(prime_addresses[index] % G)
                                 if index == 0:
                                     m.d.comb += clear_acc.eq(measure)
-                                if index in prime_loads:
-                                    m.d.sync += prime_loads[index].eq(rd_data)
                                 if index == prime - 1:
-                                    m.d.sync += [g.eq(0), s.eq(0), stepping.eq(1),
-                                                 g2.eq(2 // S), s2.eq(2 % S)]
+                                    set_stepping(1)
+                                    m.d.sync += [g.eq(0), s.eq(0), g2.eq(2 // S), s2.eq(2 % S)]
                 with m.Elif(stepping):
                     # Data arrives two clocks after its address: ask now for the group that
                     # the shift two clocks ahead (if any) loads, g(t+2) + 2.
@@ -447,10 +477,9 @@ class IsingCore(wiring.Component):
                     with m.Else():
                         m.d.sync += s2.eq(s2 + 1)
                     with m.If(s == S - 1):
-                        m.d.sync += [prev.eq(cur), cur.eq(nxt), nxt.eq(rd_data), s.eq(0),
-                                     g.eq(g + 1)]
+                        m.d.sync += [s.eq(0), g.eq(g + 1)]  # the window shifts (below)
                         with m.If(g == G - 1):
-                            m.d.sync += stepping.eq(0)
+                            set_stepping(0)
                     with m.Else():
                         m.d.sync += s.eq(s + 1)
                 with m.Elif(cycle == prime):
@@ -462,6 +491,7 @@ class IsingCore(wiring.Component):
                     prefetch(1)
                     with m.If(mode == PassMode.HOT):
                         with m.If(colour == 0):
+                            m.d.comb += enter_priming.eq(1)
                             begin_pass(1, PassMode.HOT, 0)
                         with m.Else():
                             m.next = "FINISH"
@@ -470,11 +500,13 @@ class IsingCore(wiring.Component):
                         m.next = "FINISH"
                     with m.Elif(colour == 0):
                         m.d.sync += [pending_emit.eq(~first_sweep), first_sweep.eq(0)]
+                        m.d.comb += enter_priming.eq(1)
                         begin_pass(1, PassMode.UPDATE, 0)
                     with m.Else():
                         m.d.sync += sweeps_left.eq(sweeps_left - 1)
                         next_mode = Mux(sweeps_left == 1, PassMode.MEASURE, PassMode.UPDATE)
                         begin_pass(0, next_mode, 1)
+                        m.d.comb += enter_priming.eq(~pending_emit)
                         with m.If(pending_emit):
                             m.next = "WAIT_EMIT"
             with m.State("WAIT_EMIT"):
@@ -492,10 +524,27 @@ class IsingCore(wiring.Component):
                              table_step.eq(table_step + 1)]
                 prefetch(table_step == 1)
                 with m.If(table_step == 1):
+                    m.d.comb += enter_priming.eq(1)
                     m.next = "PASS"
             with m.State("FINISH"):
                 m.d.comb += self.busy.eq(1)
-                with m.If(~pending_emit & ~b_write & ~a_valid & ~t_valid & (b_flip_bits == 0) &
-                          (c_flips == 0)):
+                with m.If(~pending_emit & ~b_write & ~a_valid & ~t_valid & ~b_valid & ~c_valid &
+                          ~d_valid):
                     m.next = "IDLE"
+
+        # --- the window's loads, per WINDOW_SLICE bits ------------------------------------
+        # Priming clock k's load enable is registered from the clock before (copies per slice);
+        # stepping shifts the window at the end of each group.
+        priming = fsm.ongoing("PASS") & (cycle < prime)
+        load_at = {index: registered_copies(
+            m, enter_priming if index == 0 else priming & (cycle == index - 1), window_slices,
+            f"prime_load{index}") for index in prime_loads}
+        for j in range(window_slices):
+            bits = slice(j * WINDOW_SLICE, min(W, (j + 1) * WINDOW_SLICE))
+            with m.If(stepping_copies[j] & (s == S - 1)):
+                m.d.sync += [prev[bits].eq(cur[bits]), cur[bits].eq(nxt[bits]),
+                             nxt[bits].eq(rd_data[bits])]
+            for index, register in prime_loads.items():
+                with m.Elif(load_at[index][j]):
+                    m.d.sync += register[bits].eq(rd_data[bits])
         return m

@@ -159,10 +159,11 @@ class IsingCore(wiring.Component):
         cycle = Signal(range(8))  # priming, then stepping and the first tail, then the second
         g = Signal(range(max(2, G)))
         s = Signal(range(max(2, S)))
-        # (g2, s2): the step two steps ahead of (g, s), kept in registers so that the read
-        # address needs no adder chain on g and s (it was the critical path at L=256, P=64).
-        g2 = Signal(range(G + 2))
+        # s2: the step within a group two steps ahead of (g, s); g2_ahead: wrap(g + 2) two steps
+        # ahead, the group the read port asks for. Kept in registers so that the read address
+        # needs no adder chain on g and s (it was the critical path at L=256, P=64).
         s2 = Signal(range(max(2, S)))
+        g2_ahead = Signal(range(max(2, G)))
         stepping = Signal()
         # Exact copies of ``stepping``, one per WINDOW_SLICE bits of the window: it enables
         # every window register (3·W flip-flops).
@@ -361,10 +362,15 @@ class IsingCore(wiring.Component):
                        zip(c_flip_parts, chunked(b_flip_bits, POPCOUNT_CHUNK))],
                      d_flips.eq(balanced_sum(c_flip_parts)), self.flips.eq(self.flips + d_flips)]
 
+        # ``idle`` and ``cold_write`` are registers equal to "the FSM is in IDLE" and "... in
+        # COLD" (set on the transitions below): the memory's address multiplexers select with
+        # them, not with a decode of the FSM state (that decode was on the critical path).
+        idle = Signal(init=1)
         cold_write = Signal()
         cold_addr = Signal.like(g)
         m.d.comb += [
-            wr.en.eq(b_write | cold_write | (~self.busy & self.lattice_we)),
+            self.busy.eq(~idle),
+            wr.en.eq(b_write | cold_write | (idle & self.lattice_we)),
             wr.addr.eq(Mux(b_write, b_g, Mux(cold_write, cold_addr, self.lattice_addr))),
             wr.data.eq(Cat(Mux(b_write_copies[j // 64], wbuf[j:j + 64],
                                Mux(cold_write, Const(-1, 64), self.lattice_wdata[j:j + 64]))
@@ -386,7 +392,7 @@ class IsingCore(wiring.Component):
 
         # --- sequencing -----------------------------------------------------------------
         read_addr = Signal.like(g)
-        m.d.comb += rd.addr.eq(Mux(self.busy, read_addr, self.lattice_addr))
+        m.d.comb += rd.addr.eq(Mux(idle, self.lattice_addr, read_addr))
         with m.If(stepping & (mode == PassMode.UPDATE)):
             m.d.sync += self.update_cycles.eq(self.update_cycles + 1)
 
@@ -418,23 +424,24 @@ class IsingCore(wiring.Component):
                     with m.Switch(self.op):
                         with m.Case(IsingOp.SEED):
                             m.d.comb += seeder.start.eq(1)
+                            m.d.sync += idle.eq(0)
                             m.next = "SEED"
                         with m.Case(IsingOp.INIT_COLD):
-                            m.d.sync += cold_addr.eq(0)
+                            m.d.sync += [cold_addr.eq(0), idle.eq(0), cold_write.eq(1)]
                             m.next = "COLD"
                         with m.Case(IsingOp.INIT_HOT):
-                            m.d.sync += [hot_op.eq(1), table_step.eq(0)]
+                            m.d.sync += [hot_op.eq(1), table_step.eq(0), idle.eq(0)]
                             m.next = "TABLE"
                         with m.Case(IsingOp.RUN):
                             with m.If(self.sweeps != 0):
                                 m.d.sync += [sweeps_left.eq(self.sweeps), first_sweep.eq(1),
-                                             hot_op.eq(0), table_step.eq(0)]
+                                             hot_op.eq(0), table_step.eq(0), idle.eq(0)]
                                 m.next = "TABLE"
             with m.State("TABLE"):
                 # Copy the latched table into the lanes' own tables, one entry per clock (the
                 # same clocks with either lookup, so the timing never depends on the platform);
                 # the last two clocks prefetch the first pass's groups 0 and 1.
-                m.d.comb += [self.busy.eq(1), table_we.eq(1)]
+                m.d.comb += table_we.eq(1)
                 prefetch(table_step == load_cycles - 1)
                 m.d.sync += table_step.eq(table_step + 1)
                 with m.If(table_step == load_cycles - 1):
@@ -445,16 +452,15 @@ class IsingCore(wiring.Component):
                         begin_pass(0, PassMode.UPDATE, 1)
                     m.next = "PASS"
             with m.State("SEED"):
-                m.d.comb += self.busy.eq(1)
                 with m.If(~seeder.busy & ~seeder.start):
+                    m.d.sync += idle.eq(1)
                     m.next = "IDLE"
             with m.State("COLD"):
-                m.d.comb += [self.busy.eq(1), cold_write.eq(1)]
                 m.d.sync += cold_addr.eq(cold_addr + 1)
                 with m.If(cold_addr == G - 1):
+                    m.d.sync += [idle.eq(1), cold_write.eq(0)]
                     m.next = "IDLE"
             with m.State("PASS"):
-                m.d.comb += self.busy.eq(1)
                 with m.If(mode != PassMode.HOT):
                     m.d.sync += self.run_cycles.eq(self.run_cycles + 1)
                 with m.If(cycle < prime):
@@ -467,13 +473,14 @@ class IsingCore(wiring.Component):
                                     m.d.comb += clear_acc.eq(measure)
                                 if index == prime - 1:
                                     set_stepping(1)
-                                    m.d.sync += [g.eq(0), s.eq(0), g2.eq(2 // S), s2.eq(2 % S)]
+                                    m.d.sync += [g.eq(0), s.eq(0), s2.eq(2 % S),
+                                                 g2_ahead.eq((2 // S + 2) % G)]
                 with m.Elif(stepping):
                     # Data arrives two clocks after its address: ask now for the group that
                     # the shift two clocks ahead (if any) loads, g(t+2) + 2.
-                    m.d.comb += read_addr.eq(wrap(g2 + 2))
+                    m.d.comb += read_addr.eq(g2_ahead)
                     with m.If(s2 == S - 1):
-                        m.d.sync += [g2.eq(g2 + 1), s2.eq(0)]
+                        m.d.sync += [s2.eq(0), g2_ahead.eq(wrap(g2_ahead + 1))]
                     with m.Else():
                         m.d.sync += s2.eq(s2 + 1)
                     with m.If(s == S - 1):
@@ -512,14 +519,12 @@ class IsingCore(wiring.Component):
             with m.State("WAIT_EMIT"):
                 # The previous sweep's (M, B) is still unread: a slow host (a UART) stalls the
                 # core here, and only here, so these clocks are counted apart.
-                m.d.comb += self.busy.eq(1)
                 m.d.sync += self.stall_cycles.eq(self.stall_cycles + 1)
                 with m.If(~pending_emit):
                     m.d.sync += table_step.eq(0)
                     m.next = "REFETCH"
             with m.State("REFETCH"):
                 # The tail's prefetch of groups 0 and 1 went stale while waiting: fetch again.
-                m.d.comb += self.busy.eq(1)
                 m.d.sync += [self.stall_cycles.eq(self.stall_cycles + 1),
                              table_step.eq(table_step + 1)]
                 prefetch(table_step == 1)
@@ -527,9 +532,9 @@ class IsingCore(wiring.Component):
                     m.d.comb += enter_priming.eq(1)
                     m.next = "PASS"
             with m.State("FINISH"):
-                m.d.comb += self.busy.eq(1)
                 with m.If(~pending_emit & ~b_write & ~a_valid & ~t_valid & ~b_valid & ~c_valid &
                           ~d_valid):
+                    m.d.sync += idle.eq(1)
                     m.next = "IDLE"
 
         # --- the window's loads, per WINDOW_SLICE bits ------------------------------------

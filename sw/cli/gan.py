@@ -113,12 +113,21 @@ def generate(args) -> int:
         raise ValueError(f"--out must end in .npz or .png, not {args.out}")
     labels = parse_labels(args.labels, max(args.count, 0))
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-    with Progress(TextColumn(f"{args.backend}"), BarColumn(), MofNCompleteColumn(),
-                  console=Console(stderr=True), transient=True) as bar:
+    with Progress(TextColumn(f"{args.backend}"), TextColumn("{task.description}"), BarColumn(),
+                  MofNCompleteColumn(), console=Console(stderr=True), transient=True) as bar:
+        loading = None
+
+        def load_progress(done, total):
+            nonlocal loading
+            if loading is None:
+                loading = bar.add_task("model words", total=total)
+            bar.update(loading, completed=done)
+
         task = bar.add_task("images", total=max(args.count, 0))
         images = run_generate(args.backend, _model_path(args.model), args.count, args.seed,
                               labels, device_url=args.device,
-                              progress=lambda done: bar.update(task, completed=done))
+                              progress=lambda done: bar.update(task, completed=done),
+                              load_progress=load_progress)
     if suffix == ".npz":
         with open(args.out, "wb") as f:
             np.savez(f, images=images, labels=labels)

@@ -29,7 +29,7 @@ def load_any(path):
     return load_model(path)
 
 
-def _device(model, z, labels, url, progress) -> np.ndarray:
+def _device(model, z, labels, url, progress, load_progress) -> np.ndarray:
     from sw.device.connect import open_device
     from sw.device.generator import Generator
     from sw.gan.engine_configs import engine_for_architecture
@@ -40,13 +40,17 @@ def _device(model, z, labels, url, progress) -> np.ndarray:
                          "(see sw.gan.engine_configs)")
     with open_device(url, gan_engine=engine) as device:
         generator = Generator(device)
-        generator.load_model(model)
+        generator.load_model(model, progress=load_progress)
         return generator.generate(z, labels, progress=progress)
 
 
 def generate(backend: str, model_path, count: int, seed: int, labels: np.ndarray,
-             device_url: str | None = None, progress=None) -> np.ndarray:
-    """uint8 images [count, 28, 28] for ``labels`` (int64 [count]) and z from ``seed``."""
+             device_url: str | None = None, progress=None, load_progress=None) -> np.ndarray:
+    """uint8 images [count, 28, 28] for ``labels`` (int64 [count]) and z from ``seed``.
+
+    ``progress(done)`` follows the images; ``load_progress(done, total)`` the model's words
+    while the device backend loads them (skipped when the device already holds the model).
+    """
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; choose from {', '.join(BACKENDS)}")
     if not 1 <= count <= MAX_COUNT:
@@ -61,7 +65,7 @@ def generate(backend: str, model_path, count: int, seed: int, labels: np.ndarray
         if not isinstance(model, FoldedModel):
             raise ValueError("the device backend needs a binarized model file, not a float "
                              "checkpoint")
-        return _device(model, z, labels, device_url, progress)
+        return _device(model, z, labels, device_url, progress, load_progress)
     if backend == "golden":
         if not isinstance(model, FoldedModel):
             raise ValueError("the golden backend needs a binarized model file, not a float checkpoint")

@@ -417,13 +417,20 @@ class IsingCore(wiring.Component):
             """Fetch group 0 (then 1) for the overlapped priming of the pass that follows."""
             m.d.comb += read_addr.eq(wrap(Mux(second, C(1), C(0))))
 
+        # Start strobes and latches that cross the chip from the FSM are registered first: the
+        # FSM sits far from the seeder and the table source at L=256, P=256, and start → FSM
+        # decode → seeder took two cross-chip hops (14.6 ns).
+        seed_start = Signal()
+        m.d.sync += seed_start.eq(0)
+        m.d.comb += seeder.start.eq(seed_start)
+        with m.If(idle):  # the value at the start clock is the last one latched: "at start"
+            m.d.sync += thresholds.eq(self.thresholds)
         with m.FSM() as fsm:
             with m.State("IDLE"):
                 with m.If(self.start):
-                    m.d.sync += thresholds.eq(self.thresholds)
                     with m.Switch(self.op):
                         with m.Case(IsingOp.SEED):
-                            m.d.comb += seeder.start.eq(1)
+                            m.d.sync += seed_start.eq(1)
                             m.d.sync += idle.eq(0)
                             m.next = "SEED"
                         with m.Case(IsingOp.INIT_COLD):
@@ -452,7 +459,7 @@ class IsingCore(wiring.Component):
                         begin_pass(0, PassMode.UPDATE, 1)
                     m.next = "PASS"
             with m.State("SEED"):
-                with m.If(~seeder.busy & ~seeder.start):
+                with m.If(~seeder.busy & ~seed_start):
                     m.d.sync += idle.eq(1)
                     m.next = "IDLE"
             with m.State("COLD"):

@@ -88,10 +88,21 @@ def build_point(point: SweepPoint, board: str, out_dir: Path, *, seed: int = 1,
 
 def run_sweep(board: str, points: list, out_dir: Path, *, seed: int = 1,
               clock_mhz: float | None = None, keep_going: bool = False,
-              on_point: Callable | None = None, log: Callable | None = None) -> dict:
-    """Build ``points`` (grouped by design, increasing parallelism); the design-space document."""
+              on_point: Callable | None = None, log: Callable | None = None,
+              on_record: Callable | None = None) -> dict:
+    """Build ``points`` (grouped by design, increasing parallelism); the design-space document.
+
+    ``on_record``, if given, receives the document as it stands after each point (``complete``
+    is False until the last), so that a long sweep interrupted part-way keeps its results.
+    """
     board_by_name(board)
     records = []
+
+    def document(complete: bool) -> dict:
+        return {"format": SPACE_FORMAT, "version": 1, "board": board, "seed": seed,
+                "clock_mhz": clock_mhz, "date": time.strftime("%Y-%m-%d"), "complete": complete,
+                "points": list(records), "best": best_points(records)}
+
     stopped: set[str] = set()
     for point in points:
         if point.design in stopped:
@@ -100,11 +111,11 @@ def run_sweep(board: str, points: list, out_dir: Path, *, seed: int = 1,
             on_point(point)
         record = build_point(point, board, out_dir, seed=seed, clock_mhz=clock_mhz, log=log)
         records.append(record)
+        if on_record:
+            on_record(document(False))
         if not keep_going and not (record["fits"] and record["timing_met"]):
             stopped.add(point.design)
-    return {"format": SPACE_FORMAT, "version": 1, "board": board, "seed": seed,
-            "clock_mhz": clock_mhz, "date": time.strftime("%Y-%m-%d"), "points": records,
-            "best": best_points(records)}
+    return document(True)
 
 
 def best_points(records: list[dict]) -> dict:

@@ -33,8 +33,12 @@ def test_the_sweep_stops_at_the_first_point_that_fails(monkeypatch, tmp_path, rn
     monkeypatch.setattr(design_space, "build_for_board", fake_build)
     monkeypatch.setattr(design_space, "make_top", lambda design, params: None)
     points = sweep_points("ising", size=256, lanes=[256, 16, 32, 64, 128, 512])
-    space = run_sweep("ulx3s-85f", points, tmp_path)
+    partial = []
+    space = run_sweep("ulx3s-85f", points, tmp_path, on_record=partial.append)
     assert built == [p for p in [16, 32, 64, 128, 256, 512] if p <= 2 * limit]
+    assert [len(d["points"]) for d in partial] == list(range(1, len(built) + 1))
+    assert not any(d["complete"] for d in partial) and space["complete"]
+    assert partial[-1]["points"] == space["points"]
     failed = space["points"][-1]
     assert not failed["fits"] and "Unable to place" in failed["reason"]
     assert space["best"]["ising"]["params"]["lanes"] == limit

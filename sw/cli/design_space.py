@@ -69,6 +69,8 @@ def run(args) -> int:
         points += sweep_points("gan", engine=args.engine or engine_for_board(args.board),
                                gan_shapes=shapes)
     build_dir = args.build_dir or Path("build") / f"design-space-{args.board}"
+    out = args.out or Path("out") / "design-space" / f"{args.board}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task("", total=None)
@@ -76,9 +78,9 @@ def run(args) -> int:
                           keep_going=args.keep_going,
                           on_point=lambda p: progress.update(task, description=f"building "
                                                              f"{p.label} for {args.board}"),
-                          log=lambda line: progress.update(task, description=line[:100]))
-    out = args.out or Path("out") / "design-space" / f"{args.board}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
+                          log=lambda line: progress.update(task, description=line[:100]),
+                          # written after every point: a long sweep stopped part-way keeps them
+                          on_record=lambda partial: out.write_text(json.dumps(partial, indent=2)))
     out.write_text(json.dumps(space, indent=2))
     if args.markdown:
         args.markdown.parent.mkdir(parents=True, exist_ok=True)

@@ -121,23 +121,25 @@ class GanEngine(wiring.Component):
             return (loading & (self.load_target == target), self.load_addr, self.load_data)
 
         widths = self._memory_widths()
-        if self.loadable:
-            m.submodules.weights = ram = SinglePortRAM(widths["weights"], plan.weight_depth,
-                                                       init=image.weights)
-            writing = loading & (self.load_target == LoadTarget.WEIGHTS)
+
+        def single_port(name, target, init, depth, addr):
+            """A loadable single-port RAM (SPRAM on iCE40 UltraPlus); the load port has it
+            while writing."""
+            m.submodules[name] = ram = SinglePortRAM(widths[name], depth, init=init)
+            writing = loading & (self.load_target == target)
             m.d.comb += [ram.write_enable.eq(writing), ram.write_data.eq(self.load_data),
-                         ram.addr.eq(Mux(writing, self.load_addr, seq.weight_addr))]
-            weight_data = ram.read_data
+                         ram.addr.eq(Mux(writing, self.load_addr, addr))]
+            return ram.read_data
+
+        if self.loadable:
+            weight_data = single_port("weights", LoadTarget.WEIGHTS, image.weights,
+                                      plan.weight_depth, seq.weight_addr)
         else:
             weight_data = _memory(m, "weights", widths["weights"], image.weights,
                                   seq.weight_addr)
         if self.single_port_thresholds:
-            m.submodules.thresholds = ram = SinglePortRAM(
-                widths["thresholds"], plan.threshold_depth, init=image.thresholds)
-            writing = loading & (self.load_target == LoadTarget.THRESHOLDS)
-            m.d.comb += [ram.write_enable.eq(writing), ram.write_data.eq(self.load_data),
-                         ram.addr.eq(Mux(writing, self.load_addr, seq.threshold_addr))]
-            threshold_data = ram.read_data
+            threshold_data = single_port("thresholds", LoadTarget.THRESHOLDS, image.thresholds,
+                                         plan.threshold_depth, seq.threshold_addr)
         else:
             threshold_data = _memory(m, "thresholds", widths["thresholds"], image.thresholds,
                                      seq.threshold_addr, load(LoadTarget.THRESHOLDS))

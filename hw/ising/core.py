@@ -12,11 +12,12 @@ exactly when the window shifts. Sites of one colour only neighbour sites of the 
 half-sweep never writes, so reading a group that was already rewritten in the same half (the
 wrap-around) is harmless.
 
-Pipeline. Stage A forms each lane's table index (its spin and up-neighbour count) and takes its
-random number; stage T looks up the threshold; stage B compares and merges the new spins into
-the write buffer; stage C writes the group back. Observables of the lattice as it stood before a colour-0
-half are counted from the window in the same stages, so measuring costs no extra clocks; the
-state after the last sweep is counted by one extra read-only pass.
+Pipeline. Stage A forms each lane's table index (its spin and up-neighbour count); stage T
+looks up the threshold and takes the lane's random number (the lane RNGs run a clock behind);
+stage B compares and merges the new spins into the write buffer; stage C writes the group back
+and sums the counts, stage D accumulates them. Observables of the lattice as it stood before a
+colour-0 half are counted from the window in the same stages, so measuring costs no extra
+clocks; the state after the last sweep is counted by one extra read-only pass.
 
 Cycle budget: a sweep takes L²/P + 2·(priming + tail) clocks (``IsingParams.cycles_per_sweep``).
 """
@@ -57,9 +58,9 @@ def table_load_cycles(lanes: int) -> int:
 # to 16 384 flip-flops).
 LANES_PER_COPY = 4
 
-POPCOUNT_CHUNK = 32
-WINDOW_SLICE = 64  # window bits per copy of the shift enable
-SUM_GROUP = 4  # partial counts summed per adder tree in stage B  # bits pop-counted per partial sum in stage T (64 set the fmax at ~100 MHz)
+POPCOUNT_CHUNK = 32  # bits pop-counted per partial sum in stage T (64 set the fmax at ~100 MHz)
+WORD_SLICE = 64  # window bits per copy of the shift and priming enables
+SUM_GROUP = 4  # partial counts summed per adder tree in stage B
 
 ObservablesLayout = data.StructLayout({"magnetization": signed(32), "bond_sum": signed(32)})
 
@@ -165,10 +166,10 @@ class IsingCore(wiring.Component):
         s2 = Signal(range(max(2, S)))
         g2_ahead = Signal(range(max(2, G)))
         stepping = Signal()
-        # Exact copies of ``stepping``, one per WINDOW_SLICE bits of the window: it enables
+        # Exact copies of ``stepping``, one per WORD_SLICE bits of the window: it enables
         # every window register (3·W flip-flops).
-        window_slices = group_count(W, WINDOW_SLICE)
-        stepping_copies = replica_signals(stepping, window_slices, "stepping")
+        word_slices = group_count(W, WORD_SLICE)
+        stepping_copies = replica_signals(stepping, word_slices, "stepping")
         enter_priming = Signal()  # the next clock is a pass's priming clock 0
 
         def set_stepping(value):
@@ -330,11 +331,9 @@ class IsingCore(wiring.Component):
                 take = (t_s == chunk) & (t_par[lane] == (offset & 1))
             with m.If(t_valid_copies[lane // LANES_PER_COPY]):
                 m.d.sync += wbuf[bit].eq(Mux(take, new[lane], base[bit]))
-        b_write_now = t_valid & t_last & (t_mode != PassMode.MEASURE)
-        # Copies of b_write, one per 64 bits of the word, for the write-data multiplexer.
-        b_write_copies = registered_copies(m, b_write_now, group_count(W, 64), "b_write")
         m.d.sync += [
-            b_write.eq(b_write_now), b_g.eq(t_g), b_measure.eq(t_measure), b_valid.eq(t_valid),
+            b_write.eq(t_valid & t_last & (t_mode != PassMode.MEASURE)), b_g.eq(t_g),
+            b_measure.eq(t_measure), b_valid.eq(t_valid),
             *[part.eq(balanced_sum(t_ups_parts[j * SUM_GROUP:(j + 1) * SUM_GROUP]))
               for j, part in enumerate(b_ups_parts)],
             *[part.eq(balanced_sum(t_agree_parts[j * SUM_GROUP:(j + 1) * SUM_GROUP]))
@@ -355,11 +354,11 @@ class IsingCore(wiring.Component):
             m.d.sync += [acc_ups.eq(acc_ups + c_ups), acc_agree.eq(acc_agree + c_agree)]
         # The flip count trails by two stages, pop-counted in chunks and then summed: one
         # pop-count of all P bits right after the compare was the critical path.
+        flip_chunks = chunked(b_flip_bits, POPCOUNT_CHUNK)
         c_flip_parts = [Signal(range(len(c) + 1), name=f"c_flips{j}")
-                        for j, c in enumerate(chunked(b_flip_bits, POPCOUNT_CHUNK))]
+                        for j, c in enumerate(flip_chunks)]
         d_flips = Signal(range(P + 1))
-        m.d.sync += [*[part.eq(popcount(c)) for part, c in
-                       zip(c_flip_parts, chunked(b_flip_bits, POPCOUNT_CHUNK))],
+        m.d.sync += [*[part.eq(popcount(c)) for part, c in zip(c_flip_parts, flip_chunks)],
                      d_flips.eq(balanced_sum(c_flip_parts)), self.flips.eq(self.flips + d_flips)]
 
         # ``idle`` and ``cold_write`` are registers equal to "the FSM is in IDLE" and "... in
@@ -372,9 +371,7 @@ class IsingCore(wiring.Component):
             self.busy.eq(~idle),
             wr.en.eq(b_write | cold_write | (idle & self.lattice_we)),
             wr.addr.eq(Mux(b_write, b_g, Mux(cold_write, cold_addr, self.lattice_addr))),
-            wr.data.eq(Cat(Mux(b_write_copies[j // 64], wbuf[j:j + 64],
-                               Mux(cold_write, Const(-1, 64), self.lattice_wdata[j:j + 64]))
-                           for j in range(0, W, 64))),
+            wr.data.eq(Mux(b_write, wbuf, Mux(cold_write, Const(-1, W), self.lattice_wdata))),
             self.lattice_rdata.eq(rd_data),
         ]
 
@@ -430,8 +427,7 @@ class IsingCore(wiring.Component):
                 with m.If(self.start):
                     with m.Switch(self.op):
                         with m.Case(IsingOp.SEED):
-                            m.d.sync += seed_start.eq(1)
-                            m.d.sync += idle.eq(0)
+                            m.d.sync += [seed_start.eq(1), idle.eq(0)]
                             m.next = "SEED"
                         with m.Case(IsingOp.INIT_COLD):
                             m.d.sync += [cold_addr.eq(0), idle.eq(0), cold_write.eq(1)]
@@ -544,15 +540,15 @@ class IsingCore(wiring.Component):
                     m.d.sync += idle.eq(1)
                     m.next = "IDLE"
 
-        # --- the window's loads, per WINDOW_SLICE bits ------------------------------------
+        # --- the window's loads, per WORD_SLICE bits --------------------------------------
         # Priming clock k's load enable is registered from the clock before (copies per slice);
         # stepping shifts the window at the end of each group.
         priming = fsm.ongoing("PASS") & (cycle < prime)
         load_at = {index: registered_copies(
-            m, enter_priming if index == 0 else priming & (cycle == index - 1), window_slices,
+            m, enter_priming if index == 0 else priming & (cycle == index - 1), word_slices,
             f"prime_load{index}") for index in prime_loads}
-        for j in range(window_slices):
-            bits = slice(j * WINDOW_SLICE, min(W, (j + 1) * WINDOW_SLICE))
+        for j in range(word_slices):
+            bits = slice(j * WORD_SLICE, min(W, (j + 1) * WORD_SLICE))
             with m.If(stepping_copies[j] & (s == S - 1)):
                 m.d.sync += [prev[bits].eq(cur[bits]), cur[bits].eq(nxt[bits]),
                              nxt[bits].eq(rd_data[bits])]

@@ -5,8 +5,8 @@ See ``params`` for the memory layout, the lane-to-site schedule, the threshold t
 Datapath. The lattice memory has one read and one write port (W = R·L bits wide, G deep). A
 half-sweep streams the G words through a three-word window (previous, current, next group): each
 word is read once and written once, so the ports serve P lanes per clock without stalls. Read
-data is registered once (two clocks from address to data). A pass's two tail clocks prefetch
-groups 0 and 1 for the next pass, three priming clocks fetch group G-1 and the first steps'
+data is registered once (two clocks from address to data). A pass's last two tail clocks
+prefetch groups 0 and 1 for the next pass, three priming clocks fetch group G-1 and the first steps'
 groups (``IsingParams.prime_cycles``); afterwards the read two clocks ahead lands in ``next``
 exactly when the window shifts. Sites of one colour only neighbour sites of the other colour, which a
 half-sweep never writes, so reading a group that was already rewritten in the same half (the
@@ -14,8 +14,8 @@ wrap-around) is harmless.
 
 Pipeline. Stage A forms each lane's table index (its spin and up-neighbour count); stage T
 looks up the threshold and takes the lane's random number (the lane RNGs run a clock behind);
-stage B compares and merges the new spins into the write buffer; stage C writes the group back
-and sums the counts, stage D accumulates them. Observables of the lattice as it stood before a
+stage B compares and registers the new spins; stage C merges them into the write buffer and
+sums the counts; stage D writes the group back and accumulates the counts. Observables of the lattice as it stood before a
 colour-0 half are counted from the window in the same stages, so measuring costs no extra
 clocks; the state after the last sweep is counted by one extra read-only pass.
 
@@ -148,7 +148,7 @@ class IsingCore(wiring.Component):
         # registered copies (see LANES_PER_COPY), so each state is exactly the one the schedule
         # had a clock earlier, and stage T (not stage A) takes the random number. The seeder
         # holds ``value`` between ``valid`` pulses, so a late load sees the same value.
-        rng_load = registered_copies(m, seeder.valid, copies, "rng_load")
+        rng_load = registered_copies(m, seeder.valid, copies, "rng_load", reset_less=True)
         for i, lane in enumerate(lanes):
             m.d.comb += [lane.load.eq(rng_load[i // LANES_PER_COPY]),
                          lane.load_state.eq(seeder.value if i == P - 1 else lanes[i + 1].state)]
@@ -157,7 +157,8 @@ class IsingCore(wiring.Component):
         colour = Signal()
         mode = Signal(2)
         measure = Signal()
-        cycle = Signal(range(8))  # priming, then stepping and the first tail, then the second
+        # Priming clocks, then (stepping and) the first tail clock, then the other tail clocks.
+        cycle = Signal(range(p.pass_overhead_cycles))
         g = Signal(range(max(2, G)))
         s = Signal(range(max(2, S)))
         # s2: the step within a group two steps ahead of (g, s); g2_ahead: wrap(g + 2) two steps
@@ -174,7 +175,7 @@ class IsingCore(wiring.Component):
 
         def set_stepping(value):
             m.d.sync += [stepping.eq(value), *[copy.eq(value) for copy in stepping_copies]]
-        thresholds = Signal(data.ArrayLayout(unsigned(k + 1), TABLE_SIZE))
+        thresholds = Signal(data.ArrayLayout(unsigned(k + 1), TABLE_SIZE), reset_less=True)
         sweeps_left = Signal(32)
         first_sweep = Signal()
         pending_emit = Signal()
@@ -217,9 +218,9 @@ class IsingCore(wiring.Component):
 
         # Copies of the colour a clock late: it changes only at a pass's start, and priming takes
         # at least three clocks before the first step.
-        colour_copies = registered_copies(m, colour, copies, "colour")
+        colour_copies = registered_copies(m, colour, copies, "colour", reset_less=True)
         rng_advance = registered_copies(m, stepping & (mode != PassMode.MEASURE), copies,
-                                        "rng_advance")
+                                        "rng_advance", reset_less=True)
         for i in range(P):
             r, q = divmod(i, chunk_width // 2)
             lane_colour = colour_copies[i // LANES_PER_COPY]
@@ -298,10 +299,14 @@ class IsingCore(wiring.Component):
             *[part.eq(popcount(c)) for part, c in zip(t_agree_parts, agree_chunks)],
         ]
 
-        # --- stage B: threshold compare, merge into the write buffer, counts ---------------
-        wbuf = data_reg(W)
-        b_write, b_g = Signal(), Signal.like(g)
+        # --- stage B: threshold compare, new spins and flips registered, counts ---------------
+        # The compare and the merge into the write buffer are separate stages: together they
+        # were the critical path at L=256, P=256 (lane → write buffer → block RAMs, three hops
+        # across the chip), so each lane's new spin is registered next to the lane first.
+        b_store, b_g, b_s = Signal(), Signal.like(g), Signal.like(s)
         b_measure, b_valid = Signal(), Signal()
+        b_base = data_reg(W)
+        b_new, b_par = data_reg(P), data_reg(P)
         # The observables' partial counts are summed over two stages (B: groups of
         # SUM_GROUP parts, C: the rest); one balanced sum of all of them missed 100 MHz.
         b_ups_parts = [Signal(range(2 * P + 1), name=f"b_ups{j}")
@@ -312,27 +317,17 @@ class IsingCore(wiring.Component):
         flip = Signal(P)
         new = Signal(P)
         # Stage T's mode and valid bits, once per LANES_PER_COPY lanes (same timing as t_mode).
-        t_update = registered_copies(m, a_mode == PassMode.UPDATE, copies, "t_update")
-        t_hot = registered_copies(m, a_mode == PassMode.HOT, copies, "t_hot")
-        t_valid_copies = registered_copies(m, a_valid, copies, "t_valid")
+        t_update = registered_copies(m, a_mode == PassMode.UPDATE, copies, "t_update",
+                                     reset_less=True)
+        t_hot = registered_copies(m, a_mode == PassMode.HOT, copies, "t_hot", reset_less=True)
+        t_valid_copies = registered_copies(m, a_valid, copies, "t_valid", reset_less=True)
         for i in range(P):
             copy = i // LANES_PER_COPY
             m.d.comb += flip[i].eq(t_update[copy] & (t_rand[i] < t_threshold[i]))
             m.d.comb += new[i].eq(Mux(t_hot[copy], t_rand[i][k - 1], t_old[i] ^ flip[i]))
-        base = Mux(t_s == 0, t_base, wbuf) if S > 1 else t_base
-        for bit in range(W):
-            if S == 1:
-                r, column = divmod(bit, L)
-                lane = r * (L // 2) + column // 2
-                take = t_par[lane] == (column & 1)
-            else:
-                chunk, offset = divmod(bit, chunk_width)
-                lane = offset // 2
-                take = (t_s == chunk) & (t_par[lane] == (offset & 1))
-            with m.If(t_valid_copies[lane // LANES_PER_COPY]):
-                m.d.sync += wbuf[bit].eq(Mux(take, new[lane], base[bit]))
         m.d.sync += [
-            b_write.eq(t_valid & t_last & (t_mode != PassMode.MEASURE)), b_g.eq(t_g),
+            b_new.eq(new), b_par.eq(t_par), b_base.eq(t_base), b_s.eq(t_s), b_g.eq(t_g),
+            b_store.eq(t_valid & t_last & (t_mode != PassMode.MEASURE)),
             b_measure.eq(t_measure), b_valid.eq(t_valid),
             *[part.eq(balanced_sum(t_ups_parts[j * SUM_GROUP:(j + 1) * SUM_GROUP]))
               for j, part in enumerate(b_ups_parts)],
@@ -341,7 +336,25 @@ class IsingCore(wiring.Component):
             b_flip_bits.eq(Cat(flip[i] & t_valid_copies[i // LANES_PER_COPY] for i in range(P))),
         ]
 
-        # --- stage C: write back, sum the counts; stage D: accumulate --------------------
+        # --- stage C: merge into the write buffer ----------------------------------------
+        wbuf = data_reg(W)
+        c_write, c_g = Signal(), Signal.like(g)
+        b_valid_copies = registered_copies(m, t_valid, copies, "b_valid", reset_less=True)
+        base = Mux(b_s == 0, b_base, wbuf) if S > 1 else b_base
+        for bit in range(W):
+            if S == 1:
+                r, column = divmod(bit, L)
+                lane = r * (L // 2) + column // 2
+                take = b_par[lane] == (column & 1)
+            else:
+                chunk, offset = divmod(bit, chunk_width)
+                lane = offset // 2
+                take = (b_s == chunk) & (b_par[lane] == (offset & 1))
+            with m.If(b_valid_copies[lane // LANES_PER_COPY]):
+                m.d.sync += wbuf[bit].eq(Mux(take, b_new[lane], base[bit]))
+        m.d.sync += [c_write.eq(b_store), c_g.eq(b_g)]
+
+        # --- stage C: sum the counts; stage D: write back, accumulate -------------------
         c_ups, c_agree = Signal(range(2 * P + 1)), Signal(range(4 * P + 1))
         c_measure, c_valid, d_valid = Signal(), Signal(), Signal()
         m.d.sync += [c_ups.eq(balanced_sum(b_ups_parts)), c_agree.eq(balanced_sum(b_agree_parts)),
@@ -369,9 +382,9 @@ class IsingCore(wiring.Component):
         cold_addr = Signal.like(g)
         m.d.comb += [
             self.busy.eq(~idle),
-            wr.en.eq(b_write | cold_write | (idle & self.lattice_we)),
-            wr.addr.eq(Mux(b_write, b_g, Mux(cold_write, cold_addr, self.lattice_addr))),
-            wr.data.eq(Mux(b_write, wbuf, Mux(cold_write, Const(-1, W), self.lattice_wdata))),
+            wr.en.eq(c_write | cold_write | (idle & self.lattice_we)),
+            wr.addr.eq(Mux(c_write, c_g, Mux(cold_write, cold_addr, self.lattice_addr))),
+            wr.data.eq(Mux(c_write, wbuf, Mux(cold_write, Const(-1, W), self.lattice_wdata))),
             self.lattice_rdata.eq(rd_data),
         ]
 
@@ -493,11 +506,13 @@ class IsingCore(wiring.Component):
                     with m.Else():
                         m.d.sync += s.eq(s + 1)
                 with m.Elif(cycle == prime):
-                    prefetch(0)
                     m.d.sync += cycle.eq(prime + 1)  # first tail clock: stage T of the last step
+                with m.Elif(cycle == prime + 1):
+                    prefetch(0)
+                    m.d.sync += cycle.eq(prime + 2)  # stage B of the last step
                 with m.Else():
-                    # The second tail clock: stage B of the last step. Choose what follows;
-                    # stage C's write overlaps the next pass's first read.
+                    # The last tail clock: stage C of the last step. Choose what follows;
+                    # stage D's write overlaps the next pass's first read.
                     prefetch(1)
                     with m.If(mode == PassMode.HOT):
                         with m.If(colour == 0):
@@ -535,7 +550,7 @@ class IsingCore(wiring.Component):
                     m.d.comb += enter_priming.eq(1)
                     m.next = "PASS"
             with m.State("FINISH"):
-                with m.If(~pending_emit & ~b_write & ~a_valid & ~t_valid & ~b_valid & ~c_valid &
+                with m.If(~pending_emit & ~c_write & ~a_valid & ~t_valid & ~b_valid & ~c_valid &
                           ~d_valid):
                     m.d.sync += idle.eq(1)
                     m.next = "IDLE"
@@ -546,7 +561,7 @@ class IsingCore(wiring.Component):
         priming = fsm.ongoing("PASS") & (cycle < prime)
         load_at = {index: registered_copies(
             m, enter_priming if index == 0 else priming & (cycle == index - 1), word_slices,
-            f"prime_load{index}") for index in prime_loads}
+            f"prime_load{index}", reset_less=True) for index in prime_loads}
         for j in range(word_slices):
             bits = slice(j * WORD_SLICE, min(W, (j + 1) * WORD_SLICE))
             with m.If(stepping_copies[j] & (s == S - 1)):

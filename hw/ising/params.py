@@ -42,12 +42,13 @@ SPLITMIX64_MUL1 = 0xBF58476D1CE4E5B9
 SPLITMIX64_MUL2 = 0x94D049BB133111EB
 
 # Clocks of a half-sweep pass beyond its G·S update steps. The read port's data is registered once
-# (two clocks from address to data). A pass ends with two tail clocks (the threshold lookup and
-# the compare of its last step), in which the read port already fetches groups 0 and 1 for the
-# next pass; three priming clocks then fetch group G-1, whose last write lands in the first of
-# them (the port is transparent to the write), and the first steps' groups. With fewer than three
-# groups, groups 0 and 1 are still being written during the tail, so the pass primes all five.
-TAIL_CYCLES = 2
+# (two clocks from address to data). A pass ends with three tail clocks (the threshold lookup,
+# the compare and the merge of its last step), in the last two of which the read port already
+# fetches groups 0 and 1 for the next pass; three priming clocks then fetch group G-1, whose last
+# write lands in the first of them (the port is transparent to the write), and the first steps'
+# groups. With fewer than three groups, groups 0 and 1 are still being written during the tail,
+# so the pass primes all five.
+TAIL_CYCLES = 3
 PRIME_CYCLES = 3
 PRIME_CYCLES_FEW_GROUPS = 5
 

@@ -4,20 +4,21 @@ See ``params`` for the memory layout, the lane-to-site schedule, the threshold t
 
 Datapath. The lattice memory has one read and one write port (W = R·L bits wide, G deep). A
 half-sweep streams the G words through a three-word window (previous, current, next group): each
-word is read once and written once, so the ports serve P lanes per clock without stalls. Read
-data is registered once (two clocks from address to data). A pass's last two tail clocks
-prefetch groups 0 and 1 for the next pass, three priming clocks fetch group G-1 and the first steps'
-groups (``IsingParams.prime_cycles``); afterwards the read two clocks ahead lands in ``next``
-exactly when the window shifts. Sites of one colour only neighbour sites of the other colour, which a
-half-sweep never writes, so reading a group that was already rewritten in the same half (the
-wrap-around) is harmless.
+word is read once and written once, so the ports serve P lanes per clock without stalls. The read
+address and the read data are each registered (``READ_LATENCY``: three clocks from address to
+data). A pass's three tail clocks ask for groups 0, 1 and G-1 of the next pass, and its three
+priming clocks for the first steps' groups (``IsingParams.prime_cycles``); afterwards the read
+three clocks ahead lands in ``next`` exactly when the window shifts. Sites of one colour only
+neighbour sites of the other colour, which a half-sweep never writes, so reading a group that
+was already rewritten in the same half (the wrap-around) is harmless.
 
 Pipeline. Stage A forms each lane's table index (its spin and up-neighbour count); stage T
 looks up the threshold and takes the lane's random number (the lane RNGs run a clock behind);
 stage B compares and registers the new spins; stage C merges them into the write buffer and
-sums the counts; stage D writes the group back and accumulates the counts. Observables of the lattice as it stood before a
-colour-0 half are counted from the window in the same stages, so measuring costs no extra
-clocks; the state after the last sweep is counted by one extra read-only pass.
+sums the counts; stage D writes the group back and accumulates the counts. Observables of the
+lattice as it stood before a colour-0 half are counted from the window in the same stages, so
+measuring costs no extra clocks; the state after the last sweep is counted by one extra
+read-only pass.
 
 Cycle budget: a sweep takes L²/P + 2·(priming + tail) clocks (``IsingParams.cycles_per_sweep``).
 """
@@ -29,7 +30,7 @@ from amaranth.lib.wiring import In, Out
 
 from ..replica import group_count, registered_copies, replica_signals
 from .lane_rng import LaneRng
-from .params import IsingOp, IsingParams, TABLE_SIZE
+from .params import IsingOp, IsingParams, READ_LATENCY, TABLE_SIZE
 from .popcount import balanced_sum, chunked, popcount
 from .seeder import SplitMix64Seeder
 
@@ -81,7 +82,7 @@ class IsingCore(wiring.Component):
     ``start`` while ``busy`` is low. The thresholds are latched at ``start``.
 
     Lattice port (only while idle): ``lattice_addr`` selects word g; ``lattice_rdata`` shows it
-    one clock later; ``lattice_we`` writes ``lattice_wdata``.
+    ``READ_LATENCY`` (three) clocks later; ``lattice_we`` writes ``lattice_wdata`` at once.
 
     Counters (reset by nothing but the domain reset): ``update_cycles`` counts clocks in which
     all lanes updated, ``run_cycles`` clocks that RUN operations spent computing (exactly the
@@ -161,11 +162,11 @@ class IsingCore(wiring.Component):
         cycle = Signal(range(p.pass_overhead_cycles))
         g = Signal(range(max(2, G)))
         s = Signal(range(max(2, S)))
-        # s2: the step within a group two steps ahead of (g, s); g2_ahead: wrap(g + 2) two steps
-        # ahead, the group the read port asks for. Kept in registers so that the read address
-        # needs no adder chain on g and s (it was the critical path at L=256, P=64).
-        s2 = Signal(range(max(2, S)))
-        g2_ahead = Signal(range(max(2, G)))
+        # s3: the step within a group three steps ahead of (g, s); g3_ahead: wrap(g + 2) three
+        # steps ahead, the group the read port asks for. Kept in registers so that the read
+        # address needs no adder chain on g and s (it was the critical path at L=256, P=64).
+        s3 = Signal(range(max(2, S)))
+        g3_ahead = Signal(range(max(2, G)))
         stepping = Signal()
         # Exact copies of ``stepping``, one per WORD_SLICE bits of the window: it enables
         # every window register (3·W flip-flops).
@@ -339,6 +340,10 @@ class IsingCore(wiring.Component):
         # --- stage C: merge into the write buffer ----------------------------------------
         wbuf = data_reg(W)
         c_write, c_g = Signal(), Signal.like(g)
+        # Copies of c_write per WORD_SLICE bits of the word select the write data: as one net
+        # to the W data multiplexers beside the block RAMs it was the critical path (14.8 ns of
+        # routing at L=256, P=256).
+        c_write_copies = registered_copies(m, b_store, word_slices, "c_write", reset_less=True)
         b_valid_copies = registered_copies(m, t_valid, copies, "b_valid", reset_less=True)
         base = Mux(b_s == 0, b_base, wbuf) if S > 1 else b_base
         for bit in range(W):
@@ -379,12 +384,25 @@ class IsingCore(wiring.Component):
         # them, not with a decode of the FSM state (that decode was on the critical path).
         idle = Signal(init=1)
         cold_write = Signal()
+        # Exact copies of cold_write per WORD_SLICE bits, for the write-data multiplexers.
+        cold_write_copies = replica_signals(cold_write, word_slices, "cold_write")
+
+        def set_cold_write(value):
+            m.d.sync += [cold_write.eq(value), *[copy.eq(value) for copy in cold_write_copies]]
         cold_addr = Signal.like(g)
+        write_data = []  # the multiplexers of each slice, W bits in all (checked below)
+        for j in range(word_slices):
+            bits = slice(j * WORD_SLICE, min(W, (j + 1) * WORD_SLICE))
+            width = bits.stop - bits.start
+            write_data.append(Mux(c_write_copies[j], wbuf[bits],
+                                  Mux(cold_write_copies[j], Const(-1, unsigned(width)),
+                                      self.lattice_wdata[bits])))
+        assert sum(len(part) for part in write_data) == W
         m.d.comb += [
             self.busy.eq(~idle),
             wr.en.eq(c_write | cold_write | (idle & self.lattice_we)),
             wr.addr.eq(Mux(c_write, c_g, Mux(cold_write, cold_addr, self.lattice_addr))),
-            wr.data.eq(Mux(c_write, wbuf, Mux(cold_write, Const(-1, W), self.lattice_wdata))),
+            wr.data.eq(Cat(*write_data)),  # (a signed constant here once made a slice 65 bits)
             self.lattice_rdata.eq(rd_data),
         ]
 
@@ -401,8 +419,13 @@ class IsingCore(wiring.Component):
             ]
 
         # --- sequencing -----------------------------------------------------------------
+        # The read address is registered before the block RAMs (READ_LATENCY: three clocks from
+        # ``read_addr`` to ``rd_data``): the FSM's decode in front of the 15 block RAMs' address
+        # inputs was the critical path at L=256, P=256 (12.7 ns, 11 of them routing).
         read_addr = Signal.like(g)
-        m.d.comb += rd.addr.eq(Mux(idle, self.lattice_addr, read_addr))
+        read_addr_q = Signal.like(g, reset_less=True)
+        m.d.sync += read_addr_q.eq(Mux(idle, self.lattice_addr, read_addr))
+        m.d.comb += rd.addr.eq(read_addr_q)
         with m.If(stepping & (mode == PassMode.UPDATE)):
             m.d.sync += self.update_cycles.eq(self.update_cycles + 1)
 
@@ -411,21 +434,26 @@ class IsingCore(wiring.Component):
                          cycle.eq(0)]
 
         prime = p.prime_cycles
-        # The priming clocks' addresses and the window register each one's data lands in (two
-        # clocks after its address). Overlapped: groups 0 and 1 were fetched in the previous
-        # tail (or the TABLE state). The last two addresses are those the first two steps ask
-        # for, as in the stepping rule below.
+        # Overlapped with the previous tail (or the TABLE or REFETCH state), the three clocks
+        # before a pass ask for groups 0, 1 and G-1 (``prefetch``); their data lands in the
+        # window at priming clocks 0, 1 and 2 (``prime_loads``: READ_LATENCY clocks after each
+        # address). G-1's last write lands in the clock its read reaches the block RAM (the port
+        # is transparent to the write). The priming clocks then ask for the groups the first
+        # three steps' shifts load, as in the stepping rule below. With fewer than three groups
+        # the priming asks for groups 0 and 1 itself (they are still being written in the tail).
+        first_steps = [(n // S + 2) % G for n in range(READ_LATENCY)]
         if prime == 3:
-            prime_addresses = [G - 1, 2, 2 + (S == 1)]
+            prime_addresses = first_steps
             prime_loads = {0: cur, 1: nxt, 2: prev}
         else:
-            prime_addresses = [G - 1, 0, 1, 2, 2 + (S == 1)]
+            prime_addresses = [0, 1 % G] + first_steps
             prime_loads = {2: prev, 3: cur, 4: nxt}
+        prefetch_groups = [0, 1 % G, G - 1]
         hot_op = Signal()
 
-        def prefetch(second):
-            """Fetch group 0 (then 1) for the overlapped priming of the pass that follows."""
-            m.d.comb += read_addr.eq(wrap(Mux(second, C(1), C(0))))
+        def prefetch(index):
+            """Ask for the index-th group (0, 1, G-1) of the pass that follows."""
+            m.d.comb += read_addr.eq(prefetch_groups[index])
 
         # Start strobes and latches that cross the chip from the FSM are registered first: the
         # FSM sits far from the seeder and the table source at L=256, P=256, and start → FSM
@@ -443,7 +471,8 @@ class IsingCore(wiring.Component):
                             m.d.sync += [seed_start.eq(1), idle.eq(0)]
                             m.next = "SEED"
                         with m.Case(IsingOp.INIT_COLD):
-                            m.d.sync += [cold_addr.eq(0), idle.eq(0), cold_write.eq(1)]
+                            m.d.sync += [cold_addr.eq(0), idle.eq(0)]
+                            set_cold_write(1)
                             m.next = "COLD"
                         with m.Case(IsingOp.INIT_HOT):
                             m.d.sync += [hot_op.eq(1), table_step.eq(0), idle.eq(0)]
@@ -456,9 +485,11 @@ class IsingCore(wiring.Component):
             with m.State("TABLE"):
                 # Copy the latched table into the lanes' own tables, one entry per clock (the
                 # same clocks with either lookup, so the timing never depends on the platform);
-                # the last two clocks prefetch the first pass's groups 0 and 1.
+                # the last three clocks prefetch the first pass's groups 0, 1 and G-1.
                 m.d.comb += table_we.eq(1)
-                prefetch(table_step == load_cycles - 1)
+                for index in range(READ_LATENCY):
+                    with m.If(table_step == load_cycles - READ_LATENCY + index):
+                        prefetch(index)
                 m.d.sync += table_step.eq(table_step + 1)
                 with m.If(table_step == load_cycles - 1):
                     m.d.comb += enter_priming.eq(1)
@@ -474,7 +505,8 @@ class IsingCore(wiring.Component):
             with m.State("COLD"):
                 m.d.sync += cold_addr.eq(cold_addr + 1)
                 with m.If(cold_addr == G - 1):
-                    m.d.sync += [idle.eq(1), cold_write.eq(0)]
+                    m.d.sync += idle.eq(1)
+                    set_cold_write(0)
                     m.next = "IDLE"
             with m.State("PASS"):
                 with m.If(mode != PassMode.HOT):
@@ -489,16 +521,16 @@ class IsingCore(wiring.Component):
                                     m.d.comb += clear_acc.eq(measure)
                                 if index == prime - 1:
                                     set_stepping(1)
-                                    m.d.sync += [g.eq(0), s.eq(0), s2.eq(2 % S),
-                                                 g2_ahead.eq((2 // S + 2) % G)]
+                                    m.d.sync += [g.eq(0), s.eq(0), s3.eq(READ_LATENCY % S),
+                                                 g3_ahead.eq((READ_LATENCY // S + 2) % G)]
                 with m.Elif(stepping):
-                    # Data arrives two clocks after its address: ask now for the group that
-                    # the shift two clocks ahead (if any) loads, g(t+2) + 2.
-                    m.d.comb += read_addr.eq(g2_ahead)
-                    with m.If(s2 == S - 1):
-                        m.d.sync += [s2.eq(0), g2_ahead.eq(wrap(g2_ahead + 1))]
+                    # Data arrives three clocks after its address: ask now for the group that
+                    # the shift three clocks ahead (if any) loads, g(t+3) + 2.
+                    m.d.comb += read_addr.eq(g3_ahead)
+                    with m.If(s3 == S - 1):
+                        m.d.sync += [s3.eq(0), g3_ahead.eq(wrap(g3_ahead + 1))]
                     with m.Else():
-                        m.d.sync += s2.eq(s2 + 1)
+                        m.d.sync += s3.eq(s3 + 1)
                     with m.If(s == S - 1):
                         m.d.sync += [s.eq(0), g.eq(g + 1)]  # the window shifts (below)
                         with m.If(g == G - 1):
@@ -506,14 +538,15 @@ class IsingCore(wiring.Component):
                     with m.Else():
                         m.d.sync += s.eq(s + 1)
                 with m.Elif(cycle == prime):
+                    prefetch(0)
                     m.d.sync += cycle.eq(prime + 1)  # first tail clock: stage T of the last step
                 with m.Elif(cycle == prime + 1):
-                    prefetch(0)
+                    prefetch(1)
                     m.d.sync += cycle.eq(prime + 2)  # stage B of the last step
                 with m.Else():
                     # The last tail clock: stage C of the last step. Choose what follows;
-                    # stage D's write overlaps the next pass's first read.
-                    prefetch(1)
+                    # stage D's write of group G-1 meets this clock's read of it at the RAM.
+                    prefetch(2)
                     with m.If(mode == PassMode.HOT):
                         with m.If(colour == 0):
                             m.d.comb += enter_priming.eq(1)
@@ -542,11 +575,13 @@ class IsingCore(wiring.Component):
                     m.d.sync += table_step.eq(0)
                     m.next = "REFETCH"
             with m.State("REFETCH"):
-                # The tail's prefetch of groups 0 and 1 went stale while waiting: fetch again.
+                # The tail's prefetch went stale while waiting: fetch groups 0, 1, G-1 again.
                 m.d.sync += [self.stall_cycles.eq(self.stall_cycles + 1),
                              table_step.eq(table_step + 1)]
-                prefetch(table_step == 1)
-                with m.If(table_step == 1):
+                for index in range(READ_LATENCY):
+                    with m.If(table_step == index):
+                        prefetch(index)
+                with m.If(table_step == READ_LATENCY - 1):
                     m.d.comb += enter_priming.eq(1)
                     m.next = "PASS"
             with m.State("FINISH"):

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 __all__ = ["IsingParams", "IsingOp", "ALGORITHMS", "TABLE_SIZE", "table_index", "XOROSHIRO64_ROTATE_S0",
            "XOROSHIRO64_SHIFT", "XOROSHIRO64_ROTATE_S1", "SPLITMIX64_GAMMA", "SPLITMIX64_MUL1",
-           "SPLITMIX64_MUL2", "TAIL_CYCLES", "PRIME_CYCLES",
+           "SPLITMIX64_MUL2", "READ_LATENCY", "TAIL_CYCLES", "PRIME_CYCLES",
            "PRIME_CYCLES_FEW_GROUPS"]
 
 ALGORITHMS = ("metropolis", "heatbath")
@@ -41,13 +41,15 @@ SPLITMIX64_GAMMA = 0x9E3779B97F4A7C15
 SPLITMIX64_MUL1 = 0xBF58476D1CE4E5B9
 SPLITMIX64_MUL2 = 0x94D049BB133111EB
 
-# Clocks of a half-sweep pass beyond its G·S update steps. The read port's data is registered once
-# (two clocks from address to data). A pass ends with three tail clocks (the threshold lookup,
-# the compare and the merge of its last step), in the last two of which the read port already
-# fetches groups 0 and 1 for the next pass; three priming clocks then fetch group G-1, whose last
-# write lands in the first of them (the port is transparent to the write), and the first steps'
-# groups. With fewer than three groups, groups 0 and 1 are still being written during the tail,
-# so the pass primes all five.
+# Clocks of a half-sweep pass beyond its G·S update steps. The read port's address and data are
+# each registered (READ_LATENCY: three clocks from address to data). A pass ends with three tail
+# clocks (the threshold lookup, the compare and the merge of its last step), in which the read
+# port already asks for groups 0, 1 and G-1 of the next pass; G-1's last write reaches the block
+# RAM in the same clock as that read (the port is transparent to the write). Three priming clocks
+# then ask for the first steps' groups while those three land in the window. With fewer than
+# three groups, groups 0 and 1 are still being written during the tail, so the pass primes all
+# five.
+READ_LATENCY = 3
 TAIL_CYCLES = 3
 PRIME_CYCLES = 3
 PRIME_CYCLES_FEW_GROUPS = 5

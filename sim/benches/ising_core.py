@@ -11,7 +11,7 @@ import random
 import cocotb
 from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
 
-from hw.ising.params import IsingOp
+from hw.ising.params import READ_LATENCY, IsingOp
 from sim.testbench import args, report, start_clock_and_reset
 
 _OPS = {"seed": IsingOp.SEED, "cold": IsingOp.INIT_COLD, "hot": IsingOp.INIT_HOT,
@@ -82,8 +82,8 @@ async def session(dut):
     words = []
     for g in range(a["groups"]):
         dut.lattice_addr.value = g
-        await RisingEdge(dut.clk)
-        await RisingEdge(dut.clk)
+        for _ in range(READ_LATENCY):
+            await RisingEdge(dut.clk)
         await ReadOnly()
         words.append(f"{int(dut.lattice_rdata.value):x}")
         await RisingEdge(dut.clk)

@@ -82,7 +82,8 @@ class IsingCore(wiring.Component):
     ``start`` while ``busy`` is low. The thresholds are latched at ``start``.
 
     Lattice port (only while idle): ``lattice_addr`` selects word g; ``lattice_rdata`` shows it
-    ``READ_LATENCY`` (three) clocks later; ``lattice_we`` writes ``lattice_wdata`` at once.
+    ``READ_LATENCY`` (three) clocks later; ``lattice_we`` writes ``lattice_wdata`` (the write
+    reaches the memory a clock later, so a read asked for in the same clock sees it).
 
     Counters (reset by nothing but the domain reset): ``update_cycles`` counts clocks in which
     all lanes updated, ``run_cycles`` clocks that RUN operations spent computing (exactly the
@@ -339,10 +340,8 @@ class IsingCore(wiring.Component):
 
         # --- stage C: merge into the write buffer ----------------------------------------
         wbuf = data_reg(W)
-        c_write, c_g = Signal(), Signal.like(g)
-        # Copies of c_write per WORD_SLICE bits of the word select the write data: as one net
-        # to the W data multiplexers beside the block RAMs it was the critical path (14.8 ns of
-        # routing at L=256, P=256).
+        # The pipeline's write strobe for stage D, one copy per WORD_SLICE bits of the word to
+        # select the write data (see ``write_en`` below).
         c_write_copies = registered_copies(m, b_store, word_slices, "c_write", reset_less=True)
         b_valid_copies = registered_copies(m, t_valid, copies, "b_valid", reset_less=True)
         base = Mux(b_s == 0, b_base, wbuf) if S > 1 else b_base
@@ -357,7 +356,6 @@ class IsingCore(wiring.Component):
                 take = (b_s == chunk) & (b_par[lane] == (offset & 1))
             with m.If(b_valid_copies[lane // LANES_PER_COPY]):
                 m.d.sync += wbuf[bit].eq(Mux(take, b_new[lane], base[bit]))
-        m.d.sync += [c_write.eq(b_store), c_g.eq(b_g)]
 
         # --- stage C: sum the counts; stage D: write back, accumulate -------------------
         c_ups, c_agree = Signal(range(2 * P + 1)), Signal(range(4 * P + 1))
@@ -384,24 +382,35 @@ class IsingCore(wiring.Component):
         # them, not with a decode of the FSM state (that decode was on the critical path).
         idle = Signal(init=1)
         cold_write = Signal()
-        # Exact copies of cold_write per WORD_SLICE bits, for the write-data multiplexers.
-        cold_write_copies = replica_signals(cold_write, word_slices, "cold_write")
-
-        def set_cold_write(value):
-            m.d.sync += [cold_write.eq(value), *[copy.eq(value) for copy in cold_write_copies]]
         cold_addr = Signal.like(g)
+        # The write port's enable, address and data come from registers, each written a clock
+        # ahead (``b_store``/``b_g`` for the pipeline; the host's and the cold start's writes
+        # land a clock after they are asked for): a multiplexer between a register and the 15
+        # block RAMs' inputs was the critical path at L=256, P=256. The data is selected per
+        # WORD_SLICE bits by copies of the select registers (one net to the W multiplexers took
+        # 14.8 ns of routing).
+        write_en = Signal()
+        write_addr = Signal.like(g, reset_less=True)
+        host_wdata = data_reg(W)
+        m.d.sync += [
+            write_en.eq(b_store | cold_write | (idle & self.lattice_we)),
+            write_addr.eq(Mux(b_store, b_g, Mux(cold_write, cold_addr, self.lattice_addr))),
+            host_wdata.eq(self.lattice_wdata),
+        ]
+        cold_copies = registered_copies(m, cold_write, word_slices, "cold_write",
+                                        reset_less=True)
         write_data = []  # the multiplexers of each slice, W bits in all (checked below)
         for j in range(word_slices):
             bits = slice(j * WORD_SLICE, min(W, (j + 1) * WORD_SLICE))
             width = bits.stop - bits.start
             write_data.append(Mux(c_write_copies[j], wbuf[bits],
-                                  Mux(cold_write_copies[j], Const(-1, unsigned(width)),
-                                      self.lattice_wdata[bits])))
+                                  Mux(cold_copies[j], Const(-1, unsigned(width)),
+                                      host_wdata[bits])))
         assert sum(len(part) for part in write_data) == W
         m.d.comb += [
             self.busy.eq(~idle),
-            wr.en.eq(c_write | cold_write | (idle & self.lattice_we)),
-            wr.addr.eq(Mux(c_write, c_g, Mux(cold_write, cold_addr, self.lattice_addr))),
+            wr.en.eq(write_en),
+            wr.addr.eq(write_addr),
             wr.data.eq(Cat(*write_data)),  # (a signed constant here once made a slice 65 bits)
             self.lattice_rdata.eq(rd_data),
         ]
@@ -471,8 +480,7 @@ class IsingCore(wiring.Component):
                             m.d.sync += [seed_start.eq(1), idle.eq(0)]
                             m.next = "SEED"
                         with m.Case(IsingOp.INIT_COLD):
-                            m.d.sync += [cold_addr.eq(0), idle.eq(0)]
-                            set_cold_write(1)
+                            m.d.sync += [cold_addr.eq(0), idle.eq(0), cold_write.eq(1)]
                             m.next = "COLD"
                         with m.Case(IsingOp.INIT_HOT):
                             m.d.sync += [hot_op.eq(1), table_step.eq(0), idle.eq(0)]
@@ -505,8 +513,7 @@ class IsingCore(wiring.Component):
             with m.State("COLD"):
                 m.d.sync += cold_addr.eq(cold_addr + 1)
                 with m.If(cold_addr == G - 1):
-                    m.d.sync += idle.eq(1)
-                    set_cold_write(0)
+                    m.d.sync += [idle.eq(1), cold_write.eq(0)]
                     m.next = "IDLE"
             with m.State("PASS"):
                 with m.If(mode != PassMode.HOT):
@@ -585,7 +592,7 @@ class IsingCore(wiring.Component):
                     m.d.comb += enter_priming.eq(1)
                     m.next = "PASS"
             with m.State("FINISH"):
-                with m.If(~pending_emit & ~c_write & ~a_valid & ~t_valid & ~b_valid & ~c_valid &
+                with m.If(~pending_emit & ~write_en & ~a_valid & ~t_valid & ~b_valid & ~c_valid &
                           ~d_valid):
                     m.d.sync += idle.eq(1)
                     m.next = "IDLE"

@@ -470,6 +470,10 @@ class IsingCore(wiring.Component):
         seed_start = Signal()
         m.d.sync += seed_start.eq(0)
         m.d.comb += seeder.start.eq(seed_start)
+        # The seeder's busy flag comes back registered too (seeder → FSM was the next such
+        # path); it rises two clocks after ``seed_start``, so SEED waits those out first.
+        seeder_busy, seed_started = Signal(), Signal()
+        m.d.sync += [seeder_busy.eq(seeder.busy), seed_started.eq(seed_start)]
         with m.If(idle):  # the value at the start clock is the last one latched: "at start"
             m.d.sync += thresholds.eq(self.thresholds)
         with m.FSM() as fsm:
@@ -507,7 +511,7 @@ class IsingCore(wiring.Component):
                         begin_pass(0, PassMode.UPDATE, 1)
                     m.next = "PASS"
             with m.State("SEED"):
-                with m.If(~seeder.busy & ~seed_start):
+                with m.If(~seeder_busy & ~seed_start & ~seed_started):
                     m.d.sync += idle.eq(1)
                     m.next = "IDLE"
             with m.State("COLD"):

@@ -36,7 +36,9 @@ def registered_copies(m, value, count: int, name: str, *, reset_less: bool = Fal
     return copies
 
 
-def replica_signals(like, count: int, name: str) -> list[Signal]:
+def replica_signals(like, count: int, name: str, *, reset_less: bool = False) -> list[Signal]:
     """``count`` registers shaped like ``like``, named as replicas, for the caller to assign
-    wherever it assigns ``like`` (exact copies, no latency)."""
-    return [Signal.like(like, name=f"{name}{REPLICA_TAG}{i}") for i in range(count)]
+    wherever it assigns ``like`` (exact copies, no latency, except after a reset when
+    ``reset_less``)."""
+    return [Signal.like(like, name=f"{name}{REPLICA_TAG}{i}", reset_less=reset_less)
+            for i in range(count)]

@@ -169,10 +169,12 @@ class IsingCore(wiring.Component):
         s3 = Signal(range(max(2, S)))
         g3_ahead = Signal(range(max(2, G)))
         stepping = Signal()
-        # Exact copies of ``stepping``, one per WORD_SLICE bits of the window: it enables
-        # every window register (3·W flip-flops).
+        # Copies of ``stepping``, one per WORD_SLICE bits of the window: it enables every window
+        # register (3·W flip-flops). Reset-less (no reset net across the chip to them): after a
+        # reset in mid-pass a copy may shift the idle window until the next pass sets it, and
+        # the priming loads take precedence over the shift, so that pass's window is exact.
         word_slices = group_count(W, WORD_SLICE)
-        stepping_copies = replica_signals(stepping, word_slices, "stepping")
+        stepping_copies = replica_signals(stepping, word_slices, "stepping", reset_less=True)
         enter_priming = Signal()  # the next clock is a pass's priming clock 0
 
         def set_stepping(value):
@@ -603,17 +605,19 @@ class IsingCore(wiring.Component):
 
         # --- the window's loads, per WORD_SLICE bits --------------------------------------
         # Priming clock k's load enable is registered from the clock before (copies per slice);
-        # stepping shifts the window at the end of each group.
+        # stepping shifts the window at the end of each group (the two never coincide, except
+        # after a reset: see ``stepping_copies``).
         priming = fsm.ongoing("PASS") & (cycle < prime)
         load_at = {index: registered_copies(
             m, enter_priming if index == 0 else priming & (cycle == index - 1), word_slices,
             f"prime_load{index}", reset_less=True) for index in prime_loads}
         for j in range(word_slices):
             bits = slice(j * WORD_SLICE, min(W, (j + 1) * WORD_SLICE))
-            with m.If(stepping_copies[j] & (s == S - 1)):
+            with m.If(Cat(load_at[index][j] for index in prime_loads).any()):
+                for index, register in prime_loads.items():
+                    with m.If(load_at[index][j]):
+                        m.d.sync += register[bits].eq(rd_data[bits])
+            with m.Elif(stepping_copies[j] & (s == S - 1)):
                 m.d.sync += [prev[bits].eq(cur[bits]), cur[bits].eq(nxt[bits]),
                              nxt[bits].eq(rd_data[bits])]
-            for index, register in prime_loads.items():
-                with m.Elif(load_at[index][j]):
-                    m.d.sync += register[bits].eq(rd_data[bits])
         return m

@@ -1,12 +1,19 @@
 """SplitMix64 in hardware: derives every lane's RNG state from one 64-bit seed."""
 
 from amaranth import Const, Module, Mux, Signal
-from amaranth.lib import wiring
+from amaranth.lib import enum, wiring
 from amaranth.lib.wiring import In, Out
 
 from .params import SPLITMIX64_GAMMA, SPLITMIX64_MUL1, SPLITMIX64_MUL2
 
 __all__ = ["SplitMix64Seeder"]
+
+
+class Phase(enum.Enum, shape=2):
+    IDLE = 0
+    NEXT = 1      # take the next output, or stop
+    MULTIPLY = 2  # one shift-and-add step of a multiplication
+    MIX = 3       # after a multiplication: the xor-shift, then the second one or the output
 
 
 class SplitMix64Seeder(wiring.Component):
@@ -30,46 +37,46 @@ class SplitMix64Seeder(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        state = Signal(64)
-        operand = Signal(64)
-        product = Signal(64)
-        bit = Signal(range(64))
-        second = Signal()  # which of the two multiplications is running
-        remaining = Signal(range(self.count + 1))
+        # Every register is reset-less: the seeder sits far from the rest of the core at
+        # L=256, P=256, and the reset net to it was the critical path (10.9 ns of routing). A
+        # reset in the middle of a seeding lets it run to its end; ``start`` restarts it from
+        # any phase, so the next SEED is exact either way.
+        phase = Signal(Phase, reset_less=True)
+        state = Signal(64, reset_less=True)
+        operand = Signal(64, reset_less=True)
+        product = Signal(64, reset_less=True)
+        bit = Signal(range(64), reset_less=True)
+        second = Signal(reset_less=True)  # which of the two multiplications is running
+        remaining = Signal(range(self.count + 1), reset_less=True)
+        valid = Signal(reset_less=True)
+        value = Signal(64, reset_less=True)
         mul1, mul2 = Const(SPLITMIX64_MUL1, 64), Const(SPLITMIX64_MUL2, 64)
         multiplier_bit = Mux(second, mul2.bit_select(bit, 1), mul1.bit_select(bit, 1))
+        m.d.comb += [self.busy.eq(phase != Phase.IDLE), self.valid.eq(valid),
+                     self.value.eq(value)]
 
-        m.d.sync += self.valid.eq(0)
-        with m.FSM():
-            with m.State("IDLE"):
-                with m.If(self.start):
-                    m.d.sync += [state.eq(self.seed), remaining.eq(self.count)]
-                    m.next = "NEXT"
-            with m.State("NEXT"):
-                m.d.comb += self.busy.eq(1)
-                with m.If(remaining == 0):
-                    m.next = "IDLE"
-                with m.Else():
-                    z = (state + SPLITMIX64_GAMMA)[:64]  # wrap before the shift sees the carry
-                    m.d.sync += [state.eq(z), operand.eq(z ^ (z >> 30)), product.eq(0),
-                                 bit.eq(0), second.eq(0)]
-                    m.next = "MULTIPLY"
-            with m.State("MULTIPLY"):
-                m.d.comb += self.busy.eq(1)
-                with m.If(multiplier_bit):
-                    m.d.sync += product.eq(product + operand)
-                m.d.sync += [operand.eq(operand << 1), bit.eq(bit + 1)]
-                with m.If(bit == 63):
-                    m.next = "MIX"
-            with m.State("MIX"):
-                m.d.comb += self.busy.eq(1)
-                with m.If(~second):
-                    m.d.sync += [operand.eq(product ^ (product >> 27)), product.eq(0), bit.eq(0),
-                                 second.eq(1)]
-                    m.next = "MULTIPLY"
-                with m.Else():
-                    z = product ^ (product >> 31)
-                    m.d.sync += [self.value.eq(Mux(z == 0, 1, z)), self.valid.eq(1),
-                                 remaining.eq(remaining - 1)]
-                    m.next = "NEXT"
+        m.d.sync += valid.eq(0)
+        with m.If(self.start):
+            m.d.sync += [state.eq(self.seed), remaining.eq(self.count), phase.eq(Phase.NEXT)]
+        with m.Elif(phase == Phase.NEXT):
+            with m.If(remaining == 0):
+                m.d.sync += phase.eq(Phase.IDLE)
+            with m.Else():
+                z = (state + SPLITMIX64_GAMMA)[:64]  # wrap before the shift sees the carry
+                m.d.sync += [state.eq(z), operand.eq(z ^ (z >> 30)), product.eq(0),
+                             bit.eq(0), second.eq(0), phase.eq(Phase.MULTIPLY)]
+        with m.Elif(phase == Phase.MULTIPLY):
+            with m.If(multiplier_bit):
+                m.d.sync += product.eq(product + operand)
+            m.d.sync += [operand.eq(operand << 1), bit.eq(bit + 1)]
+            with m.If(bit == 63):
+                m.d.sync += phase.eq(Phase.MIX)
+        with m.Elif(phase == Phase.MIX):
+            with m.If(~second):
+                m.d.sync += [operand.eq(product ^ (product >> 27)), product.eq(0), bit.eq(0),
+                             second.eq(1), phase.eq(Phase.MULTIPLY)]
+            with m.Else():
+                z = product ^ (product >> 31)
+                m.d.sync += [value.eq(Mux(z == 0, 1, z)), valid.eq(1),
+                             remaining.eq(remaining - 1), phase.eq(Phase.NEXT)]
         return m

@@ -177,8 +177,18 @@ class IsingCore(wiring.Component):
         stepping_copies = replica_signals(stepping, word_slices, "stepping", reset_less=True)
         enter_priming = Signal()  # the next clock is a pass's priming clock 0
 
+        # With S > 1, copies per slice of "s is a group's last step" (the window shifts after
+        # it), kept beside s: s itself, one net to every slice, was the critical path at
+        # L=256, P=256 (9.3 ns of routing). With S = 1 every step is a group's last.
+        last_step_copies = (replica_signals(Signal(), word_slices, "last_step", reset_less=True)
+                            if S > 1 else [])
+
         def set_stepping(value):
             m.d.sync += [stepping.eq(value), *[copy.eq(value) for copy in stepping_copies]]
+
+        def set_s(value, last):
+            """s ← value, where ``last`` says whether value == S - 1."""
+            m.d.sync += [s.eq(value), *[copy.eq(last) for copy in last_step_copies]]
         thresholds = Signal(data.ArrayLayout(unsigned(k + 1), TABLE_SIZE), reset_less=True)
         sweeps_left = Signal(32)
         first_sweep = Signal()
@@ -534,7 +544,8 @@ class IsingCore(wiring.Component):
                                     m.d.comb += clear_acc.eq(measure)
                                 if index == prime - 1:
                                     set_stepping(1)
-                                    m.d.sync += [g.eq(0), s.eq(0), s3.eq(READ_LATENCY % S),
+                                    set_s(0, S == 1)
+                                    m.d.sync += [g.eq(0), s3.eq(READ_LATENCY % S),
                                                  g3_ahead.eq((READ_LATENCY // S + 2) % G)]
                 with m.Elif(stepping):
                     # Data arrives three clocks after its address: ask now for the group that
@@ -545,11 +556,12 @@ class IsingCore(wiring.Component):
                     with m.Else():
                         m.d.sync += s3.eq(s3 + 1)
                     with m.If(s == S - 1):
-                        m.d.sync += [s.eq(0), g.eq(g + 1)]  # the window shifts (below)
+                        set_s(0, S == 1)
+                        m.d.sync += g.eq(g + 1)  # the window shifts (below)
                         with m.If(g == G - 1):
                             set_stepping(0)
                     with m.Else():
-                        m.d.sync += s.eq(s + 1)
+                        set_s(s + 1, s == S - 2)
                 with m.Elif(cycle == prime):
                     prefetch(0)
                     m.d.sync += cycle.eq(prime + 1)  # first tail clock: stage T of the last step
@@ -617,7 +629,7 @@ class IsingCore(wiring.Component):
                 for index, register in prime_loads.items():
                     with m.If(load_at[index][j]):
                         m.d.sync += register[bits].eq(rd_data[bits])
-            with m.Elif(stepping_copies[j] & (s == S - 1)):
+            with m.Elif(stepping_copies[j] & (last_step_copies[j] if S > 1 else 1)):
                 m.d.sync += [prev[bits].eq(cur[bits]), cur[bits].eq(nxt[bits]),
                              nxt[bits].eq(rd_data[bits])]
         return m

@@ -59,9 +59,11 @@ def table_load_cycles(lanes: int) -> int:
 # to 16 384 flip-flops).
 LANES_PER_COPY = 4
 
-POPCOUNT_CHUNK = 32  # bits pop-counted per partial sum in stage T (64 set the fmax at ~100 MHz)
+# Bits pop-counted per partial sum in stage T: at L=256, P=256, 64 set the fmax near 100 MHz
+# when the rest was slower, and 32 was the critical path at 84.6 MHz (nine LUT levels and a carry).
+POPCOUNT_CHUNK = 16
 WORD_SLICE = 64  # window bits per copy of the shift and priming enables
-SUM_GROUP = 4  # partial counts summed per adder tree in stage B
+SUM_GROUP = 8  # partial counts summed per adder tree in stage B
 
 ObservablesLayout = data.StructLayout({"magnetization": signed(32), "bond_sum": signed(32)})
 

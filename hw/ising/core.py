@@ -177,7 +177,10 @@ class IsingCore(wiring.Component):
         # the priming loads take precedence over the shift, so that pass's window is exact.
         word_slices = group_count(W, WORD_SLICE)
         stepping_copies = replica_signals(stepping, word_slices, "stepping", reset_less=True)
-        enter_priming = Signal()  # the next clock is a pass's priming clock 0
+        # A register, high in the clock before a pass's priming clock 0; it starts the chain of
+        # registers that enables the window's priming loads (``prime_chain`` below), so no FSM
+        # decode drives those enables across the chip.
+        priming_next = Signal()
 
         # With S > 1, copies per slice of "s is a group's last step" (the window shifts after
         # it), kept beside s: s itself, one net to every slice, was the critical path at
@@ -482,7 +485,7 @@ class IsingCore(wiring.Component):
         # FSM sits far from the seeder and the table source at L=256, P=256, and start → FSM
         # decode → seeder took two cross-chip hops (14.6 ns).
         seed_start = Signal()
-        m.d.sync += seed_start.eq(0)
+        m.d.sync += [seed_start.eq(0), priming_next.eq(0)]
         m.d.comb += seeder.start.eq(seed_start)
         # The seeder's busy flag comes back registered too (seeder → FSM was the next such
         # path); it rises two clocks after ``seed_start``, so SEED waits those out first.
@@ -490,7 +493,7 @@ class IsingCore(wiring.Component):
         m.d.sync += [seeder_busy.eq(seeder.busy), seed_started.eq(seed_start)]
         with m.If(idle):  # the value at the start clock is the last one latched: "at start"
             m.d.sync += thresholds.eq(self.thresholds)
-        with m.FSM() as fsm:
+        with m.FSM():
             with m.State("IDLE"):
                 with m.If(self.start):
                     with m.Switch(self.op):
@@ -517,8 +520,9 @@ class IsingCore(wiring.Component):
                     with m.If(table_step == load_cycles - READ_LATENCY + index):
                         prefetch(index)
                 m.d.sync += table_step.eq(table_step + 1)
+                with m.If(table_step == load_cycles - 2):
+                    m.d.sync += priming_next.eq(1)
                 with m.If(table_step == load_cycles - 1):
-                    m.d.comb += enter_priming.eq(1)
                     with m.If(hot_op):
                         begin_pass(0, PassMode.HOT, 0)
                     with m.Else():
@@ -570,13 +574,17 @@ class IsingCore(wiring.Component):
                 with m.Elif(cycle == prime + 1):
                     prefetch(1)
                     m.d.sync += cycle.eq(prime + 2)  # stage B of the last step
+                    # Decided a clock ahead (see ``priming_next``): does a pass follow at once?
+                    # After a colour-1 pass only if the last (M, B) has been taken.
+                    m.d.sync += priming_next.eq(Mux(
+                        colour == 0, mode != PassMode.MEASURE,
+                        (mode == PassMode.UPDATE) & ~pending_emit))
                 with m.Else():
                     # The last tail clock: stage C of the last step. Choose what follows;
                     # stage D's write of group G-1 meets this clock's read of it at the RAM.
                     prefetch(2)
                     with m.If(mode == PassMode.HOT):
                         with m.If(colour == 0):
-                            m.d.comb += enter_priming.eq(1)
                             begin_pass(1, PassMode.HOT, 0)
                         with m.Else():
                             m.next = "FINISH"
@@ -585,14 +593,12 @@ class IsingCore(wiring.Component):
                         m.next = "FINISH"
                     with m.Elif(colour == 0):
                         m.d.sync += [pending_emit.eq(~first_sweep), first_sweep.eq(0)]
-                        m.d.comb += enter_priming.eq(1)
                         begin_pass(1, PassMode.UPDATE, 0)
                     with m.Else():
                         m.d.sync += sweeps_left.eq(sweeps_left - 1)
                         next_mode = Mux(sweeps_left == 1, PassMode.MEASURE, PassMode.UPDATE)
                         begin_pass(0, next_mode, 1)
-                        m.d.comb += enter_priming.eq(~pending_emit)
-                        with m.If(pending_emit):
+                        with m.If(~priming_next):
                             m.next = "WAIT_EMIT"
             with m.State("WAIT_EMIT"):
                 # The previous sweep's (M, B) is still unread: a slow host (a UART) stalls the
@@ -608,8 +614,9 @@ class IsingCore(wiring.Component):
                 for index in range(READ_LATENCY):
                     with m.If(table_step == index):
                         prefetch(index)
+                with m.If(table_step == READ_LATENCY - 2):
+                    m.d.sync += priming_next.eq(1)
                 with m.If(table_step == READ_LATENCY - 1):
-                    m.d.comb += enter_priming.eq(1)
                     m.next = "PASS"
             with m.State("FINISH"):
                 with m.If(~pending_emit & ~write_en & ~a_valid & ~t_valid & ~b_valid & ~c_valid &
@@ -618,13 +625,15 @@ class IsingCore(wiring.Component):
                     m.next = "IDLE"
 
         # --- the window's loads, per WORD_SLICE bits --------------------------------------
-        # Priming clock k's load enable is registered from the clock before (copies per slice);
-        # stepping shifts the window at the end of each group (the two never coincide, except
-        # after a reset: see ``stepping_copies``).
-        priming = fsm.ongoing("PASS") & (cycle < prime)
-        load_at = {index: registered_copies(
-            m, enter_priming if index == 0 else priming & (cycle == index - 1), word_slices,
-            f"prime_load{index}", reset_less=True) for index in prime_loads}
+        # Priming clock k's load enable is registered (copies per slice) from the chain
+        # priming_next → priming clock 0 → 1 …, so it is high in priming clock k; stepping
+        # shifts the window at the end of each group (the two never coincide, except after a
+        # reset: see ``stepping_copies``).
+        prime_chain = [priming_next] + [Signal(name=f"priming_clock{i}") for i in range(prime - 1)]
+        m.d.sync += [later.eq(earlier) for earlier, later in zip(prime_chain, prime_chain[1:])]
+        load_at = {index: registered_copies(m, prime_chain[index], word_slices,
+                                            f"prime_load{index}", reset_less=True)
+                   for index in prime_loads}
         for j in range(word_slices):
             bits = slice(j * WORD_SLICE, min(W, (j + 1) * WORD_SLICE))
             with m.If(Cat(load_at[index][j] for index in prime_loads).any()):

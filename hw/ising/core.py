@@ -188,8 +188,15 @@ class IsingCore(wiring.Component):
         last_step_copies = (replica_signals(Signal(), word_slices, "last_step", reset_less=True)
                             if S > 1 else [])
 
+        # ``advancing``: stepping in a pass whose RNGs advance (not a MEASURE pass), a register
+        # kept beside ``stepping`` so that the lanes' advance copies load from a flip-flop (a
+        # decode of ``mode`` shared with the FSM sat between them and took the FSM across the
+        # chip).
+        advancing = Signal()
+
         def set_stepping(value):
-            m.d.sync += [stepping.eq(value), *[copy.eq(value) for copy in stepping_copies]]
+            m.d.sync += [stepping.eq(value), *[copy.eq(value) for copy in stepping_copies],
+                         advancing.eq((mode != PassMode.MEASURE) if value else 0)]
 
         def set_s(value, last):
             """s ← value, where ``last`` says whether value == S - 1."""
@@ -238,8 +245,7 @@ class IsingCore(wiring.Component):
         # Copies of the colour a clock late: it changes only at a pass's start, and priming takes
         # at least three clocks before the first step.
         colour_copies = registered_copies(m, colour, copies, "colour", reset_less=True)
-        rng_advance = registered_copies(m, stepping & (mode != PassMode.MEASURE), copies,
-                                        "rng_advance", reset_less=True)
+        rng_advance = registered_copies(m, advancing, copies, "rng_advance", reset_less=True)
         for i in range(P):
             r, q = divmod(i, chunk_width // 2)
             lane_colour = colour_copies[i // LANES_PER_COPY]
@@ -385,14 +391,21 @@ class IsingCore(wiring.Component):
             m.d.sync += [acc_ups.eq(0), acc_agree.eq(0)]
         with m.Elif(c_measure):
             m.d.sync += [acc_ups.eq(acc_ups + c_ups), acc_agree.eq(acc_agree + c_agree)]
-        # The flip count trails by two stages, pop-counted in chunks and then summed: one
-        # pop-count of all P bits right after the compare was the critical path.
+        # The flip count trails by three stages: pop-counted in chunks, summed in groups of
+        # SUM_GROUP, then in all. One pop-count of all P bits right after the compare, and then
+        # one sum of the sixteen 16-bit chunks' counts, were each the critical path once.
         flip_chunks = chunked(b_flip_bits, POPCOUNT_CHUNK)
         c_flip_parts = [Signal(range(len(c) + 1), name=f"c_flips{j}")
                         for j, c in enumerate(flip_chunks)]
-        d_flips = Signal(range(P + 1))
+        d_flip_groups = [Signal(range(P + 1), name=f"d_flips{j}")
+                         for j in range(-(-len(c_flip_parts) // SUM_GROUP))]
+        e_flips = Signal(range(P + 1))
+        e_valid = Signal()
         m.d.sync += [*[part.eq(popcount(c)) for part, c in zip(c_flip_parts, flip_chunks)],
-                     d_flips.eq(balanced_sum(c_flip_parts)), self.flips.eq(self.flips + d_flips)]
+                     *[group.eq(balanced_sum(c_flip_parts[j * SUM_GROUP:(j + 1) * SUM_GROUP]))
+                       for j, group in enumerate(d_flip_groups)],
+                     e_flips.eq(balanced_sum(d_flip_groups)), e_valid.eq(d_valid),
+                     self.flips.eq(self.flips + e_flips)]
 
         # ``idle`` and ``cold_write`` are registers equal to "the FSM is in IDLE" and "... in
         # COLD" (set on the transitions below): the memory's address multiplexers select with
@@ -620,7 +633,7 @@ class IsingCore(wiring.Component):
                     m.next = "PASS"
             with m.State("FINISH"):
                 with m.If(~pending_emit & ~write_en & ~a_valid & ~t_valid & ~b_valid & ~c_valid &
-                          ~d_valid):
+                          ~d_valid & ~e_valid):
                     m.d.sync += idle.eq(1)
                     m.next = "IDLE"
 

@@ -59,8 +59,8 @@ def table_load_cycles(lanes: int) -> int:
 # to 16 384 flip-flops).
 LANES_PER_COPY = 4
 
-# Bits pop-counted per partial sum in stage T: at L=256, P=256, 64 set the fmax near 100 MHz
-# when the rest was slower, and 32 was the critical path at 84.6 MHz (nine LUT levels and a carry).
+# Bits pop-counted per partial sum in stage T: 64 limited an L=64, P=16 build to about 100 MHz,
+# and 32 was the critical path of an L=256, P=256 build at 84.6 MHz (nine LUT levels, a carry).
 POPCOUNT_CHUNK = 16
 WORD_SLICE = 64  # window bits per copy of the shift and priming enables
 SUM_GROUP = 8  # partial counts summed per adder tree in stage B

@@ -14,10 +14,10 @@ was already rewritten in the same half (the wrap-around) is harmless.
 
 Pipeline. Stage A forms each lane's table index (its spin and up-neighbour count); stage T
 looks up the threshold and takes the lane's random number (the lane RNGs run a clock behind);
-stage B compares and registers the new spins; stage C merges them into the write buffer and
-sums the counts; stage D writes the group back and accumulates the counts. Observables of the
-lattice as it stood before a colour-0 half are counted from the window in the same stages, so
-measuring costs no extra clocks; the state after the last sweep is counted by one extra
+stage B compares and registers the new spins; stage C merges them into the write buffer; stage
+D writes the group back. Observables of the lattice as it stood before a colour-0 half are
+pop-counted from the window in stage T and summed by pipelined trees beside the later stages,
+so measuring costs no extra clocks; the state after the last sweep is counted by one extra
 read-only pass.
 
 Cycle budget: a sweep takes L²/P + 2·(priming + tail) clocks (``IsingParams.cycles_per_sweep``).
@@ -31,7 +31,7 @@ from amaranth.lib.wiring import In, Out
 from ..replica import group_count, registered_copies, replica_signals
 from .lane_rng import LaneRng
 from .params import IsingOp, IsingParams, READ_LATENCY, TABLE_SIZE
-from .popcount import balanced_sum, chunked, popcount
+from .popcount import chunked, delayed, pipelined_sum, popcount
 from .seeder import SplitMix64Seeder
 
 __all__ = ["IsingCore", "ObservablesLayout", "PassMode", "THRESHOLD_TABLES",
@@ -63,7 +63,7 @@ LANES_PER_COPY = 4
 # and 32 was the critical path of an L=256, P=256 build at 84.6 MHz (nine LUT levels, a carry).
 POPCOUNT_CHUNK = 16
 WORD_SLICE = 64  # window bits per copy of the shift and priming enables
-SUM_GROUP = 8  # partial counts summed per adder tree in stage B
+SUM_FAN_IN = 4  # values added per register of the count trees (``pipelined_sum``)
 
 ObservablesLayout = data.StructLayout({"magnetization": signed(32), "bond_sum": signed(32)})
 
@@ -329,15 +329,8 @@ class IsingCore(wiring.Component):
         # were the critical path at L=256, P=256 (lane → write buffer → block RAMs, three hops
         # across the chip), so each lane's new spin is registered next to the lane first.
         b_store, b_g, b_s = Signal(), Signal.like(g), Signal.like(s)
-        b_measure, b_valid = Signal(), Signal()
         b_base = data_reg(W)
         b_new, b_par = data_reg(P), data_reg(P)
-        # The observables' partial counts are summed over two stages (B: groups of
-        # SUM_GROUP parts, C: the rest); one balanced sum of all of them missed 100 MHz.
-        b_ups_parts = [Signal(range(2 * P + 1), name=f"b_ups{j}")
-                       for j in range(-(-len(t_ups_parts) // SUM_GROUP))]
-        b_agree_parts = [Signal(range(4 * P + 1), name=f"b_agree{j}")
-                         for j in range(-(-len(t_agree_parts) // SUM_GROUP))]
         b_flip_bits = Signal(P)
         flip = Signal(P)
         new = Signal(P)
@@ -353,11 +346,6 @@ class IsingCore(wiring.Component):
         m.d.sync += [
             b_new.eq(new), b_par.eq(t_par), b_base.eq(t_base), b_s.eq(t_s), b_g.eq(t_g),
             b_store.eq(t_valid & t_last & (t_mode != PassMode.MEASURE)),
-            b_measure.eq(t_measure), b_valid.eq(t_valid),
-            *[part.eq(balanced_sum(t_ups_parts[j * SUM_GROUP:(j + 1) * SUM_GROUP]))
-              for j, part in enumerate(b_ups_parts)],
-            *[part.eq(balanced_sum(t_agree_parts[j * SUM_GROUP:(j + 1) * SUM_GROUP]))
-              for j, part in enumerate(b_agree_parts)],
             b_flip_bits.eq(Cat(flip[i] & t_valid_copies[i // LANES_PER_COPY] for i in range(P))),
         ]
 
@@ -380,32 +368,37 @@ class IsingCore(wiring.Component):
             with m.If(b_valid_copies[lane // LANES_PER_COPY]):
                 m.d.sync += wbuf[bit].eq(Mux(take, b_new[lane], base[bit]))
 
-        # --- stage C: sum the counts; stage D: write back, accumulate -------------------
-        c_ups, c_agree = Signal(range(2 * P + 1)), Signal(range(4 * P + 1))
-        c_measure, c_valid, d_valid = Signal(), Signal(), Signal()
-        m.d.sync += [c_ups.eq(balanced_sum(b_ups_parts)), c_agree.eq(balanced_sum(b_agree_parts)),
-                     c_measure.eq(b_measure), c_valid.eq(b_valid), d_valid.eq(c_valid)]
+        # --- the counts: summed over pipelined trees, then accumulated ---------------------
+        # The stage-T partial counts and the flip bits are summed through registered trees of
+        # SUM_FAN_IN-input adders: a sum of 8 or 16 partial counts in one stage was 9–10 LUT
+        # levels on ECP5 (Yosys maps such multi-operand sums to LUT full-adder trees) and the
+        # critical path at L=256, P=256. The trees' latency costs nothing: the (M, B) output
+        # and the end of an operation wait for the flags that travel beside them.
+        ups_total, ups_stages = pipelined_sum(m, t_ups_parts, SUM_FAN_IN, "ups_sum")
+        agree_total, agree_stages = pipelined_sum(m, t_agree_parts, SUM_FAN_IN, "agree_sum")
+        count_stages = max(ups_stages, agree_stages)
+        ups_count = ([ups_total] + delayed(m, ups_total, count_stages - ups_stages, "ups_late"))[-1]
+        agree_count = ([agree_total] +
+                       delayed(m, agree_total, count_stages - agree_stages, "agree_late"))[-1]
+        measure_line = delayed(m, t_measure, count_stages, "counting")  # beside the trees
+        counted = ([t_measure] + measure_line)[-1]
         acc_ups = Signal(range(L * L + 1))
         acc_agree = Signal(range(2 * L * L + 1))
         with m.If(clear_acc):
             m.d.sync += [acc_ups.eq(0), acc_agree.eq(0)]
-        with m.Elif(c_measure):
-            m.d.sync += [acc_ups.eq(acc_ups + c_ups), acc_agree.eq(acc_agree + c_agree)]
-        # The flip count trails by three stages: pop-counted in chunks, summed in groups of
-        # SUM_GROUP, then in all. One pop-count of all P bits right after the compare, and then
-        # one sum of the sixteen 16-bit chunks' counts, were each the critical path once.
+        with m.Elif(counted):
+            m.d.sync += [acc_ups.eq(acc_ups + ups_count), acc_agree.eq(acc_agree + agree_count)]
+        # The flip bits (stage B) are pop-counted in chunks, then summed the same way; flips of
+        # invalid steps are zero, so the count adds every clock.
         flip_chunks = chunked(b_flip_bits, POPCOUNT_CHUNK)
         c_flip_parts = [Signal(range(len(c) + 1), name=f"c_flips{j}")
                         for j, c in enumerate(flip_chunks)]
-        d_flip_groups = [Signal(range(P + 1), name=f"d_flips{j}")
-                         for j in range(-(-len(c_flip_parts) // SUM_GROUP))]
-        e_flips = Signal(range(P + 1))
-        e_valid = Signal()
-        m.d.sync += [*[part.eq(popcount(c)) for part, c in zip(c_flip_parts, flip_chunks)],
-                     *[group.eq(balanced_sum(c_flip_parts[j * SUM_GROUP:(j + 1) * SUM_GROUP]))
-                       for j, group in enumerate(d_flip_groups)],
-                     e_flips.eq(balanced_sum(d_flip_groups)), e_valid.eq(d_valid),
-                     self.flips.eq(self.flips + e_flips)]
+        m.d.sync += [part.eq(popcount(c)) for part, c in zip(c_flip_parts, flip_chunks)]
+        flip_total, flip_stages = pipelined_sum(m, c_flip_parts, SUM_FAN_IN, "flip_sum")
+        m.d.sync += self.flips.eq(self.flips + flip_total)
+        # Valid flags beside everything after stage T: the write-back (B, C), the flip count
+        # (B, the chunks, the tree) and the count trees (which only MEASURE-flagged steps use).
+        valid_line = delayed(m, t_valid, max(2 + flip_stages, count_stages), "in_flight")
 
         # ``idle`` and ``cold_write`` are registers equal to "the FSM is in IDLE" and "... in
         # COLD" (set on the transitions below): the memory's address multiplexers select with
@@ -448,7 +441,7 @@ class IsingCore(wiring.Component):
         # --- observables output --------------------------------------------------------
         with m.If(self.observables.ready):
             m.d.sync += self.observables.valid.eq(0)
-        with m.If(pending_emit & ~a_measure & ~t_measure & ~b_measure & ~c_measure &
+        with m.If(pending_emit & ~Cat(a_measure, t_measure, *measure_line).any() &
                   (~self.observables.valid | self.observables.ready)):
             m.d.sync += [
                 self.observables.payload.magnetization.eq(2 * acc_ups - L * L),
@@ -632,8 +625,8 @@ class IsingCore(wiring.Component):
                 with m.If(table_step == READ_LATENCY - 1):
                     m.next = "PASS"
             with m.State("FINISH"):
-                with m.If(~pending_emit & ~write_en & ~a_valid & ~t_valid & ~b_valid & ~c_valid &
-                          ~d_valid & ~e_valid):
+                with m.If(~pending_emit & ~write_en &
+                          ~Cat(a_valid, t_valid, *valid_line).any()):
                     m.d.sync += idle.eq(1)
                     m.next = "IDLE"
 

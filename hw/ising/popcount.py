@@ -1,8 +1,8 @@
 """Population count and sums as balanced adder trees, optionally split for pipelining."""
 
-from amaranth import Value
+from amaranth import Signal, Value
 
-__all__ = ["balanced_sum", "popcount", "chunked"]
+__all__ = ["balanced_sum", "popcount", "chunked", "pipelined_sum", "delayed"]
 
 
 def balanced_sum(terms) -> Value:
@@ -24,3 +24,31 @@ def popcount(bits: Value) -> Value:
 def chunked(bits: Value, width: int) -> list[Value]:
     """``bits`` cut into slices of at most ``width`` bits (to pop-count in a pipeline stage)."""
     return [bits[i:i + width] for i in range(0, len(bits), width)]
+
+
+def pipelined_sum(m, terms, fan_in: int, name: str) -> tuple[Value, int]:
+    """The sum of ``terms`` through a tree of registers, each adding at most ``fan_in`` values of
+    the level before (so no stage holds more than one small adder tree). Returns the total and
+    the clocks it trails ``terms`` by (0 for a single term, which is returned as it is)."""
+    terms = list(terms)
+    stages = 0
+    while len(terms) > 1:
+        sums = []
+        for j in range(0, len(terms), fan_in):
+            total = balanced_sum(terms[j:j + fan_in])
+            register = Signal(total.shape(), name=f"{name}{stages}_{j // fan_in}")
+            m.d.sync += register.eq(total)
+            sums.append(register)
+        terms = sums
+        stages += 1
+    return terms[0], stages
+
+
+def delayed(m, value: Value, clocks: int, name: str) -> list[Signal]:
+    """``clocks`` registers in a chain after ``value``: element i is ``value`` i + 1 clocks ago."""
+    line = []
+    for i in range(clocks):
+        register = Signal.like(value, name=f"{name}{i + 1}")
+        m.d.sync += register.eq(line[-1] if line else value)
+        line.append(register)
+    return line

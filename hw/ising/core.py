@@ -487,6 +487,15 @@ class IsingCore(wiring.Component):
             """Ask for the index-th group (0, 1, G-1) of the pass that follows."""
             m.d.comb += read_addr.eq(prefetch_groups[index])
 
+        def prefetch_until(last_step):
+            """In a state that counts ``table_step`` up to ``last_step`` and then starts a pass:
+            prefetch in its last READ_LATENCY steps, and raise ``priming_next`` for the last."""
+            for index in range(READ_LATENCY):
+                with m.If(table_step == last_step - (READ_LATENCY - 1) + index):
+                    prefetch(index)
+            with m.If(table_step == last_step - 1):
+                m.d.sync += priming_next.eq(1)
+
         # Start strobes and latches that cross the chip from the FSM are registered first: the
         # FSM sits far from the seeder and the table source at L=256, P=256, and start → FSM
         # decode → seeder took two cross-chip hops (14.6 ns).
@@ -522,12 +531,8 @@ class IsingCore(wiring.Component):
                 # same clocks with either lookup, so the timing never depends on the platform);
                 # the last three clocks prefetch the first pass's groups 0, 1 and G-1.
                 m.d.comb += table_we.eq(1)
-                for index in range(READ_LATENCY):
-                    with m.If(table_step == load_cycles - READ_LATENCY + index):
-                        prefetch(index)
+                prefetch_until(load_cycles - 1)
                 m.d.sync += table_step.eq(table_step + 1)
-                with m.If(table_step == load_cycles - 2):
-                    m.d.sync += priming_next.eq(1)
                 with m.If(table_step == load_cycles - 1):
                     with m.If(hot_op):
                         begin_pass(0, PassMode.HOT, 0)
@@ -617,11 +622,7 @@ class IsingCore(wiring.Component):
                 # The tail's prefetch went stale while waiting: fetch groups 0, 1, G-1 again.
                 m.d.sync += [self.stall_cycles.eq(self.stall_cycles + 1),
                              table_step.eq(table_step + 1)]
-                for index in range(READ_LATENCY):
-                    with m.If(table_step == index):
-                        prefetch(index)
-                with m.If(table_step == READ_LATENCY - 2):
-                    m.d.sync += priming_next.eq(1)
+                prefetch_until(READ_LATENCY - 1)
                 with m.If(table_step == READ_LATENCY - 1):
                     m.next = "PASS"
             with m.State("FINISH"):

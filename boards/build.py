@@ -7,8 +7,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from hw import toolchain
-from hw.replica import KEEP_REPLICAS_SCRIPT
+from bitspin.hw import toolchain
+from bitspin.hw.replica import KEEP_REPLICAS_SCRIPT
 
 from .catalog import board_by_name
 from .report import BuildReport, parse_nextpnr_report

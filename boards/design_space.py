@@ -46,8 +46,8 @@ class SweepPoint:
 def sweep_points(design: str, *, size: int = 256, lanes: list[int] = (),
                  engine: str | None = None, gan_shapes: list[tuple[int, int]] = ()) -> list:
     """The points of one design in increasing parallelism (parameters checked up front)."""
-    from hw.gan.plan import EngineParams
-    from hw.ising.params import IsingParams
+    from bitspin.hw.gan.plan import EngineParams
+    from bitspin.hw.ising.params import IsingParams
     if design == "ising":
         points = [SweepPoint("ising", {"size": size, "lanes": p, "k": 16})
                   for p in sorted(set(lanes))]

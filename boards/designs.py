@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from hw.ising.core import IsingCore
-from hw.ising.params import IsingParams
-from hw.uart_loopback import UARTLoopback
+from bitspin.hw.ising.core import IsingCore
+from bitspin.hw.ising.params import IsingParams
+from bitspin.hw.uart_loopback import UARTLoopback
 
 from .catalog import board_by_name
 from .core_harness import CoreHarness
@@ -41,14 +41,14 @@ def _ising(params: dict):
 
 def _engine_target(params: dict):
     """(name, EngineTarget): ``--engine``, else the configuration made for ``--board``."""
-    from sw.gan.engine_configs import engine_config, engine_for_board
+    from bitspin.sw.gan.engine_configs import engine_config, engine_for_board
     name = params.get("engine") or engine_for_board(params.get("board"))
     return name, engine_config(name)
 
 
 def _gan(params: dict):
-    from hw.gan.engine import GanEngine
-    from hw.gan.plan import EngineParams
+    from bitspin.hw.gan.engine import GanEngine
+    from bitspin.hw.gan.plan import EngineParams
     name, target = _engine_target(params)
     engine_params = EngineParams(params.get("gan_lanes") or target.params.lanes,
                                  params.get("chunk_bits") or target.params.chunk_bits)
@@ -75,7 +75,7 @@ def soc_cores(params: dict) -> tuple[str, ...]:
 
 def _soc(params: dict):
     """The device top (UART, frames, registers) with the Ising core and/or the GAN engine."""
-    from hw.device.soc import DeviceTop
+    from bitspin.hw.device.soc import DeviceTop
     baud = params.get("baud", 115200)
     cores = soc_cores(params)
     ising = (IsingParams(params.get("size", 64), params.get("lanes", 16), params.get("k", 16))

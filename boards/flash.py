@@ -7,7 +7,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from hw import toolchain
+from bitspin.hw import toolchain
 
 from .catalog import board_by_name
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from hw.ising.core import IsingCore
-from hw.ising.params import IsingParams
-from sim import simulate
-from sw.ising import lattice_words, report
-from sw.ising.golden import GoldenIsingCore
+from bitspin.hw.ising.core import IsingCore
+from bitspin.hw.ising.params import IsingParams
+from bitspin.sim import simulate
+from bitspin.sw.ising import lattice_words, report
+from bitspin.sw.ising.golden import GoldenIsingCore
 
 
 def lattice_to_words(params: IsingParams, lattice: np.ndarray) -> list[str]:
@@ -39,14 +39,14 @@ def golden_session(params: IsingParams, ops, thresholds):
 
 
 def observables_sha256(observables) -> str:
-    """The contract's hash (``sw.ising.report``) of a list of [M, B] pairs."""
+    """The contract's hash (``bitspin.sw.ising.report``) of a list of [M, B] pairs."""
     pairs = np.asarray(observables, dtype=np.int64).reshape(-1, 2)
     return report.observables_sha256(pairs[:, 0], pairs[:, 1])
 
 
 def hardware_session(params: IsingParams, ops, thresholds, *, simulator="verilator",
                      ready_probability=1.0, bench_seed=0, threshold_table="auto"):
-    result = simulate(IsingCore(params, threshold_table), test_module="sim.benches.ising_core",
+    result = simulate(IsingCore(params, threshold_table), test_module="bitspin.sim.benches.ising_core",
                       simulator=simulator,
                       testcase="session", args={"ops": ops, "thresholds": [int(t) for t in thresholds],
                             "threshold_bits": params.k + 1, "groups": params.groups,

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from amaranth.back import verilog
 
-from hw import toolchain
+from bitspin.hw import toolchain
 
 from .cache import cache_root, locked
 
@@ -93,7 +93,7 @@ def simulate(design, *, test_module: str, toplevel: str = "top", simulator: str 
         test_module: the dotted name of a cocotb test module, importable from the repo root.
         toplevel: the Verilog module name of the top.
         simulator: ``"verilator"`` or ``"icarus"``.
-        args: JSON-serializable parameters for the test module (``sim.testbench.args()``).
+        args: JSON-serializable parameters for the test module (``bitspin.sim.testbench.args()``).
         testcase: run only this test of the module.
         waves: record a waveform (VCD under Verilator, FST under Icarus) into the run folder.
         seed: cocotb's random seed.

@@ -1,4 +1,4 @@
-"""A clock-accurate NumPy model of an 8N1 UART line, the reference for ``hw.uart``.
+"""A clock-accurate NumPy model of an 8N1 UART line, the reference for ``bitspin.hw.uart``.
 
 A line is a uint8 array with one entry per clock: the level of the wire in that cycle.
 """

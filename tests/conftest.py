@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from sim import SIMULATORS
+from bitspin.sim import SIMULATORS
 
 
 def pytest_configure(config):

@@ -18,7 +18,7 @@ from typing import Callable
 
 import numpy as np
 
-from sw.energy.ppk2 import (ADC_MULT, COUNTER_MASK, COUNTER_SHIFT, LOGIC_SHIFT, N_RANGES,
+from bitspin.sw.energy.ppk2 import (ADC_MULT, COUNTER_MASK, COUNTER_SHIFT, LOGIC_SHIFT, N_RANGES,
                             RANGE_SHIFT, SAMPLE_RATE_HZ, Command, decode_source_voltage)
 
 # ---------------------------------------------------------------------------------------------

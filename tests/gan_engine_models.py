@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sw.gan.architecture import GanConfig
-from sw.gan.folding import fold_generator
+from bitspin.sw.gan.architecture import GanConfig
+from bitspin.sw.gan.folding import fold_generator
 from tests.test_gan_golden import random_generator, random_inputs
 
 __all__ = ["random_small_config", "random_folded_model", "random_inputs"]

@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from sw.bench.ising import fast_energy
-from sw.cli.main import main
-from sw.energy import StatedPowerMeter
+from bitspin.sw.bench.ising import fast_energy
+from bitspin.sw.cli.main import main
+from bitspin.sw.energy import StatedPowerMeter
 
 
 def test_ising_energy_from_a_stated_power():
@@ -39,7 +39,7 @@ def test_bad_meter_is_one_line(capsys):
 
 def test_ising_bench_projected_from_a_saved_build(tmp_path, capsys):
     """projected = Verilator's cycles × the report's fmax, with a stated board power."""
-    from hw.ising.params import IsingParams
+    from bitspin.hw.ising.params import IsingParams
     build = tmp_path / "build.json"
     build.write_text(json.dumps({"design": "ising", "board": "icebreaker",
                                  "params": {"size": 16, "lanes": 8, "k": 16},

@@ -4,11 +4,11 @@ import json
 
 import pytest
 
-from sw.bench.fmax import fmax_from_json
-from sw.bench.meters import backend_meters, device_energy, projected_energy
-from sw.bench.report import headline, markdown, write_report_dir
-from sw.energy import EnergyReading, StatedPowerMeter
-from sw.energy.rapl import RaplMeter
+from bitspin.sw.bench.fmax import fmax_from_json
+from bitspin.sw.bench.meters import backend_meters, device_energy, projected_energy
+from bitspin.sw.bench.report import headline, markdown, write_report_dir
+from bitspin.sw.energy import EnergyReading, StatedPowerMeter
+from bitspin.sw.energy.rapl import RaplMeter
 
 BACKENDS = ["cpu", "gpu", "device", "projected"]
 

@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from boards import BOARDS, build_for_board, board_by_name, parse_nextpnr_report
-from boards.designs import make_top, uart_divisor
+from bitspin.boards import BOARDS, build_for_board, board_by_name, parse_nextpnr_report
+from bitspin.boards.designs import make_top, uart_divisor
 
 
 @pytest.mark.slow
@@ -41,7 +41,7 @@ def test_small_ising_core_on_ecp5_uses_distributed_ram_and_meets_timing(tmp_path
 
 @pytest.mark.slow
 def test_cli_build_json(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "sw.cli.main", "build", "--board", "icebreaker",
+    done = subprocess.run([sys.executable, "-m", "bitspin.sw.cli.main", "build", "--board", "icebreaker",
                            "--design", "loopback", "--out", str(tmp_path), "--json"],
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
@@ -55,7 +55,7 @@ def test_cli_build_json(tmp_path):
 def test_icebreaker_device_of_each_core_fits_and_meets_timing(cores, tmp_path):
     """The whole device (UART, frames, registers and one core, in the board's reduced
     configuration) fits the UP5K and meets timing at the 12 MHz oscillator."""
-    done = subprocess.run([sys.executable, "-m", "sw.cli.main", "build", "--board", "icebreaker",
+    done = subprocess.run([sys.executable, "-m", "bitspin.sw.cli.main", "build", "--board", "icebreaker",
                            "--design", "soc", "--cores", cores, "--out", str(tmp_path),
                            "--json"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -100,7 +100,7 @@ def test_bad_report_is_a_clear_error(tmp_path):
 def test_unknown_board_is_a_clear_error():
     with pytest.raises(ValueError, match="known boards: .*icebreaker"):
         board_by_name("de10-nano")
-    done = subprocess.run([sys.executable, "-m", "sw.cli.main", "build", "--board", "nope",
+    done = subprocess.run([sys.executable, "-m", "bitspin.sw.cli.main", "build", "--board", "nope",
                            "--design", "loopback"], capture_output=True, text=True)
     assert done.returncode == 2 and "invalid choice" in done.stderr
     assert "Traceback" not in done.stderr
@@ -121,7 +121,7 @@ def test_catalog_has_the_required_boards():
 
 
 def test_soc_cores_choose_what_the_device_carries():
-    from boards.designs import identifying_params
+    from bitspin.boards.designs import identifying_params
     assert identifying_params("soc", {"cores": "ising", "size": 32, "lanes": 8}) == \
         {"cores": "ising", "size": 32, "lanes": 8, "k": 16}
     both = identifying_params("soc", {"board": "ulx3s-85f"})

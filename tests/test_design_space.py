@@ -5,16 +5,16 @@ import json
 
 import pytest
 
-import boards.design_space as design_space
-from boards.build import BuildFailure
-from boards.design_space import run_sweep, sweep_points
-from sw.bench.fmax import fmax_from_json
-from sw.cli.main import main
+import bitspin.boards.design_space as design_space
+from bitspin.boards.build import BuildFailure
+from bitspin.boards.design_space import run_sweep, sweep_points
+from bitspin.sw.bench.fmax import fmax_from_json
+from bitspin.sw.cli.main import main
 
 
 class _FakeResult:
     def __init__(self, fmax):
-        from boards.report import BuildReport
+        from bitspin.boards.report import BuildReport
         self.report = BuildReport({}, {"clk": {"achieved": fmax, "constraint": 25.0}},
                                   {"LUT": {"used": 10, "available": 100}})
         self.bitstream, self.elapsed_s = "top.bit", 1.0
@@ -74,7 +74,7 @@ def test_icebreaker_ising_sweep_end_to_end(tmp_path, capsys):
 
 
 def test_option_lists_parse_or_name_the_option():
-    from sw.cli.lists import int_list, pair_list
+    from bitspin.sw.cli.lists import int_list, pair_list
     assert int_list("2,4,,8", "--lanes") == [2, 4, 8]
     assert pair_list("8x32,16x64", "--gan-shapes", "8x32") == [(8, 32), (16, 64)]
     for bad in ("8x", "8x32x2", "ax3"):

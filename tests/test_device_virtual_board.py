@@ -12,21 +12,21 @@ import time
 import numpy as np
 import pytest
 
-from hw.device.register_map import Opcode
-from hw.ising.params import IsingParams
-from sw.device.client import ProtocolClient
-from sw.device.device import Device
-from sw.device.errors import DeviceRejected, IdentityMismatch, LinkError
-from sw.device.frames import encode_request
-from sw.device.generator import Generator
-from sw.device.ising_sampler import IsingSampler
-from sw.device.transport import open_transport
-from sw.gan.engine_configs import engine_config
-from sw.gan.export import load_model
-from sw.gan.golden import GoldenGenerator
-from sw.gan.latent import latent_from_seed
-from sw.ising.backends import RunConfig, run
-from sw.ising.report import lattice_sha256, observables_sha256
+from bitspin.hw.device.register_map import Opcode
+from bitspin.hw.ising.params import IsingParams
+from bitspin.sw.device.client import ProtocolClient
+from bitspin.sw.device.device import Device
+from bitspin.sw.device.errors import DeviceRejected, IdentityMismatch, LinkError
+from bitspin.sw.device.frames import encode_request
+from bitspin.sw.device.generator import Generator
+from bitspin.sw.device.ising_sampler import IsingSampler
+from bitspin.sw.device.transport import open_transport
+from bitspin.sw.gan.engine_configs import engine_config
+from bitspin.sw.gan.export import load_model
+from bitspin.sw.gan.golden import GoldenGenerator
+from bitspin.sw.gan.latent import latent_from_seed
+from bitspin.sw.ising.backends import RunConfig, run
+from bitspin.sw.ising.report import lattice_sha256, observables_sha256
 
 pytestmark = pytest.mark.slow
 PARAMS = IsingParams(16, 8)
@@ -35,7 +35,7 @@ ENGINE = "icebreaker"
 
 @pytest.fixture(scope="module")
 def board():
-    from sim.virtual_board.devices import start_device
+    from bitspin.sim.virtual_board.devices import start_device
     with start_device(ising=PARAMS, gan_engine=ENGINE) as vb:
         yield vb
 
@@ -109,7 +109,7 @@ def test_wrong_design_is_refused(device):
 
 
 def test_cli_refuses_a_device_built_for_another_lattice(board, capsys):
-    from sw.cli.main import main
+    from bitspin.sw.cli.main import main
     code = main(["ising", "run", "--backend", "device", "--device", board.url, "--size", "32",
                  "--sweeps", "10", "--burn-in", "0"])
     assert code == 1
@@ -219,8 +219,8 @@ def test_bad_arguments_are_rejected(device):
 def test_bench_device_rate_is_the_device_compute_time_not_the_link(board):
     """The link is far slower than this core (a sweep is 44 clocks), so the core waits for the
     host; the bench's figure still comes from the compute clocks alone."""
-    from sw.bench.ising import device_runs
-    from sw.energy import StatedPowerMeter
+    from bitspin.sw.bench.ising import device_runs
+    from bitspin.sw.energy import StatedPowerMeter
     sweeps = 400
     entry = device_runs(board.url, 16, 8, sweeps, repeats=2, meter=StatedPowerMeter(2.0))
     measure_pass = PARAMS.measure_pass_cycles
@@ -234,8 +234,8 @@ def test_bench_device_rate_is_the_device_compute_time_not_the_link(board):
 
 
 def test_bench_device_images_per_second_from_the_device_counter(board):
-    from hw.gan.plan import plan_engine
-    from sw.bench.gan import device_images
+    from bitspin.hw.gan.plan import plan_engine
+    from bitspin.sw.bench.gan import device_images
     target = engine_config(ENGINE)
     entry = device_images(board.url, ENGINE, count=2, repeats=2)
     cycles = plan_engine(target.architecture(), target.params).cycles_per_image

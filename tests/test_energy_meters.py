@@ -7,9 +7,9 @@ import types
 import numpy as np
 import pytest
 
-from sw.energy import (EnergyReading, MeterError, NvmlMeter, Ppk2Client, Ppk2Meter, RaplMeter,
+from bitspin.sw.energy import (EnergyReading, MeterError, NvmlMeter, Ppk2Client, Ppk2Meter, RaplMeter,
                        StatedPowerMeter, energy_fields, measure, meter_from_spec, per_item)
-from sw.energy.ppk2 import (ADC_MULT, Command, DEFAULT_MODIFIERS, decode_source_voltage,
+from bitspin.sw.energy.ppk2 import (ADC_MULT, Command, DEFAULT_MODIFIERS, decode_source_voltage,
                             encode_source_voltage, parse_metadata)
 from tests.energy_emulators import (CALIBRATION, FakeClock, FakeNvml, FakePpk2Serial,
                                     make_rapl_zone, metadata_text, set_rapl_energy)
@@ -358,5 +358,5 @@ def test_energy_fields():
 
 
 def test_measure_without_a_meter_just_runs():
-    from sw.energy import measure
+    from bitspin.sw.energy import measure
     assert measure(None, lambda a, b: a + b, 2, b=3) == (5, None)

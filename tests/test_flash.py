@@ -2,8 +2,8 @@
 
 import pytest
 
-from boards.flash import FlashFailure, flash
-from sw.cli.main import main
+from bitspin.boards.flash import FlashFailure, flash
+from bitspin.sw.cli.main import main
 
 
 def test_no_board_attached_is_a_clear_error(tmp_path):

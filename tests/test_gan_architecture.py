@@ -2,7 +2,7 @@
 
 import pytest
 
-from sw.gan.architecture import PRESETS, GanConfig, preset
+from bitspin.sw.gan.architecture import PRESETS, GanConfig, preset
 
 
 @pytest.mark.parametrize("name", sorted(PRESETS))

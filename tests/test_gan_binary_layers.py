@@ -3,7 +3,7 @@
 import numpy as np
 import torch
 
-from sw.gan.binary_layers import (BinaryLinear, binary_sign, clip_latent_weights,
+from bitspin.sw.gan.binary_layers import (BinaryLinear, binary_sign, clip_latent_weights,
                                   quantize_last_weights, sign_ste)
 
 

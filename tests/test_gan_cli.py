@@ -5,14 +5,14 @@ import json
 import numpy as np
 import pytest
 
-from sw.cli import main as cli_main
-from sw.cli.main import main
+from bitspin.sw.cli import main as cli_main
+from bitspin.sw.cli.main import main
 
 
 @pytest.fixture(autouse=True)
 def gan_registered(monkeypatch):
     """Register the subcommand even where sw/cli/main.py does not list it (yet)."""
-    monkeypatch.setitem(cli_main.SUBCOMMANDS, "gan", "sw.cli.gan")
+    monkeypatch.setitem(cli_main.SUBCOMMANDS, "gan", "bitspin.sw.cli.gan")
 
 
 def run(*argv):
@@ -63,7 +63,7 @@ def test_train_few_steps_then_generate(tmp_path, capsys):
     assert run("train", "--config", "small", "--epochs", 1, "--max-steps", 2, "--out", out,
                "--json") == 0
     summary = json.loads(capsys.readouterr().out)
-    from sw.gan.train import TrainOptions
+    from bitspin.sw.gan.train import TrainOptions
     assert summary["steps"] == 2 and out.is_file()
     assert summary["aux_weight"] == TrainOptions().aux_weight   # the CLI default is the recipe
     assert run("generate", "--model", out, "--count", 5, "--seed", 2,
@@ -101,7 +101,7 @@ def test_evaluate_json_reports_binarized_and_float_side_by_side(capsys):
 
 
 def test_evaluate_of_another_model_needs_its_own_float_checkpoint(tmp_path, capsys):
-    from sw.gan import DEFAULT_MODEL
+    from bitspin.sw.gan import DEFAULT_MODEL
     assert run("evaluate", "--count", 20, "--model", DEFAULT_MODEL, "--json") == 0
     assert json.loads(capsys.readouterr().out)["float"]["available"] is False
 

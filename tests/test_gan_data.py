@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from sw.gan.data import load_digits
+from bitspin.sw.gan.data import load_digits
 
 
 def test_split_is_fixed_disjoint_and_stratified():

@@ -6,12 +6,12 @@ import hashlib
 import numpy as np
 import pytest
 
-from hw.gan.engine import GanEngine
-from hw.gan.load_map import LoadTarget
-from sim import simulate
-from sw.gan.engine_configs import ENGINE_CONFIGS
-from sw.gan.golden import GoldenGenerator
-from sw.gan.engine_image import pack_latent
+from bitspin.hw.gan.engine import GanEngine
+from bitspin.hw.gan.load_map import LoadTarget
+from bitspin.sim import simulate
+from bitspin.sw.gan.engine_configs import ENGINE_CONFIGS
+from bitspin.sw.gan.golden import GoldenGenerator
+from bitspin.sw.gan.engine_image import pack_latent
 from tests.gan_engine_models import random_inputs
 
 
@@ -45,7 +45,7 @@ def test_engine_matches_golden_model(name, rng):
     requests = [[*pack_latent(z[k]), int(y[k])] for k in range(len(y))]
     result = simulate(GanEngine(image, loadable=target.loadable,
                                 single_port_thresholds=target.thresholds_in_spram),
-                      test_module="sim.benches.gan_engine",
+                      test_module="bitspin.sim.benches.gan_engine",
                       args={"requests": requests, "pixels": image.plan.pixels, "load": load})
     side = config.image_side
     images = np.array([np.frombuffer(bytes.fromhex(h), np.uint8)

@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 from amaranth.sim import Simulator
 
-from hw.gan.engine import GanEngine
-from hw.gan.load_map import image_writes
-from hw.gan.plan import EngineParams, plan_engine
-from sw.gan.engine_image import build_engine_image, pack_latent
-from sw.gan.golden import GoldenGenerator
+from bitspin.hw.gan.engine import GanEngine
+from bitspin.hw.gan.load_map import image_writes
+from bitspin.hw.gan.plan import EngineParams, plan_engine
+from bitspin.sw.gan.engine_image import build_engine_image, pack_latent
+from bitspin.sw.gan.golden import GoldenGenerator
 from tests.gan_engine_models import random_folded_model, random_inputs, \
     random_small_config
 
@@ -117,7 +117,7 @@ def test_engine_rejects_wrong_image():
 
 def test_plan_counts_the_work_zero_insertion_would_waste():
     """The default deconv layer: only taps that land on an output pixel are issued."""
-    from sw.gan.architecture import preset
+    from bitspin.sw.gan.architecture import preset
     plan = plan_engine(preset("default"), EngineParams(16, 64))
     deconv = next(layer for layer in plan.layers if layer.name == "deconv0")
     # 14x14 outputs; each sees 2 or 3 kernel rows and columns inside the 7x7 input.

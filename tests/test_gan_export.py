@@ -5,11 +5,11 @@ import json
 import numpy as np
 import pytest
 
-from sw.gan import DEFAULT_MODEL
-from sw.gan.architecture import PRESETS
-from sw.gan.export import load_model, read_metadata, save_model
-from sw.gan.folding import fold_generator
-from sw.gan.golden import GoldenGenerator
+from bitspin.sw.gan import DEFAULT_MODEL
+from bitspin.sw.gan.architecture import PRESETS
+from bitspin.sw.gan.export import load_model, read_metadata, save_model
+from bitspin.sw.gan.folding import fold_generator
+from bitspin.sw.gan.golden import GoldenGenerator
 from tests.test_gan_golden import random_generator, random_inputs
 
 
@@ -121,8 +121,8 @@ def test_float_checkpoint_round_trip(tmp_path, dtype):
     """float16 files halve the size; loading widens them to exactly the stored values."""
     import torch
 
-    from sw.gan.export import load_float_checkpoint, save_float_checkpoint
-    from sw.gan.generator import Generator
+    from bitspin.sw.gan.export import load_float_checkpoint, save_float_checkpoint
+    from bitspin.sw.gan.generator import Generator
     torch.manual_seed(0)
     g = Generator(PRESETS["small"], binary=False)
     path = save_float_checkpoint(g, tmp_path / "f.npz", dtype=dtype)
@@ -136,8 +136,8 @@ def test_float_checkpoint_round_trip(tmp_path, dtype):
 
 
 def test_committed_float_baseline_loads():
-    from sw.gan import DEFAULT_FLOAT_MODEL
-    from sw.gan.export import load_float_checkpoint
+    from bitspin.sw.gan import DEFAULT_FLOAT_MODEL
+    from bitspin.sw.gan.export import load_float_checkpoint
     g = load_float_checkpoint(DEFAULT_FLOAT_MODEL)
     assert not g.binary and g.config == load_model(DEFAULT_MODEL).config
     assert DEFAULT_FLOAT_MODEL.stat().st_size < 6 << 20

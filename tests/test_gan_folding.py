@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from sw.gan.folding import fold_batchnorm, fold_generator, sigmoid_table
-from sw.gan.architecture import PRESETS
-from sw.gan.binary_layers import binary_sign
+from bitspin.sw.gan.folding import fold_batchnorm, fold_generator, sigmoid_table
+from bitspin.sw.gan.architecture import PRESETS
+from bitspin.sw.gan.binary_layers import binary_sign
 from tests.test_gan_golden import random_generator, random_inputs
 
 

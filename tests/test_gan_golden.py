@@ -7,14 +7,14 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from sw.gan import DEFAULT_MODEL
-from sw.gan.architecture import PRESETS
-from sw.gan.export import load_model
-from sw.gan.folding import fold_generator
-from sw.gan.generator import Generator
-from sw.gan.golden import GoldenGenerator, conv_transpose_int
-from sw.gan.integer_path import integer_generate
-from sw.gan.latent import quantize_z
+from bitspin.sw.gan import DEFAULT_MODEL
+from bitspin.sw.gan.architecture import PRESETS
+from bitspin.sw.gan.export import load_model
+from bitspin.sw.gan.folding import fold_generator
+from bitspin.sw.gan.generator import Generator
+from bitspin.sw.gan.golden import GoldenGenerator, conv_transpose_int
+from bitspin.sw.gan.integer_path import integer_generate
+from bitspin.sw.gan.latent import quantize_z
 
 
 def sha(a: np.ndarray) -> str:

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from sw.gan.grid import mosaic, save_grid
+from bitspin.sw.gan.grid import mosaic, save_grid
 
 
 def test_mosaic_places_tiles(rng):

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from sw.gan.latent import cycle_labels, latent_from_seed, parse_labels, quantize_z
+from bitspin.sw.gan.latent import cycle_labels, latent_from_seed, parse_labels, quantize_z
 
 
 def test_quantize_thresholds():

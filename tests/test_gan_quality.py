@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from sw.gan import DEFAULT_CLASSIFIER
-from sw.gan.data import load_digits
-from sw.gan.quality import (conditional_accuracy, frechet_distance, load_classifier,
+from bitspin.sw.gan import DEFAULT_CLASSIFIER
+from bitspin.sw.gan.data import load_digits
+from bitspin.sw.gan.quality import (conditional_accuracy, frechet_distance, load_classifier,
                             one_nn_accuracy)
 
 

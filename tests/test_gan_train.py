@@ -3,11 +3,11 @@
 import numpy as np
 import torch
 
-from sw.gan.architecture import PRESETS
-from sw.gan.folding import fold_generator
-from sw.gan.golden import GoldenGenerator
-from sw.gan.latent import cycle_labels, latent_from_seed
-from sw.gan.train import TrainOptions, train
+from bitspin.sw.gan.architecture import PRESETS
+from bitspin.sw.gan.folding import fold_generator
+from bitspin.sw.gan.golden import GoldenGenerator
+from bitspin.sw.gan.latent import cycle_labels, latent_from_seed
+from bitspin.sw.gan.train import TrainOptions, train
 
 
 def test_smoke_training_is_deterministic(rng):
@@ -77,7 +77,7 @@ def test_recipe_options_smoke():
 
 def test_projection_discriminator_scores_the_label():
     """With projection, changing only the label changes the logit by <embed(y), features>."""
-    from sw.gan.discriminator import Discriminator
+    from bitspin.sw.gan.discriminator import Discriminator
 
     torch.manual_seed(0)
     d = Discriminator(projection=True).eval()

@@ -8,10 +8,10 @@ compares the whole final lattice, the SHA-256 of the whole (M, B) stream and the
 import numpy as np
 import pytest
 
-from hw.ising.params import ALGORITHMS, IsingParams
-from sw.ising.thresholds import threshold_table
+from bitspin.hw.ising.params import ALGORITHMS, IsingParams
+from bitspin.sw.ising.thresholds import threshold_table
 from tests.conftest import require_simulator
-from sim.ising_session import (golden_session, hardware_session, lattice_to_words,
+from bitspin.sim.ising_session import (golden_session, hardware_session, lattice_to_words,
                                  observables_sha256)
 
 
@@ -108,7 +108,7 @@ def test_bad_parameters_are_rejected(kwargs, match):
 
 
 def test_unknown_threshold_table_is_rejected():
-    from hw.ising.core import IsingCore
+    from bitspin.hw.ising.core import IsingCore
     with pytest.raises(ValueError, match="threshold_table"):
         IsingCore(IsingParams(8, 4), threshold_table="bram")
 
@@ -127,5 +127,5 @@ def test_largest_lattice_elaborates():
     """L = 1024 elaborates (64 segments per row, 1024-bit words) without a simulator."""
     from amaranth.back import rtlil
 
-    from hw.ising.core import IsingCore
+    from bitspin.hw.ising.core import IsingCore
     assert "module" in rtlil.convert(IsingCore(IsingParams(1024, 8)))

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from sw.ising import exact
+from bitspin.sw.ising import exact
 
 BETAS = [0.1, 0.3, 0.42, exact.BETA_CRITICAL, 0.46, 0.7, 1.5]
 

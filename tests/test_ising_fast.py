@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from sw.ising.fast import FastResult, run_fast
+from bitspin.sw.ising.fast import FastResult, run_fast
 
 ALGORITHMS = ("metropolis", "heatbath")
 

@@ -7,9 +7,9 @@ random and printed, so a failure can be replayed.
 
 import pytest
 
-from sw.ising import backends
-from sw.ising.exact import T_CRITICAL, finite_energy_per_spin, finite_specific_heat_per_spin
-from sw.ising.report import run_summary
+from bitspin.sw.ising import backends
+from bitspin.sw.ising.exact import T_CRITICAL, finite_energy_per_spin, finite_specific_heat_per_spin
+from bitspin.sw.ising.report import run_summary
 
 TEMPERATURES = [1.5, 2.0, T_CRITICAL, 2.5, 3.5]
 SIZES = [8, 16, 32]

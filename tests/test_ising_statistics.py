@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pytest
 
-from sw.ising.statistics import auto_n_blocks, jackknife, mean_stderr, summarize, tau_int
+from bitspin.sw.ising.statistics import auto_n_blocks, jackknife, mean_stderr, summarize, tau_int
 
 # Any RuntimeWarning (division by zero, NaN from a degenerate variance) is a failure here.
 pytestmark = pytest.mark.filterwarnings("error")

@@ -7,10 +7,10 @@ import sys
 
 import pytest
 
-from boards import build_for_board, board_by_name
-from boards.clocked_top import ClockedTop, clocked_for_board
-from boards.designs import make_top
-from boards.pll import (ECP5_LIMITS, ICE40_LIMITS, BoardPLL, ecp5_pll_params, ice40_pll_params,
+from bitspin.boards import build_for_board, board_by_name
+from bitspin.boards.clocked_top import ClockedTop, clocked_for_board
+from bitspin.boards.designs import make_top
+from bitspin.boards.pll import (ECP5_LIMITS, ICE40_LIMITS, BoardPLL, ecp5_pll_params, ice40_pll_params,
                         pll_params)
 
 MHZ = 1e6
@@ -134,7 +134,7 @@ def test_unreachable_requests_raise(family, f_in, f_out, match):
 
 
 def test_cli_rejects_unreachable_clock():
-    done = subprocess.run([sys.executable, "-m", "sw.cli.main", "build", "--board", "icebreaker",
+    done = subprocess.run([sys.executable, "-m", "bitspin.sw.cli.main", "build", "--board", "icebreaker",
                            "--design", "loopback", "--clock-mhz", "400"],
                           capture_output=True, text=True)
     assert done.returncode == 2 and "outside" in done.stderr and "Traceback" not in done.stderr
@@ -156,7 +156,7 @@ def test_clocked_top_elaborates_the_pll_and_its_constraint(board, mhz, primitive
 
 def test_inner_top_sees_the_pll_frequency():
     from amaranth import Elaboratable, Module
-    from boards.uart_top import UARTPinsTop
+    from bitspin.boards.uart_top import UARTPinsTop
     seen = []
 
     class Probe(Elaboratable):

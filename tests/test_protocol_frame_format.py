@@ -3,7 +3,7 @@
 import pytest
 from amaranth.lib.crc import catalog
 
-from hw.protocol import frame_format as ff
+from bitspin.hw.protocol import frame_format as ff
 
 
 def test_constants():

@@ -11,8 +11,8 @@ import pytest
 from amaranth.sim import Simulator
 from hypothesis import event, given, settings, strategies as st
 
-from hw.protocol import FrameDecoder, FrameEncoder, MAX_PAYLOAD, REQUEST_SYNC, Status
-from sw.device.frames import Frame, FrameError, FrameParser, encode_request, encode_response
+from bitspin.hw.protocol import FrameDecoder, FrameEncoder, MAX_PAYLOAD, REQUEST_SYNC, Status
+from bitspin.sw.device.frames import Frame, FrameError, FrameParser, encode_request, encode_response
 
 MAX_P = 16       # small buffers keep the simulations short and make BAD_LENGTH easy to hit
 TIMEOUT = 64     # cycles

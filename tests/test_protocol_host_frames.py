@@ -3,9 +3,9 @@
 import pytest
 from hypothesis import assume, given, settings, strategies as st
 
-from hw.protocol.frame_format import (MAX_FRAME_BYTES, MAX_PAYLOAD, REQUEST_SYNC, RESPONSE_SYNC,
+from bitspin.hw.protocol.frame_format import (MAX_FRAME_BYTES, MAX_PAYLOAD, REQUEST_SYNC, RESPONSE_SYNC,
                                       Status, frame_crc)
-from sw.device.frames import (Frame, FrameError, FrameParser, encode_frame, encode_request,
+from bitspin.sw.device.frames import (Frame, FrameError, FrameParser, encode_frame, encode_request,
                               encode_response)
 
 PADDING = bytes(MAX_FRAME_BYTES)  # enough zeros to complete any candidate frame; no sync byte

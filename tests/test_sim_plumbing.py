@@ -1,11 +1,11 @@
-"""sim.simulate: the build cache, waves, and failures surfacing as pytest failures."""
+"""bitspin.sim.simulate: the build cache, waves, and failures surfacing as pytest failures."""
 
 import pytest
 
-from hw.uart_loopback import UARTLoopback
-from sim import SimulationFailure, simulate
+from bitspin.hw.uart_loopback import UARTLoopback
+from bitspin.sim import SimulationFailure, simulate
 
-BENCH = "sim.benches.uart_loopback"
+BENCH = "bitspin.sim.benches.uart_loopback"
 
 
 def _args(rng, divisor):

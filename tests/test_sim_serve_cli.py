@@ -7,16 +7,16 @@ import sys
 
 import pytest
 
-from sw.device.device import Device
-from sw.device.ising_sampler import IsingSampler
-from sw.ising.backends import RunConfig, run
-from sw.ising.report import observables_sha256
+from bitspin.sw.device.device import Device
+from bitspin.sw.device.ising_sampler import IsingSampler
+from bitspin.sw.ising.backends import RunConfig, run
+from bitspin.sw.ising.report import observables_sha256
 
 pytestmark = pytest.mark.slow
 
 
 def test_serve_then_run_through_the_socket_url():
-    command = [sys.executable, "-m", "sw.cli.main", "sim", "serve", "--design", "ising",
+    command = [sys.executable, "-m", "bitspin.sw.cli.main", "sim", "serve", "--design", "ising",
                "--size", "16", "--lanes", "8", "--port", "0"]
     # As from a terminal: SIGINT at its default. A pytest-xdist worker ignores SIGINT, and an
     # ignored signal stays ignored across exec, so the server would never see the Ctrl-C.

@@ -7,14 +7,14 @@ import sys
 
 import pytest
 
-from hw import toolchain
+from bitspin.hw import toolchain
 
 REQUIRED = ["verilator", "iverilog", "yosys", "nextpnr-ecp5", "nextpnr-ice40", "ecppack",
             "icepack", "openFPGALoader"]
 
 
 def test_doctor_json_reports_every_tool_found():
-    done = subprocess.run([sys.executable, "-m", "sw.cli.main", "doctor", "--json"],
+    done = subprocess.run([sys.executable, "-m", "bitspin.sw.cli.main", "doctor", "--json"],
                           capture_output=True, text=True, env={**os.environ, "PATH": "/usr/bin:/bin"})
     report = json.loads(done.stdout)
     by_name = {tool["name"]: tool for tool in report["tools"]}

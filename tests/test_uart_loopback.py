@@ -2,8 +2,8 @@
 
 import pytest
 
-from hw.uart_loopback import UARTLoopback
-from sim import simulate
+from bitspin.hw.uart_loopback import UARTLoopback
+from bitspin.sim import simulate
 
 
 def test_loopback_echoes_random_traffic(simulator, rng):
@@ -12,7 +12,7 @@ def test_loopback_echoes_random_traffic(simulator, rng):
     data = [int(b) for b in rng.integers(0, 256, count)]
     gaps = [int(g) for g in rng.integers(0, 3 * divisor, count)]
     result = simulate(UARTLoopback(divisor, fifo_depth=int(rng.choice([4, 16]))),
-                      test_module="sim.benches.uart_loopback", simulator=simulator,
+                      test_module="bitspin.sim.benches.uart_loopback", simulator=simulator,
                       args={"divisor": divisor, "data": data, "gaps": gaps})
     assert set(result.tests.values()) == {"passed"}
     assert result.outputs["echoed"] == data

@@ -1,4 +1,4 @@
-"""sim.virtual_board: a Verilated device behind socket://, opened with pyserial like a real board."""
+"""bitspin.sim.virtual_board: a Verilated device behind socket://, opened with pyserial like a real board."""
 
 import os
 import signal
@@ -15,9 +15,9 @@ from amaranth import Module, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from hw.uart import UARTReceiver, UARTTransmitter
-from hw.uart_loopback import UARTLoopback
-from sim.virtual_board import (LoopbackBoard, VirtualBoard, VirtualBoardError,
+from bitspin.hw.uart import UARTReceiver, UARTTransmitter
+from bitspin.hw.uart_loopback import UARTLoopback
+from bitspin.sim.virtual_board import (LoopbackBoard, VirtualBoard, VirtualBoardError,
                                build_virtual_board)
 
 DIVISOR = 4
@@ -209,14 +209,14 @@ def test_the_top_contract_is_checked():
 
 _SERVE = """
 import sys
-from sim.virtual_board import LoopbackBoard, serve
+from bitspin.sim.virtual_board import LoopbackBoard, serve
 stats = serve(LoopbackBoard(4), 4, 0, announce=lambda line: print(line, flush=True))
 print("STOPPED", stats["connections"], flush=True)
 """
 
 _ORPHAN = """
 import os
-from sim.virtual_board import LoopbackBoard, VirtualBoard
+from bitspin.sim.virtual_board import LoopbackBoard, VirtualBoard
 board = VirtualBoard(LoopbackBoard(4), 4)
 print(board.pid, flush=True)
 os._exit(0)  # no close(): the harness must notice its stdin closing

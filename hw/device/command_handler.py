@@ -6,11 +6,11 @@ from amaranth import Cat, Module, Signal
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from hw.device.register_bus import READ_LATENCY, RegisterBus
-from hw.device.register_map import MAX_WORDS, READ_FLAG_FIXED, Opcode
-from hw.protocol.frame_decoder import DecodeError, RequestHeader
-from hw.protocol.frame_encoder import ResponseHeader
-from hw.protocol.frame_format import Status
+from bitspin.hw.device.register_bus import READ_LATENCY, RegisterBus
+from bitspin.hw.device.register_map import MAX_WORDS, READ_FLAG_FIXED, Opcode
+from bitspin.hw.protocol.frame_decoder import DecodeError, RequestHeader
+from bitspin.hw.protocol.frame_encoder import ResponseHeader
+from bitspin.hw.protocol.frame_format import Status
 
 __all__ = ["CommandHandler"]
 

@@ -7,10 +7,10 @@ from amaranth.lib import wiring
 from amaranth.lib.fifo import SyncFIFOBuffered
 from amaranth.lib.wiring import In, Out
 
-from hw.device.register_bus import RegisterBus
-from hw.device.register_map import device_register_map
-from hw.gan.engine import GanEngine
-from hw.gan.image import EngineImage
+from bitspin.hw.device.register_bus import RegisterBus
+from bitspin.hw.device.register_map import device_register_map
+from bitspin.hw.gan.engine import GanEngine
+from bitspin.hw.gan.image import EngineImage
 
 __all__ = ["GanBlock", "model_tag"]
 

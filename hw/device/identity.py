@@ -36,7 +36,7 @@ def git_hash() -> str:
 def identity_json(design: str, clock_hz: int, baud: int | None, ising=None, gan=None,
                   revision: str | None = None) -> bytes:
     """The identity text. ``ising``: IsingParams; ``gan``: a dict with the engine's model
-    architecture, parallelism and load width (see ``hw.device.gan_block``)."""
+    architecture, parallelism and load width (see ``bitspin.hw.device.gan_block``)."""
     identity = {"design": design, "version": DESIGN_VERSION,
                 "git": revision if revision is not None else git_hash(),
                 "clock_hz": clock_hz, "baud": baud, "cores": {}}

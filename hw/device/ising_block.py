@@ -7,10 +7,10 @@ from amaranth.lib import wiring
 from amaranth.lib.fifo import SyncFIFOBuffered
 from amaranth.lib.wiring import In, Out
 
-from hw.device.register_bus import RegisterBus
-from hw.device.register_map import device_register_map
-from hw.ising.core import IsingCore
-from hw.ising.params import TABLE_SIZE, IsingParams
+from bitspin.hw.device.register_bus import RegisterBus
+from bitspin.hw.device.register_map import device_register_map
+from bitspin.hw.ising.core import IsingCore
+from bitspin.hw.ising.params import TABLE_SIZE, IsingParams
 
 __all__ = ["IsingBlock"]
 

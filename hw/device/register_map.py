@@ -172,7 +172,7 @@ def _gan(plan, load_data_bits: int) -> list[Register]:
         Register("GAN_IMAGES", b + 4, "r", "images computed since reset"),
         Register("GAN_PIXEL_LEVEL", b + 5, "r", "words waiting in the pixel FIFO"),
         Register("GAN_PIXEL_DATA", b + 6, "pop", "four pixels per word, first in the low byte"),
-        Register("GAN_LOAD_TARGET", b + 7, "rw", "hw.gan.load_map.LoadTarget of the next loads"),
+        Register("GAN_LOAD_TARGET", b + 7, "rw", "bitspin.hw.gan.load_map.LoadTarget of the next loads"),
         Register("GAN_LOAD_ADDR", b + 8, "rw", "memory word of the next load; increments"),
         Register("GAN_LOAD_DATA", b + 9, "push", f"32 bits of a memory word, low first; after "
                  f"{_words(load_data_bits)} pushes the word is written"),

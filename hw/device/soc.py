@@ -6,16 +6,16 @@ from amaranth import Module, Mux, Signal
 from amaranth.lib import fifo, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from hw.device.command_handler import CommandHandler
-from hw.device.gan_block import GanBlock
-from hw.device.identity import identity_json
-from hw.device.ising_block import IsingBlock
-from hw.device.register_bus import READ_LATENCY
-from hw.device.system_block import SystemBlock
-from hw.protocol.frame_decoder import FrameDecoder
-from hw.protocol.frame_encoder import FrameEncoder
-from hw.protocol.frame_format import MAX_PAYLOAD, timeout_cycles
-from hw.uart import UARTReceiver, UARTTransmitter, check_divisor
+from bitspin.hw.device.command_handler import CommandHandler
+from bitspin.hw.device.gan_block import GanBlock
+from bitspin.hw.device.identity import identity_json
+from bitspin.hw.device.ising_block import IsingBlock
+from bitspin.hw.device.register_bus import READ_LATENCY
+from bitspin.hw.device.system_block import SystemBlock
+from bitspin.hw.protocol.frame_decoder import FrameDecoder
+from bitspin.hw.protocol.frame_encoder import FrameEncoder
+from bitspin.hw.protocol.frame_format import MAX_PAYLOAD, timeout_cycles
+from bitspin.hw.uart import UARTReceiver, UARTTransmitter, check_divisor
 
 __all__ = ["DeviceCore", "DeviceTop", "gan_identity"]
 

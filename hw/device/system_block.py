@@ -7,8 +7,8 @@ from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In
 
-from hw.device.register_bus import RegisterBus
-from hw.device.register_map import IDENTITY_BASE, IDENTITY_WORDS, MAGIC, PROTOCOL_VERSION, \
+from bitspin.hw.device.register_bus import RegisterBus
+from bitspin.hw.device.register_map import IDENTITY_BASE, IDENTITY_WORDS, MAGIC, PROTOCOL_VERSION, \
     SYSTEM_BASE, device_register_map
 
 __all__ = ["SystemBlock"]

@@ -8,13 +8,13 @@ from amaranth.lib.fifo import SyncFIFOBuffered
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from hw.gan.image import EngineImage
-from hw.gan.integer_lane import IntegerLane
-from hw.gan.load_map import TABLE_BIAS_BITS, LoadTarget
-from hw.gan.plan import FINISH_CYCLES
-from hw.gan.sequencer import LayerSequencer, Source
-from hw.gan.xnor_popcount import XnorPopcountArray
-from hw.single_port_ram import SinglePortRAM
+from bitspin.hw.gan.image import EngineImage
+from bitspin.hw.gan.integer_lane import IntegerLane
+from bitspin.hw.gan.load_map import TABLE_BIAS_BITS, LoadTarget
+from bitspin.hw.gan.plan import FINISH_CYCLES
+from bitspin.hw.gan.sequencer import LayerSequencer, Source
+from bitspin.hw.gan.xnor_popcount import XnorPopcountArray
+from bitspin.hw.single_port_ram import SinglePortRAM
 
 __all__ = ["GanEngine"]
 

@@ -1,10 +1,10 @@
-"""The contents of the engine's memories for one model: built by ``sw.gan.engine_image``."""
+"""The contents of the engine's memories for one model: built by ``bitspin.sw.gan.engine_image``."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hw.gan.plan import EnginePlan
+from bitspin.hw.gan.plan import EnginePlan
 
 __all__ = ["EngineImage"]
 

@@ -6,7 +6,7 @@ from amaranth import Cat, Module, Mux, Signal, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from hw.ising.popcount import balanced_sum
+from bitspin.hw.ising.popcount import balanced_sum
 
 __all__ = ["IntegerLane", "GROUP"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from amaranth.lib import enum
 
-from hw.gan.image import EngineImage
+from bitspin.hw.gan.image import EngineImage
 
 __all__ = ["LoadTarget", "image_writes", "TABLE_BIAS_BITS"]
 

@@ -1,7 +1,7 @@
 """The GAN engine's schedule: every generator layer as one generalized transposed convolution.
 
 This module is the one source of the engine's geometry, memory layout and cycle count; the
-gateware (``hw.gan.engine``), the memory-image builder (``sw.gan.engine_image``) and the
+gateware (``bitspin.hw.gan.engine``), the memory-image builder (``bitspin.sw.gan.engine_image``) and the
 benchmark all read it. Pure Python.
 
 Every layer is computed as: for each output position (oy, ox), row-major; for each group of M
@@ -27,7 +27,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from sw.gan.architecture import GanConfig
+from bitspin.sw.gan.architecture import GanConfig
 
 __all__ = ["EngineParams", "LayerPlan", "EnginePlan", "plan_engine", "PIPELINE_DRAIN_CYCLES",
            "START_CYCLES", "FINISH_CYCLES"]

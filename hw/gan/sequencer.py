@@ -7,7 +7,7 @@ from amaranth.lib import enum, wiring
 from amaranth.lib.wiring import In, Out
 from amaranth.utils import ceil_log2, exact_log2
 
-from hw.gan.plan import PIPELINE_DRAIN_CYCLES, EnginePlan
+from bitspin.hw.gan.plan import PIPELINE_DRAIN_CYCLES, EnginePlan
 
 __all__ = ["LayerSequencer", "Source"]
 

@@ -6,7 +6,7 @@ from amaranth import Mux, Signal, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from hw.ising.popcount import popcount
+from bitspin.hw.ising.popcount import popcount
 
 __all__ = ["XnorPopcountArray"]
 

@@ -54,7 +54,7 @@ def table_load_cycles(lanes: int) -> int:
 
 
 # Control signals that every lane reads (the RNG advance, the colour, the stage-T mode and valid
-# bits) are registered once per LANES_PER_COPY lanes (``hw.replica``): as single nets to all
+# bits) are registered once per LANES_PER_COPY lanes (``bitspin.hw.replica``): as single nets to all
 # lanes they were the critical paths at L=256, P=256 (the RNG advance alone: 12 ns of routing
 # to 16 384 flip-flops).
 LANES_PER_COPY = 4

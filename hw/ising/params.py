@@ -1,7 +1,7 @@
 """Elaboration parameters of the Ising core and everything derived from them.
 
 This module is the one source of the core's geometry, schedule, threshold-table layout and RNG
-constants: the gateware and the golden model (``sw.ising.golden``) both import it.
+constants: the gateware and the golden model (``bitspin.sw.ising.golden``) both import it.
 
 Geometry. The L×L torus is stored as G words of W = R·L bits: word g holds rows g·R … g·R+R−1,
 and bit r·L + x of the word is the spin at column x of row g·R + r (1 = up).

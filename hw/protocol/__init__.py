@@ -1,7 +1,7 @@
 """The framed serial command protocol: its format, and the gateware that decodes and encodes it.
 
 - :mod:`.frame_format`: the byte layout, status codes, CRC and timeout (pure Python, shared with
-  the host library, ``sw.device.frames``);
+  the host library, ``bitspin.sw.device.frames``);
 - :class:`FrameDecoder`: request bytes in, CRC-checked frames (or errors) out;
 - :class:`FrameEncoder`: a response header and payload in, framed bytes out.
 

@@ -13,7 +13,7 @@ faster Amaranth-simulator tests.
 import cocotb
 from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge
 
-from sim.testbench import args, report, start_clock_and_reset
+from bitspin.sim.testbench import args, report, start_clock_and_reset
 
 
 @cocotb.test()

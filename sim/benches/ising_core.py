@@ -11,8 +11,8 @@ import random
 import cocotb
 from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
 
-from hw.ising.params import READ_LATENCY, IsingOp
-from sim.testbench import args, report, start_clock_and_reset
+from bitspin.hw.ising.params import READ_LATENCY, IsingOp
+from bitspin.sim.testbench import args, report, start_clock_and_reset
 
 _OPS = {"seed": IsingOp.SEED, "cold": IsingOp.INIT_COLD, "hot": IsingOp.INIT_HOT,
         "run": IsingOp.RUN}

@@ -4,8 +4,8 @@ import cocotb
 import numpy as np
 from cocotb.triggers import RisingEdge
 
-from sim.testbench import args, report, start_clock_and_reset
-from sw import uart_model
+from bitspin.sim.testbench import args, report, start_clock_and_reset
+from bitspin.sw import uart_model
 
 
 async def _drive_and_capture(dut, line: np.ndarray, tail: int) -> np.ndarray:

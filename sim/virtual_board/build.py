@@ -1,8 +1,8 @@
 """Build a virtual board executable: any device top, Verilated, linked with ``harness.cpp``.
 
-The build is cached under ``sim.cache.cache_root() / "virtual_board"``, keyed by the Verilog text,
+The build is cached under ``bitspin.sim.cache.cache_root() / "virtual_board"``, keyed by the Verilog text,
 the harness source, the Verilator version, the divisor and the build flags, so a second call with
-the same design returns at once. Parallel callers build each entry once (``sim.cache.locked``).
+the same design returns at once. Parallel callers build each entry once (``bitspin.sim.cache.locked``).
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from amaranth.back import verilog
 from amaranth.lib import wiring
 from amaranth.lib.wiring import Flow
 
-from hw import toolchain
-from hw.uart import check_divisor
+from bitspin.hw import toolchain
+from bitspin.hw.uart import check_divisor
 
 from ..cache import cache_root, locked
 

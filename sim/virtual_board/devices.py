@@ -7,9 +7,9 @@ across commits that do not change the gateware.
 
 from __future__ import annotations
 
-from hw.device.identity import VIRTUAL_BOARD_REVISION
-from hw.device.soc import DeviceTop
-from hw.ising.params import IsingParams
+from bitspin.hw.device.identity import VIRTUAL_BOARD_REVISION
+from bitspin.hw.device.soc import DeviceTop
+from bitspin.hw.ising.params import IsingParams
 
 from .server import VirtualBoard
 
@@ -23,7 +23,7 @@ def device_top(ising: IsingParams | None = None, gan_engine: str | None = None) 
     """The device with an Ising core of ``ising`` and/or the named GAN engine configuration."""
     gan_image, in_spram, thresholds_in_spram = None, False, False
     if gan_engine is not None:
-        from sw.gan.engine_configs import engine_config
+        from bitspin.sw.gan.engine_configs import engine_config
         target = engine_config(gan_engine)
         gan_image = target.engine_image()
         in_spram = target.weights_in_spram

@@ -8,8 +8,8 @@ from amaranth import Module
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from hw.uart import check_divisor
-from hw.uart_loopback import UARTLoopback
+from bitspin.hw.uart import check_divisor
+from bitspin.hw.uart_loopback import UARTLoopback
 
 __all__ = ["LoopbackBoard"]
 

@@ -54,8 +54,8 @@ def fmax_from_json(path: Path, design: str, params: dict, board: str) -> tuple[f
 def fmax_from_build(design: str, params: dict, board: str, out_dir: Path,
                     status=None) -> tuple[float, str]:
     """Build ``design`` for ``board`` now (minutes) and return its post-route fmax."""
-    from boards import build_for_board
-    from boards.designs import make_top
+    from bitspin.boards import build_for_board
+    from bitspin.boards.designs import make_top
     top = make_top(design, {**params, "board": board})
     result = build_for_board(top, board, Path(out_dir) / f"build-{board}-{design}",
                              log=(lambda line: status.update(f"[dim]{line[:100]}[/dim]"))

@@ -3,7 +3,7 @@ projected from the engine's cycles × a post-route fmax; cycles per image and ut
 the plan and from Verilator.
 
 Energy fields are null ("not measured") unless a meter or a stated power is given
-(``sw.bench.meters``).
+(``bitspin.sw.bench.meters``).
 """
 
 from __future__ import annotations
@@ -23,22 +23,22 @@ NOT_MEASURED_IMAGE = {"energy_per_image_uj": None, "energy_source": "not measure
 def engine_figures(target) -> dict:
     """Cycles per image and utilization of an engine configuration, from its plan (exact: the
     Verilator tests check the gateware's cycle counter against it)."""
-    from hw.gan.plan import plan_engine
+    from bitspin.hw.gan.plan import plan_engine
     return plan_engine(target.architecture(), target.params).summary()
 
 
 def simulate_engine(target, count: int = 4, seed: int = 0) -> dict:
     """Run ``count`` images through the engine in Verilator; cycles per image from its counter."""
-    from hw.gan.engine import GanEngine
-    from sim import simulate
-    from sw.gan.engine_image import pack_latent
-    from sw.gan.latent import latent_from_seed
+    from bitspin.hw.gan.engine import GanEngine
+    from bitspin.sim import simulate
+    from bitspin.sw.gan.engine_image import pack_latent
+    from bitspin.sw.gan.latent import latent_from_seed
     image = target.engine_image()
     config = image.plan.config
     z = latent_from_seed(seed, count, config.z_dim, config.z_zero_threshold)
     requests = [[*pack_latent(row), k % config.n_classes] for k, row in enumerate(z)]
     start = time.perf_counter()
-    result = simulate(GanEngine(image), test_module="sim.benches.gan_engine",
+    result = simulate(GanEngine(image), test_module="bitspin.sim.benches.gan_engine",
                       args={"requests": requests, "pixels": image.plan.pixels})
     cycles = result.outputs["image_cycles"]
     return {"images": count, "cycles_per_image": cycles[-1],
@@ -60,14 +60,14 @@ def projected(cycles_per_image: int, fmax_mhz: float, board: str, source: str, c
 def reference_images_per_s(model_path, backend: str, device: str = "cpu", count: int = 500,
                            repeats: int = 3, meter=None) -> dict:
     """images/s of the golden NumPy model or the PyTorch integer path (median of ``repeats``)."""
-    from sw.gan.export import load_model
-    from sw.gan.latent import latent_from_seed
+    from bitspin.sw.gan.export import load_model
+    from bitspin.sw.gan.latent import latent_from_seed
     model = load_model(model_path)
     config = model.config
     z = latent_from_seed(0, count, config.z_dim, config.z_zero_threshold)
     y = np.arange(count) % config.n_classes
     if backend == "golden":
-        from sw.gan.golden import GoldenGenerator
+        from bitspin.sw.gan.golden import GoldenGenerator
         golden = GoldenGenerator(model)
 
         def run():
@@ -75,7 +75,7 @@ def reference_images_per_s(model_path, backend: str, device: str = "cpu", count:
     else:
         import torch
 
-        from sw.gan.integer_path import integer_generate
+        from bitspin.sw.gan.integer_path import integer_generate
         def run():
             integer_generate(model, z, y, device=device)
             if device == "cuda":
@@ -88,7 +88,7 @@ def reference_images_per_s(model_path, backend: str, device: str = "cpu", count:
         rates.append(count / (time.perf_counter() - start))
     energy = NOT_MEASURED_IMAGE
     if meter is not None:                   # one more batch, inside the meter's window
-        from sw.energy import energy_fields, measure
+        from bitspin.sw.energy import energy_fields, measure
         _, reading = measure(meter, run)
         energy = energy_fields(reading, count, "image")
     return {"backend": backend, "device": device, "batch": count,
@@ -103,12 +103,12 @@ def device_images(url: str, engine: str, count: int = 10, seed: int = 0, repeats
     link's speed does not enter; the host-observed rate is reported beside it. ``meter`` (if
     any) spans the batches, not the model load; see :func:`sw.bench.meters.device_energy`.
     """
-    from sw.device.connect import open_device
-    from sw.device.generator import Generator
-    from sw.energy import measure
-    from sw.gan.engine_configs import engine_config
-    from sw.gan.export import load_model
-    from sw.gan.latent import latent_from_seed
+    from bitspin.sw.device.connect import open_device
+    from bitspin.sw.device.generator import Generator
+    from bitspin.sw.energy import measure
+    from bitspin.sw.gan.engine_configs import engine_config
+    from bitspin.sw.gan.export import load_model
+    from bitspin.sw.gan.latent import latent_from_seed
 
     from .meters import device_energy
     model = load_model(engine_config(engine).model)

@@ -3,7 +3,7 @@ and projected from simulated cycles × a post-route fmax; cycles per sweep and l
 from Verilator.
 
 Energy fields are null ("not measured") unless a meter or a stated power is given
-(``sw.bench.meters``).
+(``bitspin.sw.bench.meters``).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import platform
 import time
 
-from hw.ising.params import IsingParams
+from bitspin.hw.ising.params import IsingParams
 
 from .spread import spread
 
@@ -23,11 +23,11 @@ NOT_MEASURED = {"energy_per_update_nj": None, "energy_source": "not measured"}
 
 def simulate_core(size: int, lanes: int, sweeps: int) -> dict:
     """Run the core in Verilator (no per-clock Python) and read its cycle counters."""
-    from hw.ising.core import IsingCore
-    from sim import simulate
-    from sw.ising.thresholds import threshold_table
+    from bitspin.hw.ising.core import IsingCore
+    from bitspin.sim import simulate
+    from bitspin.sw.ising.thresholds import threshold_table
     params = IsingParams(size, lanes)
-    result = simulate(IsingCore(params), test_module="sim.benches.ising_core",
+    result = simulate(IsingCore(params), test_module="bitspin.sim.benches.ising_core",
                       simulator="verilator", testcase="throughput",
                       args={"sweeps": sweeps, "threshold_bits": params.k + 1,
                             "thresholds": [int(t) for t in threshold_table(0.44)]})
@@ -50,7 +50,7 @@ def simulate_core(size: int, lanes: int, sweeps: int) -> dict:
 def fast_reference(size: int, device: str = "cpu", sweeps: int | None = None,
                    repeats: int = 3) -> dict:
     """Spin updates per ns of the fast reference: min, median and max over ``repeats`` runs."""
-    from sw.ising.fast import benchmark_flips_per_ns
+    from bitspin.sw.ising.fast import benchmark_flips_per_ns
     rates = [benchmark_flips_per_ns(size, sweeps=sweeps, device=device) for _ in range(repeats)]
     return {"size": size, "device": device, "sweeps": sweeps,
             **spread("spin_updates_per_ns", rates), "repeats": repeats, **NOT_MEASURED}
@@ -74,10 +74,10 @@ def device_runs(url: str, size: int, lanes: int, sweeps: int, repeats: int = 3,
     link's speed does not enter; the clocks it waited for the host are reported apart, with the
     host-observed rate. ``meter`` (if any) spans all repeats; see :func:`sw.bench.meters.device_energy`.
     """
-    from sw.device.connect import open_device
-    from sw.device.ising_sampler import IsingSampler
-    from sw.energy import measure
-    from sw.ising.backends import RunConfig
+    from bitspin.sw.device.connect import open_device
+    from bitspin.sw.device.ising_sampler import IsingSampler
+    from bitspin.sw.energy import measure
+    from bitspin.sw.ising.backends import RunConfig
 
     from .meters import device_energy
     params = IsingParams(size, lanes)
@@ -137,7 +137,7 @@ def projected(size: int, lanes: int, sweeps: int, cycles_per_sweep: float, fmax_
 def fast_energy(size: int, device: str, meter, sweeps: int | None = None) -> dict:
     """Energy per spin update of the fast reference's benchmark workload, from ``meter`` around
     one run (the warm-up stays outside the window). Returns the benchmark JSON energy fields."""
-    from sw.energy import energy_fields, measure
-    from sw.ising.fast import benchmark_run
+    from bitspin.sw.energy import energy_fields, measure
+    from bitspin.sw.ising.fast import benchmark_run
     result, reading = measure(meter, benchmark_run(size, sweeps, device))
     return energy_fields(reading, result.updates, "update")

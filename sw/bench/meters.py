@@ -14,8 +14,8 @@ An FPGA backend's energy per item is the mean power over the run × the device's
 
 from __future__ import annotations
 
-from sw.energy import EnergyReading, energy_fields, meter_from_spec
-from sw.energy.stated import StatedPowerMeter
+from bitspin.sw.energy import EnergyReading, energy_fields, meter_from_spec
+from bitspin.sw.energy.stated import StatedPowerMeter
 
 __all__ = ["HOST_BACKENDS", "BENCH_BACKENDS", "backend_meters", "device_energy",
            "projected_energy"]

@@ -9,7 +9,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from sw.cli.lists import int_list, pair_list
+from bitspin.sw.cli.lists import int_list, pair_list
 
 DEFAULT_ISING_BOARD = "ulx3s-85f"
 
@@ -91,7 +91,7 @@ def gpu_missing(unit_fields: dict) -> dict | None:
 
 def projected_fmax(args, design: str, params: dict, board: str, status) -> tuple[float, str]:
     """The post-route fmax for ``projected``: from ``--build-json``, or from a build made now."""
-    from sw.bench.fmax import fmax_from_build, fmax_from_json
+    from bitspin.sw.bench.fmax import fmax_from_build, fmax_from_json
     if args.build_json:
         return fmax_from_json(args.build_json, design, params, board)
     status.update(f"building {design} for {board} (yosys, nextpnr: minutes)")
@@ -99,16 +99,16 @@ def projected_fmax(args, design: str, params: dict, board: str, status) -> tuple
 
 
 def run(args) -> int:
-    from sw.bench.meters import BENCH_BACKENDS, backend_meters
+    from bitspin.sw.bench.meters import BENCH_BACKENDS, backend_meters
     args.out = args.out or Path(f"out/bench/{args.workload}.json")
     if args.workload == "gan":
-        from sw.cli.bench_gan import run_gan
+        from bitspin.sw.cli.bench_gan import run_gan
         backends = selected_backends(args, BENCH_BACKENDS)
         return run_gan(args, backends, backend_meters(args.meter, backends))
     backends = selected_backends(args, BENCH_BACKENDS)
     meters = backend_meters(args.meter, backends)
-    from hw.ising.params import IsingParams
-    from sw.bench import ising as bench
+    from bitspin.hw.ising.params import IsingParams
+    from bitspin.sw.bench import ising as bench
     IsingParams(args.size, args.lanes)                  # a clear error before any work
     err = Console(stderr=True)
     report = {"workload": {"model": "ising-2d", "size": args.size, "sweeps": args.sweeps,
@@ -123,7 +123,7 @@ def run(args) -> int:
 
 
 def _ising_backend(args, name: str, meter, status, host_cpu: str) -> dict:
-    from sw.bench import ising as bench
+    from bitspin.sw.bench import ising as bench
     if name in ("cpu", "gpu"):
         device = "cpu" if name == "cpu" else "cuda"
         if device == "cuda" and (missing := gpu_missing(bench.NOT_MEASURED)):
@@ -163,7 +163,7 @@ def write_report(args, report: dict, print_table) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2))
     if args.report:
-        from sw.bench.report import write_report_dir
+        from bitspin.sw.bench.report import write_report_dir
         markdown = write_report_dir(report, args.report)
     if args.json:
         print(json.dumps(report, indent=2))
@@ -176,7 +176,7 @@ def write_report(args, report: dict, print_table) -> int:
 
 def _print_headline(report: dict) -> None:
     """The cross-backend table: throughput, ratio to CPU and energy, with their labels."""
-    from sw.bench.report import UNITS, headline
+    from bitspin.sw.bench.report import UNITS, headline
     _, rate_unit, _, energy_unit, _ = UNITS[report["workload"]["model"]]
     table = Table(title="same workload, every backend")
     for column in ("backend", f"{rate_unit} (median)", "min – max", "× CPU", energy_unit,

@@ -7,10 +7,10 @@ from rich.table import Table
 
 def run_gan(args, backends: list[str], meters: dict) -> int:
     """``bitspin bench gan``: ``args.count`` images on each of ``backends``."""
-    from sw.bench import gan as bench
-    from sw.bench.ising import machine
-    from sw.cli.bench import write_report
-    from sw.gan.engine_configs import engine_config
+    from bitspin.sw.bench import gan as bench
+    from bitspin.sw.bench.ising import machine
+    from bitspin.sw.cli.bench import write_report
+    from bitspin.sw.gan.engine_configs import engine_config
     target = engine_config(args.engine)
     err = Console(stderr=True)
     figures = bench.engine_figures(target)
@@ -26,8 +26,8 @@ def run_gan(args, backends: list[str], meters: dict) -> int:
 
 
 def _gan_backend(args, name, target, figures, meter, status, host_cpu: str) -> dict:
-    from sw.bench import gan as bench
-    from sw.cli.bench import gpu_missing, projected_fmax
+    from bitspin.sw.bench import gan as bench
+    from bitspin.sw.cli.bench import gpu_missing, projected_fmax
     if name == "cpu":
         status.update("cpu: golden NumPy model and PyTorch integer path")
         golden = bench.reference_images_per_s(target.model, "golden", count=args.count,

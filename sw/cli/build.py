@@ -10,8 +10,8 @@ from rich.table import Table
 
 
 def add_parser(sub):
-    from boards.catalog import BOARDS
-    from boards.designs import DESIGNS
+    from bitspin.boards.catalog import BOARDS
+    from bitspin.boards.designs import DESIGNS
     parser = sub.add_parser("build", help="build a design into a bitstream for a board")
     parser.add_argument("--board", required=True, choices=sorted(BOARDS))
     parser.add_argument("--design", required=True, choices=sorted(DESIGNS))
@@ -65,9 +65,9 @@ def report_table(result) -> Table:
 
 
 def run(args) -> int:
-    from boards import build_for_board
-    from boards.designs import identifying_params, make_top
-    from boards.catalog import board_by_name
+    from bitspin.boards import build_for_board
+    from bitspin.boards.designs import identifying_params, make_top
+    from bitspin.boards.catalog import board_by_name
     out = args.out or Path("build") / f"{args.board}-{args.design}"
     size, lanes, k = (given if given is not None else default for given, default in zip(
         (args.size, args.lanes, args.precision), board_by_name(args.board).ising_defaults))

@@ -39,10 +39,10 @@ def add_parser(sub):
 
 
 def run(args) -> int:
-    from hw.ising.params import IsingParams
-    from sw.device.connect import open_device
-    from sw.ising.backends import RunConfig
-    from sw.cli.ising import parse_temperatures
+    from bitspin.hw.ising.params import IsingParams
+    from bitspin.sw.device.connect import open_device
+    from bitspin.sw.ising.backends import RunConfig
+    from bitspin.sw.cli.ising import parse_temperatures
 
     temperatures = parse_temperatures(args.temperatures)
     if args.images < 1 or args.images > 200:
@@ -80,11 +80,11 @@ def run(args) -> int:
 
 
 def _ising(console, device, args, temperatures) -> dict:
-    from sw.device.ising_sampler import IsingSampler
-    from sw.ising.backends import RunConfig, run
-    from sw.ising.exact import finite_energy_per_spin, finite_specific_heat_per_spin
-    from sw.ising.plots import plot_sweep
-    from sw.ising.report import run_summary
+    from bitspin.sw.device.ising_sampler import IsingSampler
+    from bitspin.sw.ising.backends import RunConfig, run
+    from bitspin.sw.ising.exact import finite_energy_per_spin, finite_specific_heat_per_spin
+    from bitspin.sw.ising.plots import plot_sweep
+    from bitspin.sw.ising.report import run_summary
     sampler = IsingSampler(device)
     points, lattices = [], []
     for index, temperature in enumerate(temperatures):
@@ -131,12 +131,12 @@ def _snapshots(lattices, temperatures, path) -> None:
 
 
 def _gan(console, device, args) -> dict:
-    from sw.device.generator import Generator
-    from sw.gan.engine_configs import engine_config
-    from sw.gan.export import load_model
-    from sw.gan.golden import GoldenGenerator
-    from sw.gan.grid import save_grid
-    from sw.gan.latent import latent_from_seed
+    from bitspin.sw.device.generator import Generator
+    from bitspin.sw.gan.engine_configs import engine_config
+    from bitspin.sw.gan.export import load_model
+    from bitspin.sw.gan.golden import GoldenGenerator
+    from bitspin.sw.gan.grid import save_grid
+    from bitspin.sw.gan.latent import latent_from_seed
     model = load_model(engine_config(DEMO_ENGINE).model)
     config = model.config
     generator = Generator(device)

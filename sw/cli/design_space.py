@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from sw.cli.lists import int_list, pair_list
+from bitspin.sw.cli.lists import int_list, pair_list
 
 # Per board family, the points tried when none are given: the GAN shapes are M×B (output
 # channels × input bits per lane per clock).
@@ -20,7 +20,7 @@ DEFAULT_SIZE = {"ice40": 64, "ecp5": 256}
 
 
 def add_parser(sub):
-    from boards.catalog import BOARDS
+    from bitspin.boards.catalog import BOARDS
     parser = sub.add_parser(
         "design-space", help="sweep Ising lanes and GAN parallelism on a board (real builds)",
         description="Build increasing Ising lanes P and GAN engine shapes for a board and report "
@@ -52,9 +52,9 @@ def add_parser(sub):
 
 
 def run(args) -> int:
-    from boards.catalog import board_by_name
-    from boards.design_space import run_sweep, sweep_points
-    from sw.gan.engine_configs import engine_for_board
+    from bitspin.boards.catalog import board_by_name
+    from bitspin.boards.design_space import run_sweep, sweep_points
+    from bitspin.sw.gan.engine_configs import engine_for_board
     family = board_by_name(args.board).family
     designs = [d for d in args.designs.split(",") if d]
     if not designs or set(designs) - {"ising", "gan"}:

@@ -7,7 +7,7 @@ import json
 from rich.console import Console
 from rich.table import Table
 
-from hw import toolchain
+from bitspin.hw import toolchain
 
 
 def add_parser(sub):

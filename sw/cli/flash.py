@@ -8,7 +8,7 @@ from rich.console import Console
 
 
 def add_parser(sub):
-    from boards.catalog import BOARDS
+    from bitspin.boards.catalog import BOARDS
     parser = sub.add_parser("flash", help="load a bitstream into a board (openFPGALoader)")
     parser.add_argument("--board", required=True, choices=sorted(BOARDS))
     parser.add_argument("--bitstream", required=True, type=Path)
@@ -18,7 +18,7 @@ def add_parser(sub):
 
 
 def run(args) -> int:
-    from boards.flash import flash
+    from bitspin.boards.flash import flash
     console = Console(stderr=True)
     with console.status(f"flashing {args.bitstream} to {args.board}..."):
         result = flash(args.board, args.bitstream, persistent=args.persist)

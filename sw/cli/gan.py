@@ -15,8 +15,8 @@ from rich.table import Table
 def add_parser(sub):
     import argparse
 
-    from sw.gan.architecture import PRESETS
-    from sw.gan.backends import BACKENDS
+    from bitspin.sw.gan.architecture import PRESETS
+    from bitspin.sw.gan.backends import BACKENDS
     parser = sub.add_parser("gan", help="binarized conditional DCGAN (MNIST digits)")
     commands = parser.add_subparsers(dest="gan_command", metavar="COMMAND", required=True)
 
@@ -65,15 +65,15 @@ def add_parser(sub):
 
 
 def _model_path(path):
-    from sw.gan import DEFAULT_MODEL
+    from bitspin.sw.gan import DEFAULT_MODEL
     return Path(path) if path is not None else DEFAULT_MODEL
 
 
 def train(args) -> int:
-    from sw.gan.architecture import preset
-    from sw.gan.export import save_float_checkpoint, save_model
-    from sw.gan.folding import fold_generator
-    from sw.gan.train import TrainOptions, train as run_training
+    from bitspin.sw.gan.architecture import preset
+    from bitspin.sw.gan.export import save_float_checkpoint, save_model
+    from bitspin.sw.gan.folding import fold_generator
+    from bitspin.sw.gan.train import TrainOptions, train as run_training
     if args.out.suffix != ".npz":
         raise ValueError(f"--out must end in .npz, not {args.out}")
     chosen = {name: getattr(args, name) for name in
@@ -106,8 +106,8 @@ def train(args) -> int:
 def generate(args) -> int:
     import numpy as np
 
-    from sw.gan.backends import generate as run_generate
-    from sw.gan.latent import parse_labels
+    from bitspin.sw.gan.backends import generate as run_generate
+    from bitspin.sw.gan.latent import parse_labels
     suffix = args.out.suffix.lower()
     if suffix not in (".npz", ".png"):
         raise ValueError(f"--out must end in .npz or .png, not {args.out}")
@@ -132,16 +132,16 @@ def generate(args) -> int:
         with open(args.out, "wb") as f:
             np.savez(f, images=images, labels=labels)
     else:
-        from sw.gan.grid import save_grid
+        from bitspin.sw.gan.grid import save_grid
         save_grid(images, labels, args.out, title=f"{args.backend}, seed {args.seed}")
     Console(stderr=True).print(f"wrote {len(images)} images to {args.out}")
     return 0
 
 
 def _evaluate_model(path, count, seed, classifier, real):
-    from sw.gan.backends import generate as run_generate
-    from sw.gan.latent import cycle_labels
-    from sw.gan.quality import evaluate_images
+    from bitspin.sw.gan.backends import generate as run_generate
+    from bitspin.sw.gan.latent import cycle_labels
+    from bitspin.sw.gan.quality import evaluate_images
     labels = cycle_labels(count)
     start = time.perf_counter()
     images = run_generate("torch", path, count, seed, labels)
@@ -154,8 +154,8 @@ def _evaluate_model(path, count, seed, classifier, real):
 def evaluate(args) -> int:
     import numpy as np
 
-    from sw.gan.data import load_digits
-    from sw.gan.quality import evaluate_images, load_classifier
+    from bitspin.sw.gan.data import load_digits
+    from bitspin.sw.gan.quality import evaluate_images, load_classifier
     if not 10 <= args.count <= 20000:
         raise ValueError(f"--count must be in 10..20000, not {args.count}")
     classifier, cinfo = load_classifier()
@@ -176,7 +176,7 @@ def evaluate(args) -> int:
         "binarized": _evaluate_model(_model_path(args.model), args.count, args.seed,
                                      classifier, held.images),
     }
-    from sw.gan import DEFAULT_FLOAT_MODEL
+    from bitspin.sw.gan import DEFAULT_FLOAT_MODEL
     # With the committed binarized model, the committed float baseline of the same recipe.
     float_model = args.float_model or (DEFAULT_FLOAT_MODEL if args.model is None else None)
     if float_model is not None:

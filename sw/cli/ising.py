@@ -10,11 +10,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from hw.ising.params import ALGORITHMS
+from bitspin.hw.ising.params import ALGORITHMS
 
 
 def _add_model_options(parser, *, temperature: bool):
-    from sw.ising.backends import BACKENDS, RunConfig
+    from bitspin.sw.ising.backends import BACKENDS, RunConfig
     d = RunConfig()
     parser.add_argument("--backend", choices=BACKENDS, default="cpu")
     parser.add_argument("--device", default=None, metavar="URL",
@@ -56,14 +56,14 @@ def add_parser(sub):
 
 
 def _config(args, beta: float):
-    from sw.ising.backends import RunConfig
+    from bitspin.sw.ising.backends import RunConfig
     return RunConfig(size=args.size, beta=beta, sweeps=args.sweeps, burn_in=args.burn_in,
                      seed=args.seed, lanes=args.lanes, k=args.precision, algorithm=args.algorithm,
                      field=args.field, coupling=args.coupling, init=args.init)
 
 
 def _beta(args) -> float:
-    from sw.ising.exact import T_CRITICAL
+    from bitspin.sw.ising.exact import T_CRITICAL
     if args.beta is not None:
         return args.beta
     temperature = T_CRITICAL if args.temperature is None else args.temperature
@@ -84,8 +84,8 @@ def _fmt(stat) -> str:
 
 
 def run(args) -> int:
-    from sw.ising import backends
-    from sw.ising.report import run_summary
+    from bitspin.sw.ising import backends
+    from bitspin.sw.ising.report import run_summary
     config = _config(args, _beta(args))
     err = Console(stderr=True)
     with _progress(err) as bar:
@@ -132,8 +132,8 @@ def parse_temperatures(spec: str) -> list[float]:
 
 
 def sweep(args) -> int:
-    from sw.ising import backends
-    from sw.ising.report import run_summary
+    from bitspin.sw.ising import backends
+    from bitspin.sw.ising.report import run_summary
     temperatures = parse_temperatures(args.temperatures)
     err = Console(stderr=True)
     points = []
@@ -149,7 +149,7 @@ def sweep(args) -> int:
             bar.advance(overall)
     report = {"backend": args.backend, "size": args.size, "points": points}
     if args.plot:
-        from sw.ising.plots import plot_sweep
+        from bitspin.sw.ising.plots import plot_sweep
         plot_sweep(points, args.size, args.plot)
         err.print(f"plot: {args.plot}")
     if args.json:
@@ -160,7 +160,7 @@ def sweep(args) -> int:
 
 
 def _print_sweep_table(points, size):
-    from sw.ising.exact import finite_energy_per_spin, finite_specific_heat_per_spin
+    from bitspin.sw.ising.exact import finite_energy_per_spin, finite_specific_heat_per_spin
     table = Table(title=f"Ising temperature scan, L={size}")
     for column in ("T", "<e>", "exact e", "c", "exact c", "<|m|>", "U"):
         table.add_column(column, justify="right")
@@ -179,7 +179,7 @@ def rng_stream(args) -> int:
     """Lane outputs interleaved as the core consumes them: draw n of lanes 0..P-1, then n+1."""
     import sys
 
-    from sw.ising.rng import LaneRngs
+    from bitspin.sw.ising.rng import LaneRngs
     if args.lanes < 1:
         raise ValueError("--lanes must be at least 1")
     rngs = LaneRngs(args.seed, args.lanes, 32)

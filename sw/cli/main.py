@@ -13,15 +13,15 @@ __all__ = ["main", "SUBCOMMANDS"]
 
 # subcommand -> module under sw.cli; each module defines add_parser(subparsers) and run(args).
 SUBCOMMANDS = {
-    "doctor": "sw.cli.doctor",
-    "build": "sw.cli.build",
-    "demo": "sw.cli.demo",
-    "ising": "sw.cli.ising",
-    "bench": "sw.cli.bench",
-    "gan": "sw.cli.gan",
-    "sim": "sw.cli.sim",
-    "flash": "sw.cli.flash",
-    "design-space": "sw.cli.design_space",
+    "doctor": "bitspin.sw.cli.doctor",
+    "build": "bitspin.sw.cli.build",
+    "demo": "bitspin.sw.cli.demo",
+    "ising": "bitspin.sw.cli.ising",
+    "bench": "bitspin.sw.cli.bench",
+    "gan": "bitspin.sw.cli.gan",
+    "sim": "bitspin.sw.cli.sim",
+    "flash": "bitspin.sw.cli.flash",
+    "design-space": "bitspin.sw.cli.design_space",
 }
 
 
@@ -39,12 +39,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _known_errors() -> tuple[type[BaseException], ...]:
-    from boards.build import BuildFailure
-    from boards.flash import FlashFailure
-    from hw.toolchain import ToolNotFound
-    from sim.simulate import SimulationFailure
-    from sim.virtual_board import VirtualBoardBuildError, VirtualBoardError
-    from sw.device.errors import DeviceError
+    from bitspin.boards.build import BuildFailure
+    from bitspin.boards.flash import FlashFailure
+    from bitspin.hw.toolchain import ToolNotFound
+    from bitspin.sim.simulate import SimulationFailure
+    from bitspin.sim.virtual_board import VirtualBoardBuildError, VirtualBoardError
+    from bitspin.sw.device.errors import DeviceError
     return (UsageError, ValueError, FileNotFoundError, ToolNotFound, BuildFailure,
             SimulationFailure, FlashFailure, DeviceError, ConnectionError, VirtualBoardError,
             VirtualBoardBuildError)

@@ -20,9 +20,9 @@ def add_parser(sub):
 
 
 def run_serve(args) -> int:
-    from hw.ising.params import IsingParams
-    from sim.virtual_board import build_virtual_board, serve
-    from sim.virtual_board.devices import SIM_DIVISOR, device_top
+    from bitspin.hw.ising.params import IsingParams
+    from bitspin.sim.virtual_board import build_virtual_board, serve
+    from bitspin.sim.virtual_board.devices import SIM_DIVISOR, device_top
     if not 0 <= args.port < 65536:
         raise ValueError(f"--port must be in 0..65535, not {args.port}")
     ising = IsingParams(args.size, args.lanes, args.precision) \

@@ -5,8 +5,8 @@ from __future__ import annotations
 import struct
 import time
 
-from hw.device.register_map import MAX_WORDS, READ_FLAG_FIXED, Opcode
-from hw.protocol.frame_format import MAX_PAYLOAD, RESPONSE_SYNC, Status
+from bitspin.hw.device.register_map import MAX_WORDS, READ_FLAG_FIXED, Opcode
+from bitspin.hw.protocol.frame_format import MAX_PAYLOAD, RESPONSE_SYNC, Status
 
 from .errors import DeviceRejected, LinkError
 from .frames import Frame, FrameError, FrameParser, encode_request

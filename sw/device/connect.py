@@ -2,7 +2,7 @@
 
 A serial port may carry its rate after ``@`` (``/dev/ttyUSB1@1000000``); the default is 3 Mbaud.
 
-``sim`` builds and starts a virtual board (``sim.virtual_board``) carrying exactly the cores the
+``sim`` builds and starts a virtual board (``bitspin.sim.virtual_board``) carrying exactly the cores the
 command needs, reuses it for the rest of the process (a temperature sweep opens it once), and
 shuts it down when the process exits.
 """
@@ -29,7 +29,7 @@ def _sim_url(ising, gan_engine) -> str:
     key = (ising, gan_engine)
     if key not in _boards:
         # The simulator lives in the sim package; it is imported only when asked for.
-        from sim.virtual_board.devices import start_device
+        from bitspin.sim.virtual_board.devices import start_device
         if not _boards:
             atexit.register(_close_boards)
         _boards[key] = start_device(ising=ising, gan_engine=gan_engine)

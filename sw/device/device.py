@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 
-from hw.device.register_map import IDENTITY_BASE, MAGIC, PROTOCOL_VERSION, RegisterMap, \
+from bitspin.hw.device.register_map import IDENTITY_BASE, MAGIC, PROTOCOL_VERSION, RegisterMap, \
     device_register_map
 
 from .client import ProtocolClient
@@ -66,12 +66,12 @@ class Device:
         ising = plan = None
         load_bits = 0
         if "ising" in cores:
-            from hw.ising.params import IsingParams
+            from bitspin.hw.ising.params import IsingParams
             c = cores["ising"]
             ising = IsingParams(c["size"], c["lanes"], c["k"], tuple(c["algorithms"]))
         if "gan" in cores:
-            from hw.gan.plan import EngineParams, plan_engine
-            from sw.gan.architecture import GanConfig
+            from bitspin.hw.gan.plan import EngineParams, plan_engine
+            from bitspin.sw.gan.architecture import GanConfig
             g = cores["gan"]
             plan = plan_engine(GanConfig.from_dict(g["config"]),
                                EngineParams(g["lanes"], g["chunk_bits"]))
@@ -123,7 +123,7 @@ class Device:
     @property
     def virtual(self) -> bool:
         """A virtual board (the device simulated by Verilator), not an FPGA."""
-        from hw.device.identity import VIRTUAL_BOARD_REVISION
+        from bitspin.hw.device.identity import VIRTUAL_BOARD_REVISION
         return self.identity.get("git") == VIRTUAL_BOARD_REVISION
 
     @property

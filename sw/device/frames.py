@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hw.protocol.frame_format import (CRC_BYTES, HEADER_BYTES, MAX_PAYLOAD, REQUEST_SYNC,
+from bitspin.hw.protocol.frame_format import (CRC_BYTES, HEADER_BYTES, MAX_PAYLOAD, REQUEST_SYNC,
                                       RESPONSE_SYNC, Status, frame_crc)
 
 __all__ = ["Frame", "FrameError", "FrameParser", "encode_frame", "encode_request",

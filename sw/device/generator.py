@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 
-from hw.device.register_map import GanStatusBits
+from bitspin.hw.device.register_map import GanStatusBits
 
 from .device import split_words
 from .errors import DeviceError, IdentityMismatch
@@ -24,8 +24,8 @@ class Generator:
     """
 
     def __init__(self, device):
-        from hw.gan.plan import EngineParams, plan_engine
-        from sw.gan.architecture import GanConfig
+        from bitspin.hw.gan.plan import EngineParams, plan_engine
+        from bitspin.sw.gan.architecture import GanConfig
         self.device = device
         self.info = device.core("gan")
         self.config = GanConfig.from_dict(self.info["config"])
@@ -34,9 +34,9 @@ class Generator:
 
     def load_model(self, model, progress=None) -> None:
         """Make the engine compute ``model`` (a FoldedModel or a model-file path)."""
-        from hw.gan.load_map import LoadTarget, image_writes
-        from sw.gan.engine_image import build_engine_image
-        from sw.gan.export import load_model
+        from bitspin.hw.gan.load_map import LoadTarget, image_writes
+        from bitspin.sw.gan.engine_image import build_engine_image
+        from bitspin.sw.gan.export import load_model
         if not hasattr(model, "fc"):
             model = load_model(model)
         if model.config != self.config:
@@ -44,7 +44,7 @@ class Generator:
                 f"the device's GAN engine was built for architecture {self.config.to_dict()}; "
                 f"the model has {model.config.to_dict()}")
         image = build_engine_image(model, self.plan)
-        from hw.device.gan_block import model_tag
+        from bitspin.hw.device.gan_block import model_tag
         tag = model_tag(image.sha256())
         if self.device.read("GAN_MODEL_TAG") == tag:
             return
@@ -85,8 +85,8 @@ class Generator:
 
     def generate(self, z, y, progress=None) -> np.ndarray:
         """uint8 images [count, side, side] for ternary z [count, z_dim] and labels y [count]."""
-        from sw.gan.engine_image import pack_latent
-        from sw.gan.integer_path import check_inputs
+        from bitspin.sw.gan.engine_image import pack_latent
+        from bitspin.sw.gan.integer_path import check_inputs
         z, y = check_inputs(z, y, self.config)
         if self.device.read("GAN_MODEL_TAG") == 0:
             raise DeviceError("no model is loaded on this device's GAN engine: "

@@ -6,8 +6,8 @@ import time
 
 import numpy as np
 
-from hw.device.register_map import IsingStatusBits
-from hw.ising.params import IsingOp, IsingParams
+from bitspin.hw.device.register_map import IsingStatusBits
+from bitspin.hw.ising.params import IsingOp, IsingParams
 
 from .device import join_words, split_words
 from .errors import DeviceError, IdentityMismatch
@@ -70,7 +70,7 @@ class IsingSampler:
 
     def set_temperature(self, beta: float, coupling: int = 1, field: float = 0.0,
                         algorithm: str = "metropolis") -> None:
-        from sw.ising.thresholds import threshold_table
+        from bitspin.sw.ising.thresholds import threshold_table
         self.set_thresholds(threshold_table(beta, coupling, field, algorithm, self.params.k))
 
     def init(self, kind: str) -> None:
@@ -80,7 +80,7 @@ class IsingSampler:
         self._command(ops[kind])
 
     def write_lattice(self, lattice: np.ndarray) -> None:
-        from sw.ising.lattice_words import lattice_to_words
+        from bitspin.sw.ising.lattice_words import lattice_to_words
         words = lattice_to_words(self.params, lattice)
         per_word = self.device.registers["ISING_LATTICE_DATA"].count
         self.device.write("ISING_LATTICE_ADDR", 0)
@@ -89,7 +89,7 @@ class IsingSampler:
             self.device.write("ISING_LATTICE_WRITE", 1, idempotent=False)
 
     def read_lattice(self) -> np.ndarray:
-        from sw.ising.lattice_words import words_to_lattice
+        from bitspin.sw.ising.lattice_words import words_to_lattice
         words = []
         for group in range(self.params.groups):
             self.device.write("ISING_LATTICE_ADDR", group)
@@ -128,7 +128,7 @@ class IsingSampler:
     def sample(self, config, progress=None):
         """One whole run of ``config`` (a :class:`sw.ising.backends.RunConfig`), as
         :func:`sw.ising.golden.run_golden` does it; returns a SamplerRun."""
-        from sw.ising.result import SamplerRun
+        from bitspin.sw.ising.result import SamplerRun
         self.check(config.size, config.lanes, config.k)
         if config.algorithm not in self.params.algorithms:
             raise IdentityMismatch(f"the device was built without {config.algorithm}")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sw.gan.latent import latent_from_seed
+from bitspin.sw.gan.latent import latent_from_seed
 
 __all__ = ["BACKENDS", "generate", "load_any"]
 
@@ -23,16 +23,16 @@ MAX_COUNT = 1_000_000
 
 def load_any(path):
     """A binarized FoldedModel or a float Generator, by the file's format field."""
-    from sw.gan.export import FLOAT_FORMAT, load_float_checkpoint, load_model, read_metadata
+    from bitspin.sw.gan.export import FLOAT_FORMAT, load_float_checkpoint, load_model, read_metadata
     if read_metadata(path)["format"] == FLOAT_FORMAT:
         return load_float_checkpoint(path)
     return load_model(path)
 
 
 def _device(model, z, labels, url, progress, load_progress) -> np.ndarray:
-    from sw.device.connect import open_device
-    from sw.device.generator import Generator
-    from sw.gan.engine_configs import engine_for_architecture
+    from bitspin.sw.device.connect import open_device
+    from bitspin.sw.device.generator import Generator
+    from bitspin.sw.gan.engine_configs import engine_for_architecture
     # For --device sim: the engine configuration made for this architecture.
     engine = engine_for_architecture(model.config)
     if url == "sim" and engine is None:
@@ -57,7 +57,7 @@ def generate(backend: str, model_path, count: int, seed: int, labels: np.ndarray
         raise ValueError(f"--count must be in 1..{MAX_COUNT}, not {count}")
     if len(labels) != count:
         raise ValueError("one label per image is needed")
-    from sw.gan.folding import FoldedModel
+    from bitspin.sw.gan.folding import FoldedModel
     model = load_any(Path(model_path))
     config = model.config
     z = latent_from_seed(seed, count, config.z_dim, config.z_zero_threshold)
@@ -69,15 +69,15 @@ def generate(backend: str, model_path, count: int, seed: int, labels: np.ndarray
     if backend == "golden":
         if not isinstance(model, FoldedModel):
             raise ValueError("the golden backend needs a binarized model file, not a float checkpoint")
-        from sw.gan.golden import GoldenGenerator
+        from bitspin.sw.gan.golden import GoldenGenerator
         return GoldenGenerator(model).generate(z, labels)
     import torch
     torch.set_num_threads(1)
     if isinstance(model, FoldedModel):
-        from sw.gan.integer_path import integer_generate
+        from bitspin.sw.gan.integer_path import integer_generate
         out = [integer_generate(model, z[i:i + 500], labels[i:i + 500]) for i in range(0, count, 500)]
     else:
-        from sw.gan.integer_path import check_inputs
+        from bitspin.sw.gan.integer_path import check_inputs
         z, labels = check_inputs(z, labels, config)
         out = [model.generate(torch.from_numpy(z[i:i + 500]), torch.from_numpy(labels[i:i + 500]))
                for i in range(0, count, 500)]

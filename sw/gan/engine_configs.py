@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from hw.gan.plan import EngineParams
-from sw.gan import DEFAULT_MODEL, SMALL_MODEL
+from bitspin.hw.gan.plan import EngineParams
+from bitspin.sw.gan import DEFAULT_MODEL, SMALL_MODEL
 
 __all__ = ["EngineTarget", "ENGINE_CONFIGS", "engine_config", "engine_for_board",
            "engine_for_architecture"]
@@ -30,13 +30,13 @@ class EngineTarget:
 
     def architecture(self):
         """The model's GanConfig (from the file's metadata only)."""
-        from sw.gan.architecture import GanConfig
-        from sw.gan.export import read_metadata
+        from bitspin.sw.gan.architecture import GanConfig
+        from bitspin.sw.gan.export import read_metadata
         return GanConfig.from_dict(read_metadata(self.model)["config"])
 
     def engine_image(self, params: EngineParams | None = None):
         """The engine's memory contents for this model (with ``params``, default its own)."""
-        from sw.gan.engine_image import engine_image_for
+        from bitspin.sw.gan.engine_image import engine_image_for
         return engine_image_for(self.model, params or self.params)
 
 

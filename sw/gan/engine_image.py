@@ -1,12 +1,12 @@
-"""A model file's integers laid out as the GAN engine's memory contents (see ``hw.gan.image``)."""
+"""A model file's integers laid out as the GAN engine's memory contents (see ``bitspin.hw.gan.image``)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from hw.gan.image import EngineImage
-from hw.gan.plan import EngineParams, EnginePlan, LayerPlan, plan_engine
-from sw.gan.folding import FoldedModel
+from bitspin.hw.gan.image import EngineImage
+from bitspin.hw.gan.plan import EngineParams, EnginePlan, LayerPlan, plan_engine
+from bitspin.sw.gan.folding import FoldedModel
 
 __all__ = ["build_engine_image", "engine_image_for", "pack_latent"]
 
@@ -95,7 +95,7 @@ def build_engine_image(model: FoldedModel, plan: EnginePlan) -> EngineImage:
 
 def engine_image_for(model_path, params: EngineParams = EngineParams()) -> EngineImage:
     """Load a model file and lay it out for an engine with ``params``."""
-    from sw.gan.export import load_model
+    from bitspin.sw.gan.export import load_model
     model = load_model(model_path)
     return build_engine_image(model, plan_engine(model.config, params))
 

@@ -38,8 +38,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sw.gan.architecture import GanConfig
-from sw.gan.folding import MAX_TABLE, FoldedLayer, FoldedModel
+from bitspin.sw.gan.architecture import GanConfig
+from bitspin.sw.gan.folding import MAX_TABLE, FoldedLayer, FoldedModel
 
 __all__ = ["FORMAT", "FLOAT_FORMAT", "VERSION", "save_model", "load_model",
            "save_float_checkpoint", "load_float_checkpoint", "read_metadata", "MAX_FILE_BYTES"]
@@ -236,7 +236,7 @@ def load_float_checkpoint(path):
     """Read a checkpoint written by :func:`save_float_checkpoint`: a Generator in eval mode."""
     import torch
 
-    from sw.gan.generator import Generator
+    from bitspin.sw.gan.generator import Generator
     arrays, meta, config = _open_with_config(path, FLOAT_FORMAT)
     g = Generator(config, binary=bool(meta.get("binary", False)))
     state = g.state_dict()

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from sw.gan.architecture import GanConfig
-from sw.gan.binary_layers import binary_sign, quantize_last_weights
+from bitspin.sw.gan.architecture import GanConfig
+from bitspin.sw.gan.binary_layers import binary_sign, quantize_last_weights
 
 __all__ = ["FoldedLayer", "FoldedModel", "fold_batchnorm", "fold_generator", "sigmoid_table",
            "MAX_TABLE"]

@@ -21,8 +21,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from sw.gan.architecture import GanConfig
-from sw.gan.binary_layers import (BinaryConvTranspose2d, BinaryLinear, QuantConvTranspose2d,
+from bitspin.sw.gan.architecture import GanConfig
+from bitspin.sw.gan.binary_layers import (BinaryConvTranspose2d, BinaryLinear, QuantConvTranspose2d,
                                   sign_ste)
 
 __all__ = ["Generator", "label_planes"]
@@ -85,8 +85,8 @@ class Generator(nn.Module):
         Float: eval-mode forward, rounded to 8 bits.
         """
         if self.binary:
-            from sw.gan.folding import fold_generator
-            from sw.gan.integer_path import integer_generate
+            from bitspin.sw.gan.folding import fold_generator
+            from bitspin.sw.gan.integer_path import integer_generate
             return integer_generate(fold_generator(self), z, y)
         was_training = self.training
         self.eval()

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sw.gan.folding import FoldedLayer, FoldedModel
-from sw.gan.integer_path import check_inputs
+from bitspin.sw.gan.folding import FoldedLayer, FoldedModel
+from bitspin.sw.gan.integer_path import check_inputs
 
 __all__ = ["GoldenGenerator", "conv_transpose_int"]
 
@@ -75,7 +75,7 @@ class GoldenGenerator:
 
     @classmethod
     def load(cls, path) -> GoldenGenerator:
-        from sw.gan.export import load_model
+        from bitspin.sw.gan.export import load_model
         return cls(load_model(path))
 
     def generate(self, z, y, batch: int = 500) -> np.ndarray:

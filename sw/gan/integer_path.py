@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from sw.gan.folding import FoldedLayer, FoldedModel
+from bitspin.sw.gan.folding import FoldedLayer, FoldedModel
 
 __all__ = ["integer_generate", "check_inputs"]
 

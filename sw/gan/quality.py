@@ -23,7 +23,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from sw.gan.data import load_digits
+from bitspin.sw.gan.data import load_digits
 
 __all__ = ["Classifier", "train_classifier", "load_classifier", "save_classifier",
            "classifier_features", "conditional_accuracy", "frechet_distance", "one_nn_accuracy",
@@ -106,7 +106,7 @@ def save_classifier(model: Classifier, info: dict, path) -> Path:
 
 def load_classifier(path=None, train_if_missing: bool = True) -> tuple[Classifier, dict]:
     """The cached classifier (default: the committed one); trained on demand if absent."""
-    from sw.gan import DEFAULT_CLASSIFIER
+    from bitspin.sw.gan import DEFAULT_CLASSIFIER
     path = Path(path or DEFAULT_CLASSIFIER)
     if not path.is_file():
         if not train_if_missing:

@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 import torch
 from torch.nn import functional as F
 
-from sw.gan.architecture import GanConfig
-from sw.gan.binary_layers import clip_latent_weights
-from sw.gan.data import load_digits
-from sw.gan.discriminator import Discriminator
-from sw.gan.generator import Generator
+from bitspin.sw.gan.architecture import GanConfig
+from bitspin.sw.gan.binary_layers import clip_latent_weights
+from bitspin.sw.gan.data import load_digits
+from bitspin.sw.gan.discriminator import Discriminator
+from bitspin.sw.gan.generator import Generator
 
 __all__ = ["TrainOptions", "train", "sample_latent", "calibrate_batchnorm"]
 

@@ -10,7 +10,7 @@ import math
 from dataclasses import asdict, dataclass
 
 
-from hw.ising.params import IsingParams
+from bitspin.hw.ising.params import IsingParams
 
 from .result import SamplerRun
 from .thresholds import check_parameters, threshold_table
@@ -73,8 +73,8 @@ def _fast(config: RunConfig, progress, device: str) -> SamplerRun:
 
 
 def _device(config: RunConfig, progress, url: str | None) -> SamplerRun:
-    from sw.device.connect import open_device
-    from sw.device.ising_sampler import IsingSampler
+    from bitspin.sw.device.connect import open_device
+    from bitspin.sw.device.ising_sampler import IsingSampler
     params = IsingParams(config.size, config.lanes, config.k)
     with open_device(url, ising=params) as device:
         return IsingSampler(device).sample(config, progress)

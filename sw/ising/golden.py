@@ -1,4 +1,4 @@
-"""Bit-exact NumPy model of the Ising core (``hw.ising.core.IsingCore``).
+"""Bit-exact NumPy model of the Ising core (``bitspin.hw.ising.core.IsingCore``).
 
 It reproduces the core's lane-to-site schedule, per-lane RNG streams, threshold compare and
 observables exactly, so for the same parameters, seed and operations it produces the same
@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from hw.ising.params import IsingParams, TABLE_SIZE
+from bitspin.hw.ising.params import IsingParams, TABLE_SIZE
 
 from .result import SamplerRun, lattice_observables
 from .rng import LaneRngs

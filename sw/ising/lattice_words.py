@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hw.ising.params import IsingParams
+from bitspin.hw.ising.params import IsingParams
 
 __all__ = ["lattice_to_words", "words_to_lattice"]
 

@@ -1,6 +1,6 @@
 """Bit-exact NumPy model of the Ising core's per-lane random number generators.
 
-Constants and the exact definition live in ``hw.ising.params``: xoroshiro64+ per lane, seeded
+Constants and the exact definition live in ``bitspin.hw.ising.params``: xoroshiro64+ per lane, seeded
 from SplitMix64. All arithmetic is in uint32/uint64 with wrap-around, as in the hardware.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hw.ising.params import (SPLITMIX64_GAMMA, SPLITMIX64_MUL1, SPLITMIX64_MUL2,
+from bitspin.hw.ising.params import (SPLITMIX64_GAMMA, SPLITMIX64_MUL1, SPLITMIX64_MUL2,
                              XOROSHIRO64_ROTATE_S0, XOROSHIRO64_ROTATE_S1, XOROSHIRO64_SHIFT)
 
 __all__ = ["splitmix64", "LaneRngs"]

@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from hw.ising.params import ALGORITHMS, TABLE_SIZE, table_index
+from bitspin.hw.ising.params import ALGORITHMS, TABLE_SIZE, table_index
 
 __all__ = ["ALGORITHMS", "TABLE_SIZE", "flip_probabilities", "threshold_table", "table_index",
            "check_parameters"]

@@ -3,7 +3,7 @@
 import cocotb
 from cocotb.triggers import ClockCycles
 
-from sim.testbench import start_clock_and_reset
+from bitspin.sim.testbench import start_clock_and_reset
 
 
 @cocotb.test()

@@ -15,7 +15,7 @@ from typing import Callable
 
 from .build import BuildFailure, build_for_board
 from .catalog import board_by_name
-from .designs import identifying_params, make_top
+from .designs import GanImageSource, identifying_params, make_top
 
 __all__ = ["SPACE_FORMAT", "SweepPoint", "sweep_points", "build_point", "run_sweep", "best_points"]
 
@@ -64,7 +64,8 @@ def sweep_points(design: str, *, size: int = 256, lanes: list[int] = (),
 
 
 def build_point(point: SweepPoint, board: str, out_dir: Path, *, seed: int = 1,
-                clock_mhz: float | None = None, log: Callable | None = None) -> dict:
+                clock_mhz: float | None = None, log: Callable | None = None,
+                gan_images: GanImageSource | None = None) -> dict:
     """Build one point; a design that does not fit gives ``fits: False`` and the tool's reason."""
     params = {**point.params, "board": board, "clock_mhz": clock_mhz}
     name = "-".join(f"{v}" for v in point.params.values() if v is not None)
@@ -73,7 +74,7 @@ def build_point(point: SweepPoint, board: str, out_dir: Path, *, seed: int = 1,
               "params": identifying_params(point.design, params),
               "parallelism": point.parallelism, "seed": seed, "clock_mhz": clock_mhz}
     try:
-        result = build_for_board(make_top(point.design, params), board,
+        result = build_for_board(make_top(point.design, params, gan_images), board,
                                  Path(out_dir) / f"{point.design}-{name}", seed=seed, log=log)
     except BuildFailure as failure:
         lines = [line for line in str(failure).splitlines() if line.strip()]
@@ -89,7 +90,8 @@ def build_point(point: SweepPoint, board: str, out_dir: Path, *, seed: int = 1,
 def run_sweep(board: str, points: list, out_dir: Path, *, seed: int = 1,
               clock_mhz: float | None = None, keep_going: bool = False,
               on_point: Callable | None = None, log: Callable | None = None,
-              on_record: Callable | None = None) -> dict:
+              on_record: Callable | None = None,
+              gan_images: GanImageSource | None = None) -> dict:
     """Build ``points`` (grouped by design, increasing parallelism); the design-space document.
 
     ``on_record``, if given, receives the document as it stands after each point (``complete``
@@ -109,7 +111,8 @@ def run_sweep(board: str, points: list, out_dir: Path, *, seed: int = 1,
             continue
         if on_point:
             on_point(point)
-        record = build_point(point, board, out_dir, seed=seed, clock_mhz=clock_mhz, log=log)
+        record = build_point(point, board, out_dir, seed=seed, clock_mhz=clock_mhz, log=log,
+                             gan_images=gan_images)
         records.append(record)
         if on_record:
             on_record(document(False))

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
+from bitspin.hw.gan.engine_targets import engine_for_board, engine_target
+from bitspin.hw.gan.image import EngineImage
+from bitspin.hw.gan.plan import EngineParams
 from bitspin.hw.ising.core import IsingCore
 from bitspin.hw.ising.params import IsingParams
 from bitspin.hw.uart_loopback import UARTLoopback
@@ -10,7 +15,10 @@ from .catalog import board_by_name
 from .core_harness import CoreHarness
 from .uart_top import UARTPinsTop
 
-__all__ = ["DESIGNS", "make_top", "identifying_params", "uart_divisor"]
+__all__ = ["DESIGNS", "make_top", "identifying_params", "uart_divisor", "GanImageSource"]
+
+#: (engine configuration name, engine parallelism) -> the engine's memory image.
+GanImageSource = Callable[[str, EngineParams], EngineImage]
 
 
 def uart_divisor(clock_hz: float, baud: int) -> int:
@@ -28,12 +36,12 @@ def uart_divisor(clock_hz: float, baud: int) -> int:
     return divisor
 
 
-def _loopback(params: dict):
+def _loopback(params: dict, gan_images=None):
     baud = params.get("baud", 115200)
     return UARTPinsTop(lambda clock_hz: UARTLoopback(uart_divisor(clock_hz, baud)))
 
 
-def _ising(params: dict):
+def _ising(params: dict, gan_images=None):
     core_params = IsingParams(params.get("size", 64), params.get("lanes", 16),
                               params.get("k", 16))
     return CoreHarness(lambda: IsingCore(core_params))
@@ -41,18 +49,23 @@ def _ising(params: dict):
 
 def _engine_target(params: dict):
     """(name, EngineTarget): ``--engine``, else the configuration made for ``--board``."""
-    from bitspin.sw.gan.engine_configs import engine_config, engine_for_board
     name = params.get("engine") or engine_for_board(params.get("board"))
-    return name, engine_config(name)
+    return name, engine_target(name)
 
 
-def _gan(params: dict):
+def _gan_image(gan_images: GanImageSource | None, name: str, engine_params):
+    if gan_images is None:
+        raise ValueError("a build with the GAN engine needs its memory image: pass gan_images "
+                         "(for example bitspin.sw.gan.engine_configs.engine_image)")
+    return gan_images(name, engine_params)
+
+
+def _gan(params: dict, gan_images: GanImageSource | None):
     from bitspin.hw.gan.engine import GanEngine
-    from bitspin.hw.gan.plan import EngineParams
     name, target = _engine_target(params)
     engine_params = EngineParams(params.get("gan_lanes") or target.params.lanes,
                                  params.get("chunk_bits") or target.params.chunk_bits)
-    image = target.engine_image(engine_params)
+    image = _gan_image(gan_images, name, engine_params)
     return CoreHarness(lambda: GanEngine(image, loadable=target.loadable,
                                          single_port_thresholds=target.thresholds_in_spram))
 
@@ -73,7 +86,7 @@ def soc_cores(params: dict) -> tuple[str, ...]:
     return cores
 
 
-def _soc(params: dict):
+def _soc(params: dict, gan_images: GanImageSource | None):
     """The device top (UART, frames, registers) with the Ising core and/or the GAN engine."""
     from bitspin.hw.device.soc import DeviceTop
     baud = params.get("baud", 115200)
@@ -81,7 +94,7 @@ def _soc(params: dict):
     ising = (IsingParams(params.get("size", 64), params.get("lanes", 16), params.get("k", 16))
              if "ising" in cores else None)
     name, target = _engine_target(params)
-    image = target.engine_image() if "gan" in cores else None
+    image = _gan_image(gan_images, name, target.params) if "gan" in cores else None
     design = "soc:" + "+".join(cores) + (f":{name}" if image is not None else "")
     return UARTPinsTop(lambda clock_hz: DeviceTop(
         uart_divisor(clock_hz, baud), int(clock_hz), ising=ising, gan_image=image,
@@ -116,8 +129,11 @@ def identifying_params(design: str, params: dict) -> dict:
     return {"baud": params.get("baud", 115200)}
 
 
-def make_top(design: str, params: dict):
+def make_top(design: str, params: dict, gan_images: GanImageSource | None = None):
     """The board top for ``design`` with ``params`` (CLI options by name).
+
+    ``gan_images(engine_name, engine_params)`` gives the GAN engine's memory image; the designs
+    that carry the engine need it (the host reads the model file, not the board layer).
 
     With ``params["clock_mhz"]`` (and ``params["board"]``) the top runs from the board's PLL at
     that frequency, or the closest the PLL can make; without it, from the board's oscillator.
@@ -126,7 +142,7 @@ def make_top(design: str, params: dict):
         factory = DESIGNS[design]
     except KeyError:
         raise ValueError(f"unknown design {design!r}; known designs: {', '.join(DESIGNS)}") from None
-    top = factory(params)
+    top = factory(params, gan_images)
     if params.get("clock_mhz"):
         # Clock the design from the board PLL instead of the oscillator (boards/clocked_top.py).
         from .clocked_top import clocked_for_board

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bitspin.sw.gan.architecture import GanConfig
+from bitspin.hw.gan.architecture import GanConfig
 from bitspin.sw.gan.folding import fold_generator
 from tests.test_gan_golden import random_generator, random_inputs
 

@@ -8,6 +8,7 @@ import pytest
 
 from bitspin.boards import BOARDS, build_for_board, board_by_name, parse_nextpnr_report
 from bitspin.boards.designs import make_top, uart_divisor
+from bitspin.sw.gan.engine_configs import engine_image
 
 
 @pytest.mark.slow
@@ -71,7 +72,7 @@ def test_icebreaker_device_of_each_core_fits_and_meets_timing(cores, tmp_path):
 def test_icebreaker_device_holds_one_core():
     with pytest.raises(ValueError, match="holds 1 core"):
         make_top("soc", {"board": "icebreaker"})
-    make_top("soc", {"board": "icebreaker", "cores": "gan"})
+    make_top("soc", {"board": "icebreaker", "cores": "gan"}, gan_images=engine_image)
 
 
 def _write_report(path, achieved, constraint):

@@ -31,7 +31,7 @@ def test_the_sweep_stops_at_the_first_point_that_fails(monkeypatch, tmp_path, rn
             raise BuildFailure("log tail\nERROR: Unable to place cell 'lane_rng'\n")
         return _FakeResult(300.0 / lanes ** 0.25)
     monkeypatch.setattr(design_space, "build_for_board", fake_build)
-    monkeypatch.setattr(design_space, "make_top", lambda design, params: None)
+    monkeypatch.setattr(design_space, "make_top", lambda design, params, gan_images=None: None)
     points = sweep_points("ising", size=256, lanes=[256, 16, 32, 64, 128, 512])
     partial = []
     space = run_sweep("ulx3s-85f", points, tmp_path, on_record=partial.append)

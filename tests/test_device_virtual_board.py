@@ -21,7 +21,7 @@ from bitspin.sw.device.frames import encode_request
 from bitspin.sw.device.generator import Generator
 from bitspin.sw.device.ising_sampler import IsingSampler
 from bitspin.sw.device.transport import open_transport
-from bitspin.sw.gan.engine_configs import engine_config
+from bitspin.sw.gan.engine_configs import engine_config, engine_image
 from bitspin.sw.gan.export import load_model
 from bitspin.sw.gan.golden import GoldenGenerator
 from bitspin.sw.gan.latent import latent_from_seed
@@ -36,7 +36,7 @@ ENGINE = "icebreaker"
 @pytest.fixture(scope="module")
 def board():
     from bitspin.sim.virtual_board.devices import start_device
-    with start_device(ising=PARAMS, gan_engine=ENGINE) as vb:
+    with start_device(ising=PARAMS, gan_engine=ENGINE, gan_image=engine_image(ENGINE)) as vb:
         yield vb
 
 

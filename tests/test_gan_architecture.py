@@ -2,7 +2,7 @@
 
 import pytest
 
-from bitspin.sw.gan.architecture import PRESETS, GanConfig, preset
+from bitspin.hw.gan.architecture import PRESETS, GanConfig, preset
 
 
 @pytest.mark.parametrize("name", sorted(PRESETS))

@@ -117,7 +117,7 @@ def test_engine_rejects_wrong_image():
 
 def test_plan_counts_the_work_zero_insertion_would_waste():
     """The default deconv layer: only taps that land on an output pixel are issued."""
-    from bitspin.sw.gan.architecture import preset
+    from bitspin.hw.gan.architecture import preset
     plan = plan_engine(preset("default"), EngineParams(16, 64))
     deconv = next(layer for layer in plan.layers if layer.name == "deconv0")
     # 14x14 outputs; each sees 2 or 3 kernel rows and columns inside the 7x7 input.

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from bitspin.sw.gan import DEFAULT_MODEL
-from bitspin.sw.gan.architecture import PRESETS
+from bitspin.hw.gan.architecture import PRESETS
 from bitspin.sw.gan.export import load_model, read_metadata, save_model
 from bitspin.sw.gan.folding import fold_generator
 from bitspin.sw.gan.golden import GoldenGenerator

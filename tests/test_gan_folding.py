@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from bitspin.sw.gan.folding import fold_batchnorm, fold_generator, sigmoid_table
-from bitspin.sw.gan.architecture import PRESETS
+from bitspin.hw.gan.architecture import PRESETS
 from bitspin.sw.gan.binary_layers import binary_sign
 from tests.test_gan_golden import random_generator, random_inputs
 

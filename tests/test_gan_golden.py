@@ -8,7 +8,7 @@ import torch
 from torch.nn import functional as F
 
 from bitspin.sw.gan import DEFAULT_MODEL
-from bitspin.sw.gan.architecture import PRESETS
+from bitspin.hw.gan.architecture import PRESETS
 from bitspin.sw.gan.export import load_model
 from bitspin.sw.gan.folding import fold_generator
 from bitspin.sw.gan.generator import Generator

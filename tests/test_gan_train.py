@@ -3,7 +3,7 @@
 import numpy as np
 import torch
 
-from bitspin.sw.gan.architecture import PRESETS
+from bitspin.hw.gan.architecture import PRESETS
 from bitspin.sw.gan.folding import fold_generator
 from bitspin.sw.gan.golden import GoldenGenerator
 from bitspin.sw.gan.latent import cycle_labels, latent_from_seed

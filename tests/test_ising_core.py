@@ -11,7 +11,7 @@ import pytest
 from bitspin.hw.ising.params import ALGORITHMS, IsingParams
 from bitspin.sw.ising.thresholds import threshold_table
 from tests.conftest import require_simulator
-from bitspin.sim.ising_session import (golden_session, hardware_session, lattice_to_words,
+from tests.ising_session import (golden_session, hardware_session, lattice_to_words,
                                  observables_sha256)
 
 

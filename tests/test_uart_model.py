@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from bitspin.sw import uart_model
+from bitspin.sim import uart_model
 
 
 @settings(max_examples=200, deadline=None)

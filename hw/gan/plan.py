@@ -27,7 +27,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from bitspin.sw.gan.architecture import GanConfig
+from bitspin.hw.gan.architecture import GanConfig
 
 __all__ = ["EngineParams", "LayerPlan", "EnginePlan", "plan_engine", "PIPELINE_DRAIN_CYCLES",
            "START_CYCLES", "FINISH_CYCLES"]

@@ -5,7 +5,7 @@ import numpy as np
 from cocotb.triggers import RisingEdge
 
 from bitspin.sim.testbench import args, report, start_clock_and_reset
-from bitspin.sw import uart_model
+from bitspin.sim import uart_model
 
 
 async def _drive_and_capture(dut, line: np.ndarray, tail: int) -> np.ndarray:

@@ -8,6 +8,8 @@ across commits that do not change the gateware.
 from __future__ import annotations
 
 from bitspin.hw.device.identity import VIRTUAL_BOARD_REVISION
+from bitspin.hw.gan.engine_targets import engine_target
+from bitspin.hw.gan.image import EngineImage
 from bitspin.hw.device.soc import DeviceTop
 from bitspin.hw.ising.params import IsingParams
 
@@ -19,13 +21,15 @@ SIM_CLOCK_HZ = 12_000_000
 SIM_DIVISOR = 4
 
 
-def device_top(ising: IsingParams | None = None, gan_engine: str | None = None) -> DeviceTop:
-    """The device with an Ising core of ``ising`` and/or the named GAN engine configuration."""
-    gan_image, in_spram, thresholds_in_spram = None, False, False
+def device_top(ising: IsingParams | None = None, gan_engine: str | None = None,
+               gan_image: EngineImage | None = None) -> DeviceTop:
+    """The device with an Ising core of ``ising`` and/or the named GAN engine configuration,
+    whose memory image ``gan_image`` the caller gives (the host reads the model file)."""
+    in_spram, thresholds_in_spram = False, False
     if gan_engine is not None:
-        from bitspin.sw.gan.engine_configs import engine_config
-        target = engine_config(gan_engine)
-        gan_image = target.engine_image()
+        if gan_image is None:
+            raise ValueError(f"the GAN engine {gan_engine!r} needs its memory image (gan_image)")
+        target = engine_target(gan_engine)
         in_spram = target.weights_in_spram
         thresholds_in_spram = target.thresholds_in_spram
     design = "+".join(name for name, on in (("ising", ising), ("gan", gan_engine)) if on)
@@ -36,6 +40,6 @@ def device_top(ising: IsingParams | None = None, gan_engine: str | None = None) 
 
 
 def start_device(ising: IsingParams | None = None, gan_engine: str | None = None,
-                 port: int = 0) -> VirtualBoard:
+                 gan_image: EngineImage | None = None, port: int = 0) -> VirtualBoard:
     """Build (cached) and start a virtual board with that device; close() it when done."""
-    return VirtualBoard(device_top(ising, gan_engine), SIM_DIVISOR, port)
+    return VirtualBoard(device_top(ising, gan_engine, gan_image), SIM_DIVISOR, port)

@@ -56,7 +56,8 @@ def fmax_from_build(design: str, params: dict, board: str, out_dir: Path,
     """Build ``design`` for ``board`` now (minutes) and return its post-route fmax."""
     from bitspin.boards import build_for_board
     from bitspin.boards.designs import make_top
-    top = make_top(design, {**params, "board": board})
+    from bitspin.sw.gan.engine_configs import engine_image
+    top = make_top(design, {**params, "board": board}, gan_images=engine_image)
     result = build_for_board(top, board, Path(out_dir) / f"build-{board}-{design}",
                              log=(lambda line: status.update(f"[dim]{line[:100]}[/dim]"))
                              if status is not None else None)

@@ -33,7 +33,7 @@ def add_parser(sub):
                         help="soc: the cores the device carries (default: both; icebreaker "
                              "holds one)")
     parser.add_argument("--engine", default=None, metavar="NAME",
-                        help="GAN: engine configuration (sw.gan.engine_configs; default: the one "
+                        help="GAN: engine configuration (bitspin.hw.gan.engine_targets; default: the one "
                              "made for --board)")
     parser.add_argument("--gan-lanes", type=int, default=None, metavar="M",
                         help="GAN: output channels per clock (default: the configuration's)")
@@ -74,7 +74,8 @@ def run(args) -> int:
     params = {"baud": args.baud, "size": size, "lanes": lanes, "k": k,
               "engine": args.engine, "board": args.board, "gan_lanes": args.gan_lanes,
               "chunk_bits": args.chunk_bits, "clock_mhz": args.clock_mhz, "cores": args.cores}
-    top = make_top(args.design, params)
+    from bitspin.sw.gan.engine_configs import engine_image
+    top = make_top(args.design, params, gan_images=engine_image)
     console = Console(stderr=True)
     with console.status(f"building {args.design} for {args.board} (yosys, nextpnr, packer)...") as status:
         result = build_for_board(top, args.board, out, seed=args.seed, router=args.router,

@@ -54,7 +54,7 @@ def add_parser(sub):
 def run(args) -> int:
     from bitspin.boards.catalog import board_by_name
     from bitspin.boards.design_space import run_sweep, sweep_points
-    from bitspin.sw.gan.engine_configs import engine_for_board
+    from bitspin.sw.gan.engine_configs import engine_for_board, engine_image
     family = board_by_name(args.board).family
     designs = [d for d in args.designs.split(",") if d]
     if not designs or set(designs) - {"ising", "gan"}:
@@ -75,7 +75,7 @@ def run(args) -> int:
     with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task("", total=None)
         space = run_sweep(args.board, points, build_dir, seed=args.seed, clock_mhz=args.clock_mhz,
-                          keep_going=args.keep_going,
+                          keep_going=args.keep_going, gan_images=engine_image,
                           on_point=lambda p: progress.update(task, description=f"building "
                                                              f"{p.label} for {args.board}"),
                           log=lambda line: progress.update(task, description=line[:100]),

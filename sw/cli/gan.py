@@ -15,7 +15,7 @@ from rich.table import Table
 def add_parser(sub):
     import argparse
 
-    from bitspin.sw.gan.architecture import PRESETS
+    from bitspin.hw.gan.architecture import PRESETS
     from bitspin.sw.gan.backends import BACKENDS
     parser = sub.add_parser("gan", help="binarized conditional DCGAN (MNIST digits)")
     commands = parser.add_subparsers(dest="gan_command", metavar="COMMAND", required=True)
@@ -70,7 +70,7 @@ def _model_path(path):
 
 
 def train(args) -> int:
-    from bitspin.sw.gan.architecture import preset
+    from bitspin.hw.gan.architecture import preset
     from bitspin.sw.gan.export import save_float_checkpoint, save_model
     from bitspin.sw.gan.folding import fold_generator
     from bitspin.sw.gan.train import TrainOptions, train as run_training

@@ -30,7 +30,11 @@ def run_serve(args) -> int:
     engine = args.engine if args.design in ("soc", "gan") else None
     console = Console(stderr=True)
     with console.status("building the virtual board (Verilator; cached after the first time)"):
-        executable = build_virtual_board(device_top(ising, engine), divisor=SIM_DIVISOR)
+        image = None
+        if engine is not None:
+            from bitspin.sw.gan.engine_configs import engine_image
+            image = engine_image(engine)
+        executable = build_virtual_board(device_top(ising, engine, image), divisor=SIM_DIVISOR)
     stats = serve(None, SIM_DIVISOR, args.port, executable=executable,
                   announce=lambda line: console.print(line))
     if stats:

@@ -32,7 +32,11 @@ def _sim_url(ising, gan_engine) -> str:
         from bitspin.sim.virtual_board.devices import start_device
         if not _boards:
             atexit.register(_close_boards)
-        _boards[key] = start_device(ising=ising, gan_engine=gan_engine)
+        image = None
+        if gan_engine is not None:
+            from bitspin.sw.gan.engine_configs import engine_image
+            image = engine_image(gan_engine)
+        _boards[key] = start_device(ising=ising, gan_engine=gan_engine, gan_image=image)
     return _boards[key].url
 
 

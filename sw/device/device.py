@@ -71,7 +71,7 @@ class Device:
             ising = IsingParams(c["size"], c["lanes"], c["k"], tuple(c["algorithms"]))
         if "gan" in cores:
             from bitspin.hw.gan.plan import EngineParams, plan_engine
-            from bitspin.sw.gan.architecture import GanConfig
+            from bitspin.hw.gan.architecture import GanConfig
             g = cores["gan"]
             plan = plan_engine(GanConfig.from_dict(g["config"]),
                                EngineParams(g["lanes"], g["chunk_bits"]))

@@ -25,7 +25,7 @@ class Generator:
 
     def __init__(self, device):
         from bitspin.hw.gan.plan import EngineParams, plan_engine
-        from bitspin.sw.gan.architecture import GanConfig
+        from bitspin.hw.gan.architecture import GanConfig
         self.device = device
         self.info = device.core("gan")
         self.config = GanConfig.from_dict(self.info["config"])

@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bitspin.sw.gan.architecture import GanConfig
+from bitspin.hw.gan.architecture import GanConfig
 from bitspin.sw.gan.folding import MAX_TABLE, FoldedLayer, FoldedModel
 
 __all__ = ["FORMAT", "FLOAT_FORMAT", "VERSION", "save_model", "load_model",

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from bitspin.sw.gan.architecture import GanConfig
+from bitspin.hw.gan.architecture import GanConfig
 from bitspin.sw.gan.binary_layers import binary_sign, quantize_last_weights
 
 __all__ = ["FoldedLayer", "FoldedModel", "fold_batchnorm", "fold_generator", "sigmoid_table",

@@ -21,7 +21,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from bitspin.sw.gan.architecture import GanConfig
+from bitspin.hw.gan.architecture import GanConfig
 from bitspin.sw.gan.binary_layers import (BinaryConvTranspose2d, BinaryLinear, QuantConvTranspose2d,
                                   sign_ste)
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import torch
 from torch.nn import functional as F
 
-from bitspin.sw.gan.architecture import GanConfig
+from bitspin.hw.gan.architecture import GanConfig
 from bitspin.sw.gan.binary_layers import clip_latent_weights
 from bitspin.sw.gan.data import load_digits
 from bitspin.sw.gan.discriminator import Discriminator

@@ -12,9 +12,13 @@ import time
 
 import numpy as np
 
+from .backends import Progress, gpu_missing, machine, projected_fmax, set_threads
+from .meters import backend_meters
+from .options import BenchOptions
+from .report import Report
 from .spread import spread
 
-__all__ = ["engine_figures", "simulate_engine", "projected", "reference_images_per_s",
+__all__ = ["run", "engine_figures", "simulate_engine", "projected", "reference_images_per_s",
            "device_images", "NOT_MEASURED_IMAGE"]
 
 NOT_MEASURED_IMAGE = {"energy_per_image_uj": None, "energy_source": "not measured"}
@@ -139,3 +143,55 @@ def device_images(url: str, engine: str, count: int = 10, seed: int = 0, repeats
             **spread("host_images_per_s", (count / wall for wall, _ in batches)),
             **device_energy(reading, count * sum(cycles) / clock, count * repeats, "image",
                             virtual=virtual)}
+
+
+def run(options: BenchOptions, progress: Progress = lambda line: None) -> Report:
+    """``options.count`` images of the engine configuration ``options.engine`` on each of
+    ``options.backends``."""
+    from bitspin.sw.gan.engine_configs import engine_config
+    target = engine_config(options.engine)
+    set_threads(options)
+    meters = backend_meters(options.meters, options.backends)
+    figures = engine_figures(target)
+    report = Report(workload={"model": "b-dcgan", "images": options.count,
+                              "repeats": options.repeats, "engine": options.engine,
+                              "model_file": target.model.name, **figures},
+                    machine=machine())
+    for name in options.backends:
+        progress(f"{name}...")
+        report.backends[name] = _backend(options, name, target, figures, meters.get(name),
+                                         progress, report.machine["cpu"])
+    return report
+
+
+def _backend(options: BenchOptions, name: str, target, figures: dict, meter, progress: Progress,
+             host_cpu: str) -> dict:
+    count, repeats = options.count, options.repeats
+    if name == "cpu":
+        progress("cpu: golden NumPy model and PyTorch integer path")
+        golden = reference_images_per_s(target.model, "golden", count=count, repeats=repeats,
+                                        meter=meter)
+        torch_cpu = reference_images_per_s(target.model, "torch", "cpu", count=count,
+                                           repeats=repeats, meter=meter)
+        best = max((golden, torch_cpu), key=lambda e: e["images_per_s"])
+        return {**best, "golden": golden, "torch": torch_cpu, "device_name": host_cpu}
+    if name == "gpu":
+        if missing := gpu_missing(NOT_MEASURED_IMAGE):
+            return missing
+        import torch
+        progress("gpu: PyTorch integer path")
+        entry = reference_images_per_s(target.model, "torch", "cuda", count=count,
+                                       repeats=repeats, meter=meter)
+        return {**entry, "device_name": torch.cuda.get_device_name()}
+    if name == "sim":
+        progress("Verilator: the engine (the first build takes minutes)")
+        return simulate_engine(target, count=options.sim_images)
+    if name == "device":
+        progress(f"device {options.device} (a virtual board builds first)")
+        return device_images(options.device, options.engine, count=count, repeats=repeats,
+                             meter=meter)
+    board = options.board or target.boards[0]
+    params = {"engine": options.engine, "gan_lanes": target.params.lanes,
+              "chunk_bits": target.params.chunk_bits}
+    fmax, source = projected_fmax(options, "gan", params, board, progress)
+    return projected(figures["cycles_per_image"], fmax, board, source, count, meter)

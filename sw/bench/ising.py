@@ -8,14 +8,17 @@ Energy fields are null ("not measured") unless a meter or a stated power is give
 
 from __future__ import annotations
 
-import platform
 import time
 
 from bitspin.hw.ising.params import IsingParams
 
+from .backends import Progress, gpu_missing, machine, projected_fmax, set_threads
+from .meters import backend_meters
+from .options import DEFAULT_ISING_BOARD, BenchOptions
+from .report import Report
 from .spread import spread
 
-__all__ = ["simulate_core", "fast_reference", "device_runs", "projected", "fast_energy",
+__all__ = ["run", "simulate_core", "fast_reference", "device_runs", "projected", "fast_energy",
            "NOT_MEASURED"]
 
 NOT_MEASURED = {"energy_per_update_nj": None, "energy_source": "not measured"}
@@ -54,16 +57,6 @@ def fast_reference(size: int, device: str = "cpu", sweeps: int | None = None,
     rates = [benchmark_flips_per_ns(size, sweeps=sweeps, device=device) for _ in range(repeats)]
     return {"size": size, "device": device, "sweeps": sweeps,
             **spread("spin_updates_per_ns", rates), "repeats": repeats, **NOT_MEASURED}
-
-
-def machine() -> dict:
-    """Where the figures were taken."""
-    import os
-
-    import torch
-    return {"host": platform.node(), "cpu": platform.processor() or platform.machine(),
-            "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
-            "date": time.strftime("%Y-%m-%d")}
 
 
 def device_runs(url: str, size: int, lanes: int, sweeps: int, repeats: int = 3,
@@ -141,3 +134,53 @@ def fast_energy(size: int, device: str, meter, sweeps: int | None = None) -> dic
     from bitspin.sw.ising.fast import benchmark_run
     result, reading = measure(meter, benchmark_run(size, sweeps, device))
     return energy_fields(reading, result.updates, "update")
+
+
+def run(options: BenchOptions, progress: Progress = lambda line: None) -> Report:
+    """The Ising workload (L = ``options.size``, ``options.sweeps`` sweeps at the critical
+    temperature) on each of ``options.backends``."""
+    IsingParams(options.size, options.lanes)             # a clear error before any work
+    set_threads(options)
+    meters = backend_meters(options.meters, options.backends)
+    report = Report(workload={"model": "ising-2d", "size": options.size, "sweeps": options.sweeps,
+                              "lanes": options.lanes, "algorithm": "metropolis",
+                              "beta": "critical (ln(1 + √2) / 2)", "repeats": options.repeats},
+                    machine=machine())
+    for name in options.backends:
+        progress(f"{name}...")
+        report.backends[name] = _backend(options, name, meters.get(name), progress,
+                                         report.machine["cpu"])
+    return report
+
+
+def _backend(options: BenchOptions, name: str, meter, progress: Progress, host_cpu: str) -> dict:
+    size, lanes = options.size, options.lanes
+    if name in ("cpu", "gpu"):
+        device = "cpu" if name == "cpu" else "cuda"
+        if device == "cuda" and (missing := gpu_missing(NOT_MEASURED)):
+            return missing
+        import torch
+        progress(f"{name}: L={size}, {options.sweeps} sweeps × {options.repeats}")
+        entry = fast_reference(size, device, options.sweeps, options.repeats)
+        if meter is not None:
+            entry.update(fast_energy(size, device, meter, options.sweeps))
+        entry["device_name"] = torch.cuda.get_device_name() if device == "cuda" else host_cpu
+        if options.sizes:
+            entry["by_size"] = [fast_reference(s, device, repeats=options.repeats)
+                                for s in options.sizes]
+        return entry
+    if name == "device":
+        progress(f"device {options.device}: L={size} P={lanes} (a virtual board builds first)")
+        return device_runs(options.device, size, lanes, options.sweeps, options.repeats, meter)
+    if name == "sim":
+        cores = []
+        for core_size, core_lanes in options.cores:
+            progress(f"Verilator: L={core_size} P={core_lanes} (the first build is slow)")
+            cores.append(simulate_core(core_size, core_lanes, options.sim_sweeps))
+        return {"cores": cores, **NOT_MEASURED}
+    board = options.board or DEFAULT_ISING_BOARD
+    fmax, source = projected_fmax(options, "ising", {"size": size, "lanes": lanes}, board,
+                                  progress)
+    progress(f"Verilator: cycles of L={size} P={lanes}")
+    cycles = simulate_core(size, lanes, options.sim_sweeps)["cycles_per_sweep"]
+    return projected(size, lanes, options.sweeps, cycles, fmax, board, source, meter)

@@ -10,9 +10,10 @@ figure carries the label of its source, and is "not measured" when there is none
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["headline", "write_report_dir", "markdown"]
+__all__ = ["Report", "headline", "write_report_dir", "markdown"]
 
 # workload -> (throughput key, its unit, energy key, its unit, what one sample is)
 UNITS = {
@@ -20,6 +21,40 @@ UNITS = {
                  "spin update"),
     "b-dcgan": ("images_per_s", "images/s", "energy_per_image_uj", "µJ/image", "image"),
 }
+
+
+@dataclass
+class Report:
+    """One ``bitspin bench`` run: serialises to the JSON contract
+    ``{"workload": {...}, "machine": {...}, "backends": {NAME: {...}}}``.
+
+    Attributes
+    ----------
+    workload : dict
+        What ran (``model`` names the workload: ``ising-2d`` or ``b-dcgan``) and its size.
+    machine : dict
+        The host the figures were taken on.
+    backends : dict
+        Per backend, its throughput, energy fields and where each figure came from.
+    """
+
+    workload: dict
+    machine: dict
+    backends: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {"workload": self.workload, "machine": self.machine, "backends": self.backends}
+
+    def to_json(self) -> str:
+        return json.dumps(self.as_dict(), indent=2)
+
+    def write(self, path: Path, report_dir: Path | None = None) -> Path | None:
+        """Write the JSON to ``path`` and, with ``report_dir``, the markdown report and plot
+        there (returns the markdown file's path)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(self.to_json())
+        return write_report_dir(self.as_dict(), report_dir) if report_dir else None
 
 
 def _units(report: dict):

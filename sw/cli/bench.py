@@ -3,15 +3,13 @@ with ``--report DIR``, as a markdown table with plots."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
 
+from bitspin.sw.bench.options import DEFAULT_ISING_BOARD
 from bitspin.sw.cli.lists import int_list, pair_list
-
-DEFAULT_ISING_BOARD = "ulx3s-85f"
+from bitspin.sw.cli.progress import progress_lines
 
 
 def add_parser(sub):
@@ -63,170 +61,32 @@ def add_parser(sub):
     parser.set_defaults(run=run)
 
 
-def selected_backends(args, known) -> list[str]:
-    """The ``--backends`` list, checked against ``known``."""
-    backends = [b for b in args.backends.split(",") if b]
-    unknown = set(backends) - set(known)
-    if unknown or not backends:
-        raise ValueError(f"unknown backends {', '.join(sorted(unknown)) or '(none given)'} for "
-                         f"{args.workload}; choose from {', '.join(known)}")
-    for name in ("repeats", "count", "sweeps"):
-        if getattr(args, name) < 1:
-            raise ValueError(f"--{name} must be at least 1")
-    if args.threads is not None:
-        if args.threads < 1:
-            raise ValueError("--threads must be at least 1")
-        import torch
-        torch.set_num_threads(args.threads)
-    return backends
-
-
-def gpu_missing(unit_fields: dict) -> dict | None:
-    """The entry of a gpu backend on a machine without CUDA, or None when there is a GPU."""
-    import torch
-    if torch.cuda.is_available():
-        return None
-    return {"available": False, "reason": "no CUDA device on this machine", **unit_fields}
-
-
-def projected_fmax(args, design: str, params: dict, board: str, status) -> tuple[float, str]:
-    """The post-route fmax for ``projected``: from ``--build-json``, or from a build made now."""
-    from bitspin.sw.bench.fmax import fmax_from_build, fmax_from_json
-    if args.build_json:
-        return fmax_from_json(args.build_json, design, params, board)
-    status.update(f"building {design} for {board} (yosys, nextpnr: minutes)")
-    return fmax_from_build(design, params, board, args.out.parent, status)
+def options_from_args(args):
+    """The parsed flags as :class:`bitspin.sw.bench.options.BenchOptions` (checked there)."""
+    from bitspin.sw.bench.options import BenchOptions
+    return BenchOptions(
+        workload=args.workload, backends=[b for b in args.backends.split(",") if b],
+        size=args.size, sweeps=args.sweeps, lanes=args.lanes, count=args.count,
+        repeats=args.repeats,
+        sizes=int_list(args.sizes, "--sizes") if args.sizes else [],
+        cores=pair_list(args.cores, "--cores", "64x32,256x64"), sim_sweeps=args.sim_sweeps,
+        sim_images=args.sim_images, threads=args.threads, engine=args.engine, board=args.board,
+        build_json=args.build_json, device=args.device, meters=args.meter or [], out=args.out)
 
 
 def run(args) -> int:
-    from bitspin.sw.bench.meters import BENCH_BACKENDS, backend_meters
-    args.out = args.out or Path(f"out/bench/{args.workload}.json")
-    if args.workload == "gan":
-        from bitspin.sw.cli.bench_gan import run_gan
-        backends = selected_backends(args, BENCH_BACKENDS)
-        return run_gan(args, backends, backend_meters(args.meter, backends))
-    backends = selected_backends(args, BENCH_BACKENDS)
-    meters = backend_meters(args.meter, backends)
-    from bitspin.hw.ising.params import IsingParams
-    from bitspin.sw.bench import ising as bench
-    IsingParams(args.size, args.lanes)                  # a clear error before any work
-    err = Console(stderr=True)
-    report = {"workload": {"model": "ising-2d", "size": args.size, "sweeps": args.sweeps,
-                           "lanes": args.lanes, "algorithm": "metropolis",
-                           "beta": "critical (ln(1 + √2) / 2)", "repeats": args.repeats},
-              "machine": bench.machine(), "backends": {}}
-    for name in backends:
-        with err.status(f"{name}...") as status:
-            report["backends"][name] = _ising_backend(args, name, meters.get(name), status,
-                                                        report["machine"]["cpu"])
-    return write_report(args, report, _print)
-
-
-def _ising_backend(args, name: str, meter, status, host_cpu: str) -> dict:
-    from bitspin.sw.bench import ising as bench
-    if name in ("cpu", "gpu"):
-        device = "cpu" if name == "cpu" else "cuda"
-        if device == "cuda" and (missing := gpu_missing(bench.NOT_MEASURED)):
-            return missing
-        import torch
-        status.update(f"{name}: L={args.size}, {args.sweeps} sweeps × {args.repeats}")
-        entry = bench.fast_reference(args.size, device, args.sweeps, args.repeats)
-        if meter is not None:
-            entry.update(bench.fast_energy(args.size, device, meter, args.sweeps))
-        entry["device_name"] = torch.cuda.get_device_name() if device == "cuda" else host_cpu
-        if args.sizes:
-            entry["by_size"] = [bench.fast_reference(size, device, repeats=args.repeats)
-                                for size in int_list(args.sizes, "--sizes")]
-        return entry
-    if name == "device":
-        status.update(f"device {args.device}: L={args.size} P={args.lanes} (a virtual board "
-                      f"builds first)")
-        return bench.device_runs(args.device, args.size, args.lanes, args.sweeps, args.repeats,
-                                 meter)
-    if name == "sim":
-        cores = []
-        for size, lanes in pair_list(args.cores, "--cores", "64x32,256x64"):
-            status.update(f"Verilator: L={size} P={lanes} (the first build is slow)")
-            cores.append(bench.simulate_core(size, lanes, args.sim_sweeps))
-        return {"cores": cores, **bench.NOT_MEASURED}
-    board = args.board or DEFAULT_ISING_BOARD
-    fmax, source = projected_fmax(args, "ising", {"size": args.size, "lanes": args.lanes},
-                                  board, status)
-    status.update(f"Verilator: cycles of L={args.size} P={args.lanes}")
-    cycles = bench.simulate_core(args.size, args.lanes, args.sim_sweeps)["cycles_per_sweep"]
-    return bench.projected(args.size, args.lanes, args.sweeps, cycles, fmax, board, source,
-                           meter)
-
-
-def write_report(args, report: dict, print_table) -> int:
-    """Write the JSON report to ``--out`` (and ``--report DIR``); print it or its tables."""
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2))
-    if args.report:
-        from bitspin.sw.bench.report import write_report_dir
-        markdown = write_report_dir(report, args.report)
+    options = options_from_args(args)
+    if options.workload == "gan":
+        from bitspin.sw.bench.gan import run as run_workload
+    else:
+        from bitspin.sw.bench.ising import run as run_workload
+    with progress_lines(f"bench {options.workload}: {', '.join(options.backends)}") as progress:
+        report = run_workload(options, progress)
+    markdown = report.write(options.out, args.report)
     if args.json:
-        print(json.dumps(report, indent=2))
+        print(report.to_json())
         return 0
-    print_table(report)
-    _print_headline(report)
-    Console().print(f"report: {args.out}" + (f", {markdown}" if args.report else ""))
+    from bitspin.sw.bench.tables import print_report
+    print_report(report.as_dict())
+    Console().print(f"report: {options.out}" + (f", {markdown}" if markdown else ""))
     return 0
-
-
-def _print_headline(report: dict) -> None:
-    """The cross-backend table: throughput, ratio to CPU and energy, with their labels."""
-    from bitspin.sw.bench.report import UNITS, headline
-    _, rate_unit, _, energy_unit, _ = UNITS[report["workload"]["model"]]
-    table = Table(title="same workload, every backend")
-    for column in ("backend", f"{rate_unit} (median)", "min – max", "× CPU", energy_unit,
-                   "energy is", "what the throughput is"):
-        table.add_column(column)
-    notes = []
-    for row in headline(report):
-        if not row["available"]:
-            table.add_row(row["backend"], "-", "-", "-", "-", "-", row["reason"])
-            continue
-        energy_kind = ("-" if row["energy"] is None else
-                       "measured" if row["energy_measured"] else "stated power")
-        table.add_row(row["backend"], f"{row['rate']:.4g}",
-                      f"{row['rate_min']:.4g} – {row['rate_max']:.4g}",
-                      "-" if row["ratio_to_cpu"] is None else f"{row['ratio_to_cpu']:.3g}",
-                      "-" if row["energy"] is None else f"{row['energy']:.4g}",
-                      energy_kind, row["how"])
-        if row["energy"] is not None:
-            notes.append(f"{row['backend']} energy: {row['energy_source']}")
-    console = Console()
-    console.print(table)
-    for note in notes:
-        console.print(f"[dim]{note}[/dim]")
-
-
-def _print(report):
-    console = Console()
-    for name, entry in report["backends"].items():
-        if name == "device":
-            stalls = sum(entry["device_stall_cycles"])
-            console.print(f"device {entry['url']}: {entry['device_cycles_per_sweep']:.0f} device "
-                          f"cycles per sweep; the host saw {entry['host_spin_updates_per_ns']:.3g}"
-                          f" updates/ns and {entry['link_bytes_per_s']:.3g} link bytes/s; the "
-                          f"core waited {stalls} cycles for the host")
-        elif name == "sim":
-            table = Table(title="Ising core in Verilator (cycle counts are exact)")
-            for column in ("L", "P", "cycles/sweep", "ideal L²/P", "lane utilization",
-                           "Verilator updates/s"):
-                table.add_column(column, justify="right")
-            for c in entry["cores"]:
-                table.add_row(str(c["size"]), str(c["lanes"]), f"{c['cycles_per_sweep']:.0f}",
-                              f"{c['ideal_cycles_per_sweep']:.0f}", f"{c['lane_utilization']:.1%}",
-                              f"{c['verilator_updates_per_s']:.3g}")
-            console.print(table)
-        elif entry.get("by_size"):
-            table = Table(title=f"{name} reference ({entry['device_name']}), by lattice size")
-            for column in ("L", "median flips/ns", "min", "max"):
-                table.add_column(column, justify="right")
-            for s in entry["by_size"]:
-                table.add_row(str(s["size"]), f"{s['spin_updates_per_ns']:.3f}",
-                              f"{s['spin_updates_per_ns_min']:.3f}",
-                              f"{s['spin_updates_per_ns_max']:.3f}")
-            console.print(table)

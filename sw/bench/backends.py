@@ -1,0 +1,49 @@
+"""What the backends of both benchmark workloads share: the machine, the missing GPU, the fmax
+that the ``projected`` backend multiplies by."""
+
+from __future__ import annotations
+
+import os
+import platform
+import time
+from typing import Callable
+
+from .options import BenchOptions
+
+__all__ = ["machine", "gpu_missing", "projected_fmax", "set_threads", "Progress"]
+
+#: Called with a short line before each slow step (a status line on a terminal, a log line else).
+Progress = Callable[[str], None]
+
+
+def machine() -> dict:
+    """Where the figures were taken."""
+    import torch
+    return {"host": platform.node(), "cpu": platform.processor() or platform.machine(),
+            "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+            "date": time.strftime("%Y-%m-%d")}
+
+
+def set_threads(options: BenchOptions) -> None:
+    """Apply ``options.threads`` to torch (a no-op when it is None)."""
+    if options.threads is not None:
+        import torch
+        torch.set_num_threads(options.threads)
+
+
+def gpu_missing(unit_fields: dict) -> dict | None:
+    """The entry of a gpu backend on a machine without CUDA, or None when there is a GPU."""
+    import torch
+    if torch.cuda.is_available():
+        return None
+    return {"available": False, "reason": "no CUDA device on this machine", **unit_fields}
+
+
+def projected_fmax(options: BenchOptions, design: str, params: dict, board: str,
+                   progress: Progress) -> tuple[float, str]:
+    """The post-route fmax for ``projected``: from ``--build-json``, or from a build made now."""
+    from .fmax import fmax_from_build, fmax_from_json
+    if options.build_json:
+        return fmax_from_json(options.build_json, design, params, board)
+    progress(f"building {design} for {board} (yosys, nextpnr: minutes)")
+    return fmax_from_build(design, params, board, options.out.parent, progress)

@@ -8,7 +8,7 @@ from bitspin.hw.gan.engine_targets import engine_for_board, engine_target
 from bitspin.hw.gan.image import EngineImage
 from bitspin.hw.gan.plan import EngineParams
 from bitspin.hw.ising.core import IsingCore
-from bitspin.hw.ising.params import IsingParams
+from bitspin.hw.ising.params import DEFAULT_ISING_PARAMS, IsingParams
 from bitspin.hw.uart_loopback import UARTLoopback
 
 from .catalog import board_by_name
@@ -36,14 +36,20 @@ def uart_divisor(clock_hz: float, baud: int) -> int:
     return divisor
 
 
+def _ising_params(params: dict) -> IsingParams:
+    """The Ising core of ``params`` (``size``, ``lanes``, ``k``), defaults for those not given."""
+    d = DEFAULT_ISING_PARAMS
+    return IsingParams(params.get("size") or d.size, params.get("lanes") or d.lanes,
+                       params.get("k") or d.k)
+
+
 def _loopback(params: dict, gan_images=None):
     baud = params.get("baud", 115200)
     return UARTPinsTop(lambda clock_hz: UARTLoopback(uart_divisor(clock_hz, baud)))
 
 
 def _ising(params: dict, gan_images=None):
-    core_params = IsingParams(params.get("size", 64), params.get("lanes", 16),
-                              params.get("k", 16))
+    core_params = _ising_params(params)
     return CoreHarness(lambda: IsingCore(core_params))
 
 
@@ -91,8 +97,7 @@ def _soc(params: dict, gan_images: GanImageSource | None):
     from bitspin.hw.device.soc import DeviceTop
     baud = params.get("baud", 115200)
     cores = soc_cores(params)
-    ising = (IsingParams(params.get("size", 64), params.get("lanes", 16), params.get("k", 16))
-             if "ising" in cores else None)
+    ising = _ising_params(params) if "ising" in cores else None
     name, target = _engine_target(params)
     image = _gan_image(gan_images, name, target.params) if "gan" in cores else None
     design = "soc:" + "+".join(cores) + (f":{name}" if image is not None else "")
@@ -112,8 +117,8 @@ DESIGNS = {
 
 def identifying_params(design: str, params: dict) -> dict:
     """The parameters that tell one build of ``design`` from another (recorded in reports)."""
-    ising = {"size": params.get("size", 64), "lanes": params.get("lanes", 16),
-             "k": params.get("k", 16)}
+    core = _ising_params(params)
+    ising = {"size": core.size, "lanes": core.lanes, "k": core.k}
     if design == "ising":
         return ising
     if design in ("gan", "soc"):

@@ -56,8 +56,8 @@ def loaded_model(board):
 
 
 def test_identity_and_register_map(device):
-    assert device.identity["cores"]["ising"]["size"] == 16
-    assert device.identity["cores"]["gan"]["weights_in_spram"] is True
+    assert device.identity.ising.size == 16
+    assert device.identity.gan.weights_in_spram is True
     device.write("SCRATCH", 0x12345678)
     assert device.read("SCRATCH") == 0x12345678
     a, b = device.cycles(), device.cycles()

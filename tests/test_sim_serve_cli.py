@@ -31,7 +31,7 @@ def test_serve_then_run_through_the_socket_url():
                 break
         assert url, "bitspin sim serve did not announce its URL"
         with Device.open(url) as device:
-            assert device.identity["cores"] == {"ising": {"size": 16, "lanes": 8, "k": 16,
+            assert device.identity.cores == {"ising": {"size": 16, "lanes": 8, "k": 16,
                                                           "algorithms": ["metropolis",
                                                                          "heatbath"]}}
             config = RunConfig(size=16, lanes=8, sweeps=40, burn_in=0, seed=11)

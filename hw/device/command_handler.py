@@ -7,7 +7,8 @@ from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from bitspin.hw.device.register_bus import READ_LATENCY, RegisterBus
-from bitspin.hw.device.register_map import MAX_WORDS, READ_FLAG_FIXED, Opcode
+from bitspin.hw.device.register_map import (ADDRESS_BITS, BLOCK_ADDRESS_BITS, BLOCK_SELECT_BITS,
+                                            MAX_WORDS, READ_FLAG_FIXED, Opcode)
 from bitspin.hw.protocol.frame_decoder import DecodeError, RequestHeader
 from bitspin.hw.protocol.frame_encoder import ResponseHeader
 from bitspin.hw.protocol.frame_format import Status
@@ -42,7 +43,7 @@ class CommandHandler(wiring.Component):
             "header": Out(stream.Signature(ResponseHeader)),
             "o": Out(stream.Signature(8)),
             "bus": Out(RegisterBus),
-            "bus_addr_high": Out(4),
+            "bus_addr_high": Out(BLOCK_SELECT_BITS),
             "busy": Out(1), "errors": Out(1),
         })
 
@@ -50,7 +51,7 @@ class CommandHandler(wiring.Component):
         m = Module()
         frame, bus = self.frame.payload, self.bus
         opcode, seq, length = Signal(8), Signal(8), Signal(16)
-        address = Signal(16)
+        address = Signal(ADDRESS_BITS)
         count = Signal(16)
         fixed = Signal()
         index = Signal(16)          # payload byte or word index
@@ -60,7 +61,8 @@ class CommandHandler(wiring.Component):
         wait = Signal(range(self.bus_latency + 1))
         status = Signal(8)
 
-        m.d.comb += [bus.addr.eq(address[:12]), self.bus_addr_high.eq(address[12:]),
+        m.d.comb += [bus.addr.eq(address[:BLOCK_ADDRESS_BITS]),
+                     self.bus_addr_high.eq(address[BLOCK_ADDRESS_BITS:]),
                      self.header.payload.seq.eq(seq)]
 
         def send_header(code, payload_length, then):

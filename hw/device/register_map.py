@@ -25,7 +25,8 @@ from dataclasses import dataclass
 
 __all__ = ["Opcode", "READ_FLAG_FIXED", "MAX_WORDS", "MAGIC", "PROTOCOL_VERSION", "Register",
            "RegisterMap", "device_register_map", "SYSTEM_BASE", "IDENTITY_BASE", "ISING_BASE",
-           "GAN_BASE", "BLOCK_WORDS", "IsingStatusBits", "GanStatusBits"]
+           "GAN_BASE", "BLOCK_WORDS", "BLOCK_ADDRESS_BITS", "BLOCK_SELECT_BITS", "ADDRESS_BITS",
+           "block_index", "IsingStatusBits", "GanStatusBits"]
 
 MAGIC = 0x4953_5042          # "BPSI" in little-endian bytes: b"BPSI"
 PROTOCOL_VERSION = 1
@@ -37,7 +38,17 @@ IDENTITY_BASE = 0x0100       # the identity JSON, 4 bytes per word, little-endia
 IDENTITY_WORDS = 0x300       # up to 3 KiB of identity text
 ISING_BASE = 0x1000
 GAN_BASE = 0x2000
-BLOCK_WORDS = 0x1000         # each block decodes the low 12 address bits
+ADDRESS_BITS = 16            # a request's word address
+BLOCK_ADDRESS_BITS = 12      # each block decodes the low 12 address bits; the rest select it
+BLOCK_SELECT_BITS = ADDRESS_BITS - BLOCK_ADDRESS_BITS
+BLOCK_WORDS = 1 << BLOCK_ADDRESS_BITS
+
+
+def block_index(base: int) -> int:
+    """The block select (the address bits above a block's own) of a block at ``base``."""
+    if base % BLOCK_WORDS:
+        raise ValueError(f"a block base must be a multiple of {BLOCK_WORDS:#x}, not {base:#x}")
+    return base >> BLOCK_ADDRESS_BITS
 
 
 class Opcode(enum.IntEnum):
@@ -104,6 +115,14 @@ class RegisterMap:
     def local(self, name: str, index: int = 0) -> int:
         """The address within its block (the low 12 bits), as the block decodes it."""
         return self.address(name, index) % BLOCK_WORDS
+
+    def markdown(self) -> str:
+        """The map as the markdown table of docs/device.md (tests check the two agree)."""
+        rows = ["| register | address | access | meaning |", "|---|---|---|---|"]
+        for r in self.registers.values():
+            address = f"{r.address:#06x}" + (f" (+{r.count - 1})" if r.count > 1 else "")
+            rows.append(f"| `{r.name}` | {address} | {r.access} | {r.description} |")
+        return "\n".join(rows)
 
     def as_table(self) -> list[dict]:
         return [{"name": r.name, "address": r.address, "count": r.count, "access": r.access,

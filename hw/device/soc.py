@@ -8,33 +8,20 @@ from amaranth.lib.wiring import In, Out
 
 from bitspin.hw.device.command_handler import CommandHandler
 from bitspin.hw.device.gan_block import GanBlock
-from bitspin.hw.device.identity import identity_json
+from bitspin.hw.device.identity import DeviceIdentity, GanIdentity, git_hash
 from bitspin.hw.device.ising_block import IsingBlock
 from bitspin.hw.device.register_bus import READ_LATENCY
+from bitspin.hw.device.register_map import (BLOCK_SELECT_BITS, GAN_BASE, ISING_BASE, SYSTEM_BASE,
+                                            block_index)
 from bitspin.hw.device.system_block import SystemBlock
 from bitspin.hw.protocol.frame_decoder import FrameDecoder
 from bitspin.hw.protocol.frame_encoder import FrameEncoder
 from bitspin.hw.protocol.frame_format import MAX_PAYLOAD, timeout_cycles
 from bitspin.hw.uart import UARTReceiver, UARTTransmitter, check_divisor
 
-__all__ = ["DeviceCore", "DeviceTop", "gan_identity"]
+__all__ = ["DeviceCore", "DeviceTop"]
 
-# Address bits 12-15 select the block (see hw.device.register_map).
-_SYSTEM, _ISING, _GAN = 0, 1, 2
-
-
-def gan_identity(image, load_bits: int, weights_in_spram: bool,
-                 thresholds_in_spram: bool = False) -> dict:
-    """What the identity says about a GAN engine: everything a host must match to use it, and
-    the digest of the model it was built with (``weights_in_spram``: that model's weights are
-    not in the bitstream and must be loaded after configuration; likewise
-    ``thresholds_in_spram``)."""
-    plan = image.plan
-    return {"config": plan.config.to_dict(), "lanes": plan.params.lanes,
-            "chunk_bits": plan.params.chunk_bits, "load_bits": load_bits,
-            "table_entries": len(image.table), "cycles_per_image": plan.cycles_per_image,
-            "model_sha256": image.sha256(), "weights_in_spram": weights_in_spram,
-            "thresholds_in_spram": thresholds_in_spram}
+_SYSTEM, _ISING, _GAN = (block_index(base) for base in (SYSTEM_BASE, ISING_BASE, GAN_BASE))
 
 
 class DeviceCore(wiring.Component):
@@ -54,11 +41,10 @@ class DeviceCore(wiring.Component):
         self.ising_block = IsingBlock(ising) if ising is not None else None
         self.gan_block = GanBlock(gan_image, weights_in_spram, thresholds_in_spram) \
             if gan_image is not None else None
-        gan = gan_identity(gan_image, self.gan_block.load_bits, weights_in_spram,
-                           thresholds_in_spram) \
-            if gan_image is not None else None
-        self.identity = identity_json(design, self.clock_hz, baud, ising=ising, gan=gan,
-                                      revision=revision)
+        gan = GanIdentity.of_image(gan_image, self.gan_block.load_bits, weights_in_spram,
+                                   thresholds_in_spram) if gan_image is not None else None
+        self.identity = DeviceIdentity(design, self.clock_hz, baud, ising, gan,
+                                       revision if revision is not None else git_hash())
         super().__init__({"rx": In(stream.Signature(8)), "tx": Out(stream.Signature(8)),
                           "activity": Out(1)})
 
@@ -68,7 +54,7 @@ class DeviceCore(wiring.Component):
             self.max_payload, timeout_cycles=timeout_cycles(self.clock_hz))
         m.submodules.handler = handler = CommandHandler(READ_LATENCY + 1, self.max_payload)
         m.submodules.encoder = encoder = FrameEncoder(self.max_payload)
-        m.submodules.system = system = SystemBlock(self.identity, self.clock_hz)
+        m.submodules.system = system = SystemBlock(self.identity.to_json(), self.clock_hz)
         wiring.connect(m, wiring.flipped(self.rx), decoder.i)
         wiring.connect(m, decoder.frame, handler.frame)
         wiring.connect(m, decoder.error, handler.error)
@@ -85,7 +71,7 @@ class DeviceCore(wiring.Component):
         if self.gan_block is not None:
             m.submodules.gan = blocks[_GAN] = self.gan_block
         bus, select = handler.bus, handler.bus_addr_high
-        selected = Signal(4)
+        selected = Signal(BLOCK_SELECT_BITS)
         read_data = Signal(32)
         with m.If(bus.r_stb):
             m.d.sync += selected.eq(select)

@@ -65,6 +65,10 @@ def _is_power_of_two(value) -> bool:
         value & (value - 1) == 0
 
 
+#: The random-number and threshold precision unless told otherwise.
+DEFAULT_K = 16
+
+
 @dataclass(frozen=True)
 class IsingParams:
     """Elaboration parameters of the Ising core.
@@ -78,7 +82,7 @@ class IsingParams:
     """
     size: int
     lanes: int
-    k: int = 16
+    k: int = DEFAULT_K
     algorithms: tuple[str, ...] = ALGORITHMS
 
     def __post_init__(self):
@@ -148,6 +152,10 @@ class IsingParams:
     def as_dict(self) -> dict:
         return {"size": self.size, "lanes": self.lanes, "k": self.k,
                 "algorithms": list(self.algorithms)}
+
+
+#: The core that host runs and virtual boards use unless a flag or a board says otherwise.
+DEFAULT_ISING_PARAMS = IsingParams(size=32, lanes=16)
 
 
 from amaranth.lib import enum as _enum  # noqa: E402  (kept beside the facts it encodes)

@@ -30,7 +30,7 @@ import enum
 from amaranth.lib.crc import catalog as _crc_catalog
 
 __all__ = ["REQUEST_SYNC", "RESPONSE_SYNC", "HEADER_BYTES", "CRC_BYTES", "MAX_PAYLOAD",
-           "MAX_FRAME_BYTES", "DEFAULT_TIMEOUT_US", "PING", "FRAME_CRC", "Status", "frame_crc",
+           "MAX_FRAME_BYTES", "DEFAULT_TIMEOUT_US", "FRAME_CRC", "Status", "frame_crc",
            "timeout_cycles"]
 
 REQUEST_SYNC = 0x5A   # host -> device
@@ -45,10 +45,6 @@ MAX_FRAME_BYTES = HEADER_BYTES + MAX_PAYLOAD + CRC_BYTES
 # 2 ms is over 20 byte times: a host writing a frame in one call never comes near it, while a
 # frame cut off by a host crash or a cable pull is dropped long before a person notices.
 DEFAULT_TIMEOUT_US = 2000
-
-# Reserved opcode 0x00: the device layer defines the opcodes; it is expected to make this one
-# a no-op that answers OK with the request's payload echoed.
-PING = 0x00
 
 #: The CRC algorithm of every frame: CRC-16/CCITT-FALSE (polynomial 0x1021, initial value 0xFFFF,
 #: no reflection, no final XOR; check value 0x29B1 for b"123456789").

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bitspin.hw.ising.params import DEFAULT_ISING_PARAMS
+
 from .meters import BENCH_BACKENDS
 
 __all__ = ["BenchOptions", "DEFAULT_ISING_BOARD"]
@@ -55,7 +57,7 @@ class BenchOptions:
     backends: list[str] = field(default_factory=lambda: ["cpu", "gpu", "device"])
     size: int = 64
     sweeps: int = 1000
-    lanes: int = 16
+    lanes: int = DEFAULT_ISING_PARAMS.lanes
     count: int = 100
     repeats: int = 3
     sizes: list[int] = field(default_factory=list)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from bitspin.sw.bench.options import DEFAULT_ISING_BOARD
+from bitspin.sw.bench.options import DEFAULT_ISING_BOARD, BenchOptions
 from bitspin.sw.cli.lists import int_list, pair_list
 from bitspin.sw.cli.progress import progress_lines
 
@@ -23,9 +23,9 @@ def add_parser(sub):
     parser.add_argument("--backends", default="cpu,gpu,device",
                         help="comma-separated from cpu, gpu, sim, device, projected "
                              "(default: cpu,gpu,device)")
-    parser.add_argument("--size", type=int, default=64, help="ising: the lattice side L")
+    parser.add_argument("--size", type=int, default=BenchOptions.size, help="ising: the lattice side L")
     parser.add_argument("--sweeps", type=int, default=1000, help="ising: sweeps per run")
-    parser.add_argument("--lanes", type=int, default=16,
+    parser.add_argument("--lanes", type=int, default=BenchOptions.lanes,
                         help="ising device/projected: the core's spins per clock P")
     parser.add_argument("--count", type=int, default=100, help="gan: images per run")
     parser.add_argument("--repeats", type=int, default=3,
@@ -63,7 +63,6 @@ def add_parser(sub):
 
 def options_from_args(args):
     """The parsed flags as :class:`bitspin.sw.bench.options.BenchOptions` (checked there)."""
-    from bitspin.sw.bench.options import BenchOptions
     return BenchOptions(
         workload=args.workload, backends=[b for b in args.backends.split(",") if b],
         size=args.size, sweeps=args.sweeps, lanes=args.lanes, count=args.count,

@@ -57,15 +57,15 @@ def run(args) -> int:
         started = time.perf_counter()
         device = open_device(args.device, ising=IsingParams(DEMO_SIZE, DEMO_LANES),
                              gan_engine=DEMO_ENGINE, timeout=3.0)
-    console.print(f"device {device.identity['design']} at {device.url}, up in "
-                  f"{time.perf_counter() - started:.1f} s; identity: {device.identity['cores']}")
+    console.print(f"device {device.identity.design} at {device.url}, up in "
+                  f"{time.perf_counter() - started:.1f} s; identity: {device.identity.cores}")
     with device:
         console.rule("2. Ising temperature sweep through the device, checked against golden "
                      "and exact")
         ising = _ising(console, device, args, temperatures)
         console.rule("3. GAN digits through the device, checked against golden")
         gan = _gan(console, device, args)
-    summary = {"ising": ising, "gan": gan, "device": device.identity}
+    summary = {"ising": ising, "gan": gan, "device": device.identity.as_dict()}
     ok = all(p["golden_match"] and p["exact_ok"] for p in ising["points"]) and gan["golden_match"]
     summary["ok"] = ok
     (args.out / "summary.json").write_text(json.dumps(summary, indent=2))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from rich.console import Console
 
+from bitspin.hw.ising.params import DEFAULT_ISING_PARAMS
+
 
 def add_parser(sub):
     parser = sub.add_parser("sim", help="virtual boards: the device simulated by Verilator")
@@ -12,9 +14,9 @@ def add_parser(sub):
     serve.add_argument("--design", choices=("soc", "ising", "gan"), default="soc",
                        help="cores: soc = Ising and GAN, or one of them")
     serve.add_argument("--port", type=int, default=0, help="TCP port (0: pick a free one)")
-    serve.add_argument("--size", type=int, default=32, help="Ising: L")
-    serve.add_argument("--lanes", type=int, default=16, help="Ising: P")
-    serve.add_argument("--precision", type=int, default=16, help="Ising: k")
+    serve.add_argument("--size", type=int, default=DEFAULT_ISING_PARAMS.size, help="Ising: L")
+    serve.add_argument("--lanes", type=int, default=DEFAULT_ISING_PARAMS.lanes, help="Ising: P")
+    serve.add_argument("--precision", type=int, default=DEFAULT_ISING_PARAMS.k, help="Ising: k")
     serve.add_argument("--engine", default="ulx3s", help="GAN engine configuration")
     serve.set_defaults(run=run_serve)
 

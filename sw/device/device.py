@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import time
 
-from bitspin.hw.device.register_map import IDENTITY_BASE, MAGIC, PROTOCOL_VERSION, RegisterMap, \
-    device_register_map
+from bitspin.hw.device.identity import DeviceIdentity, IdentityError
+from bitspin.hw.device.register_map import IDENTITY_BASE, MAGIC, PROTOCOL_VERSION
 
 from .client import ProtocolClient
 from .errors import DeviceError, IdentityMismatch
@@ -45,10 +44,10 @@ class Device:
         words = client.read(IDENTITY_BASE, -(-length // 4))
         raw = b"".join(w.to_bytes(4, "little") for w in words)[:length]
         try:
-            self.identity = json.loads(raw)
-        except ValueError:
-            raise DeviceError(f"{url}: the identity block is not valid JSON") from None
-        self.registers = self._register_map()
+            self.identity = DeviceIdentity.from_json(raw)
+        except IdentityError as error:
+            raise DeviceError(f"{url}: the identity block is unreadable: {error}") from None
+        self.registers = self.identity.register_map()
 
     @classmethod
     def open(cls, url: str, baud: int = DEFAULT_BAUD, timeout: float = 1.0,
@@ -60,23 +59,6 @@ class Device:
         except Exception:
             transport.close()
             raise
-
-    def _register_map(self) -> RegisterMap:
-        cores = self.identity.get("cores", {})
-        ising = plan = None
-        load_bits = 0
-        if "ising" in cores:
-            from bitspin.hw.ising.params import IsingParams
-            c = cores["ising"]
-            ising = IsingParams(c["size"], c["lanes"], c["k"], tuple(c["algorithms"]))
-        if "gan" in cores:
-            from bitspin.hw.gan.plan import EngineParams, plan_engine
-            from bitspin.hw.gan.architecture import GanConfig
-            g = cores["gan"]
-            plan = plan_engine(GanConfig.from_dict(g["config"]),
-                               EngineParams(g["lanes"], g["chunk_bits"]))
-            load_bits = g["load_bits"]
-        return device_register_map(ising, plan, load_bits)
 
     # Registers by name ---------------------------------------------------------------------
 
@@ -123,20 +105,20 @@ class Device:
     @property
     def virtual(self) -> bool:
         """A virtual board (the device simulated by Verilator), not an FPGA."""
-        from bitspin.hw.device.identity import VIRTUAL_BOARD_REVISION
-        return self.identity.get("git") == VIRTUAL_BOARD_REVISION
+        return self.identity.virtual
 
     @property
     def clock_hz(self) -> int:
-        return int(self.identity["clock_hz"])
+        return self.identity.clock_hz
 
-    def core(self, name: str) -> dict:
-        """The identity entry of core ``name``, or IdentityMismatch naming what the device has."""
-        cores = self.identity.get("cores", {})
+    def core(self, name: str):
+        """Core ``name``'s identity (``IsingParams`` for ``ising``, ``GanIdentity`` for
+        ``gan``), or IdentityMismatch naming what the device has."""
+        cores = self.identity.cores
         if name not in cores:
-            raise IdentityMismatch(f"the device at {self.url} ({self.identity.get('design')}) "
+            raise IdentityMismatch(f"the device at {self.url} ({self.identity.design}) "
                                    f"has no {name} core; it has: {', '.join(cores) or 'none'}")
-        return cores[name]
+        return self.identity.ising if name == "ising" else self.identity.gan
 
     def close(self) -> None:
         self.client.transport.close()

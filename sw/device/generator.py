@@ -24,13 +24,10 @@ class Generator:
     """
 
     def __init__(self, device):
-        from bitspin.hw.gan.plan import EngineParams, plan_engine
-        from bitspin.hw.gan.architecture import GanConfig
         self.device = device
-        self.info = device.core("gan")
-        self.config = GanConfig.from_dict(self.info["config"])
-        self.plan = plan_engine(self.config, EngineParams(self.info["lanes"],
-                                                          self.info["chunk_bits"]))
+        self.info = device.core("gan")              # a GanIdentity
+        self.config = self.info.config
+        self.plan = self.info.plan()
 
     def load_model(self, model, progress=None) -> None:
         """Make the engine compute ``model`` (a FoldedModel or a model-file path)."""
@@ -48,14 +45,14 @@ class Generator:
         tag = model_tag(image.sha256())
         if self.device.read("GAN_MODEL_TAG") == tag:
             return
-        entries = self.info["table_entries"]
+        entries = self.info.table_entries
         if len(image.table) > entries:
             raise IdentityMismatch(f"the model's sigmoid table has {len(image.table)} entries; "
                                    f"the device holds {entries}")
         table = list(image.table) + [image.table[-1]] * (entries - len(image.table))
         import dataclasses
         image = dataclasses.replace(image, table=tuple(table))
-        pieces_per_word = -(-self.info["load_bits"] // 32)
+        pieces_per_word = -(-self.info.load_bits // 32)
         by_target: dict = {}
         for target, address, word in image_writes(image, self.config.last_weight_bits):
             by_target.setdefault(target, []).append(word)

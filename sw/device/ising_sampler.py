@@ -28,8 +28,7 @@ class IsingSampler:
 
     def __init__(self, device):
         self.device = device
-        c = device.core("ising")
-        self.params = IsingParams(c["size"], c["lanes"], c["k"], tuple(c["algorithms"]))
+        self.params: IsingParams = device.core("ising")
 
     def check(self, size: int, lanes: int | None = None, k: int | None = None) -> None:
         """IdentityMismatch unless the device was built for this lattice (and lanes and k)."""

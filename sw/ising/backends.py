@@ -10,7 +10,7 @@ import math
 from dataclasses import asdict, dataclass
 
 
-from bitspin.hw.ising.params import IsingParams
+from bitspin.hw.ising.params import DEFAULT_ISING_PARAMS, IsingParams
 
 from .result import SamplerRun
 from .thresholds import check_parameters, threshold_table
@@ -23,13 +23,13 @@ BACKENDS = ("golden", "cpu", "gpu", "device")
 @dataclass
 class RunConfig:
     """Everything that defines a run, with the CLI's names and defaults."""
-    size: int = 32
+    size: int = DEFAULT_ISING_PARAMS.size
     beta: float = 1 / 2.269185314213022
     sweeps: int = 1000
     burn_in: int = 100
     seed: int = 1
-    lanes: int = 16
-    k: int = 16
+    lanes: int = DEFAULT_ISING_PARAMS.lanes
+    k: int = DEFAULT_ISING_PARAMS.k
     algorithm: str = "metropolis"
     field: float = 0.0
     coupling: int = 1

@@ -23,58 +23,25 @@ read-only pass.
 Cycle budget: a sweep takes L²/P + 2·(priming + tail) clocks (``IsingParams.cycles_per_sweep``).
 """
 
-from amaranth import Array, Cat, C, Const, Module, Mux, Signal, unsigned, signed
+from amaranth import Array, Cat, Const, Module, Mux, Signal, unsigned, signed
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from ..replica import group_count, registered_copies, replica_signals
+from ..replica import group_count, registered_copies
 from .lane_rng import LaneRng
-from .params import IsingOp, IsingParams, READ_LATENCY, TABLE_SIZE
+from .params import IsingOp, IsingParams, TABLE_SIZE
 from .popcount import chunked, delayed, pipelined_sum, popcount
 from .seeder import SplitMix64Seeder
+from .sequencer import PassControl, PassMode
+from .threshold_tables import THRESHOLD_TABLES, lutram_lane_tables, table_load_cycles, uses_lutram
+from .timing import LANES_PER_COPY, POPCOUNT_CHUNK, SUM_FAN_IN, WORD_SLICE, data_reg
+from .window import neighbourhoods, window_loads
 
 __all__ = ["IsingCore", "ObservablesLayout", "PassMode", "THRESHOLD_TABLES",
            "table_load_cycles"]
 
-# How each lane looks up its threshold: "mux" selects from the shared table register (a 10:1
-# mux of k+1 bits per lane, about 100 LUT4 on ECP5); "lutram" gives every lane its own copy in
-# distributed RAM (5 DPR16X4 per lane on ECP5), written from the shared table at the start of a
-# RUN; "auto" picks "lutram" on ECP5 and "mux" elsewhere (iCE40 has no distributed RAM).
-THRESHOLD_TABLES = ("auto", "mux", "lutram")
-# The table write reaches the lanes through a chain of registers, one per TABLE_GROUP lanes, so no
-# net fans out to all lanes (broadcast to 64 lanes it needed 10 ns of routing alone on ECP5).
-TABLE_GROUP = 16
-
-
-def table_load_cycles(lanes: int) -> int:
-    """Clocks between a RUN's (or hot start's) start and its first pass: the table's entries, then
-    the write chain's latency."""
-    return TABLE_SIZE + -(-lanes // TABLE_GROUP)
-
-
-# Control signals that every lane reads (the RNG advance, the colour, the stage-T mode and valid
-# bits) are registered once per LANES_PER_COPY lanes (``bitspin.hw.replica``): as single nets to all
-# lanes they were the critical paths at L=256, P=256 (the RNG advance alone: 12 ns of routing
-# to 16 384 flip-flops).
-LANES_PER_COPY = 4
-
-# Bits pop-counted per partial sum in stage T: 64 limited an L=64, P=16 build to about 100 MHz,
-# and 32 was the critical path of an L=256, P=256 build at 84.6 MHz (nine LUT levels, a carry).
-POPCOUNT_CHUNK = 16
-WORD_SLICE = 64  # window bits per copy of the shift and priming enables
-SUM_FAN_IN = 4  # values added per register of the count trees (``pipelined_sum``)
-
 ObservablesLayout = data.StructLayout({"magnetization": signed(32), "bond_sum": signed(32)})
-
-
-def data_reg(width: int, name: str | None = None) -> Signal:
-    """A datapath register: no sync reset (see the reset note in ``IsingCore.elaborate``)."""
-    return Signal(width, name=name, reset_less=True, src_loc_at=1)
-
-
-class PassMode:
-    UPDATE, HOT, MEASURE = 0, 1, 2
 
 
 class IsingCore(wiring.Component):
@@ -126,7 +93,6 @@ class IsingCore(wiring.Component):
         L, P, k = p.size, p.lanes, p.k
         R, G, S, W = p.rows_per_group, p.groups, p.steps_per_group, p.word_bits
         chunk_rows = R if S == 1 else 1
-        chunk_width = 2 * P // chunk_rows  # columns of each chunk row handled in one step
 
         # --- lattice memory and its window -------------------------------------------------
         m.submodules.memory = memory = Memory(shape=unsigned(W), depth=G, init=[])
@@ -157,81 +123,16 @@ class IsingCore(wiring.Component):
             m.d.comb += [lane.load.eq(rng_load[i // LANES_PER_COPY]),
                          lane.load_state.eq(seeder.value if i == P - 1 else lanes[i + 1].state)]
 
-        # --- pass control ---------------------------------------------------------------
-        colour = Signal()
-        mode = Signal(2)
-        measure = Signal()
-        # Priming clocks, then (stepping and) the first tail clock, then the other tail clocks.
-        cycle = Signal(range(p.pass_overhead_cycles))
-        g = Signal(range(max(2, G)))
-        s = Signal(range(max(2, S)))
-        # s3: the step within a group three steps ahead of (g, s); g3_ahead: wrap(g + 2) three
-        # steps ahead, the group the read port asks for. Kept in registers so that the read
-        # address needs no adder chain on g and s (it was the critical path at L=256, P=64).
-        s3 = Signal(range(max(2, S)))
-        g3_ahead = Signal(range(max(2, G)))
-        stepping = Signal()
-        # Copies of ``stepping``, one per WORD_SLICE bits of the window: it enables every window
-        # register (3·W flip-flops). Reset-less (no reset net across the chip to them): after a
-        # reset in mid-pass a copy may shift the idle window until the next pass sets it, and
-        # the priming loads take precedence over the shift, so that pass's window is exact.
-        word_slices = group_count(W, WORD_SLICE)
-        stepping_copies = replica_signals(stepping, word_slices, "stepping", reset_less=True)
-        # A register, high in the clock before a pass's priming clock 0; it starts the chain of
-        # registers that enables the window's priming loads (``prime_chain`` below), so no FSM
-        # decode drives those enables across the chip.
-        priming_next = Signal()
-
-        # With S > 1, copies per slice of "s is a group's last step" (the window shifts after
-        # it), kept beside s: s itself, one net to every slice, was the critical path at
-        # L=256, P=256 (9.3 ns of routing). With S = 1 every step is a group's last.
-        last_step_copies = (replica_signals(Signal(), word_slices, "last_step", reset_less=True)
-                            if S > 1 else [])
-
-        # ``advancing``: stepping in a pass whose RNGs advance (not a MEASURE pass), a register
-        # kept beside ``stepping`` so that the lanes' advance copies load from a flip-flop (a
-        # decode of ``mode`` shared with the FSM sat between them and took the FSM across the
-        # chip).
-        advancing = Signal()
-
-        def set_stepping(value):
-            m.d.sync += [stepping.eq(value), *[copy.eq(value) for copy in stepping_copies],
-                         advancing.eq((mode != PassMode.MEASURE) if value else 0)]
-
-        def set_s(value, last):
-            """s ← value, where ``last`` says whether value == S - 1."""
-            m.d.sync += [s.eq(value), *[copy.eq(last) for copy in last_step_copies]]
-        thresholds = Signal(data.ArrayLayout(unsigned(k + 1), TABLE_SIZE), reset_less=True)
-        sweeps_left = Signal(32)
-        first_sweep = Signal()
-        pending_emit = Signal()
-        clear_acc = Signal()
-
-        def wrap(value):
-            return value % G if G > 1 else C(0, 1)
+        # --- pass control (the registers; the FSM is built under "sequencing") ----------------
+        control = PassControl(m, p)
+        colour, mode, measure, g, s = (control.colour, control.mode, control.measure, control.g,
+                                       control.s)
+        stepping, advancing, word_slices = control.stepping, control.advancing, control.word_slices
+        thresholds, pending_emit, clear_acc = (control.thresholds, control.pending_emit,
+                                               control.clear_acc)
 
         # --- stage A: window -> per-lane index and random number ---------------------------
-        def row(word, r):
-            return word[r * L:(r + 1) * L]
-
-        above_rows = [row(prev, R - 1) if r == 0 else row(cur, r - 1) for r in range(R)]
-        below_rows = [row(nxt, 0) if r == R - 1 else row(cur, r + 1) for r in range(R)]
-        ext, above, below = [], [], []
-        for r in range(chunk_rows):
-            centre_row = row(cur, r)
-            if S == 1:
-                ext.append(Cat(centre_row[L - 1], centre_row, centre_row[0]))
-                above.append(above_rows[r])
-                below.append(below_rows[r])
-            else:
-                ext.append(Array([Cat(centre_row[(c * chunk_width - 1) % L],
-                                      centre_row[c * chunk_width:(c + 1) * chunk_width],
-                                      centre_row[((c + 1) * chunk_width) % L])
-                                  for c in range(S)])[s])
-                above.append(Array([above_rows[r][c * chunk_width:(c + 1) * chunk_width]
-                                    for c in range(S)])[s])
-                below.append(Array([below_rows[r][c * chunk_width:(c + 1) * chunk_width]
-                                    for c in range(S)])[s])
+        ext, above, below, chunk_width = neighbourhoods(p, prev, cur, nxt, s)
 
         a_valid, a_last, a_s, a_g = Signal(), Signal(), Signal.like(s), Signal.like(g)
         a_base = data_reg(W)
@@ -277,32 +178,13 @@ class IsingCore(wiring.Component):
         # A separate stage because the 10:1 threshold mux followed by the compare was the
         # critical path; partial pop-counts here keep the observables' adder tree short too.
         table = Array(thresholds[e] for e in range(TABLE_SIZE))
-        lutram = self.threshold_table == "lutram" or (
-            self.threshold_table == "auto" and getattr(platform, "family", None) == "ecp5")
+        lutram = uses_lutram(self.threshold_table, platform)
         load_cycles = table_load_cycles(P)
         table_step = Signal(range(load_cycles))
         table_addr = table_step[:4]
         table_we = Signal()
-        lane_tables = []
-        if lutram:
-            chain = []      # (addr, data, we) registered once per group of TABLE_GROUP lanes
-            source = (table_addr, table[table_addr], table_we & (table_step < TABLE_SIZE))
-            for group in range(-(-P // TABLE_GROUP)):
-                # reset_less: a stale write enable is flushed by the chain within P/16 clocks
-                stage = (data_reg(4, name=f"table_waddr{group}"),
-                         data_reg(k + 1, name=f"table_wdata{group}"),
-                         data_reg(1, name=f"table_we{group}"))
-                m.d.sync += [mine.eq(theirs) for mine, theirs in zip(stage, source)]
-                chain.append(stage)
-                source = stage
-            for i in range(P):
-                memory = Memory(shape=unsigned(k + 1), depth=TABLE_SIZE, init=[])
-                m.submodules[f"table{i}"] = memory
-                write, read = memory.write_port(), memory.read_port(domain="comb")
-                waddr, wdata, we = chain[i // TABLE_GROUP]
-                m.d.comb += [write.addr.eq(waddr), write.data.eq(wdata), write.en.eq(we),
-                             read.addr.eq(a_idx[i])]
-                lane_tables.append(read.data)
+        lane_tables = (lutram_lane_tables(m, P, k, table, table_addr, table_we, table_step, a_idx)
+                       if lutram else [])
         t_valid, t_last, t_s, t_g = Signal(), Signal(), Signal.like(s), Signal.like(g)
         t_base = data_reg(W)
         t_mode, t_measure = Signal(2), Signal()
@@ -450,204 +332,12 @@ class IsingCore(wiring.Component):
                 pending_emit.eq(0),
             ]
 
-        # --- sequencing -----------------------------------------------------------------
-        # The read address is registered before the block RAMs (READ_LATENCY: three clocks from
-        # ``read_addr`` to ``rd_data``): the FSM's decode in front of the 15 block RAMs' address
-        # inputs was the critical path at L=256, P=256 (12.7 ns, 11 of them routing).
-        read_addr = Signal.like(g)
-        read_addr_q = Signal.like(g, reset_less=True)
-        m.d.sync += read_addr_q.eq(Mux(idle, self.lattice_addr, read_addr))
-        m.d.comb += rd.addr.eq(read_addr_q)
-        with m.If(stepping & (mode == PassMode.UPDATE)):
-            m.d.sync += self.update_cycles.eq(self.update_cycles + 1)
+        # --- sequencing (``PassControl.sequence``) ---------------------------------------------
+        prime, prime_loads = control.sequence(
+            self, seeder=seeder, read_port=rd, window=(prev, cur, nxt), table_step=table_step,
+            table_we=table_we, load_cycles=load_cycles, idle=idle, cold_write=cold_write,
+            cold_addr=cold_addr, write_en=write_en, in_flight=(a_valid, t_valid, valid_line))
 
-        def begin_pass(next_colour, next_mode, next_measure):
-            m.d.sync += [colour.eq(next_colour), mode.eq(next_mode), measure.eq(next_measure),
-                         cycle.eq(0)]
-
-        prime = p.prime_cycles
-        # Overlapped with the previous tail (or the TABLE or REFETCH state), the three clocks
-        # before a pass ask for groups 0, 1 and G-1 (``prefetch``); their data lands in the
-        # window at priming clocks 0, 1 and 2 (``prime_loads``: READ_LATENCY clocks after each
-        # address). G-1's last write lands in the clock its read reaches the block RAM (the port
-        # is transparent to the write). The priming clocks then ask for the groups the first
-        # three steps' shifts load, as in the stepping rule below. With fewer than three groups
-        # the priming asks for groups 0 and 1 itself (they are still being written in the tail).
-        first_steps = [(n // S + 2) % G for n in range(READ_LATENCY)]
-        if prime == 3:
-            prime_addresses = first_steps
-            prime_loads = {0: cur, 1: nxt, 2: prev}
-        else:
-            prime_addresses = [0, 1 % G] + first_steps
-            prime_loads = {2: prev, 3: cur, 4: nxt}
-        prefetch_groups = [0, 1 % G, G - 1]
-        hot_op = Signal()
-
-        def prefetch(index):
-            """Ask for the index-th group (0, 1, G-1) of the pass that follows."""
-            m.d.comb += read_addr.eq(prefetch_groups[index])
-
-        def prefetch_until(last_step):
-            """In a state that counts ``table_step`` up to ``last_step`` and then starts a pass:
-            prefetch in its last READ_LATENCY steps, and raise ``priming_next`` for the last."""
-            for index in range(READ_LATENCY):
-                with m.If(table_step == last_step - (READ_LATENCY - 1) + index):
-                    prefetch(index)
-            with m.If(table_step == last_step - 1):
-                m.d.sync += priming_next.eq(1)
-
-        # Start strobes and latches that cross the chip from the FSM are registered first: the
-        # FSM sits far from the seeder and the table source at L=256, P=256, and start → FSM
-        # decode → seeder took two cross-chip hops (14.6 ns).
-        seed_start = Signal()
-        m.d.sync += [seed_start.eq(0), priming_next.eq(0)]
-        m.d.comb += seeder.start.eq(seed_start)
-        # The seeder's busy flag comes back registered too (seeder → FSM was the next such
-        # path); it rises two clocks after ``seed_start``, so SEED waits those out first.
-        seeder_busy, seed_started = Signal(), Signal()
-        m.d.sync += [seeder_busy.eq(seeder.busy), seed_started.eq(seed_start)]
-        with m.If(idle):  # the value at the start clock is the last one latched: "at start"
-            m.d.sync += thresholds.eq(self.thresholds)
-        with m.FSM():
-            with m.State("IDLE"):
-                with m.If(self.start):
-                    with m.Switch(self.op):
-                        with m.Case(IsingOp.SEED):
-                            m.d.sync += [seed_start.eq(1), idle.eq(0)]
-                            m.next = "SEED"
-                        with m.Case(IsingOp.INIT_COLD):
-                            m.d.sync += [cold_addr.eq(0), idle.eq(0), cold_write.eq(1)]
-                            m.next = "COLD"
-                        with m.Case(IsingOp.INIT_HOT):
-                            m.d.sync += [hot_op.eq(1), table_step.eq(0), idle.eq(0)]
-                            m.next = "TABLE"
-                        with m.Case(IsingOp.RUN):
-                            with m.If(self.sweeps != 0):
-                                m.d.sync += [sweeps_left.eq(self.sweeps), first_sweep.eq(1),
-                                             hot_op.eq(0), table_step.eq(0), idle.eq(0)]
-                                m.next = "TABLE"
-            with m.State("TABLE"):
-                # Copy the latched table into the lanes' own tables, one entry per clock (the
-                # same clocks with either lookup, so the timing never depends on the platform);
-                # the last three clocks prefetch the first pass's groups 0, 1 and G-1.
-                m.d.comb += table_we.eq(1)
-                prefetch_until(load_cycles - 1)
-                m.d.sync += table_step.eq(table_step + 1)
-                with m.If(table_step == load_cycles - 1):
-                    with m.If(hot_op):
-                        begin_pass(0, PassMode.HOT, 0)
-                    with m.Else():
-                        begin_pass(0, PassMode.UPDATE, 1)
-                    m.next = "PASS"
-            with m.State("SEED"):
-                with m.If(~seeder_busy & ~seed_start & ~seed_started):
-                    m.d.sync += idle.eq(1)
-                    m.next = "IDLE"
-            with m.State("COLD"):
-                m.d.sync += cold_addr.eq(cold_addr + 1)
-                with m.If(cold_addr == G - 1):
-                    m.d.sync += [idle.eq(1), cold_write.eq(0)]
-                    m.next = "IDLE"
-            with m.State("PASS"):
-                with m.If(mode != PassMode.HOT):
-                    m.d.sync += self.run_cycles.eq(self.run_cycles + 1)
-                with m.If(cycle < prime):
-                    m.d.sync += cycle.eq(cycle + 1)
-                    with m.Switch(cycle):
-                        for index in range(prime):
-                            with m.Case(index):
-                                m.d.comb += read_addr.eq(prime_addresses[index] % G)
-                                if index == 0:
-                                    m.d.comb += clear_acc.eq(measure)
-                                if index == prime - 1:
-                                    set_stepping(1)
-                                    set_s(0, S == 1)
-                                    m.d.sync += [g.eq(0), s3.eq(READ_LATENCY % S),
-                                                 g3_ahead.eq((READ_LATENCY // S + 2) % G)]
-                with m.Elif(stepping):
-                    # Data arrives three clocks after its address: ask now for the group that
-                    # the shift three clocks ahead (if any) loads, g(t+3) + 2.
-                    m.d.comb += read_addr.eq(g3_ahead)
-                    with m.If(s3 == S - 1):
-                        m.d.sync += [s3.eq(0), g3_ahead.eq(wrap(g3_ahead + 1))]
-                    with m.Else():
-                        m.d.sync += s3.eq(s3 + 1)
-                    with m.If(s == S - 1):
-                        set_s(0, S == 1)
-                        m.d.sync += g.eq(g + 1)  # the window shifts (below)
-                        with m.If(g == G - 1):
-                            set_stepping(0)
-                    with m.Else():
-                        set_s(s + 1, s == S - 2)
-                with m.Elif(cycle == prime):
-                    prefetch(0)
-                    m.d.sync += cycle.eq(prime + 1)  # first tail clock: stage T of the last step
-                with m.Elif(cycle == prime + 1):
-                    prefetch(1)
-                    m.d.sync += cycle.eq(prime + 2)  # stage B of the last step
-                    # Decided a clock ahead (see ``priming_next``): does a pass follow at once?
-                    # After a colour-1 pass only if the last (M, B) has been taken.
-                    m.d.sync += priming_next.eq(Mux(
-                        colour == 0, mode != PassMode.MEASURE,
-                        (mode == PassMode.UPDATE) & ~pending_emit))
-                with m.Else():
-                    # The last tail clock: stage C of the last step. Choose what follows;
-                    # stage D's write of group G-1 meets this clock's read of it at the RAM.
-                    prefetch(2)
-                    with m.If(mode == PassMode.HOT):
-                        with m.If(colour == 0):
-                            begin_pass(1, PassMode.HOT, 0)
-                        with m.Else():
-                            m.next = "FINISH"
-                    with m.Elif(mode == PassMode.MEASURE):
-                        m.d.sync += pending_emit.eq(1)
-                        m.next = "FINISH"
-                    with m.Elif(colour == 0):
-                        m.d.sync += [pending_emit.eq(~first_sweep), first_sweep.eq(0)]
-                        begin_pass(1, PassMode.UPDATE, 0)
-                    with m.Else():
-                        m.d.sync += sweeps_left.eq(sweeps_left - 1)
-                        next_mode = Mux(sweeps_left == 1, PassMode.MEASURE, PassMode.UPDATE)
-                        begin_pass(0, next_mode, 1)
-                        with m.If(~priming_next):
-                            m.next = "WAIT_EMIT"
-            with m.State("WAIT_EMIT"):
-                # The previous sweep's (M, B) is still unread: a slow host (a UART) stalls the
-                # core here, and only here, so these clocks are counted apart.
-                m.d.sync += self.stall_cycles.eq(self.stall_cycles + 1)
-                with m.If(~pending_emit):
-                    m.d.sync += table_step.eq(0)
-                    m.next = "REFETCH"
-            with m.State("REFETCH"):
-                # The tail's prefetch went stale while waiting: fetch groups 0, 1, G-1 again.
-                m.d.sync += [self.stall_cycles.eq(self.stall_cycles + 1),
-                             table_step.eq(table_step + 1)]
-                prefetch_until(READ_LATENCY - 1)
-                with m.If(table_step == READ_LATENCY - 1):
-                    m.next = "PASS"
-            with m.State("FINISH"):
-                with m.If(~pending_emit & ~write_en &
-                          ~Cat(a_valid, t_valid, *valid_line).any()):
-                    m.d.sync += idle.eq(1)
-                    m.next = "IDLE"
-
-        # --- the window's loads, per WORD_SLICE bits --------------------------------------
-        # Priming clock k's load enable is registered (copies per slice) from the chain
-        # priming_next → priming clock 0 → 1 …, so it is high in priming clock k; stepping
-        # shifts the window at the end of each group (the two never coincide, except after a
-        # reset: see ``stepping_copies``).
-        prime_chain = [priming_next] + [Signal(name=f"priming_clock{i}") for i in range(prime - 1)]
-        m.d.sync += [later.eq(earlier) for earlier, later in zip(prime_chain, prime_chain[1:])]
-        load_at = {index: registered_copies(m, prime_chain[index], word_slices,
-                                            f"prime_load{index}", reset_less=True)
-                   for index in prime_loads}
-        for j in range(word_slices):
-            bits = slice(j * WORD_SLICE, min(W, (j + 1) * WORD_SLICE))
-            with m.If(Cat(load_at[index][j] for index in prime_loads).any()):
-                for index, register in prime_loads.items():
-                    with m.If(load_at[index][j]):
-                        m.d.sync += register[bits].eq(rd_data[bits])
-            with m.Elif(stepping_copies[j] & (last_step_copies[j] if S > 1 else 1)):
-                m.d.sync += [prev[bits].eq(cur[bits]), cur[bits].eq(nxt[bits]),
-                             nxt[bits].eq(rd_data[bits])]
+        # --- the window's loads, per WORD_SLICE bits ----------------------------------------
+        window_loads(m, p, (prev, cur, nxt), rd_data, control, prime, prime_loads)
         return m

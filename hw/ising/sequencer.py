@@ -1,0 +1,314 @@
+"""The Ising core's pass control: the registers that schedule passes, and the FSM that runs them.
+
+The control registers are made first (the datapath reads them); :meth:`PassControl.sequence`
+then builds the read-address register, the prefetch and priming of each pass, and the FSM of
+the operations (SEED, INIT_COLD, INIT_HOT, RUN) on them. Its states: IDLE, SEED, COLD, TABLE
+(the threshold table into the lanes, then prefetch), PASS (priming, stepping, a three-clock
+tail), WAIT_EMIT and REFETCH (a host that has not read the last (M, B) stalls the core there,
+and only there) and FINISH (the pipeline drains).
+"""
+
+from amaranth import C, Cat, Mux, Signal, unsigned
+from amaranth.lib import data
+
+from ..replica import group_count, replica_signals
+from .params import READ_LATENCY, TABLE_SIZE, IsingOp, IsingParams
+from .timing import WORD_SLICE
+
+__all__ = ["PassControl", "PassMode"]
+
+
+class PassMode:
+    """What a pass does: update spins, draw them at random (hot start), or only measure."""
+    UPDATE, HOT, MEASURE = 0, 1, 2
+
+
+class PassControl:
+    """The pass-control registers of one :class:`~bitspin.hw.ising.core.IsingCore` in module ``m``.
+
+    Parameters
+    ----------
+    m : Module
+        The core's module; the registers' updates are added to it.
+    params : IsingParams
+        The core's parameters.
+    """
+
+    def __init__(self, m, params: IsingParams):
+        self.m, self.params = m, params
+        p = params
+        G, S, W, k = p.groups, p.steps_per_group, p.word_bits, p.k
+        self.colour = Signal()
+        self.mode = Signal(2)
+        self.measure = Signal()
+        # Priming clocks, then (stepping and) the first tail clock, then the other tail clocks.
+        self.cycle = Signal(range(p.pass_overhead_cycles))
+        self.g = Signal(range(max(2, G)))
+        self.s = Signal(range(max(2, S)))
+        # s3: the step within a group three steps ahead of (g, s); g3_ahead: wrap(g + 2) three
+        # steps ahead, the group the read port asks for. Kept in registers so that the read
+        # address needs no adder chain on g and s (it was the critical path at L=256, P=64).
+        self.s3 = Signal(range(max(2, S)))
+        self.g3_ahead = Signal(range(max(2, G)))
+        self.stepping = Signal()
+        # Copies of ``stepping``, one per WORD_SLICE bits of the window: it enables every window
+        # register (3·W flip-flops). Reset-less (no reset net across the chip to them): after a
+        # reset in mid-pass a copy may shift the idle window until the next pass sets it, and
+        # the priming loads take precedence over the shift, so that pass's window is exact.
+        self.word_slices = group_count(W, WORD_SLICE)
+        self.stepping_copies = replica_signals(self.stepping, self.word_slices, "stepping",
+                                               reset_less=True)
+        # A register, high in the clock before a pass's priming clock 0; it starts the chain of
+        # registers that enables the window's priming loads (``window_loads``), so no FSM
+        # decode drives those enables across the chip.
+        self.priming_next = Signal()
+
+        # With S > 1, copies per slice of "s is a group's last step" (the window shifts after
+        # it), kept beside s: s itself, one net to every slice, was the critical path at
+        # L=256, P=256 (9.3 ns of routing). With S = 1 every step is a group's last.
+        self.last_step_copies = (replica_signals(Signal(), self.word_slices, "last_step",
+                                                 reset_less=True) if S > 1 else [])
+
+        # ``advancing``: stepping in a pass whose RNGs advance (not a MEASURE pass), a register
+        # kept beside ``stepping`` so that the lanes' advance copies load from a flip-flop (a
+        # decode of ``mode`` shared with the FSM sat between them and took the FSM across the
+        # chip).
+        self.advancing = Signal()
+        self.thresholds = Signal(data.ArrayLayout(unsigned(k + 1), TABLE_SIZE), reset_less=True)
+        self.sweeps_left = Signal(32)
+        self.first_sweep = Signal()
+        self.pending_emit = Signal()
+        self.clear_acc = Signal()
+
+    def set_stepping(self, value):
+        self.m.d.sync += [self.stepping.eq(value),
+                          *[copy.eq(value) for copy in self.stepping_copies],
+                          self.advancing.eq((self.mode != PassMode.MEASURE) if value else 0)]
+
+    def set_s(self, value, last):
+        """s ← value, where ``last`` says whether value == S - 1."""
+        self.m.d.sync += [self.s.eq(value), *[copy.eq(last) for copy in self.last_step_copies]]
+
+    def wrap(self, value):
+        """``value`` modulo the number of groups G."""
+        G = self.params.groups
+        return value % G if G > 1 else C(0, 1)
+
+    def sequence(self, core, *, seeder, read_port, window, table_step, table_we, load_cycles,
+                 idle, cold_write, cold_addr, write_en, in_flight):
+        """Build the read address, the prefetch and priming, and the FSM.
+
+        Parameters
+        ----------
+        core : IsingCore
+            Whose ports (``start``, ``op``, ``sweeps``, ``thresholds``, the lattice port and the
+            counters) the FSM serves.
+        seeder : SplitMix64Seeder
+            The lane RNGs' seeder.
+        read_port
+            The lattice memory's read port.
+        window : (prev, cur, nxt)
+            The window registers.
+        table_step, table_we, load_cycles
+            The threshold-table load's step counter, write enable and length.
+        idle, cold_write, cold_addr, write_en
+            The registers that stand for the IDLE and COLD states, and the write port's enable.
+        in_flight : (a_valid, t_valid, valid_line)
+            The valid flags of the stages and of everything after stage T.
+
+        Returns
+        -------
+        (prime, prime_loads)
+            The priming clocks per pass, and which window register each priming clock loads.
+        """
+        m, p = self.m, self.params
+        G, S = p.groups, p.steps_per_group
+        colour, mode, measure, cycle = self.colour, self.mode, self.measure, self.cycle
+        g, s, s3, g3_ahead = self.g, self.s, self.s3, self.g3_ahead
+        stepping, priming_next, thresholds = self.stepping, self.priming_next, self.thresholds
+        sweeps_left, first_sweep = self.sweeps_left, self.first_sweep
+        pending_emit, clear_acc = self.pending_emit, self.clear_acc
+        set_stepping, set_s, wrap = self.set_stepping, self.set_s, self.wrap
+        prev, cur, nxt = window
+        a_valid, t_valid, valid_line = in_flight
+        rd = read_port
+        # The read address is registered before the block RAMs (READ_LATENCY: three clocks from
+        # ``read_addr`` to ``rd_data``): the FSM's decode in front of the 15 block RAMs' address
+        # inputs was the critical path at L=256, P=256 (12.7 ns, 11 of them routing).
+        read_addr = Signal.like(g)
+        read_addr_q = Signal.like(g, reset_less=True)
+        m.d.sync += read_addr_q.eq(Mux(idle, core.lattice_addr, read_addr))
+        m.d.comb += rd.addr.eq(read_addr_q)
+        with m.If(stepping & (mode == PassMode.UPDATE)):
+            m.d.sync += core.update_cycles.eq(core.update_cycles + 1)
+
+        def begin_pass(next_colour, next_mode, next_measure):
+            m.d.sync += [colour.eq(next_colour), mode.eq(next_mode), measure.eq(next_measure),
+                         cycle.eq(0)]
+
+        prime = p.prime_cycles
+        # Overlapped with the previous tail (or the TABLE or REFETCH state), the three clocks
+        # before a pass ask for groups 0, 1 and G-1 (``prefetch``); their data lands in the
+        # window at priming clocks 0, 1 and 2 (``prime_loads``: READ_LATENCY clocks after each
+        # address). G-1's last write lands in the clock its read reaches the block RAM (the port
+        # is transparent to the write). The priming clocks then ask for the groups the first
+        # three steps' shifts load, as in the stepping rule below. With fewer than three groups
+        # the priming asks for groups 0 and 1 itself (they are still being written in the tail).
+        first_steps = [(n // S + 2) % G for n in range(READ_LATENCY)]
+        if prime == 3:
+            prime_addresses = first_steps
+            prime_loads = {0: cur, 1: nxt, 2: prev}
+        else:
+            prime_addresses = [0, 1 % G] + first_steps
+            prime_loads = {2: prev, 3: cur, 4: nxt}
+        prefetch_groups = [0, 1 % G, G - 1]
+        hot_op = Signal()
+
+        def prefetch(index):
+            """Ask for the index-th group (0, 1, G-1) of the pass that follows."""
+            m.d.comb += read_addr.eq(prefetch_groups[index])
+
+        def prefetch_until(last_step):
+            """In a state that counts ``table_step`` up to ``last_step`` and then starts a pass:
+            prefetch in its last READ_LATENCY steps, and raise ``priming_next`` for the last."""
+            for index in range(READ_LATENCY):
+                with m.If(table_step == last_step - (READ_LATENCY - 1) + index):
+                    prefetch(index)
+            with m.If(table_step == last_step - 1):
+                m.d.sync += priming_next.eq(1)
+
+        # Start strobes and latches that cross the chip from the FSM are registered first: the
+        # FSM sits far from the seeder and the table source at L=256, P=256, and start → FSM
+        # decode → seeder took two cross-chip hops (14.6 ns).
+        seed_start = Signal()
+        m.d.sync += [seed_start.eq(0), priming_next.eq(0)]
+        m.d.comb += seeder.start.eq(seed_start)
+        # The seeder's busy flag comes back registered too (seeder → FSM was the next such
+        # path); it rises two clocks after ``seed_start``, so SEED waits those out first.
+        seeder_busy, seed_started = Signal(), Signal()
+        m.d.sync += [seeder_busy.eq(seeder.busy), seed_started.eq(seed_start)]
+        with m.If(idle):  # the value at the start clock is the last one latched: "at start"
+            m.d.sync += thresholds.eq(core.thresholds)
+        with m.FSM():
+            with m.State("IDLE"):
+                with m.If(core.start):
+                    with m.Switch(core.op):
+                        with m.Case(IsingOp.SEED):
+                            m.d.sync += [seed_start.eq(1), idle.eq(0)]
+                            m.next = "SEED"
+                        with m.Case(IsingOp.INIT_COLD):
+                            m.d.sync += [cold_addr.eq(0), idle.eq(0), cold_write.eq(1)]
+                            m.next = "COLD"
+                        with m.Case(IsingOp.INIT_HOT):
+                            m.d.sync += [hot_op.eq(1), table_step.eq(0), idle.eq(0)]
+                            m.next = "TABLE"
+                        with m.Case(IsingOp.RUN):
+                            with m.If(core.sweeps != 0):
+                                m.d.sync += [sweeps_left.eq(core.sweeps), first_sweep.eq(1),
+                                             hot_op.eq(0), table_step.eq(0), idle.eq(0)]
+                                m.next = "TABLE"
+            with m.State("TABLE"):
+                # Copy the latched table into the lanes' own tables, one entry per clock (the
+                # same clocks with either lookup, so the timing never depends on the platform);
+                # the last three clocks prefetch the first pass's groups 0, 1 and G-1.
+                m.d.comb += table_we.eq(1)
+                prefetch_until(load_cycles - 1)
+                m.d.sync += table_step.eq(table_step + 1)
+                with m.If(table_step == load_cycles - 1):
+                    with m.If(hot_op):
+                        begin_pass(0, PassMode.HOT, 0)
+                    with m.Else():
+                        begin_pass(0, PassMode.UPDATE, 1)
+                    m.next = "PASS"
+            with m.State("SEED"):
+                with m.If(~seeder_busy & ~seed_start & ~seed_started):
+                    m.d.sync += idle.eq(1)
+                    m.next = "IDLE"
+            with m.State("COLD"):
+                m.d.sync += cold_addr.eq(cold_addr + 1)
+                with m.If(cold_addr == G - 1):
+                    m.d.sync += [idle.eq(1), cold_write.eq(0)]
+                    m.next = "IDLE"
+            with m.State("PASS"):
+                with m.If(mode != PassMode.HOT):
+                    m.d.sync += core.run_cycles.eq(core.run_cycles + 1)
+                with m.If(cycle < prime):
+                    m.d.sync += cycle.eq(cycle + 1)
+                    with m.Switch(cycle):
+                        for index in range(prime):
+                            with m.Case(index):
+                                m.d.comb += read_addr.eq(prime_addresses[index] % G)
+                                if index == 0:
+                                    m.d.comb += clear_acc.eq(measure)
+                                if index == prime - 1:
+                                    set_stepping(1)
+                                    set_s(0, S == 1)
+                                    m.d.sync += [g.eq(0), s3.eq(READ_LATENCY % S),
+                                                 g3_ahead.eq((READ_LATENCY // S + 2) % G)]
+                with m.Elif(stepping):
+                    # Data arrives three clocks after its address: ask now for the group that
+                    # the shift three clocks ahead (if any) loads, g(t+3) + 2.
+                    m.d.comb += read_addr.eq(g3_ahead)
+                    with m.If(s3 == S - 1):
+                        m.d.sync += [s3.eq(0), g3_ahead.eq(wrap(g3_ahead + 1))]
+                    with m.Else():
+                        m.d.sync += s3.eq(s3 + 1)
+                    with m.If(s == S - 1):
+                        set_s(0, S == 1)
+                        m.d.sync += g.eq(g + 1)  # the window shifts (below)
+                        with m.If(g == G - 1):
+                            set_stepping(0)
+                    with m.Else():
+                        set_s(s + 1, s == S - 2)
+                with m.Elif(cycle == prime):
+                    prefetch(0)
+                    m.d.sync += cycle.eq(prime + 1)  # first tail clock: stage T of the last step
+                with m.Elif(cycle == prime + 1):
+                    prefetch(1)
+                    m.d.sync += cycle.eq(prime + 2)  # stage B of the last step
+                    # Decided a clock ahead (see ``priming_next``): does a pass follow at once?
+                    # After a colour-1 pass only if the last (M, B) has been taken.
+                    m.d.sync += priming_next.eq(Mux(
+                        colour == 0, mode != PassMode.MEASURE,
+                        (mode == PassMode.UPDATE) & ~pending_emit))
+                with m.Else():
+                    # The last tail clock: stage C of the last step. Choose what follows;
+                    # stage D's write of group G-1 meets this clock's read of it at the RAM.
+                    prefetch(2)
+                    with m.If(mode == PassMode.HOT):
+                        with m.If(colour == 0):
+                            begin_pass(1, PassMode.HOT, 0)
+                        with m.Else():
+                            m.next = "FINISH"
+                    with m.Elif(mode == PassMode.MEASURE):
+                        m.d.sync += pending_emit.eq(1)
+                        m.next = "FINISH"
+                    with m.Elif(colour == 0):
+                        m.d.sync += [pending_emit.eq(~first_sweep), first_sweep.eq(0)]
+                        begin_pass(1, PassMode.UPDATE, 0)
+                    with m.Else():
+                        m.d.sync += sweeps_left.eq(sweeps_left - 1)
+                        next_mode = Mux(sweeps_left == 1, PassMode.MEASURE, PassMode.UPDATE)
+                        begin_pass(0, next_mode, 1)
+                        with m.If(~priming_next):
+                            m.next = "WAIT_EMIT"
+            with m.State("WAIT_EMIT"):
+                # The previous sweep's (M, B) is still unread: a slow host (a UART) stalls the
+                # core here, and only here, so these clocks are counted apart.
+                m.d.sync += core.stall_cycles.eq(core.stall_cycles + 1)
+                with m.If(~pending_emit):
+                    m.d.sync += table_step.eq(0)
+                    m.next = "REFETCH"
+            with m.State("REFETCH"):
+                # The tail's prefetch went stale while waiting: fetch groups 0, 1, G-1 again.
+                m.d.sync += [core.stall_cycles.eq(core.stall_cycles + 1),
+                             table_step.eq(table_step + 1)]
+                prefetch_until(READ_LATENCY - 1)
+                with m.If(table_step == READ_LATENCY - 1):
+                    m.next = "PASS"
+            with m.State("FINISH"):
+                with m.If(~pending_emit & ~write_en &
+                          ~Cat(a_valid, t_valid, *valid_line).any()):
+                    m.d.sync += idle.eq(1)
+                    m.next = "IDLE"
+        return prime, prime_loads

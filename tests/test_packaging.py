@@ -51,5 +51,6 @@ def test_the_wheel_holds_only_the_bitspin_namespace_and_its_data(tmp_path):
     assert len(tops) == 2 and "bitspin" in tops
     assert (tops - {"bitspin"}).pop().endswith(".dist-info")
     assert "bitspin/sim/virtual_board/harness.cpp" in names
+    assert "bitspin/sim/virtual_board/uart_line.h" in names
     assert any(n.startswith("bitspin/sw/gan/models/") and n.endswith(".npz") for n in names)
     assert not any(n.startswith("bitspin/__init__") for n in names)

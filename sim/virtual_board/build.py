@@ -26,6 +26,8 @@ from ..cache import cache_root, locked
 __all__ = ["build_virtual_board", "check_board_top", "VirtualBoardBuildError", "HARNESS"]
 
 HARNESS = Path(__file__).with_name("harness.cpp")
+# Headers that harness.cpp includes; they go into the build folder and the cache key with it.
+HARNESS_HEADERS = (Path(__file__).with_name("uart_line.h"),)
 EXECUTABLE = "vboard"
 _JOBS = 2  # the machine has two cores, shared with other work
 # Verilator's -O3 plus -O2 for both the generated model (OPT_FAST is -Os by default) and the
@@ -92,11 +94,12 @@ def build_virtual_board(design, *, divisor: int, name: str = "top") -> Path:
 
     source = verilog.convert(design, name=name, emit_src=False)
     harness = HARNESS.read_text()
+    headers = {path.name: path.read_text() for path in HARNESS_HEADERS}
     flags = [*_VERILATOR_FLAGS, "--top-module", name, "-Mdir", "obj", "-o", EXECUTABLE,
              "-j", str(_JOBS), "-CFLAGS", f"-O2 -DBITSPIN_DEFAULT_DIVISOR={divisor}",
              "-MAKEFLAGS", _MAKE_FLAGS]
     key = hashlib.sha256("\0".join([
-        source, harness, status.version or "unknown", str(divisor), *flags,
+        source, harness, *headers.values(), status.version or "unknown", str(divisor), *flags,
     ]).encode()).hexdigest()[:20]
     build_dir = cache_root() / "virtual_board" / f"{name}-{key}"
     executable = build_dir / "obj" / EXECUTABLE
@@ -109,6 +112,8 @@ def build_virtual_board(design, *, divisor: int, name: str = "top") -> Path:
         build_dir.mkdir(parents=True, exist_ok=True)
         (build_dir / f"{name}.v").write_text(source)
         (build_dir / "harness.cpp").write_text(harness)
+        for header_name, text in headers.items():
+            (build_dir / header_name).write_text(text)
         log = build_dir / "build.log"
         argv = ["verilator", *flags, f"{name}.v", "harness.cpp"]
         with open(log, "w") as handle:

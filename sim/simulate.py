@@ -87,19 +87,37 @@ def simulate(design, *, test_module: str, toplevel: str = "top", simulator: str 
              seed: int | None = None, run_dir: Path | None = None) -> SimulationResult:
     """Simulate ``design`` (an Amaranth component) with the cocotb tests in ``test_module``.
 
-    Args:
-        design: the component; its ports become the Verilog top's ports (plus ``clk`` and ``rst``
-            for the ``sync`` domain).
-        test_module: the dotted name of a cocotb test module, importable from the repo root.
-        toplevel: the Verilog module name of the top.
-        simulator: ``"verilator"`` or ``"icarus"``.
-        args: JSON-serializable parameters for the test module (``bitspin.sim.testbench.args()``).
-        testcase: run only this test of the module.
-        waves: record a waveform (VCD under Verilator, FST under Icarus) into the run folder.
-        seed: cocotb's random seed.
-        run_dir: where the run's log, results and waves go (a fresh folder by default).
+    Parameters
+    ----------
+    design
+        The component; its ports become the Verilog top's ports (plus ``clk`` and ``rst``
+        for the ``sync`` domain).
+    test_module
+        The dotted name of a cocotb test module, importable from the repo root.
+    toplevel
+        The Verilog module name of the top.
+    simulator
+        ``"verilator"`` or ``"icarus"``.
+    args
+        JSON-serializable parameters for the test module (``bitspin.sim.testbench.args()``).
+    testcase
+        Run only this test of the module.
+    waves
+        Record a waveform (VCD under Verilator, FST under Icarus) into the run folder.
+    seed
+        Cocotb's random seed.
+    run_dir
+        Where the run's log, results and waves go (a fresh folder by default).
 
-    Returns the :class:`SimulationResult`; raises :class:`SimulationFailure` if any test failed.
+    Returns
+    -------
+    SimulationResult
+        What ran, where, and what the test module reported.
+
+    Raises
+    ------
+    SimulationFailure
+        If any cocotb test failed, or the simulator did not finish.
     """
     if simulator not in SIMULATORS:
         raise ValueError(f"unknown simulator {simulator!r}; choose one of {', '.join(SIMULATORS)}")

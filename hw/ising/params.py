@@ -73,12 +73,17 @@ DEFAULT_K = 16
 class IsingParams:
     """Elaboration parameters of the Ising core.
 
-    Args:
-        size: L, the side of the torus: a power of two from 8 to 1024.
-        lanes: P, the spins updated per clock: a power of two from 1 to L²/2.
-        k: the random-number and threshold precision in bits, 8 to 32.
-        algorithms: the update rules the host may select (both run on the same datapath, which
-            is driven only by the threshold table).
+    Parameters
+    ----------
+    size
+        L, the side of the torus: a power of two from 8 to 1024.
+    lanes
+        P, the spins updated per clock: a power of two from 1 to L²/2.
+    k
+        The random-number and threshold precision in bits, 8 to 32.
+    algorithms
+        The update rules the host may select (both run on the same datapath, which
+        is driven only by the threshold table).
     """
     size: int
     lanes: int

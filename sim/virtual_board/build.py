@@ -73,14 +73,25 @@ def _log_tail(log: Path) -> str:
 def build_virtual_board(design, *, divisor: int, name: str = "top") -> Path:
     """Build (or fetch from the cache) the virtual board executable for ``design``.
 
-    Args:
-        design: the device top (see :func:`check_board_top`).
-        divisor: clocks per UART bit, the one ``design`` was elaborated with. It becomes the
-            executable's default ``--divisor``; a ``design.divisor`` attribute must agree with it.
-        name: the Verilog module name of the top.
+    Parameters
+    ----------
+    design
+        The device top (see :func:`check_board_top`).
+    divisor
+        Clocks per UART bit, the one ``design`` was elaborated with. It becomes the
+        executable's default ``--divisor``; a ``design.divisor`` attribute must agree with it.
+    name
+        The Verilog module name of the top.
 
-    Returns the path of the executable. Raises :class:`VirtualBoardBuildError` with the tail of
-    the build log when Verilator or the C++ compiler fails.
+    Returns
+    -------
+    Path
+        The executable.
+
+    Raises
+    ------
+    VirtualBoardBuildError
+        With the tail of the build log, when Verilator or the C++ compiler fails.
     """
     check_board_top(design)
     check_divisor(divisor)

@@ -44,15 +44,23 @@ def parse_stats(text: str) -> dict | None:
 class VirtualBoard:
     """A simulated device behind ``socket://HOST:PORT``, in a child process.
 
-    Args:
-        design: the device top (``rx: In(1)``, ``tx: Out(1)``, ``activity: Out(1)``).
-        divisor: clocks per UART bit, the one ``design`` was elaborated with.
-        port: the TCP port to listen on; 0 picks a free one (read it back from :attr:`port`).
-        host: the IPv4 address to listen on.
-        name: the Verilog module name of the top.
-        gap_cycles: idle cycles the harness leaves on ``rx`` after each stop bit (0: frames
-            back to back, as a USB-UART bridge sends a burst).
-        executable: a prebuilt harness executable; skips the build (``design`` may then be None).
+    Parameters
+    ----------
+    design
+        The device top (``rx: In(1)``, ``tx: Out(1)``, ``activity: Out(1)``).
+    divisor
+        Clocks per UART bit, the one ``design`` was elaborated with.
+    port
+        The TCP port to listen on; 0 picks a free one (read it back from :attr:`port`).
+    host
+        The IPv4 address to listen on.
+    name
+        The Verilog module name of the top.
+    gap_cycles
+        Idle cycles the harness leaves on ``rx`` after each stop bit (0: frames
+        back to back, as a USB-UART bridge sends a burst).
+    executable
+        A prebuilt harness executable; skips the build (``design`` may then be None).
 
     The process ends when :meth:`close` is called, when the context manager exits, or when this
     Python process dies (it watches its stdin for end of file).

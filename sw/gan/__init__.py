@@ -2,7 +2,9 @@
 
 Modules, one concept each:
 
-- ``architecture``: the :class:`GanConfig` dataclass (layer widths, bit widths, named presets);
+- the :class:`GanConfig` dataclass (layer widths, bit widths, named presets) and the named engine
+  configurations are specifications in ``bitspin.hw.gan`` (``architecture``, ``engine_targets``);
+- ``engine_configs``: those configurations on the host: model files and engine images;
 - ``latent``: the latent vector z from a seed, quantized to {-1, 0, +1};
 - ``binary_layers``: sign with a straight-through estimator, binary Linear / ConvTranspose layers;
 - ``generator`` / ``discriminator``: the PyTorch networks (binarized or float generator);

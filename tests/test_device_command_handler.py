@@ -5,11 +5,11 @@ import struct
 
 from amaranth import Elaboratable, Module, Signal
 from amaranth.lib.memory import Memory
-from amaranth.sim import Simulator
 
 from bitspin.hw.device.command_handler import CommandHandler
 from bitspin.hw.device.register_map import Opcode
 from bitspin.hw.protocol.frame_format import Status
+from tests.pysim import run_pysim
 
 PAYLOAD_BYTES = 64
 
@@ -77,11 +77,7 @@ def _exchange(requests, errors=()):
             if ov:
                 body.append(byte)
 
-    sim = Simulator(dut)
-    sim.add_clock(1e-6)
-    sim.add_testbench(requester)
-    sim.add_testbench(responder, background=True)
-    sim.run()
+    run_pysim(dut, requester, responder)
     return responses, strobes[0]
 
 

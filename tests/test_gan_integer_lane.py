@@ -1,9 +1,9 @@
 """IntegerLane (hw/gan/integer_lane.py) against a direct signed dot product, under Amaranth's simulator."""
 
 import pytest
-from amaranth.sim import Simulator
 
 from bitspin.hw.gan.integer_lane import IntegerLane
+from tests.pysim import run_pysim
 
 
 @pytest.mark.parametrize("chunk_bits,weight_bits", [(8, 2), (16, 6), (64, 6), (12, 4)])
@@ -47,11 +47,7 @@ def test_the_lane_sums_masked_signed_weights_over_chunks(chunk_bits, weight_bits
             if valid:
                 seen.append(result)
 
-    sim = Simulator(dut)
-    sim.add_clock(1e-6)
-    sim.add_testbench(driver)
-    sim.add_testbench(monitor, background=True)
-    sim.run()
+    run_pysim(dut, driver, monitor)
     assert seen == expected
 
 

@@ -1,11 +1,11 @@
 """LayerSequencer (hw/gan/sequencer.py): the loop nest of a small engine plan, under Amaranth's simulator."""
 
 import pytest
-from amaranth.sim import Simulator
 
 from bitspin.hw.gan.architecture import GanConfig
 from bitspin.hw.gan.plan import EngineParams, plan_engine
 from bitspin.hw.gan.sequencer import LayerSequencer
+from tests.pysim import run_pysim
 
 SMALL = GanConfig(z_dim=8, n_classes=3, fc_widths=(16,), conv_channels=4, base=2,
                   deconv_channels=(4,))
@@ -41,10 +41,7 @@ def test_the_sequencer_issues_every_planned_clock_with_addresses_in_range(lanes,
                         out_of_range.append((name, ctx.get(getattr(dut, name)), depth))
             await ctx.tick()
 
-    sim = Simulator(dut)
-    sim.add_clock(1e-6)
-    sim.add_testbench(bench)
-    sim.run()
+    run_pysim(dut, bench)
     assert counts["valid"] == plan.issue_cycles
     assert counts["integer"] == plan.last_layer.issue_cycles
     assert counts["first"] == counts["last"] > 0

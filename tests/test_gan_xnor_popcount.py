@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
-from amaranth.sim import Simulator
 
 from bitspin.hw.gan.xnor_popcount import XnorPopcountArray
+from tests.pysim import run_pysim
 
 
 def _pack(bits) -> int:
@@ -66,9 +66,5 @@ def test_each_lane_thresholds_the_sum_of_its_chunks(lanes, chunk_bits, label_bit
             if len(seen) == groups:
                 return
 
-    sim = Simulator(dut)
-    sim.add_clock(1e-6)
-    sim.add_testbench(driver)
-    sim.add_testbench(monitor, background=True)
-    sim.run()
+    run_pysim(dut, driver, monitor)
     assert seen == expected

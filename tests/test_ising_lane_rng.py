@@ -2,10 +2,10 @@
 
 import numpy as np
 import pytest
-from amaranth.sim import Simulator
 
 from bitspin.hw.ising.lane_rng import LaneRng
 from bitspin.sw.ising.rng import LaneRngs
+from tests.pysim import run_pysim
 
 
 @pytest.mark.parametrize("k", [8, 16, 32])
@@ -31,8 +31,5 @@ def test_the_lane_draws_the_golden_stream_and_holds_when_not_advanced(k, rng):
                             ((int(golden.s0[0]) + int(golden.s1[0])) & 0xFFFFFFFF) >> (32 - k))
             await ctx.tick()
 
-    sim = Simulator(dut)
-    sim.add_clock(1e-6)
-    sim.add_testbench(bench)
-    sim.run()
+    run_pysim(dut, bench)
     assert seen == expected

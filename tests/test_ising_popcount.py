@@ -2,9 +2,9 @@
 
 import pytest
 from amaranth import Elaboratable, Module, Signal
-from amaranth.sim import Simulator
 
 from bitspin.hw.ising.popcount import chunked, delayed, pipelined_sum, popcount
+from tests.pysim import run_pysim
 
 
 class _Sums(Elaboratable):
@@ -39,10 +39,7 @@ def test_the_tree_sums_exactly_with_its_reported_latency(count, fan_in, rng):
             await ctx.tick()
             seen.append((ctx.get(dut.total), ctx.get(dut.late)))
 
-    sim = Simulator(dut)
-    sim.add_clock(1e-6)
-    sim.add_testbench(bench)
-    sim.run()
+    run_pysim(dut, bench)
     assert dut.stages == _levels(count, fan_in)
     lag = dut.stages - 1               # one clock has passed at each sample
     for n in range(lag, len(vectors)):

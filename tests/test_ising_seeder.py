@@ -1,9 +1,9 @@
 """SplitMix64Seeder (hw/ising/seeder.py) against the golden SplitMix64, under Amaranth's simulator."""
 
-from amaranth.sim import Simulator
 
 from bitspin.hw.ising.seeder import SplitMix64Seeder
 from bitspin.sw.ising.rng import splitmix64
+from tests.pysim import run_pysim
 
 
 def _run(count: int, seeds: list[int], restart_after: int | None = None) -> list[int]:
@@ -29,10 +29,7 @@ def _run(count: int, seeds: list[int], restart_after: int | None = None) -> list
                 clocks += 1
             assert clocks < 200 * count + 10, "the seeder did not finish"
 
-    sim = Simulator(dut)
-    sim.add_clock(1e-6)
-    sim.add_testbench(bench)
-    sim.run()
+    run_pysim(dut, bench)
     return values
 
 

@@ -27,8 +27,9 @@ def test_engine_matches_golden_model(name, rng):
     A configuration with its weights (or thresholds) in SPRAM is built with zeros there, which
     the bench then writes through the load port, as the host does after configuring the FPGA.
     """
-    target = ENGINE_CONFIGS[name]
-    image = target.engine_image()
+    config = ENGINE_CONFIGS[name]
+    target = config.target
+    image = config.engine_image()
     load = []
     for field, target_id, in_spram in (("weights", LoadTarget.WEIGHTS, target.weights_in_spram),
                                        ("thresholds", LoadTarget.THRESHOLDS,
@@ -38,18 +39,18 @@ def test_engine_matches_golden_model(name, rng):
             load += [[int(target_id.value), address, format(word, "x")]
                      for address, word in enumerate(words)]
             image = dataclasses.replace(image, **{field: (0,) * len(words)})
-    config = image.plan.config
-    z, y = random_inputs(rng, 100, config)
-    z = np.concatenate([z, np.zeros((config.n_classes, config.z_dim), dtype=z.dtype)])
-    y = np.concatenate([y, np.arange(config.n_classes)])
+    architecture = image.plan.config
+    z, y = random_inputs(rng, 100, architecture)
+    z = np.concatenate([z, np.zeros((architecture.n_classes, architecture.z_dim), dtype=z.dtype)])
+    y = np.concatenate([y, np.arange(architecture.n_classes)])
     requests = [[*pack_latent(z[k]), int(y[k])] for k in range(len(y))]
     result = simulate(GanEngine(image, loadable=target.loadable,
                                 single_port_thresholds=target.thresholds_in_spram),
                       test_module="bitspin.sim.benches.gan_engine",
                       args={"requests": requests, "pixels": image.plan.pixels, "load": load})
-    side = config.image_side
+    side = architecture.image_side
     images = np.array([np.frombuffer(bytes.fromhex(h), np.uint8)
                        for h in result.outputs["images"]]).reshape(len(y), side, side)
-    expected = GoldenGenerator.load(target.model).generate(z, y)
+    expected = GoldenGenerator.load(config.model).generate(z, y)
     assert sha(images) == sha(expected)
     assert result.outputs["image_cycles"] == [image.plan.cycles_per_image] * len(y)

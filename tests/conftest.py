@@ -14,6 +14,7 @@ def pytest_configure(config):
     # saturated machine, which slows large tensor work 10-100x.
     import torch
     torch.set_num_threads(1)
+    os.environ.setdefault("NUMBA_NUM_THREADS", "1")
 
 
 def pytest_report_header(config):

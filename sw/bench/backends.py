@@ -25,10 +25,12 @@ def machine() -> dict:
 
 
 def set_threads(options: BenchOptions) -> None:
-    """Apply ``options.threads`` to torch (a no-op when it is None)."""
+    """Apply ``options.threads`` to torch and to the numba kernels (a no-op when it is None)."""
     if options.threads is not None:
         import torch
         torch.set_num_threads(options.threads)
+        from bitspin.sw.ising.msc import set_threads as set_numba_threads
+        set_numba_threads(options.threads)
 
 
 def gpu_missing(unit_fields: dict) -> dict | None:

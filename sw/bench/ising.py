@@ -18,7 +18,8 @@ from .options import DEFAULT_ISING_BOARD, BenchOptions
 from .report import Report
 from .spread import spread
 
-__all__ = ["run", "simulate_core", "fast_reference", "device_runs", "projected", "fast_energy",
+__all__ = ["run", "simulate_core", "fast_reference", "msc_reference", "strongest_cpu",
+           "device_runs", "projected", "fast_energy",
            "NOT_MEASURED"]
 
 NOT_MEASURED = {"energy_per_update_nj": None, "energy_source": "not measured"}
@@ -52,11 +53,42 @@ def simulate_core(size: int, lanes: int, sweeps: int) -> dict:
 
 def fast_reference(size: int, device: str = "cpu", sweeps: int | None = None,
                    repeats: int = 3) -> dict:
-    """Spin updates per ns of the fast reference: min, median and max over ``repeats`` runs."""
+    """Spin updates per ns of the general checkerboard sampler (torch): min, median and max
+    over ``repeats`` runs."""
+    import torch
+
     from bitspin.sw.ising.fast import benchmark_flips_per_ns
     rates = [benchmark_flips_per_ns(size, sweeps=sweeps, device=device) for _ in range(repeats)]
-    return {"size": size, "device": device, "sweeps": sweeps,
+    return {"size": size, "device": device, "sweeps": sweeps, "sampler": f"checkerboard (torch, "
+            f"{device})", "threads": torch.get_num_threads() if device == "cpu" else None,
             **spread("spin_updates_per_ns", rates), "repeats": repeats, **NOT_MEASURED}
+
+
+def msc_reference(size: int, sweeps: int | None = None, repeats: int = 3,
+                  threads: int | None = None) -> dict | None:
+    """Spin updates per ns of the multi-spin-coded CPU sampler at the critical temperature
+    (every sweep measured, as on the device), or None where it does not take ``size``."""
+    from bitspin.sw.ising.exact import BETA_CRITICAL
+    from bitspin.sw.ising.msc import msc_unsupported, run_msc
+    if msc_unsupported(size) is not None:
+        return None
+    sweeps = sweeps or max(20, (1 << 25) // (size * size))
+    runs = [run_msc(size, BETA_CRITICAL, sweeps=sweeps, seed=1 + n, threads=threads)
+            for n in range(repeats)]
+    return {"size": size, "device": "cpu", "sweeps": sweeps, "sampler": runs[0].sampler,
+            "threads": runs[0].threads,
+            **spread("spin_updates_per_ns", [r.updates / r.elapsed_s / 1e9 for r in runs]),
+            "repeats": repeats, **NOT_MEASURED}
+
+
+def strongest_cpu(size: int, sweeps: int | None, repeats: int, threads: int | None) -> dict:
+    """The faster of the multi-spin-coded and the torch sampler on this CPU (both kept, under
+    ``msc`` and ``torch``)."""
+    torch_entry = fast_reference(size, "cpu", sweeps, repeats)
+    msc_entry = msc_reference(size, sweeps, repeats, threads)
+    candidates = [e for e in (msc_entry, torch_entry) if e is not None]
+    best = max(candidates, key=lambda e: e["spin_updates_per_ns"])
+    return {**best, "msc": msc_entry, "torch": torch_entry}
 
 
 def device_runs(url: str, size: int, lanes: int, sweeps: int, repeats: int = 3,
@@ -161,12 +193,16 @@ def _backend(options: BenchOptions, name: str, meter, progress: Progress, host_c
             return missing
         import torch
         progress(f"{name}: L={size}, {options.sweeps} sweeps × {options.repeats}")
-        entry = fast_reference(size, device, options.sweeps, options.repeats)
+        entry = (strongest_cpu(size, options.sweeps, options.repeats, options.threads)
+                 if device == "cpu" else fast_reference(size, device, options.sweeps,
+                                                        options.repeats))
         if meter is not None:
             entry.update(fast_energy(size, device, meter, options.sweeps))
         entry["device_name"] = torch.cuda.get_device_name() if device == "cuda" else host_cpu
         if options.sizes:
-            entry["by_size"] = [fast_reference(s, device, repeats=options.repeats)
+            entry["by_size"] = [strongest_cpu(s, None, options.repeats, options.threads)
+                                if device == "cpu" else fast_reference(s, device,
+                                                                       repeats=options.repeats)
                                 for s in options.sizes]
         return entry
     if name == "device":

@@ -67,7 +67,12 @@ def _units(report: dict):
 def _how(name: str, entry: dict) -> str:
     """What kind of figure a backend's throughput is."""
     if name in ("cpu", "gpu"):
-        return f"measured on {entry.get('device_name', name)}"
+        how = f"measured on {entry.get('device_name', name)}"
+        if entry.get("sampler"):
+            how += f", {entry['sampler']}"
+        if entry.get("threads"):
+            how += f", {entry['threads']} thread{'s' if entry['threads'] > 1 else ''}"
+        return how
     if name == "device":
         if entry.get("virtual_board"):
             return (f"virtual board: device cycle counter at a simulated "

@@ -33,6 +33,8 @@ def _add_model_options(parser, *, temperature: bool):
     parser.add_argument("--field", type=float, default=d.field, help="h")
     parser.add_argument("--coupling", type=int, choices=(1, -1), default=d.coupling, help="J")
     parser.add_argument("--init", choices=("hot", "cold"), default=d.init)
+    parser.add_argument("--threads", type=int, default=None,
+                        help="cpu backend: threads (default: every core)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
@@ -59,7 +61,8 @@ def _config(args, beta: float):
     from bitspin.sw.ising.backends import RunConfig
     return RunConfig(size=args.size, beta=beta, sweeps=args.sweeps, burn_in=args.burn_in,
                      seed=args.seed, lanes=args.lanes, k=args.precision, algorithm=args.algorithm,
-                     field=args.field, coupling=args.coupling, init=args.init)
+                     field=args.field, coupling=args.coupling, init=args.init,
+                     threads=args.threads)
 
 
 def _beta(args) -> float:

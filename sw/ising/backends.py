@@ -34,6 +34,7 @@ class RunConfig:
     field: float = 0.0
     coupling: int = 1
     init: str = "hot"
+    threads: int | None = None      # cpu backend: threads (None: every core)
 
     def validate(self) -> None:
         """Raise ``ValueError`` with a clear message for any parameter no backend accepts."""
@@ -47,6 +48,8 @@ class RunConfig:
                              f"least two sweeps are measured, not {self.burn_in}")
         if not 0 <= self.seed < 1 << 64:
             raise ValueError(f"seed must be in [0, 2^64), not {self.seed}")
+        if self.threads is not None and (not isinstance(self.threads, int) or self.threads < 1):
+            raise ValueError(f"threads must be at least 1, not {self.threads!r}")
 
     @property
     def temperature(self) -> float:
@@ -66,10 +69,26 @@ def _golden(config: RunConfig, progress) -> SamplerRun:
 
 
 def _fast(config: RunConfig, progress, device: str) -> SamplerRun:
+    """The cpu backend: the multi-spin-coded sampler where it applies (h = 0 Metropolis), else
+    the general checkerboard sampler; the gpu backend: the general sampler on CUDA."""
     from .fast import run_fast
-    return run_fast(config.size, config.beta, sweeps=config.sweeps, burn_in=config.burn_in,
+    if device == "cpu":
+        from .msc import msc_unsupported, run_msc
+        if msc_unsupported(config.size, config.field, config.algorithm) is None:
+            return run_msc(config.size, config.beta, sweeps=config.sweeps,
+                           burn_in=config.burn_in, J=config.coupling, init=config.init,
+                           seed=config.seed, threads=config.threads, progress=progress)
+        if config.threads is not None:
+            import torch
+            torch.set_num_threads(config.threads)
+    result = run_fast(config.size, config.beta, sweeps=config.sweeps, burn_in=config.burn_in,
                     J=config.coupling, h=config.field, algorithm=config.algorithm,
                     init=config.init, seed=config.seed, device=device, progress=progress)
+    result.sampler = f"checkerboard (torch, {device})"
+    if device == "cpu":
+        import torch
+        result.threads = torch.get_num_threads()
+    return result
 
 
 def _device(config: RunConfig, progress, url: str | None) -> SamplerRun:

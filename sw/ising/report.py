@@ -46,6 +46,8 @@ def run_summary(backend: str, config: RunConfig, result: SamplerRun) -> dict:
         "observables_sha256": observables_sha256(result.magnetization, result.bond_sum),
         "spin_updates_per_ns": result.updates / result.elapsed_s / 1e9 if result.elapsed_s else None,
         "elapsed_s": result.elapsed_s,
+        **({"sampler": result.sampler} if result.sampler else {}),
+        **({"threads": result.threads} if result.threads is not None else {}),
         **_device_figures(result),
     }
 

@@ -24,6 +24,9 @@ class SamplerRun:
     flips: int
     updates: int
     elapsed_s: float
+    #: Which sampler made the run (the cpu backend has two) and on how many threads, if known.
+    sampler: str = ""
+    threads: int | None = None
 
 
 def lattice_observables(lattice: np.ndarray) -> tuple[int, int]:

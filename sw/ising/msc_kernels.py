@@ -1,0 +1,169 @@
+"""Numba kernels of the multi-spin-coded Metropolis sampler (see ``bitspin.sw.ising.msc``).
+
+Layout: colour c's sites of row y are x = 2k + ((c + y) mod 2), k = 0 … n − 1 with n = L/2, and
+bit j of word w of ``spins[c, y]`` holds site k = 64w + j (1 = up). Each word is one row's 64
+sites of one colour, so one pass of word operations updates 64 spins. A colour-c site at index
+k has its vertical neighbours at index k of the other colour's rows y ± 1, one horizontal
+neighbour at index k of the other colour's row y, and the other at k − 1 when (c + y) is even,
+k + 1 when it is odd (periodic in k).
+
+Randomness: one xoshiro256++ stream per row, so results do not depend on the thread count.
+A Bernoulli(p) bit-plane compares a uniform 32-bit number per bit with p·2^32, most significant
+bit first, and stops as soon as every bit of interest is decided (about log2(bits) + 2 draws).
+"""
+
+from __future__ import annotations
+
+from numba import int64, njit, prange, uint64
+from numba.extending import intrinsic
+
+__all__ = ["half_sweep", "sweeps", "sweeps_serial", "measure", "popcount"]
+
+_ONES = uint64(0xFFFFFFFFFFFFFFFF)
+
+
+@njit(inline="always")
+def _rotl(x, k):
+    return (x << uint64(k)) | (x >> uint64(64 - k))
+
+
+@intrinsic
+def popcount(typingctx, x):
+    """Ones in a 64-bit word: LLVM's ctpop, one popcnt instruction on x86-64."""
+    def codegen(context, builder, signature, args):
+        return builder.ctpop(args[0])
+    return x(x), codegen
+
+
+@njit(inline="always")
+def _side(row, w, nw, n, mask, towards_lower):
+    """The row's words shifted by one site index (periodic): bit k takes site k − 1
+    (``towards_lower``) or k + 1."""
+    word = row[w]
+    if nw == 1:
+        if towards_lower:
+            return ((word << uint64(1)) | (word >> uint64(n - 1))) & mask
+        return ((word >> uint64(1)) | (word << uint64(n - 1))) & mask
+    if towards_lower:
+        return (word << uint64(1)) | (row[(w - 1) % nw] >> uint64(63))
+    return (word >> uint64(1)) | (row[(w + 1) % nw] << uint64(63))
+
+
+@njit(inline="always")
+def _half_sweep_row(spins, colour, y, n, p4, flip_sign, state):
+    """One row of a half sweep; returns its accepted flips. The row's xoshiro256++ state is
+    kept in locals (written back at the end), so the draws stay in registers."""
+    L, nw = spins.shape[1], spins.shape[2]
+    other = 1 - colour
+    mask = _ONES if n >= 64 else (uint64(1) << uint64(n)) - uint64(1)
+    lower = (colour + y) % 2 == 0
+    up_row, down_row = spins[other, (y - 1) % L], spins[other, (y + 1) % L]
+    own_row = spins[other, y]
+    s0, s1, s2, s3 = state[y, 0], state[y, 1], state[y, 2], state[y, 3]
+    count = uint64(0)
+    for w in range(nw):
+        s = spins[colour, y, w]
+        # a_i: the neighbour agrees with s (J = +1) or disagrees (J = −1)
+        a1 = ~(s ^ up_row[w]) ^ flip_sign
+        a2 = ~(s ^ down_row[w]) ^ flip_sign
+        a3 = ~(s ^ own_row[w]) ^ flip_sign
+        a4 = ~(s ^ _side(own_row, w, nw, n, mask, lower)) ^ flip_sign
+        all4 = a1 & a2 & a3 & a4
+        ge3 = (a1 & a2 & (a3 | a4)) | (a3 & a4 & (a1 | a2))
+        accept = uint64(0)
+        # Two Bernoulli(p4) planes: the first over the sites with ΔE > 0, the second over
+        # those of them with ΔE = 8|J| that the first accepted.
+        for plane in range(2):
+            undecided = (ge3 & mask) if plane == 0 else (all4 & accept & mask)
+            if p4 >= 4294967296:
+                result = undecided
+            else:
+                result = uint64(0)
+                bit = 31
+                while undecided != uint64(0) and bit >= 0:
+                    r = _rotl(s0 + s3, 23) + s0                  # xoshiro256++
+                    t = s1 << uint64(17)
+                    s2 ^= s0
+                    s3 ^= s1
+                    s1 ^= s2
+                    s0 ^= s3
+                    s2 ^= t
+                    s3 = _rotl(s3, 45)
+                    p_bit = _ONES if (p4 >> bit) & 1 else uint64(0)
+                    result |= undecided & ~r & p_bit   # r's bit 0 where p's is 1: r < p
+                    undecided &= ~(r ^ p_bit)          # still equal so far
+                    bit -= 1
+            if plane == 0:
+                accept = result
+            else:
+                accept &= ~all4 | result
+        flip = (~ge3 | accept) & mask
+        spins[colour, y, w] = s ^ flip
+        count += popcount(flip)
+    state[y, 0], state[y, 1], state[y, 2], state[y, 3] = s0, s1, s2, s3
+    return count
+
+
+@njit(parallel=True, cache=True)
+def half_sweep(spins, colour, n, p4, antiferro, state, flips):
+    """Metropolis on every site of ``colour`` (h = 0): a site flips always when at most two of its
+    neighbours agree with it (ΔE ≤ 0; for J = −1, disagree), with probability p4 = e^{−4β}
+    when three do, and p4² = e^{−8β} when four do (the AND of two independent p4 planes).
+    ``p4`` is the probability times 2^32, an integer. ``flips[y]`` (uint64) counts the accepted
+    flips of row y."""
+    flip_sign = _ONES if antiferro else uint64(0)
+    for y in prange(spins.shape[1]):
+        flips[y] += _half_sweep_row(spins, colour, y, n, p4, flip_sign, state)
+
+
+def _sweeps(spins, n, p4, antiferro, state, flips, observables, first, count, burn_in, rows):
+    """Sweeps ``first`` … ``first + count − 1`` (colour 0, then colour 1); after each one past
+    ``burn_in``, (M, B) into ``observables[sweep − burn_in]`` (``rows``: per-row scratch)."""
+    flip_sign = _ONES if antiferro else uint64(0)
+    L = spins.shape[1]
+    for sweep in range(first, first + count):
+        for colour in range(2):
+            for y in prange(L):
+                flips[y] += _half_sweep_row(spins, colour, y, n, p4, flip_sign, state)
+        if sweep >= burn_in:
+            for y in prange(L):
+                rows[y, 0], rows[y, 1] = _measure_row(spins, n, y)
+            m, b = 0, 0
+            for y in range(L):
+                m += rows[y, 0]
+                b += rows[y, 1]
+            observables[sweep - burn_in, 0] = m
+            observables[sweep - burn_in, 1] = b
+
+
+# One source, two builds: a parallel region costs tens of microseconds to open, which at L = 256
+# and one thread was most of a sweep, so one thread runs the serial build.
+sweeps = njit(parallel=True, cache=True)(_sweeps)
+sweeps_serial = njit(cache=True)(_sweeps)
+
+
+@njit(parallel=True, cache=True)
+def measure(spins, n, out):
+    """M = Σ s and B = Σ over the 2L² bonds of s_i s_j per row, ``out[y] = (M_y, B_y)``."""
+    for y in prange(spins.shape[1]):
+        out[y, 0], out[y, 1] = _measure_row(spins, n, y)
+
+
+@njit(inline="always")
+def _measure_row(spins, n, y):
+    """(M, B) of row y: M of both colours' sites, B of the four bonds of each colour-0 site
+    (each bond has exactly one colour-0 end)."""
+    L, nw = spins.shape[1], spins.shape[2]
+    mask = _ONES if n >= 64 else (uint64(1) << uint64(n)) - uint64(1)
+    bits = n if n < 64 else 64
+    lower = y % 2 == 0
+    up_row, down_row, own_row = spins[1, (y - 1) % L], spins[1, (y + 1) % L], spins[1, y]
+    ones = uint64(0)
+    agree = uint64(0)
+    for w in range(nw):
+        s = spins[0, y, w]
+        ones += popcount(s) + popcount(spins[1, y, w])
+        agree += popcount(~(s ^ up_row[w]) & mask) + popcount(~(s ^ down_row[w]) & mask)
+        agree += popcount(~(s ^ own_row[w]) & mask)
+        agree += popcount(~(s ^ _side(own_row, w, nw, n, mask, lower)) & mask)
+    return 2 * int64(ones) - 2 * bits * nw, 2 * int64(agree) - 4 * bits * nw

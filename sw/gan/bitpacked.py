@@ -48,6 +48,13 @@ def _taps(in_side: int, config) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return np.array(rows, dtype=np.int64), np.array(pairs, dtype=np.int64).reshape(-1, 2), reach
 
 
+def _threshold(layer) -> tuple[np.ndarray, np.ndarray]:
+    """The folded batch norm as (sign, sign · τ): +1 iff sign · acc ≥ sign · τ, which is
+    acc ≥ τ, or acc ≤ τ where the layer's γ < 0 (``flip``)."""
+    sign = np.where(layer.flip.astype(bool), -1, 1).astype(np.int64)
+    return sign, sign * layer.threshold.astype(np.int64)
+
+
 class BitPackedGenerator:
     """Bit-exact with :class:`~bitspin.sw.gan.golden.GoldenGenerator`, much faster on a CPU.
 
@@ -74,30 +81,36 @@ class BitPackedGenerator:
                 out_word, out_bit = pixel * words + channel // 64, channel % 64
             else:
                 out_word, out_bit = np.arange(out) // 64, np.arange(out) % 64
-            self._fc.append((_pack(layer.weight[:, :inputs] > 0), inputs,
-                             layer.threshold.astype(np.int64), layer.flip.astype(np.bool_),
-                             labels, out_word.astype(np.int64), out_bit.astype(np.int64)))
+            order = np.lexsort((out_bit, out_word))     # units in the order of their bits
+            sign, tau = _threshold(layer)
+            self._fc.append((np.ascontiguousarray(_pack(layer.weight[:, :inputs] > 0).T[:, order]),
+                             inputs, sign[order], tau[order],
+                             np.ascontiguousarray(labels.T[:, order]),
+                             out_word[order].astype(np.int64), out_bit[order].astype(np.int64)))
         self._deconv = []
         side, channels = c.base, c.conv_channels
         for layer in model.deconv:
             rows, row_taps, reach = _taps(side, c)
             w = layer.weight
             out_channels = w.shape[1]
-            labels = np.einsum("ua,vb,yoab->youv", reach, reach,
-                               w[channels:].astype(np.int64)).reshape(c.n_classes, out_channels, -1)
-            self._deconv.append((_pack(w[:channels].transpose(2, 3, 1, 0) > 0), channels, rows,
-                                 row_taps, side, layer.threshold.astype(np.int64),
-                                 layer.flip.astype(np.bool_), np.ascontiguousarray(labels)))
+            labels = np.einsum("ua,vb,yoab->yuvo", reach, reach,
+                               w[channels:].astype(np.int64)).reshape(c.n_classes, -1, out_channels)
+            weights = _pack(w[:channels].transpose(2, 3, 1, 0) > 0)       # [k, k, out, words]
+            self._deconv.append((np.ascontiguousarray(weights.transpose(0, 1, 3, 2)), channels,
+                                 rows, row_taps, side, *_threshold(layer),
+                                 np.ascontiguousarray(labels)))
             side, channels = len(rows) - 1, out_channels
         rows, row_taps, reach = _taps(side, c)
         w = model.last_weight[:, 0].astype(np.int64)              # [in, k, k]
         bits = c.last_weight_bits
         unsigned = w[:channels] & ((1 << bits) - 1)
         planes = ((unsigned[None] >> np.arange(bits)[:, None, None, None]) & 1)  # [bits, C, k, k]
-        self._last = (_pack(planes.transpose(2, 3, 0, 1) > 0),
+        packed = _pack(planes.transpose(2, 3, 0, 1) > 0)             # [k, k, bits, words]
+        self._last = (np.ascontiguousarray(packed.reshape(-1, bits, packed.shape[-1])
+                                           .transpose(2, 1, 0)),
                       np.array([1 << k for k in range(bits - 1)] + [-(1 << (bits - 1))],
                                dtype=np.int64),
-                      w[:channels].sum(axis=0), rows, row_taps, side,
+                      w[:channels].sum(axis=0), rows, row_taps, side, c.kernel,
                       np.ascontiguousarray(np.einsum("ua,vb,yab->yuv", reach, reach,
                                                      w[channels:]).reshape(c.n_classes, -1)),
                       int(model.last_bias), model.table.astype(np.uint8), int(model.table_offset))
@@ -125,26 +138,26 @@ class BitPackedGenerator:
     def _batch(self, kernels, z, y, out) -> None:
         count = len(y)
         x, mask = _pack(z > 0), _pack(z != 0)
-        for index, (weights, inputs, tau, flip, labels, out_word, out_bit) in enumerate(self._fc):
+        for index, (weights, inputs, sign, tau, labels, out_word, out_bit) in enumerate(self._fc):
             if index:
                 mask = np.broadcast_to(_pack(np.ones(inputs, dtype=bool)), x.shape).copy()
             result = np.zeros((count, int(out_word.max()) + 1), dtype=np.uint64)
-            kernels["fc_layer"](x, mask, weights, tau, flip, labels, y, out_word, out_bit,
+            kernels["fc_layer"](x, mask, weights, sign, tau, labels, y, out_word, out_bit,
                                 result)
             x = result
         c = self.model.config
         x = x.reshape(count, c.base * c.base, -1)
-        for weights, channels, rows, row_taps, width, tau, flip, labels in self._deconv:
+        for weights, channels, rows, row_taps, width, sign, tau, labels in self._deconv:
             side = len(rows) - 1
-            result = np.zeros((count, side * side, max(1, -(-weights.shape[2] // 64))),
+            result = np.zeros((count, side * side, max(1, -(-weights.shape[3] // 64))),
                               dtype=np.uint64)
-            kernels["deconv_layer"](x, weights, channels, rows, row_taps, width, tau, flip,
+            kernels["deconv_layer"](x, weights, channels, rows, row_taps, width, sign, tau,
                                     labels, y, result)
             x = result
-        planes, coefficients, sums, rows, row_taps, width, labels, bias, table, offset = \
-            self._last
-        kernels["last_layer"](x, planes, coefficients, sums, rows, row_taps, width, labels, y,
-                              bias, table, offset, out)
+        planes, coefficients, sums, rows, row_taps, width, kernel, labels, bias, table, \
+            offset = self._last
+        kernels["last_layer"](x, planes, coefficients, sums, rows, row_taps, width, kernel,
+                              labels, y, bias, table, offset, out)
 
     def images_per_s(self, z, y, *, repeats: int = 3, threads: int | None = None) -> list[float]:
         """images/s of ``repeats`` timed runs after one untimed warm-up (compilation, caches)."""

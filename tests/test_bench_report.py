@@ -133,3 +133,33 @@ def test_report_dir_has_markdown_plot_and_json(tmp_path, rng):
     assert json.loads((tmp_path / "r" / "report.json").read_text()) == report
     with pytest.raises(ValueError, match="not a bitspin bench report"):
         markdown({"workload": {"model": "resnet"}})
+
+
+def test_ratios_name_the_strongest_cpu_per_core_and_per_machine_and_the_gpu(rng):
+    report = _report(rng)
+    cpu = report["backends"]["cpu"]
+    cpu.update(baseline="msc", threads=2, msc={"sampler": "multi-spin coded (numba)"},
+               per_core={"spin_updates_per_ns": cpu["spin_updates_per_ns"] / 2,
+                         "baseline": "msc", "threads": 1})
+    report["backends"]["gpu"] = {"spin_updates_per_ns": 10 * cpu["spin_updates_per_ns"],
+                                 "baseline": "msc", "device_name": "H100"}
+    rows = {row["backend"]: row for row in headline(report)}
+    assert rows["projected"]["ratio_to_cpu"] == pytest.approx(3.0)
+    assert rows["projected"]["ratio_to_cpu_core"] == pytest.approx(6.0)
+    assert rows["projected"]["ratio_to_gpu"] == pytest.approx(0.3)
+    text = markdown(report)
+    assert "one CPU core" in text and "multi-spin coded (numba), 1 thread" in text
+    assert "the CPU, all threads" in text and "2 threads" in text
+
+
+def test_the_gan_cpu_baseline_is_the_strongest_exact_reference():
+    from bitspin.sw.bench.gan import run
+    from bitspin.sw.bench.options import BenchOptions
+    report = run(BenchOptions(workload="gan", backends=["cpu"], count=20, repeats=1,
+                              threads=1)).as_dict()
+    cpu = report["backends"]["cpu"]
+    exact = {name: cpu[name]["images_per_s"] for name in ("bitpacked", "torch", "golden")}
+    assert cpu["baseline"] == max(exact, key=exact.get)
+    assert cpu["per_core"]["threads"] == 1
+    assert cpu["float"]["model_file"] == "dcgan_float_default.npz"
+    assert "not binarized" in cpu["float"]["implementation"]

@@ -10,7 +10,8 @@ from typing import Callable
 
 from .options import BenchOptions
 
-__all__ = ["machine", "gpu_missing", "projected_fmax", "set_threads", "Progress"]
+__all__ = ["machine", "gpu_missing", "projected_fmax", "set_threads", "strongest", "torch_threads",
+           "Progress"]
 
 #: Called with a short line before each slow step (a status line on a terminal, a log line else).
 Progress = Callable[[str], None]
@@ -25,12 +26,53 @@ def machine() -> dict:
 
 
 def set_threads(options: BenchOptions) -> None:
-    """Apply ``options.threads`` to torch and to the numba kernels (a no-op when it is None)."""
+    """Apply ``options.threads`` to torch and to the numba kernels (a no-op when it is None);
+    the cpu baselines set their own threads (see :func:`strongest`)."""
     if options.threads is not None:
         import torch
         torch.set_num_threads(options.threads)
         from bitspin.sw.ising.msc import set_threads as set_numba_threads
         set_numba_threads(options.threads)
+
+
+class torch_threads:
+    """``with torch_threads(n):`` torch on ``n`` CPU threads, restored afterwards."""
+
+    def __init__(self, threads: int):
+        self.threads = threads
+
+    def __enter__(self):
+        import torch
+        self.before = torch.get_num_threads()
+        torch.set_num_threads(self.threads)
+
+    def __exit__(self, *exc):
+        import torch
+        torch.set_num_threads(self.before)
+
+
+def strongest(measure: Callable[[str, int], dict | None], names, threads: int | None,
+              rate_key: str, progress: Progress) -> dict:
+    """The strongest CPU baseline, per core and per machine.
+
+    ``measure(name, threads)`` times one reference (None where it cannot run the workload).
+    Every reference runs on one thread; the fastest of them runs again on ``threads`` (None:
+    every core). The entry is the per-machine figure, with ``baseline`` naming the reference,
+    ``per_core`` the one-thread figure, and each reference's one-thread entry under its name.
+    """
+    per_core = {}
+    for name in names:
+        progress(f"cpu, 1 thread: {name}")
+        if (entry := measure(name, 1)) is not None:
+            per_core[name] = entry
+    best = max(per_core, key=lambda name: per_core[name][rate_key])
+    everything = threads or os.cpu_count() or 1
+    per_machine = per_core[best]
+    if everything > 1:
+        progress(f"cpu, {everything} threads: {best}")
+        per_machine = measure(best, everything)
+    return {**per_machine, "baseline": best,
+            "per_core": {**per_core[best], "baseline": best}, **per_core}
 
 
 def gpu_missing(unit_fields: dict) -> dict | None:

@@ -9,10 +9,12 @@ Energy fields are null ("not measured") unless a meter or a stated power is give
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import numpy as np
 
-from .backends import Progress, gpu_missing, machine, projected_fmax, set_threads
+from .backends import (Progress, gpu_missing, machine, projected_fmax, set_threads, strongest,
+                       torch_threads)
 from .meters import backend_meters
 from .options import BenchOptions
 from .report import Report
@@ -61,30 +63,51 @@ def projected(cycles_per_image: int, fmax_mhz: float, board: str, source: str, c
             **projected_energy(meter, count / rate, count, "image", board)}
 
 
+#: How each CPU/GPU reference computes the network.
+REFERENCES = {
+    "bitpacked": "bit-packed XNOR-popcount generator (numba), bit-exact with the golden model",
+    "torch": "PyTorch integer path (float64 matmuls of the folded integers), bit-exact",
+    "golden": "golden NumPy model (BLAS), bit-exact",
+    "float": "PyTorch float32 forward of the float (not binarized) model of the same "
+             "architecture: a user's first instinct, a different network",
+}
+
+
 def reference_images_per_s(model_path, backend: str, device: str = "cpu", count: int = 500,
-                           repeats: int = 3, meter=None) -> dict:
-    """images/s of the golden NumPy model or the PyTorch integer path (median of ``repeats``)."""
-    from bitspin.sw.gan.export import load_model
+                           repeats: int = 3, meter=None, threads: int | None = None) -> dict:
+    """images/s of one CPU/GPU reference (:data:`REFERENCES`; median of ``repeats``) on the same
+    workload: ``count`` images, labels cycling 0-9, z from seed 0. ``threads``: the bitpacked
+    generator's numba threads (the others use torch's setting)."""
+    from bitspin.sw.gan.backends import load_any, torch_generate
     from bitspin.sw.gan.latent import latent_from_seed
-    model = load_model(model_path)
+    model = load_any(model_path)
     config = model.config
     z = latent_from_seed(0, count, config.z_dim, config.z_zero_threshold)
     y = np.arange(count) % config.n_classes
+    threads_used = None
     if backend == "golden":
         from bitspin.sw.gan.golden import GoldenGenerator
         golden = GoldenGenerator(model)
 
         def run():
             golden.generate(z, y)
+    elif backend == "bitpacked":
+        from bitspin.sw.gan.bitpacked import BitPackedGenerator
+        from bitspin.sw.ising.msc import set_threads as set_numba_threads
+        generator = BitPackedGenerator(model)
+        threads_used = set_numba_threads(threads)
+
+        def run():
+            generator.generate(z, y, threads=threads)
     else:
         import torch
+        threads_used = torch.get_num_threads() if device == "cpu" else None
 
-        from bitspin.sw.gan.integer_path import integer_generate
         def run():
-            integer_generate(model, z, y, device=device)
+            torch_generate(model, z, y, device=device)
             if device == "cuda":
                 torch.cuda.synchronize()
-    run()                                   # warm-up (allocation, kernel selection)
+    run()                                   # warm-up (compilation, allocation, kernel selection)
     rates = []
     for _ in range(repeats):
         start = time.perf_counter()
@@ -95,7 +118,8 @@ def reference_images_per_s(model_path, backend: str, device: str = "cpu", count:
         from bitspin.sw.energy import energy_fields, measure
         _, reading = measure(meter, run)
         energy = energy_fields(reading, count, "image")
-    return {"backend": backend, "device": device, "batch": count,
+    return {"backend": backend, "implementation": REFERENCES[backend], "device": device,
+            "model_file": Path(model_path).name, "batch": count, "threads": threads_used,
             **spread("images_per_s", rates), **energy}
 
 
@@ -164,25 +188,51 @@ def run(options: BenchOptions, progress: Progress = lambda line: None) -> Report
     return report
 
 
+def _gpu_name() -> str:
+    import torch
+    return torch.cuda.get_device_name()
+
+
+def strongest_reference(target, device: str, count: int, repeats: int, meter,
+                        threads: int | None, progress: Progress) -> dict:
+    """Every exact reference of the engine's model on ``device`` (the bit-packed generator on
+    the CPU only), the fastest at the top level, each kept under its name; and the float32
+    network of the same architecture under ``float``, measured beside them but never the
+    baseline (it computes another network)."""
+    from bitspin.sw.gan.engine_configs import float_model_for
+    float_model = float_model_for(target)
+
+    def measure(backend: str, n: int | None) -> dict:
+        path = float_model if backend == "float" else target.model
+        if n is None:
+            return reference_images_per_s(path, backend, device, count, repeats, meter)
+        with torch_threads(n):
+            return reference_images_per_s(path, backend, device, count, repeats, meter, n)
+    if device == "cpu":
+        entry = strongest(measure, ("bitpacked", "torch", "golden"), threads, "images_per_s",
+                          progress)
+    else:
+        progress(f"gpu: {REFERENCES['torch']}")
+        entry = {**measure("torch", None), "baseline": "torch"}
+    if float_model is None:
+        entry["float"] = {"available": False,
+                          "reason": "no float model of this architecture is shipped"}
+    else:
+        progress(f"{device}: {REFERENCES['float']}")
+        entry["float"] = measure("float", 1 if device == "cpu" else None)
+    return entry
+
+
 def _backend(options: BenchOptions, name: str, target, figures: dict, meter, progress: Progress,
              host_cpu: str) -> dict:
     count, repeats = options.count, options.repeats
-    if name == "cpu":
-        progress("cpu: golden NumPy model and PyTorch integer path")
-        golden = reference_images_per_s(target.model, "golden", count=count, repeats=repeats,
-                                        meter=meter)
-        torch_cpu = reference_images_per_s(target.model, "torch", "cpu", count=count,
-                                           repeats=repeats, meter=meter)
-        best = max((golden, torch_cpu), key=lambda e: e["images_per_s"])
-        return {**best, "golden": golden, "torch": torch_cpu, "device_name": host_cpu}
-    if name == "gpu":
-        if missing := gpu_missing(NOT_MEASURED_IMAGE):
+    if name in ("cpu", "gpu"):
+        device = "cpu" if name == "cpu" else "cuda"
+        if device == "cuda" and (missing := gpu_missing(NOT_MEASURED_IMAGE)):
             return missing
-        import torch
-        progress("gpu: PyTorch integer path")
-        entry = reference_images_per_s(target.model, "torch", "cuda", count=count,
-                                       repeats=repeats, meter=meter)
-        return {**entry, "device_name": torch.cuda.get_device_name()}
+        return {**strongest_reference(target, device, count, repeats, meter, options.threads,
+                                      progress),
+                "device_name": host_cpu if device == "cpu" else _gpu_name()}
     if name == "sim":
         progress("Verilator: the engine (the first build takes minutes)")
         return simulate_engine(target, count=options.sim_images)

@@ -12,7 +12,8 @@ import time
 
 from bitspin.hw.ising.params import IsingParams
 
-from .backends import Progress, gpu_missing, machine, projected_fmax, set_threads
+from .backends import (Progress, gpu_missing, machine, projected_fmax, set_threads, strongest,
+                       torch_threads)
 from .meters import backend_meters
 from .options import DEFAULT_ISING_BOARD, BenchOptions
 from .report import Report
@@ -81,14 +82,17 @@ def msc_reference(size: int, sweeps: int | None = None, repeats: int = 3,
             "repeats": repeats, **NOT_MEASURED}
 
 
-def strongest_cpu(size: int, sweeps: int | None, repeats: int, threads: int | None) -> dict:
-    """The faster of the multi-spin-coded and the torch sampler on this CPU (both kept, under
-    ``msc`` and ``torch``)."""
-    torch_entry = fast_reference(size, "cpu", sweeps, repeats)
-    msc_entry = msc_reference(size, sweeps, repeats, threads)
-    candidates = [e for e in (msc_entry, torch_entry) if e is not None]
-    best = max(candidates, key=lambda e: e["spin_updates_per_ns"])
-    return {**best, "msc": msc_entry, "torch": torch_entry}
+def strongest_cpu(size: int, sweeps: int | None, repeats: int, threads: int | None,
+                  progress: Progress = lambda line: None) -> dict:
+    """The stronger of the multi-spin-coded and the torch sampler on this CPU, per core and
+    per machine (see :func:`sw.bench.backends.strongest`; both kept, under ``msc`` and
+    ``torch``)."""
+    def measure(name: str, n: int) -> dict | None:
+        if name == "msc":
+            return msc_reference(size, sweeps, repeats, n)
+        with torch_threads(n):
+            return fast_reference(size, "cpu", sweeps, repeats)
+    return strongest(measure, ("msc", "torch"), threads, "spin_updates_per_ns", progress)
 
 
 def device_runs(url: str, size: int, lanes: int, sweeps: int, repeats: int = 3,
@@ -193,7 +197,7 @@ def _backend(options: BenchOptions, name: str, meter, progress: Progress, host_c
             return missing
         import torch
         progress(f"{name}: L={size}, {options.sweeps} sweeps × {options.repeats}")
-        entry = (strongest_cpu(size, options.sweeps, options.repeats, options.threads)
+        entry = (strongest_cpu(size, options.sweeps, options.repeats, options.threads, progress)
                  if device == "cpu" else fast_reference(size, device, options.sweeps,
                                                         options.repeats))
         if meter is not None:

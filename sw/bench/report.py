@@ -1,5 +1,5 @@
 """A benchmark report for people: a markdown table and a plot of throughput and energy per sample
-by backend, with the ratio to the CPU.
+by backend, with the ratios to the strongest CPU (per machine and per core) and GPU baselines.
 
 Works on the JSON that ``bitspin bench`` writes (``{"workload", "machine", "backends"}``), for
 either workload. Every FPGA figure says whether it was measured on a board, taken from a virtual
@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Report", "headline", "write_report_dir", "markdown"]
+__all__ = ["Report", "headline", "baselines", "BASELINES", "write_report_dir", "markdown"]
 
 # workload -> (throughput key, its unit, energy key, its unit, what one sample is)
 UNITS = {
@@ -85,11 +85,39 @@ def _how(name: str, entry: dict) -> str:
     return name
 
 
+#: The baselines every figure is compared with: (headline key, where in the report, label).
+BASELINES = (("ratio_to_cpu", ("cpu",), "the CPU, all threads"),
+             ("ratio_to_cpu_core", ("cpu", "per_core"), "one CPU core"),
+             ("ratio_to_gpu", ("gpu",), "the GPU"))
+
+
+def baselines(report: dict) -> list[dict]:
+    """The strongest CPU (per machine, per core) and GPU figures that ratios are taken to, each
+    with what it is; only those that were measured."""
+    rate_key = _units(report)[0]
+    found = []
+    for key, path, label in BASELINES:
+        backend = report.get("backends", {}).get(path[0]) or {}
+        entry = backend.get(path[1]) or {} if len(path) > 1 else backend
+        if entry.get(rate_key):
+            what = entry.get("baseline", "")
+            named = backend.get(what) or entry        # the reference's own one-thread entry
+            implementation = named.get("implementation") or named.get("sampler") or what
+            threads = entry.get("threads")
+            found.append({"key": key, "label": label, "rate": entry[rate_key],
+                          "what": f"{implementation}" + (f", {threads} thread"
+                                                        f"{'s' if threads > 1 else ''}"
+                                                        if threads else "")})
+    return found
+
+
 def headline(report: dict) -> list[dict]:
-    """One row per backend with a throughput: figures, spread, ratio to CPU, energy and labels."""
+    """One row per backend with a throughput: figures, spread, ratios to the strongest CPU
+    (whole machine: ``ratio_to_cpu``; one core: ``ratio_to_cpu_core``) and GPU
+    (``ratio_to_gpu``), energy and labels."""
     rate_key, _, energy_key, _, _ = _units(report)
     backends = report.get("backends", {})
-    cpu = backends.get("cpu", {}).get(rate_key)
+    references = {b["key"]: b["rate"] for b in baselines(report)}
     rows = []
     for name, entry in backends.items():
         if entry.get("available") is False:
@@ -102,12 +130,17 @@ def headline(report: dict) -> list[dict]:
             "backend": name, "available": True, "how": _how(name, entry),
             "rate": rate, "rate_min": entry.get(f"{rate_key}_min", rate),
             "rate_max": entry.get(f"{rate_key}_max", rate),
-            "ratio_to_cpu": rate / cpu if cpu else None,
+            **{key: rate / references[key] if key in references else None
+               for key, _, _ in BASELINES},
             "energy": entry.get(energy_key), "energy_source": entry.get("energy_source",
                                                                         "not measured"),
             "energy_measured": entry.get("energy_measured", False),
         })
     return rows
+
+
+def ratio_text(value) -> str:
+    return "–" if value is None else f"{value:.3g}×"
 
 
 def _number(value) -> str:
@@ -124,17 +157,21 @@ def markdown(report: dict, plot_name: str | None = None) -> str:
              ", ".join(f"{k} = {v}" for k, v in workload.items()) + ".", "",
              f"Host: {machine.get('cpu', '?')}, {machine.get('cores', '?')} cores, "
              f"{machine.get('date', '?')}.", "",
-             f"| backend | throughput ({rate_unit}), median | min – max | ratio to CPU | "
-             f"energy ({energy_unit}) | energy source | what the figure is |",
-             "|---|---|---|---|---|---|---|"]
+             f"| backend | throughput ({rate_unit}), median | min – max | × CPU | × CPU core | "
+             f"× GPU | energy ({energy_unit}) | energy source | what the figure is |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for row in headline(report):
         if not row["available"]:
-            lines.append(f"| {row['backend']} | – | – | – | – | – | not run: {row['reason']} |")
+            lines.append(f"| {row['backend']} | – | – | – | – | – | – | – | not run: "
+                         f"{row['reason']} |")
             continue
-        ratio = "–" if row["ratio_to_cpu"] is None else f"{row['ratio_to_cpu']:.3g}×"
+        ratios = " | ".join(ratio_text(row[key]) for key, _, _ in BASELINES)
         lines.append(f"| {row['backend']} | {_number(row['rate'])} | {_number(row['rate_min'])}"
-                     f" – {_number(row['rate_max'])} | {ratio} | {_number(row['energy'])} | "
+                     f" – {_number(row['rate_max'])} | {ratios} | {_number(row['energy'])} | "
                      f"{row['energy_source']} | {row['how']} |")
+    lines += ["", "Ratios are to the strongest baseline measured in this run:"]
+    lines += [f"- {b['label']}: {_number(b['rate'])} {rate_unit}, {b['what']}"
+              for b in baselines(report)] or ["- none (no cpu or gpu backend ran)"]
     lines += ["", f"Energy per {sample} comes only from a meter or a power the user stated "
               "(labelled in the energy-source column); it is – where neither was given."]
     if plot_name:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from .report import UNITS, headline
+from .report import BASELINES, UNITS, baselines, headline, ratio_text
 
 __all__ = ["print_report"]
 
@@ -24,25 +24,28 @@ def _print_headline(report: dict) -> None:
     """The cross-backend table: throughput, ratio to CPU and energy, with their labels."""
     _, rate_unit, _, energy_unit, _ = UNITS[report["workload"]["model"]]
     table = Table(title="same workload, every backend")
-    for column in ("backend", f"{rate_unit} (median)", "min – max", "× CPU", energy_unit,
-                   "energy is", "what the throughput is"):
+    for column in ("backend", f"{rate_unit} (median)", "min – max", "× CPU", "× CPU core",
+                   "× GPU", energy_unit, "energy is", "what the throughput is"):
         table.add_column(column)
     notes = []
     for row in headline(report):
         if not row["available"]:
-            table.add_row(row["backend"], "-", "-", "-", "-", "-", row["reason"])
+            table.add_row(row["backend"], "-", "-", "-", "-", "-", "-", "-", row["reason"])
             continue
         energy_kind = ("-" if row["energy"] is None else
                        "measured" if row["energy_measured"] else "stated power")
         table.add_row(row["backend"], f"{row['rate']:.4g}",
                       f"{row['rate_min']:.4g} – {row['rate_max']:.4g}",
-                      "-" if row["ratio_to_cpu"] is None else f"{row['ratio_to_cpu']:.3g}",
+                      *(ratio_text(row[key]) for key, _, _ in BASELINES),
                       "-" if row["energy"] is None else f"{row['energy']:.4g}",
                       energy_kind, row["how"])
         if row["energy"] is not None:
             notes.append(f"{row['backend']} energy: {row['energy_source']}")
     console = Console()
     console.print(table)
+    for b in baselines(report):
+        console.print(f"[dim]baseline, {b['label']}: {b['rate']:.4g} {rate_unit}, "
+                      f"{b['what']}[/dim]")
     for note in notes:
         console.print(f"[dim]{note}[/dim]")
 

@@ -51,6 +51,8 @@ def add_parser(sub):
     gen.add_argument("--seed", type=int, required=True)
     gen.add_argument("--labels", default=None, help="comma-separated; default cycles 0-9")
     gen.add_argument("--out", type=Path, required=True, help="FILE.npz or FILE.png")
+    gen.add_argument("--threads", type=int, default=None,
+                     help="cpu backend: numba threads (default: every core)")
     gen.set_defaults(run=generate)
 
     ev = commands.add_parser("evaluate", help="quality metrics: binarized vs float")
@@ -125,7 +127,7 @@ def generate(args) -> int:
 
         task = bar.add_task("images", total=max(args.count, 0))
         images = run_generate(args.backend, _model_path(args.model), args.count, args.seed,
-                              labels, device_url=args.device,
+                              labels, device_url=args.device, threads=args.threads,
                               progress=lambda done: bar.update(task, completed=done),
                               load_progress=load_progress)
     if suffix == ".npz":

@@ -16,7 +16,7 @@ from bitspin.hw.gan.image import EngineImage
 from bitspin.hw.gan.plan import EngineParams
 
 __all__ = ["EngineConfig", "ENGINE_CONFIGS", "engine_config", "engine_for_board",
-           "engine_for_architecture", "engine_image"]
+           "engine_for_architecture", "engine_image", "float_model_for"]
 
 MODELS = Path(__file__).resolve().parent / "models"
 
@@ -65,6 +65,16 @@ def engine_image(name: str, params: EngineParams | None = None) -> EngineImage:
     """The engine image of configuration ``name`` at ``params`` (default its own): what the
     board builds and the virtual board take from their caller."""
     return engine_config(name).engine_image(params)
+
+
+def float_model_for(config: EngineConfig) -> Path | None:
+    """The shipped float (not binarized) model of the configuration's architecture, if any:
+    the float32 baseline of the benchmark."""
+    from bitspin.hw.gan.architecture import GanConfig
+    from bitspin.sw.gan import DEFAULT_FLOAT_MODEL
+    from bitspin.sw.gan.export import read_metadata
+    float_config = GanConfig.from_dict(read_metadata(DEFAULT_FLOAT_MODEL)["config"])
+    return DEFAULT_FLOAT_MODEL if float_config == config.architecture() else None
 
 
 def engine_for_architecture(config) -> str | None:

@@ -47,10 +47,30 @@ def test_a_zero_temperature_half_sweep_flips_exactly_the_sites_with_no_energy_co
     state, flips = msc._streams(int(rng.integers(1 << 62)), L), np.zeros(L, dtype=np.uint64)
     expected = lattice
     for colour in (0, 1):
-        msc._kernels().half_sweep(spins, colour, L // 2, 0, J < 0, state, flips)
+        msc._kernels().half_sweep(spins, colour, L // 2, 0, 0, J < 0, state, flips)
         expected = _zero_temperature_half_sweep(expected, colour, J)
         assert (msc.unpack(spins, L) == expected).all(), f"colour {colour}"
     assert int(flips.sum()) == int((expected != lattice).sum())
+
+
+def test_each_energy_cost_flips_with_its_own_probability(rng):
+    # Colour-0 sites of an all-up lattice whose colour-1 sites in rows y = 1 mod 4 are down:
+    # rows 0 and 2 mod 4 have three agreeing neighbours (ΔE = 4), rows 3 mod 4 four (ΔE = 8),
+    # rows 1 mod 4 two (ΔE = 0).
+    L, beta = 256, float(rng.uniform(0.1, 0.3))
+    y, x = np.indices((L, L))
+    lattice = np.ones((L, L), dtype=np.uint8)
+    lattice[((x + y) % 2 == 1) & (y % 4 == 1)] = 0
+    spins = msc.pack(lattice)
+    p4, p8 = (int(round(np.exp(-de * beta) * 2**32)) for de in (4, 8))
+    state, flips = msc._streams(int(rng.integers(1 << 62)), L), np.zeros(L, dtype=np.uint64)
+    msc._kernels().half_sweep(spins, 0, L // 2, p4, p8, False, state, flips)
+    flipped = (msc.unpack(spins, L) != lattice) & ((x + y) % 2 == 0)
+    for rows, p in (([0, 2], np.exp(-4 * beta)), ([3], np.exp(-8 * beta)), ([1], 1.0)):
+        sites = (x + y) % 2 == 0
+        sites &= np.isin(y % 4, rows)
+        fraction, n = flipped[sites].mean(), sites.sum()
+        assert abs(fraction - p) <= 5 * np.sqrt(p * (1 - p) / n) + 1e-12, (rows, fraction, p)
 
 
 def test_a_seed_gives_the_same_run_on_any_number_of_threads():

@@ -8,8 +8,9 @@ neighbour at index k of the other colour's row y, and the other at k − 1 when 
 k + 1 when it is odd (periodic in k).
 
 Randomness: one xoshiro256++ stream per row, so results do not depend on the thread count.
-A Bernoulli(p) bit-plane compares a uniform 32-bit number per bit with p·2^32, most significant
-bit first, and stops as soon as every bit of interest is decided (about log2(bits) + 2 draws).
+A Bernoulli bit-plane compares a uniform 32-bit number per bit with that bit's p·2^32 (p4 or
+p8), most significant bit first, one random word per bit position, and stops as soon as every
+bit of interest is decided (about log2(bits) + 2 draws).
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def _side(row, w, nw, n, mask, towards_lower):
 
 
 @njit(inline="always")
-def _half_sweep_row(spins, colour, y, n, p4, flip_sign, state):
+def _half_sweep_row(spins, colour, y, n, p4, p8, flip_sign, state):
     """One row of a half sweep; returns its accepted flips. The row's xoshiro256++ state is
     kept in locals (written back at the end), so the draws stay in registers."""
     L, nw = spins.shape[1], spins.shape[2]
@@ -70,33 +71,27 @@ def _half_sweep_row(spins, colour, y, n, p4, flip_sign, state):
         a4 = ~(s ^ _side(own_row, w, nw, n, mask, lower)) ^ flip_sign
         all4 = a1 & a2 & a3 & a4
         ge3 = (a1 & a2 & (a3 | a4)) | (a3 & a4 & (a1 | a2))
-        accept = uint64(0)
-        # Two Bernoulli(p4) planes: the first over the sites with ΔE > 0, the second over
-        # those of them with ΔE = 8|J| that the first accepted.
-        for plane in range(2):
-            undecided = (ge3 & mask) if plane == 0 else (all4 & accept & mask)
-            if p4 >= 4294967296:
-                result = undecided
-            else:
-                result = uint64(0)
-                bit = 31
-                while undecided != uint64(0) and bit >= 0:
-                    r = _rotl(s0 + s3, 23) + s0                  # xoshiro256++
-                    t = s1 << uint64(17)
-                    s2 ^= s0
-                    s3 ^= s1
-                    s1 ^= s2
-                    s0 ^= s3
-                    s2 ^= t
-                    s3 = _rotl(s3, 45)
-                    p_bit = _ONES if (p4 >> bit) & 1 else uint64(0)
-                    result |= undecided & ~r & p_bit   # r's bit 0 where p's is 1: r < p
-                    undecided &= ~(r ^ p_bit)          # still equal so far
-                    bit -= 1
-            if plane == 0:
-                accept = result
-            else:
-                accept &= ~all4 | result
+        # One Bernoulli plane over the sites with ΔE > 0, each bit compared with its own
+        # probability: p8 where all four neighbours agree (ΔE = 8|J|), p4 where three do.
+        certain = ((_ONES if p8 >= 4294967296 else uint64(0)) & all4) | \
+            ((_ONES if p4 >= 4294967296 else uint64(0)) & ~all4)
+        accept = ge3 & mask & certain
+        undecided = ge3 & mask & ~certain
+        bit = 31
+        while undecided != uint64(0) and bit >= 0:
+            r = _rotl(s0 + s3, 23) + s0                          # xoshiro256++
+            t = s1 << uint64(17)
+            s2 ^= s0
+            s3 ^= s1
+            s1 ^= s2
+            s0 ^= s3
+            s2 ^= t
+            s3 = _rotl(s3, 45)
+            p_bit = ((_ONES if (p8 >> bit) & 1 else uint64(0)) & all4) | \
+                ((_ONES if (p4 >> bit) & 1 else uint64(0)) & ~all4)
+            accept |= undecided & ~r & p_bit     # r's bit 0 where p's is 1: r < p
+            undecided &= ~(r ^ p_bit)            # still equal so far
+            bit -= 1
         flip = (~ge3 | accept) & mask
         spins[colour, y, w] = s ^ flip
         count += popcount(flip)
@@ -105,18 +100,18 @@ def _half_sweep_row(spins, colour, y, n, p4, flip_sign, state):
 
 
 @njit(parallel=True, cache=True)
-def half_sweep(spins, colour, n, p4, antiferro, state, flips):
+def half_sweep(spins, colour, n, p4, p8, antiferro, state, flips):
     """Metropolis on every site of ``colour`` (h = 0): a site flips always when at most two of its
     neighbours agree with it (ΔE ≤ 0; for J = −1, disagree), with probability p4 = e^{−4β}
-    when three do, and p4² = e^{−8β} when four do (the AND of two independent p4 planes).
-    ``p4`` is the probability times 2^32, an integer. ``flips[y]`` (uint64) counts the accepted
+    when three do, and p8 = e^{−8β} when four do. ``p4`` and ``p8`` are the probabilities
+    times 2^32, integers. ``flips[y]`` (uint64) counts the accepted
     flips of row y."""
     flip_sign = _ONES if antiferro else uint64(0)
     for y in prange(spins.shape[1]):
-        flips[y] += _half_sweep_row(spins, colour, y, n, p4, flip_sign, state)
+        flips[y] += _half_sweep_row(spins, colour, y, n, p4, p8, flip_sign, state)
 
 
-def _sweeps(spins, n, p4, antiferro, state, flips, observables, first, count, burn_in, rows):
+def _sweeps(spins, n, p4, p8, antiferro, state, flips, observables, first, count, burn_in, rows):
     """Sweeps ``first`` … ``first + count − 1`` (colour 0, then colour 1); after each one past
     ``burn_in``, (M, B) into ``observables[sweep − burn_in]`` (``rows``: per-row scratch)."""
     flip_sign = _ONES if antiferro else uint64(0)
@@ -124,7 +119,7 @@ def _sweeps(spins, n, p4, antiferro, state, flips, observables, first, count, bu
     for sweep in range(first, first + count):
         for colour in range(2):
             for y in prange(L):
-                flips[y] += _half_sweep_row(spins, colour, y, n, p4, flip_sign, state)
+                flips[y] += _half_sweep_row(spins, colour, y, n, p4, p8, flip_sign, state)
         if sweep >= burn_in:
             for y in prange(L):
                 rows[y, 0], rows[y, 1] = _measure_row(spins, n, y)

@@ -19,7 +19,8 @@ from .options import DEFAULT_ISING_BOARD, BenchOptions
 from .report import Report
 from .spread import spread
 
-__all__ = ["run", "simulate_core", "fast_reference", "msc_reference", "strongest_cpu",
+__all__ = ["run", "simulate_core", "fast_reference", "msc_reference", "msc_torch_reference",
+           "strongest_cpu", "strongest_gpu",
            "device_runs", "projected", "fast_energy",
            "NOT_MEASURED"]
 
@@ -80,6 +81,38 @@ def msc_reference(size: int, sweeps: int | None = None, repeats: int = 3,
             "threads": runs[0].threads,
             **spread("spin_updates_per_ns", [r.updates / r.elapsed_s / 1e9 for r in runs]),
             "repeats": repeats, **NOT_MEASURED}
+
+
+def msc_torch_reference(size: int, device: str, sweeps: int | None = None,
+                        repeats: int = 3) -> dict | None:
+    """Spin updates per ns of the multi-spin-coded torch sampler on ``device`` at the critical
+    temperature, or None where it does not take ``size``."""
+    from bitspin.sw.ising.exact import BETA_CRITICAL
+    from bitspin.sw.ising.msc import msc_unsupported
+    from bitspin.sw.ising.msc_torch import run_msc_torch
+    if msc_unsupported(size) is not None:
+        return None
+    sweeps = sweeps or max(20, (1 << 27) // (size * size))
+    run_msc_torch(size, BETA_CRITICAL, sweeps=2, seed=0, device=device)      # warm-up
+    runs = [run_msc_torch(size, BETA_CRITICAL, sweeps=sweeps, seed=1 + n, device=device)
+            for n in range(repeats)]
+    return {"size": size, "device": device, "sweeps": sweeps, "sampler": runs[0].sampler,
+            "threads": None,
+            **spread("spin_updates_per_ns", [r.updates / r.elapsed_s / 1e9 for r in runs]),
+            "repeats": repeats, **NOT_MEASURED}
+
+
+def strongest_gpu(size: int, sweeps: int | None, repeats: int,
+                  progress: Progress = lambda line: None) -> dict:
+    """The faster of the multi-spin-coded and the general torch sampler on CUDA (both kept,
+    under ``msc`` and ``torch``)."""
+    progress(f"gpu: multi-spin coded, L={size}")
+    entries = {"msc": msc_torch_reference(size, "cuda", sweeps, repeats)}
+    progress(f"gpu: checkerboard, L={size}")
+    entries["torch"] = fast_reference(size, "cuda", sweeps, repeats)
+    best = max((name for name, e in entries.items() if e is not None),
+               key=lambda name: entries[name]["spin_updates_per_ns"])
+    return {**entries[best], "baseline": best, **entries}
 
 
 def strongest_cpu(size: int, sweeps: int | None, repeats: int, threads: int | None,
@@ -163,12 +196,27 @@ def projected(size: int, lanes: int, sweeps: int, cycles_per_sweep: float, fmax_
             **projected_energy(meter, seconds, updates, "update", board)}
 
 
-def fast_energy(size: int, device: str, meter, sweeps: int | None = None) -> dict:
-    """Energy per spin update of the fast reference's benchmark workload, from ``meter`` around
-    one run (the warm-up stays outside the window). Returns the benchmark JSON energy fields."""
+def fast_energy(size: int, device: str, meter, sweeps: int | None = None,
+                baseline: str = "torch", threads: int | None = None) -> dict:
+    """Energy per spin update of a reference's benchmark workload (``baseline``: ``msc`` or
+    ``torch``, the general sampler), from ``meter`` around one run (a warm-up run stays outside
+    the window). Returns the benchmark JSON energy fields."""
     from bitspin.sw.energy import energy_fields, measure
+    from bitspin.sw.ising.exact import BETA_CRITICAL
     from bitspin.sw.ising.fast import benchmark_run
-    result, reading = measure(meter, benchmark_run(size, sweeps, device))
+    if baseline != "msc":
+        run = benchmark_run(size, sweeps, device)
+    else:
+        from bitspin.sw.ising.msc import run_msc
+        from bitspin.sw.ising.msc_torch import run_msc_torch
+        sweeps = sweeps or max(20, (1 << 25) // (size * size))
+
+        def run(sweeps=sweeps):
+            if device == "cpu":
+                return run_msc(size, BETA_CRITICAL, sweeps=sweeps, seed=1, threads=threads)
+            return run_msc_torch(size, BETA_CRITICAL, sweeps=sweeps, seed=1, device=device)
+        run(2)
+    result, reading = measure(meter, run)
     return energy_fields(reading, result.updates, "update")
 
 
@@ -198,15 +246,15 @@ def _backend(options: BenchOptions, name: str, meter, progress: Progress, host_c
         import torch
         progress(f"{name}: L={size}, {options.sweeps} sweeps × {options.repeats}")
         entry = (strongest_cpu(size, options.sweeps, options.repeats, options.threads, progress)
-                 if device == "cpu" else fast_reference(size, device, options.sweeps,
-                                                        options.repeats))
+                 if device == "cpu" else strongest_gpu(size, options.sweeps, options.repeats,
+                                                       progress))
         if meter is not None:
-            entry.update(fast_energy(size, device, meter, options.sweeps))
+            entry.update(fast_energy(size, device, meter, options.sweeps, entry["baseline"],
+                                     entry.get("threads")))
         entry["device_name"] = torch.cuda.get_device_name() if device == "cuda" else host_cpu
         if options.sizes:
             entry["by_size"] = [strongest_cpu(s, None, options.repeats, options.threads)
-                                if device == "cpu" else fast_reference(s, device,
-                                                                       repeats=options.repeats)
+                                if device == "cpu" else strongest_gpu(s, None, options.repeats)
                                 for s in options.sizes]
         return entry
     if name == "device":

@@ -69,18 +69,21 @@ def _golden(config: RunConfig, progress) -> SamplerRun:
 
 
 def _fast(config: RunConfig, progress, device: str) -> SamplerRun:
-    """The cpu backend: the multi-spin-coded sampler where it applies (h = 0 Metropolis), else
-    the general checkerboard sampler; the gpu backend: the general sampler on CUDA."""
+    """The cpu and gpu backends: the multi-spin-coded sampler where it applies (h = 0
+    Metropolis; numba on the CPU, torch on CUDA), else the general checkerboard sampler."""
     from .fast import run_fast
-    if device == "cpu":
-        from .msc import msc_unsupported, run_msc
-        if msc_unsupported(config.size, config.field, config.algorithm) is None:
-            return run_msc(config.size, config.beta, sweeps=config.sweeps,
-                           burn_in=config.burn_in, J=config.coupling, init=config.init,
-                           seed=config.seed, threads=config.threads, progress=progress)
-        if config.threads is not None:
-            import torch
-            torch.set_num_threads(config.threads)
+    from .msc import msc_unsupported
+    if msc_unsupported(config.size, config.field, config.algorithm) is None:
+        common = dict(sweeps=config.sweeps, burn_in=config.burn_in, J=config.coupling,
+                      init=config.init, seed=config.seed, progress=progress)
+        if device == "cpu":
+            from .msc import run_msc
+            return run_msc(config.size, config.beta, threads=config.threads, **common)
+        from .msc_torch import run_msc_torch
+        return run_msc_torch(config.size, config.beta, device=device, **common)
+    if device == "cpu" and config.threads is not None:
+        import torch
+        torch.set_num_threads(config.threads)
     result = run_fast(config.size, config.beta, sweeps=config.sweeps, burn_in=config.burn_in,
                     J=config.coupling, h=config.field, algorithm=config.algorithm,
                     init=config.init, seed=config.seed, device=device, progress=progress)

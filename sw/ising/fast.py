@@ -35,7 +35,7 @@ import torch
 from .result import SamplerRun
 from .thresholds import TABLE_SIZE, check_parameters, flip_probabilities
 
-__all__ = ["FastResult", "run_fast", "benchmark_flips_per_ns"]
+__all__ = ["FastResult", "run_fast", "benchmark_flips_per_ns", "resolve_device"]
 
 _ONE = 1 << 32          # realised flip probability is T / 2^32
 _LOW = 1 << 24          # r = r_hi · 2^24 + r_lo: 8 bits drawn for every site, 24 only for ties
@@ -45,7 +45,8 @@ _LOW = 1 << 24          # r = r_hi · 2^24 + r_lo: 8 bits drawn for every site, 
 FastResult = SamplerRun
 
 
-def _resolve_device(device) -> torch.device:
+def resolve_device(device) -> torch.device:
+    """``device`` as a torch.device: 'cpu' or an available 'cuda', else a clear ValueError."""
     try:
         dev = torch.device(device)
     except (RuntimeError, TypeError):
@@ -255,7 +256,7 @@ def run_fast(L: int, beta: float, *, sweeps: int, burn_in: int = 0, J: int = 1, 
     check_parameters(beta, J, h, algorithm)
     _check_run(L, sweeps, burn_in, progress)
     L, sweeps, burn_in = int(L), int(sweeps), int(burn_in)
-    dev = _resolve_device(device)
+    dev = resolve_device(device)
     gen = torch.Generator(device=dev)
     gen.manual_seed(int(seed))
     board = _Checkerboard(_initial_lattice(L, init, gen, dev),

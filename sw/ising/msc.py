@@ -26,7 +26,7 @@ from .result import SamplerRun
 from .rng import splitmix64
 from .thresholds import check_parameters
 
-__all__ = ["run_msc", "msc_unsupported", "pack", "unpack", "set_threads"]
+__all__ = ["run_msc", "msc_unsupported", "pack", "unpack", "set_threads", "initial_lattice"]
 
 
 def _prepare_numba() -> None:
@@ -106,7 +106,7 @@ def _streams(seed: int, rows: int) -> np.ndarray:
     return state
 
 
-def _initial(L: int, init, seed: int) -> np.ndarray:
+def initial_lattice(L: int, init, seed: int) -> np.ndarray:
     if isinstance(init, str):
         if init == "cold":
             return np.ones((L, L), dtype=np.uint8)
@@ -157,7 +157,7 @@ def run_msc(L: int, beta: float, *, sweeps: int, burn_in: int = 0, J: int = 1, i
     threads_used = set_threads(threads)
     run_sweeps = kernels.sweeps_serial if threads_used == 1 else kernels.sweeps
     n, _ = _layout(L)
-    spins = pack(_initial(L, init, seed))
+    spins = pack(initial_lattice(L, init, seed))
     state = _streams(seed, L)
     flips = np.zeros(L, dtype=np.uint64)
     rows = np.zeros((L, 2), dtype=np.int64)

@@ -38,7 +38,8 @@ class BenchOptions:
     sim_sweeps, sim_images : int
         Sweeps (Ising) or images (GAN) simulated in Verilator.
     threads : int or None
-        torch CPU threads (None: torch's choice).
+        cpu: the threads of the per-machine figure (None: every core); every reference also
+        runs on one thread for the per-core figure.
     engine : str
         GAN: the engine configuration.
     board : str or None

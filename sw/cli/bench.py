@@ -15,7 +15,9 @@ from bitspin.sw.cli.progress import progress_lines
 def add_parser(sub):
     parser = sub.add_parser(
         "bench", help="benchmark a workload on several backends",
-        description="Run the same workload on each backend: cpu and gpu (the fast references), "
+        description="Run the same workload on each backend: cpu and gpu (the strongest "
+                    "references: every FPGA figure is compared with them per core and per "
+                    "machine), "
                     "sim (the core in Verilator: cycles), device (a board or, with --device "
                     "sim, a virtual board: the device's own cycle counter) and projected "
                     "(simulated cycles × the post-route fmax of a build).")
@@ -37,8 +39,10 @@ def add_parser(sub):
     parser.add_argument("--sim-sweeps", type=int, default=4, help="ising sim: sweeps")
     parser.add_argument("--sim-images", type=int, default=4, help="gan sim: images")
     parser.add_argument("--threads", type=int, default=None,
-                        help="torch CPU threads (default: torch's choice; 1 avoids OpenMP "
-                             "spin-waiting on a loaded machine)")
+                        help="cpu: threads of the per-machine figure (default: every core). "
+                             "Every CPU reference also runs on one thread (the per-core "
+                             "figure); only the fastest runs on more. The numba baselines "
+                             "never spin-wait; torch's OpenMP pool does on a loaded machine")
     parser.add_argument("--engine", default="ulx3s", help="gan: engine configuration")
     parser.add_argument("--board", default=None,
                         help="projected: the board whose post-route fmax is used (ising default "

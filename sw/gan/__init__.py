@@ -14,7 +14,9 @@ Modules, one concept each:
 - ``train``: adversarial training loop;
 - ``export``: the versioned ``.npz`` model file (the single input of golden model and gateware);
 - ``golden``: the integer NumPy generator, bit-exact with the PyTorch eval path;
-- ``backends``: ``generate`` on the torch / golden / device backends from a seed;
+- ``bitpacked`` / ``bitpacked_kernels``: the bit-packed XNOR-popcount generator (numba), bit-exact
+  with the golden model: the CPU baseline;
+- ``backends``: ``generate`` on the torch / golden / cpu / gpu / device backends from a seed;
 - ``quality``: the offline digit classifier, conditional accuracy, classifier-FID, 1-NN accuracy;
 - ``grid``: a labelled PNG grid of digits.
 """

@@ -1,6 +1,7 @@
 """The frame format constants, the CRC and the timeout conversion."""
 
 import pytest
+import numpy as np
 from amaranth.lib.crc import catalog
 
 from bitspin.hw.protocol import frame_format as ff
@@ -24,6 +25,14 @@ def test_crc_is_ccitt_false_from_the_amaranth_catalog():
     assert ff.frame_crc(b"123456789") == 0x29B1  # the catalogue check value of CRC-16/CCITT-FALSE
     assert ff.frame_crc(b"") == 0xFFFF           # the initial value, no final XOR
     assert ff.frame_crc(bytearray(b"123456789")) == 0x29B1
+
+
+def test_the_host_crc_equals_the_catalogue_reference_that_the_gateware_builds(rng):
+    reference = ff.FRAME_CRC(data_width=8)
+    for length in [0, 1, 2, 5, 64, 1029, *rng.integers(0, 2000, 20)]:
+        data = rng.integers(0, 256, int(length), dtype=np.uint8).tobytes()
+        assert ff.frame_crc(data) == reference.compute(data), length
+    assert ff.frame_crc(memoryview(b"123456789")) == 0x29B1
 
 
 def test_crc_detects_every_single_bit_flip():

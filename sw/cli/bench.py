@@ -9,6 +9,7 @@ from rich.console import Console
 
 from bitspin.sw.bench.options import DEFAULT_ISING_BOARD, BenchOptions
 from bitspin.sw.cli.lists import int_list, pair_list
+from bitspin.sw.cli.paths import output_dir, output_file
 from bitspin.sw.cli.progress import progress_lines
 
 
@@ -57,9 +58,9 @@ def add_parser(sub):
                              "backend (repeatable). SPEC: rapl[:ZONE], nvml[:N], "
                              "ppk2:PORT[@MV] or stated:WATTS (labelled not measured); "
                              "projected takes only stated:WATTS")
-    parser.add_argument("--out", type=Path, default=None,
+    parser.add_argument("--out", type=output_file, default=None,
                         help="JSON report (default: out/bench/WORKLOAD.json)")
-    parser.add_argument("--report", type=Path, default=None, metavar="DIR",
+    parser.add_argument("--report", type=output_dir, default=None, metavar="DIR",
                         help="also write DIR/report.md, report.png and report.json")
     parser.add_argument("--json", action="store_true", help="print the JSON report")
     parser.set_defaults(run=run)

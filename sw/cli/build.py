@@ -8,6 +8,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from bitspin.sw.cli.paths import output_dir
+
 
 def add_parser(sub):
     from bitspin.boards.catalog import BOARDS
@@ -15,7 +17,7 @@ def add_parser(sub):
     parser = sub.add_parser("build", help="build a design into a bitstream for a board")
     parser.add_argument("--board", required=True, choices=sorted(BOARDS))
     parser.add_argument("--design", required=True, choices=sorted(DESIGNS))
-    parser.add_argument("--out", type=Path, default=None,
+    parser.add_argument("--out", type=output_dir, default=None,
                         help="build folder (default: build/BOARD-DESIGN)")
     parser.add_argument("--seed", type=int, default=1, help="nextpnr placement seed")
     parser.add_argument("--router", choices=["router1", "router2"], default=None,

@@ -20,13 +20,15 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
+from bitspin.sw.cli.paths import output_dir
+
 DEMO_SIZE, DEMO_LANES = 32, 16
 DEMO_ENGINE = "ulx3s"
 
 
 def add_parser(sub):
     parser = sub.add_parser("demo", help="the main job end to end on the virtual board")
-    parser.add_argument("--out", type=Path, default=Path("out/demo"), help="report folder")
+    parser.add_argument("--out", type=output_dir, default=Path("out/demo"), help="report folder")
     parser.add_argument("--device", default="sim",
                         help="sim (a virtual board, the default), or the URL of a running one "
                              "or a board built as the demo device")

@@ -11,6 +11,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from bitspin.sw.cli.lists import int_list, pair_list
+from bitspin.sw.cli.paths import output_dir, output_file
 
 # Per board family, the points tried when none are given: the GAN shapes are M×B (output
 # channels × input bits per lane per clock).
@@ -41,11 +42,11 @@ def add_parser(sub):
     parser.add_argument("--seed", type=int, default=1, help="nextpnr placement seed")
     parser.add_argument("--keep-going", action="store_true",
                         help="build every point, not stopping after the first that fails")
-    parser.add_argument("--build-dir", type=Path, default=None,
+    parser.add_argument("--build-dir", type=output_dir, default=None,
                         help="where the builds go (default: build/design-space-BOARD)")
-    parser.add_argument("--out", type=Path, default=None,
+    parser.add_argument("--out", type=output_file, default=None,
                         help="JSON (default: out/design-space/BOARD.json)")
-    parser.add_argument("--markdown", type=Path, default=None,
+    parser.add_argument("--markdown", type=output_file, default=None,
                         help="also write the table as markdown to this file")
     parser.add_argument("--json", action="store_true", help="print the JSON document")
     parser.set_defaults(run=run)

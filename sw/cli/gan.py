@@ -11,6 +11,8 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                            TimeElapsedColumn, TimeRemainingColumn)
 from rich.table import Table
 
+from bitspin.sw.cli.paths import output_file
+
 
 def add_parser(sub):
     import argparse
@@ -39,7 +41,7 @@ def add_parser(sub):
     tr.add_argument("--ema-decay", type=float, default=None, metavar="D",
                     help="the model is an exponential moving average of the generator's "
                          "parameters with this decay per step (0: off, the default)")
-    tr.add_argument("--out", type=Path, required=True, help="model file (.npz)")
+    tr.add_argument("--out", type=output_file, required=True, help="model file (.npz)")
     tr.add_argument("--json", action="store_true", help="print one JSON object")
     tr.set_defaults(run=train)
 
@@ -50,7 +52,7 @@ def add_parser(sub):
     gen.add_argument("--count", type=int, required=True)
     gen.add_argument("--seed", type=int, required=True)
     gen.add_argument("--labels", default=None, help="comma-separated; default cycles 0-9")
-    gen.add_argument("--out", type=Path, required=True, help="FILE.npz or FILE.png")
+    gen.add_argument("--out", type=output_file, required=True, help="FILE.npz or FILE.png")
     gen.add_argument("--threads", type=int, default=None,
                      help="cpu backend: numba threads (default: every core)")
     gen.set_defaults(run=generate)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from bitspin.hw.ising.params import ALGORITHMS
+from bitspin.sw.cli.paths import output_file
 
 
 def _add_model_options(parser, *, temperature: bool):
@@ -47,7 +47,7 @@ def add_parser(sub):
     sweep_parser = commands.add_parser("sweep", help="a temperature scan against the exact solution")
     _add_model_options(sweep_parser, temperature=False)
     sweep_parser.add_argument("--temperatures", default="1.5:3.5:21", metavar="START:STOP:COUNT")
-    sweep_parser.add_argument("--plot", type=Path, default=None, help="write a PNG of the scan")
+    sweep_parser.add_argument("--plot", type=output_file, default=None, help="write a PNG of the scan")
     sweep_parser.set_defaults(run=sweep)
     rng_parser = commands.add_parser(
         "rng-stream", help="write the lanes' raw 32-bit outputs to stdout (for dieharder -g 200)")
@@ -178,13 +178,24 @@ def _print_sweep_table(points, size):
     Console().print(table)
 
 
+#: ``rng-stream`` lanes: the widest core the lane generators serve (L = 1024, P = L²/2 would be
+#: more, but no build comes near it).
+MAX_RNG_LANES = 1 << 16
+
+
 def rng_stream(args) -> int:
     """Lane outputs interleaved as the core consumes them: draw n of lanes 0..P-1, then n+1."""
     import sys
 
+    import os
+
     from bitspin.sw.ising.rng import LaneRngs
-    if args.lanes < 1:
-        raise ValueError("--lanes must be at least 1")
+    if not 1 <= args.lanes <= MAX_RNG_LANES:
+        raise ValueError(f"--lanes must be from 1 to {MAX_RNG_LANES}, not {args.lanes}")
+    if args.bytes < 0:
+        raise ValueError(f"--bytes must be 0 (never stop) or a positive count, not {args.bytes}")
+    if not 0 <= args.seed < 1 << 64:
+        raise ValueError(f"--seed must be in [0, 2^64), not {args.seed}")
     rngs = LaneRngs(args.seed, args.lanes, 32)
     out = sys.stdout.buffer
     written = 0
@@ -196,6 +207,12 @@ def rng_stream(args) -> int:
                 chunk = chunk[:args.bytes - written]
             out.write(chunk)
             written += len(chunk)
+        out.flush()
     except BrokenPipeError:  # the consumer (dieharder) has read enough
         sys.stderr.close()
+    except OSError as error:
+        # Python would flush the same full buffer again at exit, with a second traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise ValueError(f"cannot write the stream to standard output: "
+                         f"{error.strerror or error}") from None
     return 0

@@ -18,6 +18,8 @@ from .thresholds import check_parameters, threshold_table
 __all__ = ["BACKENDS", "RunConfig", "run"]
 
 BACKENDS = ("golden", "cpu", "gpu", "device")
+#: The largest lattice side a run takes: 2^30 spins, a few GiB in the samplers' working arrays.
+MAX_SIZE = 1 << 15
 
 
 @dataclass
@@ -46,6 +48,8 @@ class RunConfig:
         if not 0 <= self.burn_in <= self.sweeps - 2:
             raise ValueError(f"burn-in must be from 0 to sweeps - 2 = {self.sweeps - 2} so that at "
                              f"least two sweeps are measured, not {self.burn_in}")
+        if not isinstance(self.size, int) or not 4 <= self.size <= MAX_SIZE:
+            raise ValueError(f"size L must be from 4 to {MAX_SIZE}, not {self.size!r}")
         if not 0 <= self.seed < 1 << 64:
             raise ValueError(f"seed must be in [0, 2^64), not {self.seed}")
         if self.threads is not None and (not isinstance(self.threads, int) or self.threads < 1):
@@ -56,7 +60,10 @@ class RunConfig:
         return math.inf if self.beta == 0 else 1 / self.beta
 
     def as_dict(self) -> dict:
-        return {**asdict(self), "temperature": self.temperature}
+        """The configuration for JSON: ``temperature`` is null at β = 0 (T = ∞), which JSON
+        cannot write as a number."""
+        temperature = self.temperature
+        return {**asdict(self), "temperature": temperature if math.isfinite(temperature) else None}
 
 
 def _golden(config: RunConfig, progress) -> SamplerRun:

@@ -25,14 +25,20 @@ __all__ = ["ALGORITHMS", "TABLE_SIZE", "flip_probabilities", "threshold_table", 
            "check_parameters"]
 
 
+#: The coldest run: beyond it every acceptance e^{−βΔE} is far below the 2^−32 resolution of any
+#: sampler's random numbers, and the statistics' β² would overflow long before β = 1e300.
+MAX_BETA = 1e6
+
+
 def check_parameters(beta: float, J: int, h: float, algorithm: str) -> None:
     """Raise ``ValueError`` with a clear message for parameters no sampler accepts."""
     if algorithm not in ALGORITHMS:
         raise ValueError(f"unknown algorithm {algorithm!r}; choose one of {', '.join(ALGORITHMS)}")
     if J not in (1, -1):
         raise ValueError(f"coupling J must be +1 or -1, not {J!r}")
-    if not (math.isfinite(beta) and beta >= 0):
-        raise ValueError(f"beta must be finite and non-negative, not {beta!r}")
+    if not (math.isfinite(beta) and 0 <= beta <= MAX_BETA):
+        raise ValueError(f"beta must be from 0 to {MAX_BETA:g} (temperature at least "
+                         f"{1 / MAX_BETA:g}), not {beta!r}")
     if not math.isfinite(h):
         raise ValueError(f"field h must be finite, not {h!r}")
 

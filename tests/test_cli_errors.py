@@ -1,0 +1,73 @@
+"""Bad input gives one clear line and a non-zero exit, before any work: never a traceback, never a
+silent exit 0 (the issue's list of defects, each reproduced here)."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from bitspin.sw.cli.main import main
+
+
+def _fails(argv, capsys, *needles, status=2):
+    try:
+        code = main([str(a) for a in argv])
+    except SystemExit as exit_:            # argparse: a bad flag value
+        code = exit_.code
+    err = capsys.readouterr().err
+    assert code == status, err
+    assert "Traceback" not in err
+    for needle in needles:
+        assert needle in err, err
+    return err
+
+
+@pytest.mark.parametrize("argv,needle", [
+    (["gan", "generate", "--count", 2, "--seed", 1, "--out", "/etc/passwd/x.png"],
+     "/etc/passwd is not a folder"),
+    (["demo", "--out", "/etc/passwd/x"], "/etc/passwd is not a folder"),
+    (["bench", "gan", "--out", "/etc/passwd/a.json"], "/etc/passwd is not a folder"),
+    (["bench", "gan", "--report", "/etc/passwd"], "/etc/passwd is a file"),
+    (["gan", "train", "--out", "/etc/passwd/m.npz"], "/etc/passwd is not a folder"),
+    (["ising", "sweep", "--plot", "/etc/passwd/s.png"], "/etc/passwd is not a folder"),
+    (["design-space", "--board", "ulx3s-85f", "--out", "/etc/passwd/d.json"],
+     "/etc/passwd is not a folder"),
+])
+def test_unwritable_outputs_fail_when_parsed(argv, needle, capsys):
+    _fails(argv, capsys, "--", needle)
+
+
+def test_a_folder_is_not_an_output_file(tmp_path, capsys):
+    _fails(["gan", "generate", "--count", 2, "--seed", 1, "--out", tmp_path], capsys,
+           "is a folder; give a file name")
+
+
+@pytest.mark.parametrize("argv,needle", [
+    (["ising", "rng-stream", "--bytes", -5], "--bytes must be 0"),
+    (["ising", "rng-stream", "--lanes", 100_000_000], "--lanes must be from 1 to"),
+    (["ising", "run", "--size", 1_000_000], "size L must be from 4 to"),
+    (["ising", "run", "--temperature", "1e-300"], "temperature at least"),
+    (["ising", "run", "--temperature", "nan"], "temperature must be positive"),
+])
+def test_out_of_range_values_are_refused(argv, needle, capsys):
+    _fails(argv, capsys, needle)
+
+
+def test_infinite_temperature_prints_valid_json(capsys):
+    import json
+    assert main(["ising", "run", "--size", "16", "--temperature", "inf", "--sweeps", "4",
+                 "--burn-in", "0", "--json"]) == 0
+    out = capsys.readouterr().out
+    assert "Infinity" not in out
+    assert json.loads(out)["parameters"]["temperature"] is None
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full here")
+def test_a_full_output_is_one_line():
+    with open("/dev/full", "wb") as full:
+        done = subprocess.run([sys.executable, "-m", "bitspin.sw.cli.main", "ising", "rng-stream",
+                               "--bytes", "1000000"], stdout=full, stderr=subprocess.PIPE,
+                              text=True, timeout=120)
+    assert done.returncode == 2
+    assert "No space left on device" in done.stderr and "Traceback" not in done.stderr

@@ -15,7 +15,7 @@ import numpy as np
 
 from .backends import (Progress, gpu_missing, machine, projected_fmax, set_threads, strongest,
                        torch_threads)
-from .meters import backend_meters
+from .meters import backend_meters, check_meters
 from .options import BenchOptions
 from .report import Report
 from .spread import spread
@@ -176,6 +176,7 @@ def run(options: BenchOptions, progress: Progress = lambda line: None) -> Report
     target = engine_config(options.engine)
     set_threads(options)
     meters = backend_meters(options.meters, options.backends)
+    check_meters(meters)
     figures = engine_figures(target)
     report = Report(workload={"model": "b-dcgan", "images": options.count,
                               "repeats": options.repeats, "engine": options.engine,

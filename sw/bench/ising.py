@@ -14,7 +14,7 @@ from bitspin.hw.ising.params import IsingParams
 
 from .backends import (Progress, gpu_missing, machine, projected_fmax, set_threads, strongest,
                        torch_threads)
-from .meters import backend_meters
+from .meters import backend_meters, check_meters
 from .options import DEFAULT_ISING_BOARD, BenchOptions
 from .report import Report
 from .spread import spread
@@ -226,6 +226,7 @@ def run(options: BenchOptions, progress: Progress = lambda line: None) -> Report
     IsingParams(options.size, options.lanes)             # a clear error before any work
     set_threads(options)
     meters = backend_meters(options.meters, options.backends)
+    check_meters(meters)
     report = Report(workload={"model": "ising-2d", "size": options.size, "sweeps": options.sweeps,
                               "lanes": options.lanes, "algorithm": "metropolis",
                               "beta": "critical (ln(1 + √2) / 2)", "repeats": options.repeats},

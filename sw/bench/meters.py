@@ -17,7 +17,7 @@ from __future__ import annotations
 from bitspin.sw.energy import EnergyReading, energy_fields, meter_from_spec
 from bitspin.sw.energy.stated import StatedPowerMeter
 
-__all__ = ["HOST_BACKENDS", "BENCH_BACKENDS", "backend_meters", "device_energy",
+__all__ = ["HOST_BACKENDS", "BENCH_BACKENDS", "backend_meters", "check_meters", "device_energy",
            "projected_energy"]
 
 HOST_BACKENDS = ("cpu", "gpu")
@@ -49,6 +49,12 @@ def backend_meters(specs: list[str] | None, backends: list[str]) -> dict:
         raise ValueError("--meter projected=...: a projection runs nothing to measure; state "
                          "the board's power with projected=stated:WATTS")
     return meters
+
+
+def check_meters(meters: dict) -> None:
+    """Probe every meter (see ``EnergyMeter.check``) before a benchmark does any work."""
+    for meter in meters.values():
+        meter.check()
 
 
 def device_energy(reading: EnergyReading | None, device_seconds: float, count: int,

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bitspin.sw.cli.paths import output_dir
+from bitspin.sw.cli.values import positive_float, positive_int
 
 
 def add_parser(sub):
@@ -22,13 +23,13 @@ def add_parser(sub):
     parser.add_argument("--seed", type=int, default=1, help="nextpnr placement seed")
     parser.add_argument("--router", choices=["router1", "router2"], default=None,
                         help="nextpnr router (default: router2 on ECP5, router1 on iCE40)")
-    parser.add_argument("--baud", type=int, default=115200, help="UART rate of the design")
-    parser.add_argument("--size", type=int, default=None,
+    parser.add_argument("--baud", type=positive_int, default=115200, help="UART rate of the design")
+    parser.add_argument("--size", type=positive_int, default=None,
                         help="Ising: L (default: the board's; 64, or 32 on icebreaker)")
-    parser.add_argument("--lanes", type=int, default=None,
+    parser.add_argument("--lanes", type=positive_int, default=None,
                         help="Ising: P, spins per clock (default: the board's; 16, or 2 on "
                              "icebreaker)")
-    parser.add_argument("--precision", type=int, default=None,
+    parser.add_argument("--precision", type=positive_int, default=None,
                         help="Ising: k, threshold bits (default: the board's; 16, or 8 on "
                              "icebreaker)")
     parser.add_argument("--cores", default=None, metavar="ising,gan",
@@ -37,11 +38,11 @@ def add_parser(sub):
     parser.add_argument("--engine", default=None, metavar="NAME",
                         help="GAN: engine configuration (bitspin.hw.gan.engine_targets; default: the one "
                              "made for --board)")
-    parser.add_argument("--gan-lanes", type=int, default=None, metavar="M",
+    parser.add_argument("--gan-lanes", type=positive_int, default=None, metavar="M",
                         help="GAN: output channels per clock (default: the configuration's)")
-    parser.add_argument("--chunk-bits", type=int, default=None, metavar="B",
+    parser.add_argument("--chunk-bits", type=positive_int, default=None, metavar="B",
                         help="GAN: input bits per lane per clock (default: the configuration's)")
-    parser.add_argument("--clock-mhz", type=float, default=None, metavar="F",
+    parser.add_argument("--clock-mhz", type=positive_float, default=None, metavar="F",
                         help="core clock from the board's PLL at F MHz, or the closest it can "
                              "make (default: the board's oscillator, no PLL)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")

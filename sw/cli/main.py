@@ -45,9 +45,10 @@ def _known_errors() -> tuple[type[BaseException], ...]:
     from bitspin.sim.simulate import SimulationFailure
     from bitspin.sim.virtual_board import VirtualBoardBuildError, VirtualBoardError
     from bitspin.sw.device.errors import DeviceError
+    from bitspin.sw.energy.meter import MeterError
     return (UsageError, ValueError, FileNotFoundError, ToolNotFound, BuildFailure,
             SimulationFailure, FlashFailure, DeviceError, ConnectionError, VirtualBoardError,
-            VirtualBoardBuildError)
+            VirtualBoardBuildError, MeterError)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,7 +13,7 @@ import atexit
 
 from .device import Device
 
-__all__ = ["open_device", "SIM_URL"]
+__all__ = ["open_device", "split_baud", "check_socket_url", "SIM_URL"]
 
 SIM_URL = "sim"
 _boards: dict = {}
@@ -50,15 +50,32 @@ def open_device(url: str | None, *, ising=None, gan_engine: str | None = None,
     if url == SIM_URL:
         url = _sim_url(ising, gan_engine)
     url, baud = split_baud(url)
+    check_socket_url(url)
     return Device.open(url, baud=baud, timeout=timeout)
+
+
+def check_socket_url(url: str) -> None:
+    """A ``socket://`` URL must name a host and a port from 1 to 65535 (pyserial's own messages
+    for these are about log levels and None comparisons)."""
+    if not url.startswith("socket://"):
+        return
+    rest = url[len("socket://"):]
+    host, sep, port = rest.split("/")[0].split("?")[0].rpartition(":")
+    if not sep or not host:
+        raise ValueError(f"bad device URL {url!r}: write socket://HOST:PORT, e.g. "
+                         "socket://127.0.0.1:7000")
+    if not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ValueError(f"bad device URL {url!r}: the port must be a number from 1 to 65535, "
+                         f"not {port!r}")
 
 
 def split_baud(url: str) -> tuple[str, int]:
     """``/dev/ttyUSB1@1000000`` → (``/dev/ttyUSB1``, 1000000); without ``@`` the default rate."""
     from .transport import DEFAULT_BAUD
     base, sep, rate = url.rpartition("@")
-    if not sep or not rate.isdigit():
+    if not sep:
         return url, DEFAULT_BAUD
-    if int(rate) <= 0:
-        raise ValueError(f"bad baud rate in {url!r}")
+    if not rate.isdigit() or int(rate) <= 0:
+        raise ValueError(f"bad baud rate in {url!r}: write PORT@RATE with a positive rate, "
+                         "e.g. /dev/ttyUSB1@1000000")
     return base, int(rate)

@@ -56,6 +56,10 @@ class EnergyMeter(ABC):
     def close(self) -> None:
         """Release the meter's resources (a no-op unless the meter holds any)."""
 
+    def check(self) -> None:
+        """Raise :class:`MeterError` now if the meter cannot be read, so that a run stops
+        before its work rather than after it (a no-op for meters with nothing to probe)."""
+
     @classmethod
     def available(cls, *args, **kwargs) -> tuple[bool, str]:
         """Whether this meter can be used here, and why not."""

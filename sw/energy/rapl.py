@@ -88,6 +88,10 @@ class RaplMeter(EnergyMeter):
         label = f" ({self.zone_name})" if self.zone_name else ""
         return f"RAPL powercap {self.domain}{label} (measured)"
 
+    def check(self) -> None:
+        self._read_int("max_energy_range_uj")
+        self._read_int("energy_uj")
+
     def start(self) -> None:
         self._max_range = self._read_int("max_energy_range_uj")
         self._start = (self._read_int("energy_uj"), self._clock())

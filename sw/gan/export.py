@@ -33,6 +33,7 @@ ValueError with a message, so files from untrusted sources are safe to open.
 from __future__ import annotations
 
 import json
+import math
 import zipfile
 from pathlib import Path
 
@@ -89,14 +90,34 @@ def _open(path) -> dict[str, np.ndarray]:
     try:
         with zipfile.ZipFile(path) as archive:
             total = sum(info.file_size for info in archive.infolist())
-        if total > MAX_FILE_BYTES:
-            raise ValueError(f"{path}: arrays would take {total} bytes (limit {MAX_FILE_BYTES})")
+            if total > MAX_FILE_BYTES:
+                raise ValueError(f"arrays would take {total} bytes (limit {MAX_FILE_BYTES})")
+            for info in archive.infolist():
+                _check_declared_size(archive, info)
         with np.load(path, allow_pickle=False) as npz:
             return {name: npz[name] for name in npz.files}
     except ValueError as error:
         raise ValueError(f"{path}: not a valid model file ({error})") from None
     except (zipfile.BadZipFile, OSError, EOFError, KeyError) as error:
         raise ValueError(f"{path}: not a valid model file (not a readable .npz: {error})") from None
+
+
+def _check_declared_size(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """An array's header must not declare more bytes than its member holds: numpy allocates
+    the declared shape before it reads, so a tiny file could ask for terabytes."""
+    if not info.filename.endswith(".npy"):
+        return
+    with archive.open(info) as member:
+        version = np.lib.format.read_magic(member)
+        readers = {(1, 0): np.lib.format.read_array_header_1_0,
+                   (2, 0): np.lib.format.read_array_header_2_0}
+        if version not in readers:
+            raise ValueError(f"{info.filename}: .npy version {version} is not supported")
+        shape, _, dtype = readers[version](member)
+    declared = math.prod(shape) * dtype.itemsize
+    if declared > info.file_size:
+        raise ValueError(f"{info.filename} declares shape {shape} ({declared} bytes) but holds "
+                         f"{info.file_size} bytes")
 
 
 def _decode_metadata(arrays: dict, path) -> dict:

@@ -112,3 +112,16 @@ def test_a_meter_that_is_not_here_is_one_line(capsys):
     err = _fails(["bench", "ising", "--backends", "cpu", "--sweeps", 2, "--meter",
                   "rapl:no-such-zone"], capsys, "no-such-zone", status=1)
     assert "cpu, 1 thread" not in err        # refused before any work
+
+
+@pytest.mark.parametrize("length", [0, 1 << 20, 0xFFFFFFFF])
+def test_a_nonsense_identity_length_is_a_device_error(length):
+    from bitspin.hw.device.register_map import MAGIC, PROTOCOL_VERSION
+    from bitspin.sw.device.device import Device
+    from bitspin.sw.device.errors import DeviceError
+
+    class Client:
+        def read(self, address, count, **_):
+            return {0: [MAGIC, PROTOCOL_VERSION], 2: [length]}[address][:count]
+    with pytest.raises(DeviceError, match=f"identity of {length} bytes"):
+        Device(Client(), "fake")

@@ -10,8 +10,8 @@ from typing import Callable
 
 from .options import BenchOptions
 
-__all__ = ["machine", "gpu_missing", "projected_fmax", "set_threads", "strongest", "torch_threads",
-           "Progress"]
+__all__ = ["machine", "gpu_missing", "projected_fmax", "announce_build", "set_threads",
+           "strongest", "torch_threads", "Progress"]
 
 #: Called with a short line before each slow step (a status line on a terminal, a log line else).
 Progress = Callable[[str], None]
@@ -81,6 +81,14 @@ def gpu_missing(unit_fields: dict) -> dict | None:
     if torch.cuda.is_available():
         return None
     return {"available": False, "reason": "no CUDA device on this machine", **unit_fields}
+
+
+def announce_build(options: BenchOptions, progress: Progress) -> None:
+    """Say before any work that ``projected`` without ``--build-json`` will build a bitstream."""
+    if "projected" in options.backends and options.build_json is None:
+        progress("note: projected without --build-json builds the design for the board after "
+                 "the other backends (yosys + nextpnr: 10-40 minutes on an ECP5); give "
+                 "--build-json FILE to take the fmax of an earlier build")
 
 
 def projected_fmax(options: BenchOptions, design: str, params: dict, board: str,

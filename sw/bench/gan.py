@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .backends import (Progress, gpu_missing, machine, projected_fmax, set_threads, strongest,
-                       torch_threads)
+from .backends import (Progress, announce_build, gpu_missing, machine, projected_fmax,
+                       set_threads, strongest, torch_threads)
 from .meters import backend_meters, check_meters
 from .options import BenchOptions
 from .report import Report
@@ -177,6 +177,7 @@ def run(options: BenchOptions, progress: Progress = lambda line: None) -> Report
     set_threads(options)
     meters = backend_meters(options.meters, options.backends)
     check_meters(meters)
+    announce_build(options, progress)
     figures = engine_figures(target)
     report = Report(workload={"model": "b-dcgan", "images": options.count,
                               "repeats": options.repeats, "engine": options.engine,

@@ -12,8 +12,8 @@ import time
 
 from bitspin.hw.ising.params import IsingParams
 
-from .backends import (Progress, gpu_missing, machine, projected_fmax, set_threads, strongest,
-                       torch_threads)
+from .backends import (Progress, announce_build, gpu_missing, machine, projected_fmax,
+                       set_threads, strongest, torch_threads)
 from .meters import backend_meters, check_meters
 from .options import DEFAULT_ISING_BOARD, BenchOptions
 from .report import Report
@@ -227,6 +227,7 @@ def run(options: BenchOptions, progress: Progress = lambda line: None) -> Report
     set_threads(options)
     meters = backend_meters(options.meters, options.backends)
     check_meters(meters)
+    announce_build(options, progress)
     report = Report(workload={"model": "ising-2d", "size": options.size, "sweeps": options.sweeps,
                               "lanes": options.lanes, "algorithm": "metropolis",
                               "beta": "critical (ln(1 + √2) / 2)", "repeats": options.repeats},

@@ -47,7 +47,8 @@ def add_parser(sub):
     sweep_parser = commands.add_parser("sweep", help="a temperature scan against the exact solution")
     _add_model_options(sweep_parser, temperature=False)
     sweep_parser.add_argument("--temperatures", default="1.5:3.5:21", metavar="START:STOP:COUNT")
-    sweep_parser.add_argument("--plot", type=output_file, default=None, help="write a PNG of the scan")
+    sweep_parser.add_argument("--plot", type=output_file, default=None,
+                              help="write a PNG of the scan")
     sweep_parser.set_defaults(run=sweep)
     rng_parser = commands.add_parser(
         "rng-stream", help="write the lanes' raw 32-bit outputs to stdout (for dieharder -g 200)")

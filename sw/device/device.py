@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from bitspin.hw.device.identity import DeviceIdentity, IdentityError
-from bitspin.hw.device.register_map import IDENTITY_BASE, MAGIC, PROTOCOL_VERSION
+from bitspin.hw.device.register_map import IDENTITY_BASE, IDENTITY_WORDS, MAGIC, PROTOCOL_VERSION
 
 from .client import ProtocolClient
 from .errors import DeviceError, IdentityMismatch
@@ -41,6 +41,9 @@ class Device:
             raise DeviceError(f"{url} speaks register-map version {magic[1]}, this host "
                               f"{PROTOCOL_VERSION}: update the bitstream or the host")
         length = client.read(2, 1)[0]
+        if not 1 <= length <= 4 * IDENTITY_WORDS:
+            raise DeviceError(f"{url}: the device reports an identity of {length} bytes; a "
+                              f"bitspin device has 1 to {4 * IDENTITY_WORDS}")
         words = client.read(IDENTITY_BASE, -(-length // 4))
         raw = b"".join(w.to_bytes(4, "little") for w in words)[:length]
         try:

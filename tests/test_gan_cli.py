@@ -117,3 +117,10 @@ def test_float_checkpoint_train_generate_evaluate(tmp_path, capsys):
     assert run("evaluate", "--count", 20, "--float-model", out, "--json") == 0
     report = json.loads(capsys.readouterr().out)
     assert "conditional_accuracy" in report["float"]
+
+
+def test_train_prints_progress_lines_when_stderr_is_not_a_terminal(tmp_path, capsys):
+    # capsys is not a terminal: the progress comes as plain lines (the last step always).
+    assert run("train", "--config", "small", "--max-steps", 2, "--out", tmp_path / "m.npz") == 0
+    err = capsys.readouterr().err
+    assert "gan train: binarized small" in err and "step 2/2: D " in err

@@ -73,6 +73,10 @@ def _model_path(path):
     return Path(path) if path is not None else DEFAULT_MODEL
 
 
+#: Seconds between progress lines of ``gan train`` when stderr is not a terminal.
+TRAIN_LOG_SECONDS = 10
+
+
 def train(args) -> int:
     from bitspin.hw.gan.architecture import preset
     from bitspin.sw.gan.export import save_float_checkpoint, save_model
@@ -86,14 +90,28 @@ def train(args) -> int:
     options = TrainOptions(config=preset(args.config), binary=not args.float, seed=args.seed,
                            max_steps=args.max_steps, **chosen)
     err = Console(stderr=True)
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True) as bar:
-        task = bar.add_task("binarized" if options.binary else "float", total=None)
+    kind = "binarized" if options.binary else "float"
+    if err.is_terminal:
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), TimeRemainingColumn(), console=err,
+                      transient=True) as bar:
+            task = bar.add_task(kind, total=None)
 
-        def progress(step, total, losses):
-            bar.update(task, completed=step, total=total,
-                       description=f"D {losses['d']:.3f} G {losses['g']:.3f}")
-        g, info = run_training(options, progress)
+            def progress(step, total, losses):
+                bar.update(task, completed=step, total=total,
+                           description=f"D {losses['d']:.3f} G {losses['g']:.3f}")
+            g, info = run_training(options, progress)
+    else:
+        # A log file or CI: a plain line every TRAIN_LOG_SECONDS and at the end.
+        from bitspin.sw.cli.progress import progress_lines
+        with progress_lines(f"gan train: {kind} {args.config}, seed {args.seed}") as line:
+            last = [time.monotonic()]
+
+            def progress(step, total, losses):
+                if step == total or time.monotonic() - last[0] >= TRAIN_LOG_SECONDS:
+                    last[0] = time.monotonic()
+                    line(f"step {step}/{total}: D {losses['d']:.3f} G {losses['g']:.3f}")
+            g, info = run_training(options, progress)
     info["config_name"] = args.config
     if options.binary:
         save_model(fold_generator(g), args.out, training=info)

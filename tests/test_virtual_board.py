@@ -127,6 +127,25 @@ def test_a_client_that_leaves_early_does_not_disturb_the_next(rng):
     assert stats["dropped_in"] + stats["dropped_out"] > 0
 
 
+def test_a_second_client_is_told_at_once_that_the_board_is_busy(rng):
+    from bitspin.sw.device.client import ProtocolClient
+    from bitspin.sw.device.transport import open_transport
+    with VirtualBoard(LoopbackBoard(DIVISOR), DIVISOR) as running:
+        with serial.serial_for_url(running.url, timeout=10) as first:    # open and idle
+            assert _echo(first, b"first") == b"first"
+            start = time.monotonic()
+            client = ProtocolClient(open_transport(running.url), timeout=5.0)
+            with pytest.raises(ConnectionError, match="busy: another client is connected"):
+                client.ping()
+            assert time.monotonic() - start < 3        # not a timeout
+            client.transport.close()
+            data = rng.integers(0, 256, 100, dtype="uint8").tobytes()
+            assert _echo(first, data) == data          # the first client never noticed
+        with serial.serial_for_url(running.url, timeout=10) as later:    # free again
+            assert _echo(later, b"later") == b"later"
+    assert running.stats["refused"] == 1 and running.stats["connections"] == 2
+
+
 def test_an_idle_board_stops_its_clock():
     with VirtualBoard(LoopbackBoard(DIVISOR), DIVISOR) as running:
         time.sleep(0.5)

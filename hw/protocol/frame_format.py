@@ -34,8 +34,8 @@ import enum
 from amaranth.lib.crc import catalog as _crc_catalog
 
 __all__ = ["REQUEST_SYNC", "RESPONSE_SYNC", "HEADER_BYTES", "CRC_BYTES", "MAX_PAYLOAD",
-           "MAX_FRAME_BYTES", "DEFAULT_TIMEOUT_US", "FRAME_CRC", "Status", "frame_crc",
-           "timeout_cycles"]
+           "MAX_FRAME_BYTES", "DEFAULT_TIMEOUT_US", "BUSY_BANNER", "FRAME_CRC", "Status",
+           "frame_crc", "timeout_cycles"]
 
 REQUEST_SYNC = 0x5A   # host -> device
 RESPONSE_SYNC = 0xA5  # device -> host
@@ -53,6 +53,12 @@ DEFAULT_TIMEOUT_US = 2000
 #: The CRC algorithm of every frame: CRC-16/CCITT-FALSE (polynomial 0x1021, initial value 0xFFFF,
 #: no reflection, no final XOR; check value 0x29B1 for b"123456789").
 FRAME_CRC = _crc_catalog.CRC16_CCITT_FALSE
+
+
+#: What an endpoint that serves one client at a time (the virtual board) sends a second client
+#: before it closes the connection; a host that reads it says that the device is in use. It has
+#: no sync byte, so a frame parser skips it as noise.
+BUSY_BANNER = b"bitspin: busy: another client is connected\n"
 
 
 class Status(enum.IntEnum):

@@ -27,7 +27,8 @@ __all__ = ["build_virtual_board", "check_board_top", "VirtualBoardBuildError", "
 
 HARNESS = Path(__file__).with_name("harness.cpp")
 # Headers that harness.cpp includes; they go into the build folder and the cache key with it.
-HARNESS_HEADERS = (Path(__file__).with_name("uart_line.h"),)
+HARNESS_HEADERS = (Path(__file__).with_name("uart_line.h"),
+                   Path(__file__).with_name("refused_clients.h"))
 EXECUTABLE = "vboard"
 _JOBS = 2  # the machine has two cores, shared with other work
 # Verilator's -O3 plus -O2 for both the generated model (OPT_FAST is -Os by default) and the

@@ -3,7 +3,8 @@
 // The top (class Vtop, from `--prefix Vtop`) has inputs clk, rst, rx and outputs tx, activity.
 // Bytes from the connected client are shifted into `rx` as 8N1 frames, `divisor` cycles per bit,
 // back to back; `tx` is decoded by a software UART receiver that samples mid-bit, and the bytes go
-// to the client. One client at a time; the device keeps its state across reconnections, like a
+// to the client. One client at a time, as a serial port in use: a second one is sent
+// --busy-message and closed at once. The device keeps its state across reconnections, like a
 // board whose USB cable is replugged.
 //
 // Speed comes from touching the kernel rarely: while the device is busy the socket is polled
@@ -61,6 +62,7 @@ struct Options {
     size_t tx_buffer_limit = 1 << 20;    // stop clocking while this much output is unsent
     uint32_t gap_cycles = 0;         // idle cycles on rx after each stop bit
     bool exit_on_stdin_eof = false;
+    std::string busy_message;        // sent to a second client before it is closed
 };
 
 [[noreturn]] void usage(const char *argv0, const char *problem) {
@@ -68,7 +70,7 @@ struct Options {
         "%s: %s\n"
         "usage: %s [--port P] [--host ADDR] [--divisor D] [--poll-cycles N]\n"
         "          [--idle-timeout-ms MS] [--grace-cycles N] [--gap-cycles N]\n"
-        "          [--exit-on-stdin-eof]\n",
+        "          [--exit-on-stdin-eof] [--busy-message TEXT]\n",
         argv0, problem, argv0);
     std::exit(2);
 }
@@ -106,6 +108,7 @@ Options parse_options(int argc, char **argv) {
         else if (flag == "--gap-cycles")
             o.gap_cycles = (uint32_t)parse_number(argv[0], "--gap-cycles", value(), 0, 1u << 30);
         else if (flag == "--exit-on-stdin-eof") o.exit_on_stdin_eof = true;
+        else if (flag == "--busy-message") o.busy_message = value();
         else usage(argv[0], ("unknown option " + flag).c_str());
     }
     if (o.grace_cycles == 0) {
@@ -116,6 +119,7 @@ Options parse_options(int argc, char **argv) {
     return o;
 }
 
+#include "refused_clients.h"
 #include "uart_line.h"
 
 // User plus system time of this process: the cost of the simulation on a shared machine.
@@ -234,6 +238,13 @@ private:
         ++stats_.connections;
     }
 
+    void refuse_client() {
+        int fd = ::accept(listener_, nullptr, nullptr);
+        if (fd < 0) return;
+        refused_.add(fd, options_.busy_message);
+        ++stats_.refused;
+    }
+
     void disconnect() {
         ::close(client_);
         client_ = -1;
@@ -278,17 +289,20 @@ private:
     }
 
     void service_io(int timeout_ms) {
+        refused_.service(false);
         if (client_ >= 0 && !try_send()) return;
-        pollfd fds[2];
+        pollfd fds[3];
         int count = 0, stdin_index = -1;
         if (client_ >= 0) {
             short events = 0;
             if (driver_.queue.size() < options_.rx_queue_limit) events |= POLLIN;
             if (out_sent_ < out_.size()) events |= POLLOUT;
             fds[count++] = {client_, events, 0};
-        } else {
-            fds[count++] = {listener_, POLLIN, 0};
         }
+        // The listener is polled with a client connected too: like a serial port in use, the
+        // board refuses a second client at once, with a message, instead of leaving it waiting.
+        int listener_index = count;
+        fds[count++] = {listener_, POLLIN, 0};
         if (options_.exit_on_stdin_eof) { stdin_index = count; fds[count++] = {0, POLLIN, 0}; }
         int ready = ::poll(fds, (nfds_t)count, timeout_ms);
         if (ready <= 0) return;  // timeout, or EINTR from a signal (the caller checks g_stop)
@@ -297,10 +311,11 @@ private:
             ssize_t n = ::read(0, scratch, sizeof scratch);
             if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) g_stop = 1;
         }
-        if (client_ < 0) {
-            if (fds[0].revents & POLLIN) accept_client();
-            return;
+        if (fds[listener_index].revents & POLLIN) {
+            if (client_ < 0) { accept_client(); return; }
+            refuse_client();
         }
+        if (client_ < 0) return;
         short revents = fds[0].revents;
         if (revents & (POLLIN | POLLHUP | POLLERR)) {
             if (!try_receive()) return;
@@ -310,6 +325,7 @@ private:
 
     // On shutdown, hand the client what the device already sent (briefly, never forever).
     void flush_blocking() {
+        refused_.service(true);
         if (client_ < 0) return;
         ::fcntl(client_, F_SETFL, ::fcntl(client_, F_GETFL) & ~O_NONBLOCK);
         timeval limit{0, 200000};
@@ -331,6 +347,7 @@ private:
     Stats stats_;
     uint32_t quiet_cycles_ = 0;
     int listener_ = -1;
+    RefusedClients refused_;
     int client_ = -1;
     std::vector<uint8_t> out_;
     size_t out_sent_ = 0;
@@ -365,11 +382,13 @@ int main(int argc, char **argv) {
     const Stats &s = board->stats();
     std::fprintf(stderr,
         "STATS cycles=%llu bytes_in=%llu bytes_out=%llu dropped_in=%llu dropped_out=%llu "
-        "framing_errors=%llu connections=%llu elapsed_s=%.3f cpu_s=%.3f divisor=%u\n",
+        "framing_errors=%llu connections=%llu refused=%llu elapsed_s=%.3f cpu_s=%.3f "
+        "divisor=%u\n",
         (unsigned long long)s.cycles, (unsigned long long)s.bytes_in,
         (unsigned long long)s.bytes_out, (unsigned long long)s.dropped_in,
         (unsigned long long)s.dropped_out, (unsigned long long)s.framing_errors,
-        (unsigned long long)s.connections, elapsed, cpu_seconds(), options.divisor);
+        (unsigned long long)s.connections, (unsigned long long)s.refused, elapsed,
+        cpu_seconds(), options.divisor);
     std::fflush(stderr);
     board.reset();
     return 0;

@@ -16,6 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bitspin.hw.protocol.frame_format import BUSY_BANNER
+
 from .build import build_virtual_board
 
 __all__ = ["VirtualBoard", "VirtualBoardError", "serve", "parse_stats"]
@@ -79,7 +81,8 @@ class VirtualBoard:
         self.stats: dict | None = None
         self._stderr = tempfile.TemporaryFile(mode="w+b")
         argv = [str(self.executable), "--port", str(port), "--host", host,
-                "--divisor", str(divisor), "--gap-cycles", str(gap_cycles), "--exit-on-stdin-eof"]
+                "--divisor", str(divisor), "--gap-cycles", str(gap_cycles), "--exit-on-stdin-eof",
+                "--busy-message", BUSY_BANNER.decode("ascii")]
         self._process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                          stderr=self._stderr)
         try:

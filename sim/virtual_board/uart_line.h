@@ -11,6 +11,7 @@ struct Stats {
     uint64_t dropped_out = 0;     // decoded from tx while no client was connected
     uint64_t framing_errors = 0;  // tx frames whose stop bit was low
     uint64_t connections = 0;
+    uint64_t refused = 0;         // clients turned away because another was connected
 };
 
 // The UART line into the device: 8N1 frames of queued bytes, LSB first, each followed by

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from bitspin.hw.protocol.frame_format import BUSY_BANNER
+
 __all__ = ["Transport", "SerialTransport", "open_transport", "DEFAULT_BAUD"]
 
 #: The UART rate of the device designs (3 Mbaud: 4 clocks per bit at 12 MHz, 16 at 48 MHz).
@@ -29,10 +31,21 @@ class SerialTransport:
     def __init__(self, url: str, baud: int = DEFAULT_BAUD, timeout: float = 1.0):
         import serial
         try:
-            self.port = serial.serial_for_url(url, baudrate=baud, timeout=timeout)
+            # A serial port, like the virtual board, serves one client: a second gets "busy".
+            local = "://" not in url
+            self.port = serial.serial_for_url(url, baudrate=baud, timeout=timeout,
+                                              **({"exclusive": True} if local else {}))
         except (serial.SerialException, ValueError) as error:
             raise ConnectionError(f"cannot open {url}: {error}") from None
         self.url = url
+        self._tail = b""          # the last bytes read: a busy banner before a hang-up
+
+    def _lost(self, what: str, error) -> ConnectionError:
+        """The error for a link that failed: "busy" when the far end said so before closing."""
+        if BUSY_BANNER in self._tail:
+            return ConnectionError(f"{self.url} is busy: another client is connected (a device "
+                                   "serves one client at a time, like a serial port in use)")
+        return ConnectionError(f"{self.url}: {what} failed ({error})")
 
     def write(self, data: bytes) -> None:
         import serial
@@ -40,16 +53,20 @@ class SerialTransport:
             self.port.write(data)
             self.port.flush()
         except (serial.SerialException, OSError) as error:
-            raise ConnectionError(f"{self.url}: write failed ({error})") from None
+            raise self._lost("write", error) from None
 
     def read(self, size: int, timeout: float) -> bytes:
         """Up to ``size`` bytes; fewer (maybe none) if ``timeout`` seconds pass first."""
         import serial
         try:
             self.port.timeout = timeout
-            return bytes(self.port.read(size))
+            data = bytes(self.port.read(size))
         except (serial.SerialException, OSError) as error:
-            raise ConnectionError(f"{self.url}: read failed ({error})") from None
+            raise self._lost("read", error) from None
+        self._tail = (self._tail + data)[-2 * len(BUSY_BANNER):]
+        if BUSY_BANNER in self._tail:
+            raise self._lost("read", "busy")
+        return data
 
     def discard_input(self) -> None:
         import serial

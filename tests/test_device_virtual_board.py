@@ -124,8 +124,10 @@ class FaultyTransport:
     def __init__(self, inner, rng):
         self.inner, self.rng = inner, rng
         self.flip_next_write = self.flip_next_read = False
+        self.prefix_next_write = b""
 
     def write(self, data):
+        data, self.prefix_next_write = self.prefix_next_write + data, b""
         if self.flip_next_write:
             self.flip_next_write = False
             data = bytearray(data)
@@ -188,6 +190,42 @@ def test_flipped_bit_in_an_answer_is_never_returned(faulty):
     transport.flip_next_read = True
     with pytest.raises(LinkError, match="may or may not have run"):
         device.pop("ISING_OBS_DATA", 2)
+    _still_answers(client)
+
+
+def test_a_rejection_is_never_taken_for_the_answer_to_a_request(faulty, loaded_model):
+    # A stray sync byte before a request makes the device reject "a frame" whose seq byte is
+    # the request's opcode. With the client's seq forced to that value, a client that matched
+    # rejections by seq would take it for its own, decide the request never ran and send it
+    # again: a push into the load port, which is not idempotent, would then run twice.
+    from bitspin.hw.protocol.frame_format import REQUEST_SYNC
+    transport, client = faulty
+    device = Device(client)
+    data = device.registers.address("GAN_LOAD_DATA")
+
+    def pushes_to_next_word() -> int:
+        """Single pushes until the load port writes a word (and stands at a word's start)."""
+        start = device.read("GAN_LOAD_ADDR")
+        for count in range(1, 65):
+            client.write(data, [0], idempotent=False)
+            if device.read("GAN_LOAD_ADDR") != start:
+                return count
+        raise AssertionError("the load address never moved")
+
+    def pushes_left_after_one(prefix: bytes) -> int:
+        client.seq = Opcode.WRITE - 1                      # the next request has seq = WRITE
+        transport.prefix_next_write = prefix
+        client.write(data, [0x12345678], idempotent=False)
+        return pushes_to_next_word()
+    try:
+        device.write("GAN_MODEL_TAG", 0)                  # the model is about to be changed
+        pushes_to_next_word()                             # align to a word's start
+        clean = pushes_left_after_one(b"")
+        rejections = client.stats.get("rejections", 0)
+        assert pushes_left_after_one(bytes([REQUEST_SYNC])) == clean
+        assert client.stats.get("rejections") == rejections + 1
+    finally:
+        Generator(device).load_model(loaded_model)        # restore the weights for other tests
     _still_answers(client)
 
 

@@ -13,18 +13,27 @@ from .frames import Frame, FrameError, FrameParser, encode_request
 
 __all__ = ["ProtocolClient"]
 
-# The device rejected the frame itself, so it did nothing: always safe to send again.
-_NOT_EXECUTED = (Status.BAD_CRC, Status.BAD_LENGTH, Status.TIMEOUT)
+# Replies to frames the device rejected before reading them (bad CRC, bad length, timeout). Their
+# seq byte is whatever sat at that place in the rejected bytes: a stray sync byte before a request
+# turns the request's opcode into it. So they are never matched to a request by seq.
+_REJECTION = (Status.BAD_CRC, Status.BAD_LENGTH, Status.TIMEOUT)
+
+#: After a rejection, how long (as a share of the timeout, at least 0.1 s) the client still waits
+#: for its own answer: when the rejected bytes were noise before the request, the device hunts
+#: again from the byte after that sync and answers the request within a few frame times.
+REJECTION_GRACE = 0.25
 
 
 class ProtocolClient:
     """Sends requests and returns the payload of their OK response.
 
-    A request is retried (up to ``retries`` more times) when the device reports it never
-    executed it (bad CRC, bad length, timeout on its side). When the answer itself is lost or
-    corrupted, the request may or may not have run: it is retried only if ``idempotent``;
-    otherwise :class:`LinkError` says so. A response is matched to its request by the sequence
-    number, so a late answer to an earlier attempt is never taken for the current one.
+    A response is matched to its request by the sequence number, and only a response to a frame
+    the device read intact (OK, BUSY, UNKNOWN_OPCODE, BAD_ARGUMENT) carries a sequence number
+    worth matching: a rejection (bad CRC, bad length, timeout) may name any byte, so it only
+    tells the client that some frame was dropped. When no answer comes (lost, corrupted, or
+    the request itself rejected), the request's fate is unknown: it is sent again (up to
+    ``retries`` more times) only if ``idempotent``; otherwise :class:`LinkError` says so and
+    nothing is repeated (see docs/protocol.md).
     """
 
     def __init__(self, transport, timeout: float = 1.0, retries: int = 3):
@@ -33,7 +42,8 @@ class ProtocolClient:
         self.transport, self.timeout, self.retries = transport, timeout, retries
         self.seq = 0
         self.parser = FrameParser(sync=RESPONSE_SYNC)
-        self.stats = {"requests": 0, "retries": 0, "bytes_out": 0, "bytes_in": 0}
+        self.stats = {"requests": 0, "retries": 0, "bytes_out": 0, "bytes_in": 0,
+                      "rejections": 0}
 
     def request(self, opcode: int, payload: bytes = b"", *, idempotent: bool = True) -> bytes:
         last_problem = "no answer"
@@ -51,10 +61,7 @@ class ProtocolClient:
                 status = answer.code
                 if status == Status.OK:
                     return answer.payload
-                if status in _NOT_EXECUTED:
-                    last_problem = f"the device rejected the frame ({Status(status).name})"
-                    continue
-                if status == Status.BUSY:
+                if status == Status.BUSY:       # read intact and refused: nothing ran
                     last_problem = "the device was busy"
                     time.sleep(0.01)
                     continue
@@ -69,7 +76,8 @@ class ProtocolClient:
         raise LinkError(f"no valid answer after {self.retries + 1} attempts: {last_problem}")
 
     def _await(self, seq: int) -> tuple[Frame | None, str]:
-        """The response frame with ``seq``, or (None, why) after the timeout."""
+        """The response frame with ``seq``, or (None, why) after the timeout (shortened to the
+        rejection grace once the device has rejected a frame)."""
         deadline = time.monotonic() + self.timeout
         problem = f"no answer within {self.timeout:g} s"
         while True:
@@ -83,6 +91,11 @@ class ProtocolClient:
             for event in events:
                 if isinstance(event, FrameError):
                     problem = f"a corrupted answer ({event})"
+                elif event.code in _REJECTION:
+                    self.stats["rejections"] += 1
+                    problem = f"the device rejected a frame ({Status(event.code).name})"
+                    grace = max(0.1, REJECTION_GRACE * self.timeout)
+                    deadline = min(deadline, time.monotonic() + grace)
                 elif event.seq == seq:
                     return event, ""
             # frames with another seq are late answers to abandoned attempts: dropped

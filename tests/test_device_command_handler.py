@@ -19,8 +19,8 @@ class _Harness(Elaboratable):
     and a 16-word register block answering two clocks after ``r_stb`` (the handler's default
     bus latency)."""
 
-    def __init__(self):
-        self.handler = CommandHandler(max_payload=PAYLOAD_BYTES)
+    def __init__(self, mapped=None):
+        self.handler = CommandHandler(max_payload=PAYLOAD_BYTES, mapped=mapped)
         self.payload = Memory(shape=8, depth=PAYLOAD_BYTES, init=[])
         self.registers = Memory(shape=32, depth=16, init=[])
 
@@ -40,10 +40,10 @@ class _Harness(Elaboratable):
         return m
 
 
-def _exchange(requests, errors=()):
+def _exchange(requests, errors=(), mapped=None):
     """Serve ``requests`` [(opcode, seq, payload)] then the decoder ``errors`` [(status, seq)];
     returns [(status, seq, response bytes)] and the number of bus strobes (reads and writes)."""
-    dut = _Harness()
+    dut = _Harness(mapped)
     h = dut.handler
     responses, strobes = [], [0]
 
@@ -108,3 +108,22 @@ def test_malformed_and_unknown_requests_are_refused_without_a_bus_cycle():
         (Status.BAD_CRC, 4)]
     assert all(body == b"" for _, _, body in responses)
     assert strobes == 0
+
+
+def test_unmapped_addresses_and_unknown_flags_are_refused_without_a_bus_cycle():
+    mapped = [(0, 4), (8, 12)]                   # a hole at 4..7; nothing from 12 on
+    responses, strobes = _exchange([
+        (Opcode.READ, 1, struct.pack("<HHB", 4, 1, 0)),           # in the hole
+        (Opcode.READ, 2, struct.pack("<HHB", 2, 3, 0)),           # runs into the hole
+        (Opcode.READ, 3, struct.pack("<HHB", 0xFFFF, 2, 0)),      # past the top: no wrap to 0
+        (Opcode.WRITE, 4, struct.pack("<HB", 12, 0) + bytes(4)),  # past the map
+        (Opcode.READ, 5, struct.pack("<HHB", 8, 1, 0x80)),        # an unknown flag
+        (Opcode.WRITE, 6, struct.pack("<HB", 8, 0x02) + bytes(4)),
+        (Opcode.READ, 7, struct.pack("<HHB", 8, 4, 0)),           # exactly a range: fine
+        (Opcode.READ, 8, struct.pack("<HHB", 3, 50, 1)),          # fixed: one address, fine
+        (Opcode.WRITE, 9, struct.pack("<HB", 0, 0) + bytes(16)),  # fine
+    ], mapped=mapped)
+    assert [(s, q) for s, q, _ in responses] == [
+        *((Status.BAD_ARGUMENT, q) for q in range(1, 7)),
+        (Status.OK, 7), (Status.OK, 8), (Status.OK, 9)]
+    assert strobes == 4 + 50 + 4

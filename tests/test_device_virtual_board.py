@@ -246,6 +246,19 @@ def test_connection_dropped_mid_transfer(board):
         _still_answers(device.client)
 
 
+def test_unmapped_addresses_are_errors_not_zeros(device):
+    ranges = device.registers.ranges()
+    hole = ranges[0][1]                            # the first address past the system block
+    assert all(not start <= hole < end for start, end in ranges)
+    with pytest.raises(DeviceRejected, match="BAD_ARGUMENT"):
+        device.client.read(hole, 1)
+    with pytest.raises(DeviceRejected, match="BAD_ARGUMENT"):
+        device.client.write(hole, [1])
+    with pytest.raises(DeviceRejected, match="BAD_ARGUMENT"):
+        device.client.read(0xFFFF, 2)              # no wrap to address 0
+    assert device.client.read(0, 1) == [device.read("MAGIC")]
+
+
 def test_bad_arguments_are_rejected(device):
     with pytest.raises(DeviceRejected):
         device.client.request(Opcode.READ, b"\x00\x00")      # too short

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from amaranth import Cat, Module, Signal
+from amaranth import Cat, Module, Mux, Signal
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -24,7 +24,9 @@ class CommandHandler(wiring.Component):
       their 4-byte little-endian words as they come;
     - WRITE ``address u16 | flags u8 | words``: one bus write per 4 payload bytes (1 … 255
       words), answered OK once all are done;
-    - anything else: UNKNOWN_OPCODE; a malformed READ or WRITE: BAD_ARGUMENT, with no bus cycle;
+    - anything else: UNKNOWN_OPCODE; a malformed READ or WRITE, a flag other than
+      ``READ_FLAG_FIXED``, or words outside the ``mapped`` address ranges (an access past the
+      end never wraps to 0): BAD_ARGUMENT, with no bus cycle;
     - a decoder error event: a response with its status and seq, empty.
 
     The frame is released (``frame.ready``) only after the response has gone to the encoder,
@@ -32,10 +34,13 @@ class CommandHandler(wiring.Component):
     ``bus_latency`` is the clocks from ``r_stb`` to ``r_data`` as the handler sees it.
     """
 
-    def __init__(self, bus_latency: int = READ_LATENCY + 1, max_payload: int = 1024):
+    def __init__(self, bus_latency: int = READ_LATENCY + 1, max_payload: int = 1024,
+                 mapped: list[tuple[int, int]] | None = None):
         if not isinstance(bus_latency, int) or bus_latency < 1:
             raise ValueError(f"bus_latency must be a positive integer, not {bus_latency!r}")
         self.bus_latency = bus_latency
+        #: ``[start, end)`` address ranges that exist (None: the whole address space).
+        self.mapped = list(mapped) if mapped is not None else [(0, 1 << ADDRESS_BITS)]
         super().__init__({
             "frame": In(stream.Signature(RequestHeader)),
             "payload_addr": Out(range(max_payload)), "payload_data": In(8),
@@ -60,6 +65,14 @@ class CommandHandler(wiring.Component):
         byte = Signal(2)
         wait = Signal(range(self.bus_latency + 1))
         status = Signal(8)
+        flags_ok = Signal()
+        then = Signal()             # 0: a READ, 1: a WRITE, once the access is checked
+        # The last word the request touches, without wrapping past the top of the space.
+        last = Signal(ADDRESS_BITS + 1)
+        m.d.comb += last.eq(address + Mux(fixed, 0, count - 1))
+        inside = 0
+        for start, end in self.mapped:
+            inside |= (address >= start) & (last < end)
 
         m.d.comb += [bus.addr.eq(address[:BLOCK_ADDRESS_BITS]),
                      self.bus_addr_high.eq(address[BLOCK_ADDRESS_BITS:]),
@@ -105,8 +118,9 @@ class CommandHandler(wiring.Component):
                         with m.If((length == 5) & (n >= 1) & (n <= MAX_WORDS)):
                             m.d.sync += [address.eq(args[:16]), count.eq(n),
                                          fixed.eq((args[32:40] & READ_FLAG_FIXED) != 0),
-                                         index.eq(0)]
-                            m.next = "READ_HEADER"
+                                         flags_ok.eq((args[32:40] & ~READ_FLAG_FIXED) == 0),
+                                         index.eq(0), then.eq(0)]
+                            m.next = "CHECK"
                         with m.Else():
                             m.next = "BAD_ARGUMENT"
                     with m.Case(Opcode.WRITE):
@@ -115,13 +129,23 @@ class CommandHandler(wiring.Component):
                                   (words <= MAX_WORDS)):
                             m.d.sync += [address.eq(args[:16]),
                                          fixed.eq((args[16:24] & READ_FLAG_FIXED) != 0),
-                                         count.eq(words), index.eq(3), byte.eq(0)]
-                            m.next = "WRITE_FETCH"
+                                         flags_ok.eq((args[16:24] & ~READ_FLAG_FIXED) == 0),
+                                         count.eq(words), index.eq(3), byte.eq(0),
+                                         then.eq(1)]
+                            m.next = "CHECK"
                         with m.Else():
                             m.next = "BAD_ARGUMENT"
                     with m.Default():
                         m.d.sync += status.eq(Status.UNKNOWN_OPCODE)
                         m.next = "STATUS_HEADER"
+            # From registered operands: the range compares stay off the decode path.
+            with m.State("CHECK"):
+                with m.If(~flags_ok | ~inside):
+                    m.next = "BAD_ARGUMENT"
+                with m.Elif(then):
+                    m.next = "WRITE_FETCH"
+                with m.Else():
+                    m.next = "READ_HEADER"
             with m.State("BAD_ARGUMENT"):
                 m.d.sync += status.eq(Status.BAD_ARGUMENT)
                 m.next = "STATUS_HEADER"

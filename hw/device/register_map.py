@@ -116,6 +116,17 @@ class RegisterMap:
         """The address within its block (the low 12 bits), as the block decodes it."""
         return self.address(name, index) % BLOCK_WORDS
 
+    def ranges(self) -> list[tuple[int, int]]:
+        """The mapped addresses as sorted, merged ``[start, end)`` ranges (what the command
+        handler accepts; anything else is refused)."""
+        merged: list[list[int]] = []
+        for r in sorted(self.registers.values(), key=lambda r: r.address):
+            if merged and merged[-1][1] == r.address:
+                merged[-1][1] = r.address + r.count
+            else:
+                merged.append([r.address, r.address + r.count])
+        return [(start, end) for start, end in merged]
+
     def markdown(self) -> str:
         """The map as the markdown table of docs/device.md (tests check the two agree)."""
         rows = ["| register | address | access | meaning |", "|---|---|---|---|"]

@@ -52,7 +52,8 @@ class DeviceCore(wiring.Component):
         m = Module()
         m.submodules.decoder = decoder = FrameDecoder(
             self.max_payload, timeout_cycles=timeout_cycles(self.clock_hz))
-        m.submodules.handler = handler = CommandHandler(READ_LATENCY + 1, self.max_payload)
+        m.submodules.handler = handler = CommandHandler(
+            READ_LATENCY + 1, self.max_payload, mapped=self.identity.register_map().ranges())
         m.submodules.encoder = encoder = FrameEncoder(self.max_payload)
         m.submodules.system = system = SystemBlock(self.identity.to_json(), self.clock_hz)
         wiring.connect(m, wiring.flipped(self.rx), decoder.i)

@@ -82,6 +82,46 @@ def test_ising_runs_match_golden(device, rng, case):
     assert ours.device_cycles == config.sweeps * PARAMS.cycles_per_sweep + measure_pass
 
 
+@pytest.mark.parametrize("left_running", [False, True], ids=["leftovers", "stuck-run"])
+def test_a_client_that_vanishes_mid_job_leaves_nothing_behind(board, rng, left_running):
+    # A client starts a RUN and disappears: either after the run finished with its (M, B) words
+    # still in the FIFO (they used to become the next job's results), or mid-run with the FIFO
+    # full and the core stalled (every later run used to fail as "still busy").
+    from bitspin.hw.ising.params import IsingOp
+    with Device.open(board.url, timeout=2.0) as gone:
+        gone.write("ISING_SWEEPS", 5000 if left_running else 10)
+        gone.write("ISING_COMMAND", IsingOp.RUN.value)
+        time.sleep(0.5)
+        assert gone.read("ISING_OBS_LEVEL") > 0
+    config = RunConfig(size=16, lanes=8, sweeps=int(rng.integers(20, 60)), burn_in=0,
+                       seed=int(rng.integers(1 << 63)), beta=0.44)
+    with Device.open(board.url, timeout=2.0) as device:
+        ours = IsingSampler(device).sample(config)
+    golden = run("golden", config)
+    assert lattice_sha256(ours.final_lattice) == lattice_sha256(golden.final_lattice)
+    assert observables_sha256(ours.magnetization, ours.bond_sum) == \
+        observables_sha256(golden.magnetization, golden.bond_sum)
+
+
+def test_images_left_in_the_fifo_are_not_the_next_session_s(board, loaded_model, rng):
+    with Device.open(board.url, timeout=2.0) as gone:
+        for _ in range(2):                       # two images' pixels left unread
+            while not gone.read("GAN_STATUS") & 2:
+                time.sleep(0.01)
+            gone.write("GAN_LABEL", int(rng.integers(10)))
+            gone.write("GAN_COMMAND", 1)
+        time.sleep(0.3)
+        assert gone.read("GAN_PIXEL_LEVEL") > 0
+    config = loaded_model.config
+    z = latent_from_seed(int(rng.integers(1 << 31)), 3, config.z_dim, config.z_zero_threshold)
+    y = rng.integers(0, 10, 3)
+    with Device.open(board.url, timeout=2.0) as device:
+        generator = Generator(device)
+        generator.load_model(loaded_model)       # the model survives the abort: no transfer
+        images = generator.generate(z, y)
+    assert (images == GoldenGenerator(loaded_model).generate(z, y)).all()
+
+
 def test_lattice_round_trip(device, rng):
     sampler = IsingSampler(device)
     lattice = rng.integers(0, 2, (16, 16)).astype(np.uint8)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from amaranth import Cat, Module, Mux, Signal
+from amaranth import Cat, Module, Mux, ResetInserter, Signal
 from amaranth.lib import wiring
 from amaranth.lib.fifo import SyncFIFOBuffered
 from amaranth.lib.wiring import In, Out
@@ -29,6 +29,8 @@ class GanBlock(wiring.Component):
     GAN_PIXEL_DATA; an image whose pixel count is not a multiple of four ends with a partial
     word. GAN_LOAD_DATA takes a memory word 32 bits at a time (low first) and writes it to
     GAN_LOAD_TARGET at GAN_LOAD_ADDR after the last piece, then increments GAN_LOAD_ADDR.
+    ``abort`` resets the engine's control, the pixel packer, the FIFO and a half-pushed load
+    word in one clock; the model (memories, the reset-less table bias) and the registers stay.
     """
 
     def __init__(self, image: EngineImage, weights_in_spram: bool = False,
@@ -44,16 +46,18 @@ class GanBlock(wiring.Component):
         # SPRAM starts empty: no model until the host loads one.
         self.model_tag = 0 if weights_in_spram or thresholds_in_spram else \
             model_tag(image.sha256())
-        super().__init__({"bus": In(RegisterBus), "busy": Out(1)})
+        super().__init__({"bus": In(RegisterBus), "busy": Out(1), "abort": In(1)})
 
     def elaborate(self, platform):
         m = Module()
         bus, plan = self.bus, self.image.plan
         regs = device_register_map(gan_plan=plan, gan_load_bits=self.load_bits)
-        m.submodules.engine = engine = self.engine
+        engine = self.engine
+        m.submodules.engine = ResetInserter(self.abort)(engine)
         pixels = plan.pixels
         words_per_image = -(-pixels // 4)
-        m.submodules.pixel_words = fifo = SyncFIFOBuffered(width=32, depth=2 * words_per_image)
+        fifo = SyncFIFOBuffered(width=32, depth=2 * words_per_image)
+        m.submodules.pixel_words = ResetInserter(self.abort)(fifo)
         m.d.comb += self.busy.eq(engine.busy)
 
         # Pixel packer: four bytes per word; the last word of an image may be partial.
@@ -134,4 +138,6 @@ class GanBlock(wiring.Component):
                     with m.Case(local("GAN_Z_MASK", i)):
                         with m.If(~engine.busy):
                             m.d.sync += z_mask.word_select(i, 32).eq(bus.w_data)
+        with m.If(self.abort):
+            m.d.sync += [packed.eq(0), filled.eq(0), in_image.eq(0), pushed.eq(0)]
         return m

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from amaranth import Cat, Module, Mux, Signal, Value
+from amaranth import Cat, Module, Mux, ResetInserter, Signal, Value
 from amaranth.lib import wiring
 from amaranth.lib.fifo import SyncFIFOBuffered
 from amaranth.lib.wiring import In, Out
@@ -22,21 +22,24 @@ class IsingBlock(wiring.Component):
     thresholds held in their registers (a write while busy is ignored, as the core ignores it).
     Each sweep's (M, B) enters a FIFO of ``observables_depth`` records that the host drains
     through ISING_OBS_DATA, M then B; when it is full the core waits (no record is ever lost).
+    ``abort`` resets the core's control and counters and empties the FIFO in one clock; the
+    lattice memory and the registers keep their contents.
     """
 
     def __init__(self, params: IsingParams, observables_depth: int = 256):
         if not isinstance(params, IsingParams):
             raise TypeError("params must be an IsingParams")
         self.params, self.observables_depth = params, observables_depth
-        super().__init__({"bus": In(RegisterBus), "busy": Out(1)})
+        super().__init__({"bus": In(RegisterBus), "busy": Out(1), "abort": In(1)})
 
     def elaborate(self, platform):
         m = Module()
         p, bus = self.params, self.bus
         regs = device_register_map(ising=p)
-        m.submodules.core = core = IsingCore(p)
-        m.submodules.observables = fifo = SyncFIFOBuffered(width=64,
-                                                           depth=self.observables_depth)
+        core = IsingCore(p)
+        fifo = SyncFIFOBuffered(width=64, depth=self.observables_depth)
+        m.submodules.core = ResetInserter(self.abort)(core)
+        m.submodules.observables = ResetInserter(self.abort)(fifo)
         m.d.comb += [fifo.w_data.eq(Cat(core.observables.payload.magnetization,
                                         core.observables.payload.bond_sum)),
                      fifo.w_en.eq(core.observables.valid),
@@ -89,6 +92,8 @@ class IsingBlock(wiring.Component):
             with m.If((bus.addr == local("ISING_OBS_DATA")) & fifo.r_rdy):
                 m.d.sync += second_half.eq(~second_half)
                 m.d.comb += fifo.r_en.eq(second_half)
+        with m.If(self.abort):
+            m.d.sync += second_half.eq(0)
 
         with m.If(bus.w_stb):
             with m.Switch(bus.addr):

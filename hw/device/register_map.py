@@ -29,7 +29,7 @@ __all__ = ["Opcode", "READ_FLAG_FIXED", "MAX_WORDS", "MAGIC", "PROTOCOL_VERSION"
            "block_index", "IsingStatusBits", "GanStatusBits"]
 
 MAGIC = 0x4953_5042          # "BPSI" in little-endian bytes: b"BPSI"
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 READ_FLAG_FIXED = 0x01
 MAX_WORDS = 255              # per READ or WRITE: 255 × 4 bytes fit one 1024-byte payload
 
@@ -156,6 +156,8 @@ def _system() -> list[Register]:
         Register("CYCLES_HI", s + 5, "r", "the high word latched by the last CYCLES_LO read"),
         Register("SCRATCH", s + 6, "rw", "free for the host (link tests)"),
         Register("ERRORS", s + 7, "r", "frames rejected since reset (bad CRC, length, timeout)"),
+        Register("ABORT", s + 8, "w", "write 1: stop every job in flight and empty every output "
+                 "FIFO (lattice, model and registers stay); the host does it on opening"),
         Register("IDENTITY", IDENTITY_BASE, "r", "identity JSON, 4 bytes per word",
                  IDENTITY_WORDS),
     ]

@@ -69,8 +69,10 @@ class DeviceCore(wiring.Component):
         blocks = {_SYSTEM: system}
         if self.ising_block is not None:
             m.submodules.ising = blocks[_ISING] = self.ising_block
+            m.d.comb += self.ising_block.abort.eq(system.abort)
         if self.gan_block is not None:
             m.submodules.gan = blocks[_GAN] = self.gan_block
+            m.d.comb += self.gan_block.abort.eq(system.abort)
         bus, select = handler.bus, handler.bus_addr_high
         selected = Signal(BLOCK_SELECT_BITS)
         read_data = Signal(32)

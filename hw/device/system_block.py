@@ -5,7 +5,7 @@ from __future__ import annotations
 from amaranth import Module, Mux, Signal
 from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
-from amaranth.lib.wiring import In
+from amaranth.lib.wiring import In, Out
 
 from bitspin.hw.device.register_bus import RegisterBus
 from bitspin.hw.device.register_map import IDENTITY_BASE, IDENTITY_WORDS, MAGIC, PROTOCOL_VERSION, \
@@ -19,7 +19,8 @@ class SystemBlock(wiring.Component):
 
     The identity (a JSON text: design, version, git hash, core parameters) is a ROM read through
     the IDENTITY window. CYCLES is a free-running 64-bit counter; reading CYCLES_LO latches the
-    high word, so the host reads one consistent 64-bit value with a two-word READ.
+    high word, so the host reads one consistent 64-bit value with a two-word READ. Writing 1 to
+    ABORT pulses ``abort`` for one clock (the device resets its cores' jobs and FIFOs with it).
     """
 
     def __init__(self, identity: bytes, clock_hz: int):
@@ -30,7 +31,7 @@ class SystemBlock(wiring.Component):
         if not isinstance(clock_hz, int) or not 0 < clock_hz < 1 << 32:
             raise ValueError(f"clock_hz must be a positive 32-bit integer, not {clock_hz!r}")
         self.identity, self.clock_hz = identity, clock_hz
-        super().__init__({"bus": In(RegisterBus), "frame_error": In(1)})
+        super().__init__({"bus": In(RegisterBus), "frame_error": In(1), "abort": Out(1)})
 
     def elaborate(self, platform):
         m = Module()
@@ -74,4 +75,5 @@ class SystemBlock(wiring.Component):
         m.d.comb += bus.r_data.eq(Mux(selected_identity, read.data, registered))
         with m.If(bus.w_stb & (bus.addr == regs.local("SCRATCH"))):
             m.d.sync += scratch.eq(bus.w_data)
+        m.d.comb += self.abort.eq(bus.w_stb & (bus.addr == regs.local("ABORT")) & bus.w_data[0])
         return m

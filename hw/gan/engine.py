@@ -154,7 +154,8 @@ class GanEngine(wiring.Component):
                                   load(LoadTarget.LAST_LABELS))
         table_index = Signal(range(len(image.table)))
         table_data = _memory(m, "table", 8, image.table, table_index, load(LoadTarget.TABLE))
-        table_bias = Signal(signed(TABLE_BIAS_BITS), init=image.table_bias)
+        # Reset-less: a loaded model's bias must survive a device ABORT (which resets control).
+        table_bias = Signal(signed(TABLE_BIAS_BITS), init=image.table_bias, reset_less=True)
         if self.loadable:
             with m.If(loading & (self.load_target == LoadTarget.TABLE_BIAS)):
                 m.d.sync += table_bias.eq(self.load_data[:TABLE_BIAS_BITS])

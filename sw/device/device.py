@@ -30,6 +30,7 @@ class Device:
     On opening, the device's magic, protocol version and identity JSON are read; the register
     map is rebuilt from the core parameters in the identity, so host and gateware agree on every
     address by construction (both call :func:`hw.device.register_map.device_register_map`).
+    Then any job in flight is aborted and every output FIFO emptied (:meth:`abort`).
     """
 
     def __init__(self, client: ProtocolClient, url: str = "?"):
@@ -51,6 +52,12 @@ class Device:
         except IdentityError as error:
             raise DeviceError(f"{url}: the identity block is unreadable: {error}") from None
         self.registers = self.identity.register_map()
+        self.abort()
+
+    def abort(self) -> None:
+        """Stop any job in flight and empty every output FIFO (ABORT): whatever an interrupted
+        client left behind can never be read as this session's results. Done on opening."""
+        self.client.write(self.registers.address("ABORT"), [1])
 
     @classmethod
     def open(cls, url: str, baud: int = DEFAULT_BAUD, timeout: float = 1.0,

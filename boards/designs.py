@@ -101,10 +101,12 @@ def _soc(params: dict, gan_images: GanImageSource | None):
     name, target = _engine_target(params)
     image = _gan_image(gan_images, name, target.params) if "gan" in cores else None
     design = "soc:" + "+".join(cores) + (f":{name}" if image is not None else "")
+    board = params.get("board")
+    check = board_by_name(board).address_check if board else True
     return UARTPinsTop(lambda clock_hz: DeviceTop(
         uart_divisor(clock_hz, baud), int(clock_hz), ising=ising, gan_image=image,
         design=design, weights_in_spram=target.weights_in_spram,
-        thresholds_in_spram=target.thresholds_in_spram))
+        thresholds_in_spram=target.thresholds_in_spram, check_addresses=check))
 
 
 DESIGNS = {

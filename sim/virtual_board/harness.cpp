@@ -241,7 +241,7 @@ private:
     void refuse_client() {
         int fd = ::accept(listener_, nullptr, nullptr);
         if (fd < 0) return;
-        refused_.add(fd, options_.busy_message);
+        refused_.add(fd);
         ++stats_.refused;
     }
 
@@ -311,16 +311,16 @@ private:
             ssize_t n = ::read(0, scratch, sizeof scratch);
             if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) g_stop = 1;
         }
+        // The client's events first: one that has just hung up frees the board for the next.
+        if (client_ >= 0) {
+            short revents = fds[0].revents;
+            if (revents & (POLLIN | POLLHUP | POLLERR)) try_receive();
+            if (client_ >= 0 && (revents & POLLOUT)) try_send();
+        }
         if (fds[listener_index].revents & POLLIN) {
-            if (client_ < 0) { accept_client(); return; }
-            refuse_client();
+            if (client_ < 0) accept_client();
+            else refuse_client();
         }
-        if (client_ < 0) return;
-        short revents = fds[0].revents;
-        if (revents & (POLLIN | POLLHUP | POLLERR)) {
-            if (!try_receive()) return;
-        }
-        if (revents & POLLOUT) try_send();
     }
 
     // On shutdown, hand the client what the device already sent (briefly, never forever).
@@ -347,7 +347,7 @@ private:
     Stats stats_;
     uint32_t quiet_cycles_ = 0;
     int listener_ = -1;
-    RefusedClients refused_;
+    RefusedClients refused_{options_.busy_message};
     int client_ = -1;
     std::vector<uint8_t> out_;
     size_t out_sent_ = 0;

@@ -48,12 +48,24 @@ def _signed(word: int) -> int:
     return word - (1 << 64) if word >= 1 << 63 else word
 
 
+def _mask(n: int) -> int:
+    """The int64 word whose low ``n`` bits (the sites of a row's word) are set."""
+    return _signed((1 << n) - 1) if n < 64 else -1
+
+
+def _side_neighbours(other, n: int, lower_rows):
+    """Each site's horizontal neighbour in the next word position: k − 1 on the rows where
+    ``lower_rows`` (a [L, 1] bool tensor) holds, k + 1 on the others."""
+    import torch
+    return torch.where(lower_rows, _side(other, n, True), _side(other, n, False))
+
+
 def _side(rows, n: int, towards_lower: bool):
     """Each row's words shifted by one site index, periodic in the n sites: bit k takes site
     k − 1 (``towards_lower``) or k + 1."""
     import torch
     if rows.shape[-1] == 1:
-        mask = _signed((1 << n) - 1) if n < 64 else -1
+        mask = _mask(n)
         if towards_lower:
             return ((rows << 1) | _lsr(rows, n - 1)) & mask
         return (_lsr(rows, 1) | (rows << (n - 1))) & mask
@@ -75,12 +87,11 @@ def half_sweep(spins, colour: int, n: int, p4: int, p8: int, antiferro: bool, ge
     ``p4``/``p8`` are the probabilities times 2^32. Returns the accepted flips (a 0-d tensor)."""
     import torch
     L = spins.shape[1]
-    mask = _signed((1 << n) - 1) if n < 64 else -1
+    mask = _mask(n)
     flip_sign = -1 if antiferro else 0
     s, other = spins[colour], spins[1 - colour]
     rows = torch.arange(L, device=spins.device)
-    lower = ((rows + colour) % 2 == 0)[:, None]
-    side = torch.where(lower, _side(other, n, True), _side(other, n, False))
+    side = _side_neighbours(other, n, ((rows + colour) % 2 == 0)[:, None])
     a1, a2 = ~(s ^ torch.roll(other, 1, 0)) ^ flip_sign, ~(s ^ torch.roll(other, -1, 0)) ^ flip_sign
     a3, a4 = ~(s ^ other) ^ flip_sign, ~(s ^ side) ^ flip_sign
     all4 = a1 & a2 & a3 & a4
@@ -106,10 +117,9 @@ def observables(spins, n: int):
     import torch
     L, words = spins.shape[1], spins.shape[2]
     bits = min(n, 64) * words
-    mask = _signed((1 << n) - 1) if n < 64 else -1
+    mask = _mask(n)
     s, other = spins[0], spins[1]
-    lower = (torch.arange(L, device=spins.device) % 2 == 0)[:, None]
-    side = torch.where(lower, _side(other, n, True), _side(other, n, False))
+    side = _side_neighbours(other, n, (torch.arange(L, device=spins.device) % 2 == 0)[:, None])
     ones = popcount(spins).sum()
     agree = sum(popcount(~(s ^ t) & mask).sum()
                 for t in (torch.roll(other, 1, 0), torch.roll(other, -1, 0), other, side))

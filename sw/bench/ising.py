@@ -19,7 +19,7 @@ from .options import DEFAULT_ISING_BOARD, BenchOptions
 from .report import Report
 from .spread import spread
 
-__all__ = ["run", "simulate_core", "fast_reference", "msc_reference", "msc_torch_reference",
+__all__ = ["run", "simulate_core", "fast_reference", "msc_reference", "msc_benchmark_run",
            "strongest_cpu", "strongest_gpu",
            "device_runs", "projected", "fast_energy",
            "NOT_MEASURED"]
@@ -66,38 +66,37 @@ def fast_reference(size: int, device: str = "cpu", sweeps: int | None = None,
             **spread("spin_updates_per_ns", rates), "repeats": repeats, **NOT_MEASURED}
 
 
-def msc_reference(size: int, sweeps: int | None = None, repeats: int = 3,
-                  threads: int | None = None) -> dict | None:
-    """Spin updates per ns of the multi-spin-coded CPU sampler at the critical temperature
-    (every sweep measured, as on the device), or None where it does not take ``size``."""
+def msc_benchmark_run(size: int, device: str = "cpu", sweeps: int | None = None,
+                      threads: int | None = None):
+    """The multi-spin-coded benchmark workload (Metropolis at the critical temperature, every
+    sweep measured, as on the device), warmed up: ``(sweeps, run)`` where ``run(seed)`` returns
+    a SamplerRun. The numba sampler on the CPU (``threads``), the torch one elsewhere; ``sweeps``
+    defaults to about 2^25 spin updates (2^27 on a GPU, which needs more work to fill)."""
     from bitspin.sw.ising.exact import BETA_CRITICAL
-    from bitspin.sw.ising.msc import msc_unsupported, run_msc
-    if msc_unsupported(size) is not None:
-        return None
-    sweeps = sweeps or max(20, (1 << 25) // (size * size))
-    runs = [run_msc(size, BETA_CRITICAL, sweeps=sweeps, seed=1 + n, threads=threads)
-            for n in range(repeats)]
-    return {"size": size, "device": "cpu", "sweeps": sweeps, "sampler": runs[0].sampler,
-            "threads": runs[0].threads,
-            **spread("spin_updates_per_ns", [r.updates / r.elapsed_s / 1e9 for r in runs]),
-            "repeats": repeats, **NOT_MEASURED}
-
-
-def msc_torch_reference(size: int, device: str, sweeps: int | None = None,
-                        repeats: int = 3) -> dict | None:
-    """Spin updates per ns of the multi-spin-coded torch sampler on ``device`` at the critical
-    temperature, or None where it does not take ``size``."""
-    from bitspin.sw.ising.exact import BETA_CRITICAL
-    from bitspin.sw.ising.msc import msc_unsupported
+    from bitspin.sw.ising.msc import run_msc
     from bitspin.sw.ising.msc_torch import run_msc_torch
+    sweeps = sweeps or max(20, (1 << (25 if device == "cpu" else 27)) // (size * size))
+
+    def run(seed: int, sweeps: int = sweeps):
+        if device == "cpu":
+            return run_msc(size, BETA_CRITICAL, sweeps=sweeps, seed=seed, threads=threads)
+        return run_msc_torch(size, BETA_CRITICAL, sweeps=sweeps, seed=seed, device=device)
+    if device != "cpu":
+        run(0, 2)           # the CUDA context and kernels (run_msc compiles before it times)
+    return sweeps, run
+
+
+def msc_reference(size: int, device: str = "cpu", sweeps: int | None = None, repeats: int = 3,
+                  threads: int | None = None) -> dict | None:
+    """Spin updates per ns of :func:`msc_benchmark_run` (min, median and max of ``repeats``),
+    or None where the multi-spin-coded samplers do not take ``size``."""
+    from bitspin.sw.ising.msc import msc_unsupported
     if msc_unsupported(size) is not None:
         return None
-    sweeps = sweeps or max(20, (1 << 27) // (size * size))
-    run_msc_torch(size, BETA_CRITICAL, sweeps=2, seed=0, device=device)      # warm-up
-    runs = [run_msc_torch(size, BETA_CRITICAL, sweeps=sweeps, seed=1 + n, device=device)
-            for n in range(repeats)]
+    sweeps, run = msc_benchmark_run(size, device, sweeps, threads)
+    runs = [run(1 + n) for n in range(repeats)]
     return {"size": size, "device": device, "sweeps": sweeps, "sampler": runs[0].sampler,
-            "threads": None,
+            "threads": runs[0].threads,
             **spread("spin_updates_per_ns", [r.updates / r.elapsed_s / 1e9 for r in runs]),
             "repeats": repeats, **NOT_MEASURED}
 
@@ -107,7 +106,7 @@ def strongest_gpu(size: int, sweeps: int | None, repeats: int,
     """The faster of the multi-spin-coded and the general torch sampler on CUDA (both kept,
     under ``msc`` and ``torch``)."""
     progress(f"gpu: multi-spin coded, L={size}")
-    entries = {"msc": msc_torch_reference(size, "cuda", sweeps, repeats)}
+    entries = {"msc": msc_reference(size, "cuda", sweeps, repeats)}
     progress(f"gpu: checkerboard, L={size}")
     entries["torch"] = fast_reference(size, "cuda", sweeps, repeats)
     best = max((name for name, e in entries.items() if e is not None),
@@ -122,7 +121,7 @@ def strongest_cpu(size: int, sweeps: int | None, repeats: int, threads: int | No
     ``torch``)."""
     def measure(name: str, n: int) -> dict | None:
         if name == "msc":
-            return msc_reference(size, sweeps, repeats, n)
+            return msc_reference(size, "cpu", sweeps, repeats, n)
         with torch_threads(n):
             return fast_reference(size, "cpu", sweeps, repeats)
     return strongest(measure, ("msc", "torch"), threads, "spin_updates_per_ns", progress)
@@ -202,20 +201,14 @@ def fast_energy(size: int, device: str, meter, sweeps: int | None = None,
     ``torch``, the general sampler), from ``meter`` around one run (a warm-up run stays outside
     the window). Returns the benchmark JSON energy fields."""
     from bitspin.sw.energy import energy_fields, measure
-    from bitspin.sw.ising.exact import BETA_CRITICAL
     from bitspin.sw.ising.fast import benchmark_run
-    if baseline != "msc":
-        run = benchmark_run(size, sweeps, device)
-    else:
-        from bitspin.sw.ising.msc import run_msc
-        from bitspin.sw.ising.msc_torch import run_msc_torch
-        sweeps = sweeps or max(20, (1 << 25) // (size * size))
+    if baseline == "msc":
+        _, workload = msc_benchmark_run(size, device, sweeps, threads)
 
-        def run(sweeps=sweeps):
-            if device == "cpu":
-                return run_msc(size, BETA_CRITICAL, sweeps=sweeps, seed=1, threads=threads)
-            return run_msc_torch(size, BETA_CRITICAL, sweeps=sweeps, seed=1, device=device)
-        run(2)
+        def run():
+            return workload(1)
+    else:
+        run = benchmark_run(size, sweeps, device)
     result, reading = measure(meter, run)
     return energy_fields(reading, result.updates, "update")
 

@@ -53,24 +53,36 @@ def test_a_zero_temperature_half_sweep_flips_exactly_the_sites_with_no_energy_co
     assert int(flips.sum()) == int((expected != lattice).sum())
 
 
-def test_each_energy_cost_flips_with_its_own_probability(rng):
-    # Colour-0 sites of an all-up lattice whose colour-1 sites in rows y = 1 mod 4 are down:
-    # rows 0 and 2 mod 4 have three agreeing neighbours (ΔE = 4), rows 3 mod 4 four (ΔE = 8),
-    # rows 1 mod 4 two (ΔE = 0).
-    L, beta = 256, float(rng.uniform(0.1, 0.3))
+def energy_cost_lattice(L: int) -> np.ndarray:
+    """An all-up lattice whose colour-1 sites in rows y = 1 mod 4 are down: the colour-0 sites
+    of rows 0 and 2 mod 4 have three agreeing neighbours (ΔE = 4), of rows 3 mod 4 four
+    (ΔE = 8), of rows 1 mod 4 two (ΔE = 0)."""
     y, x = np.indices((L, L))
     lattice = np.ones((L, L), dtype=np.uint8)
     lattice[((x + y) % 2 == 1) & (y % 4 == 1)] = 0
+    return lattice
+
+
+def check_flip_fractions(before: np.ndarray, after: np.ndarray, beta: float) -> None:
+    """After one colour-0 half sweep of :func:`energy_cost_lattice`, each class of sites flipped
+    with its Metropolis probability (within 5 binomial standard errors)."""
+    L = before.shape[0]
+    y, x = np.indices((L, L))
+    flipped = (after != before) & ((x + y) % 2 == 0)
+    for rows, p in (([0, 2], np.exp(-4 * beta)), ([3], np.exp(-8 * beta)), ([1], 1.0)):
+        sites = ((x + y) % 2 == 0) & np.isin(y % 4, rows)
+        fraction, n = flipped[sites].mean(), sites.sum()
+        assert abs(fraction - p) <= 5 * np.sqrt(p * (1 - p) / n) + 1e-12, (rows, fraction, p)
+
+
+def test_each_energy_cost_flips_with_its_own_probability(rng):
+    L, beta = 256, float(rng.uniform(0.1, 0.3))
+    lattice = energy_cost_lattice(L)
     spins = msc.pack(lattice)
     p4, p8 = (int(round(np.exp(-de * beta) * 2**32)) for de in (4, 8))
     state, flips = msc._streams(int(rng.integers(1 << 62)), L), np.zeros(L, dtype=np.uint64)
     msc._kernels().half_sweep(spins, 0, L // 2, p4, p8, False, state, flips)
-    flipped = (msc.unpack(spins, L) != lattice) & ((x + y) % 2 == 0)
-    for rows, p in (([0, 2], np.exp(-4 * beta)), ([3], np.exp(-8 * beta)), ([1], 1.0)):
-        sites = (x + y) % 2 == 0
-        sites &= np.isin(y % 4, rows)
-        fraction, n = flipped[sites].mean(), sites.sum()
-        assert abs(fraction - p) <= 5 * np.sqrt(p * (1 - p) / n) + 1e-12, (rows, fraction, p)
+    check_flip_fractions(lattice, msc.unpack(spins, L), beta)
 
 
 def test_a_seed_gives_the_same_run_on_any_number_of_threads():

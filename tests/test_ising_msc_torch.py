@@ -11,7 +11,8 @@ from bitspin.sw.ising.exact import finite_energy_per_spin
 from bitspin.sw.ising.msc_torch import half_sweep, observables, popcount, run_msc_torch
 from bitspin.sw.ising.report import run_summary
 from bitspin.sw.ising.result import lattice_observables
-from tests.test_ising_msc import LAYOUT_SIZES, _zero_temperature_half_sweep
+from tests.test_ising_msc import (LAYOUT_SIZES, _zero_temperature_half_sweep, check_flip_fractions,
+                                  energy_cost_lattice)
 
 
 def _tensor(lattice):
@@ -40,20 +41,13 @@ def test_a_zero_temperature_half_sweep_matches_the_rule_and_the_observables_are_
 
 
 def test_each_energy_cost_flips_with_its_own_probability(rng):
-    # As in test_ising_msc: rows 0 and 2 mod 4 cost 4, rows 3 mod 4 cost 8, rows 1 mod 4 nothing.
     L, beta = 256, float(rng.uniform(0.1, 0.3))
-    y, x = np.indices((L, L))
-    lattice = np.ones((L, L), dtype=np.uint8)
-    lattice[((x + y) % 2 == 1) & (y % 4 == 1)] = 0
+    lattice = energy_cost_lattice(L)
     spins = _tensor(lattice)
     p4, p8 = (int(round(np.exp(-de * beta) * 2**32)) for de in (4, 8))
     half_sweep(spins, 0, L // 2, p4, p8, False,
                torch.Generator().manual_seed(int(rng.integers(1 << 62))))
-    flipped = (msc.unpack(spins.numpy().view(np.uint64), L) != lattice) & ((x + y) % 2 == 0)
-    for rows, p in (([0, 2], np.exp(-4 * beta)), ([3], np.exp(-8 * beta)), ([1], 1.0)):
-        sites = ((x + y) % 2 == 0) & np.isin(y % 4, rows)
-        fraction, n = flipped[sites].mean(), sites.sum()
-        assert abs(fraction - p) <= 5 * np.sqrt(p * (1 - p) / n) + 1e-12, (rows, fraction, p)
+    check_flip_fractions(lattice, msc.unpack(spins.numpy().view(np.uint64), L), beta)
 
 
 def test_a_run_is_deterministic_and_its_stream_is_exact(rng):

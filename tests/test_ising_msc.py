@@ -44,7 +44,7 @@ def _zero_temperature_half_sweep(lattice, colour, J):
 def test_a_zero_temperature_half_sweep_flips_exactly_the_sites_with_no_energy_cost(L, J, rng):
     lattice = rng.integers(0, 2, (L, L), dtype=np.uint8)
     spins = msc.pack(lattice)
-    state, flips = msc._streams(int(rng.integers(1 << 62)), L), np.zeros(L, dtype=np.uint64)
+    state, flips = msc._streams(int(rng.integers(1 << 62)), L), np.zeros(L, dtype=np.int64)
     expected = lattice
     for colour in (0, 1):
         msc._kernels().half_sweep(spins, colour, L // 2, 0, 0, J < 0, state, flips)
@@ -80,7 +80,7 @@ def test_each_energy_cost_flips_with_its_own_probability(rng):
     lattice = energy_cost_lattice(L)
     spins = msc.pack(lattice)
     p4, p8 = (int(round(np.exp(-de * beta) * 2**32)) for de in (4, 8))
-    state, flips = msc._streams(int(rng.integers(1 << 62)), L), np.zeros(L, dtype=np.uint64)
+    state, flips = msc._streams(int(rng.integers(1 << 62)), L), np.zeros(L, dtype=np.int64)
     msc._kernels().half_sweep(spins, 0, L // 2, p4, p8, False, state, flips)
     check_flip_fractions(lattice, msc.unpack(spins, L), beta)
 

@@ -31,7 +31,7 @@ def set_threads(options: BenchOptions) -> None:
     if options.threads is not None:
         import torch
         torch.set_num_threads(options.threads)
-        from bitspin.sw.ising.msc import set_threads as set_numba_threads
+        from bitspin.sw.numba_support import set_threads as set_numba_threads
         set_numba_threads(options.threads)
 
 

@@ -93,7 +93,7 @@ def reference_images_per_s(model_path, backend: str, device: str = "cpu", count:
             golden.generate(z, y)
     elif backend == "bitpacked":
         from bitspin.sw.gan.bitpacked import BitPackedGenerator
-        from bitspin.sw.ising.msc import set_threads as set_numba_threads
+        from bitspin.sw.numba_support import set_threads as set_numba_threads
         generator = BitPackedGenerator(model)
         threads_used = set_numba_threads(threads)
 

@@ -124,7 +124,7 @@ class BitPackedGenerator:
     def generate(self, z, y, *, batch: int = 256, threads: int | None = None) -> np.ndarray:
         """uint8 [B, side, side] (0 background, 255 ink) for ternary z [B, z_dim], labels y [B],
         on ``threads`` numba threads (None: every core)."""
-        from bitspin.sw.ising.msc import set_threads
+        from bitspin.sw.numba_support import set_threads
         from . import bitpacked_kernels
         z, y = check_inputs(z, y, self.model.config)
         kernels = (bitpacked_kernels.SERIAL if set_threads(threads) == 1

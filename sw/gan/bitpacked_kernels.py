@@ -12,22 +12,14 @@ region and gains nothing from it.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange, types, uint64
-from numba.extending import intrinsic
+from numba import njit, prange, uint64
+
+from bitspin.sw.numba_support import popcount as _popcount
 
 __all__ = ["SERIAL", "PARALLEL", "CHUNK"]
 
 #: Images per scratch allocation and per parallel work item.
 CHUNK = 16
-
-
-@intrinsic
-def _popcount(typingctx, x):
-    """LLVM's ctpop of a uint64, typed int64 so that sums stay integers (numba would
-    promote int64 + uint64 to float64)."""
-    def codegen(context, builder, signature, args):
-        return builder.ctpop(args[0])
-    return types.int64(x), codegen
 
 
 def _fc_layer(x, x_mask, weights, sign, tau, label_table, labels, out_word, out_bit, out):

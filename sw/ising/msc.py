@@ -16,7 +16,6 @@ a field h ≠ 0 and heat-bath go to the general sampler (``bitspin.sw.ising.fast
 from __future__ import annotations
 
 import math
-import os
 import time
 from typing import Callable
 
@@ -26,34 +25,12 @@ from .result import SamplerRun
 from .rng import splitmix64
 from .thresholds import check_parameters
 
-__all__ = ["run_msc", "msc_unsupported", "pack", "unpack", "set_threads", "initial_lattice"]
-
-
-def _prepare_numba() -> None:
-    """Compiled kernels go to the bitspin cache (site-packages may be read-only), and the
-    thread pool must not spin-wait (an OpenMP pool that spins makes a shared 2-core machine
-    10-100× slower)."""
-    from bitspin.sim.cache import cache_root
-    os.environ.setdefault("NUMBA_CACHE_DIR", str(cache_root() / "numba"))
-    os.environ.setdefault("NUMBA_THREADING_LAYER", "workqueue")
+__all__ = ["run_msc", "msc_unsupported", "pack", "unpack", "initial_lattice"]
 
 
 def _kernels():
-    _prepare_numba()
     from . import msc_kernels
     return msc_kernels
-
-
-def set_threads(threads: int | None) -> int:
-    """Use ``threads`` numba threads (None: every core); returns the number in use."""
-    _prepare_numba()
-    import numba
-    if threads is not None:
-        if not isinstance(threads, int) or not 1 <= threads <= numba.config.NUMBA_NUM_THREADS:
-            raise ValueError(f"threads must be from 1 to {numba.config.NUMBA_NUM_THREADS}, "
-                             f"not {threads!r}")
-        numba.set_num_threads(threads)
-    return numba.get_num_threads()
 
 
 def msc_unsupported(L: int, h: float = 0.0, algorithm: str = "metropolis") -> str | None:
@@ -153,13 +130,14 @@ def run_msc(L: int, beta: float, *, sweeps: int, burn_in: int = 0, J: int = 1, i
         raise ValueError(f"the multi-spin-coded sampler does not take {reason}")
     if sweeps < 1 or not 0 <= burn_in < sweeps:
         raise ValueError(f"need sweeps >= 1 and 0 <= burn_in < sweeps, not {sweeps}, {burn_in}")
+    from bitspin.sw.numba_support import set_threads
     kernels = _kernels()
     threads_used = set_threads(threads)
     run_sweeps = kernels.sweeps_serial if threads_used == 1 else kernels.sweeps
     n, _ = _layout(L)
     spins = pack(initial_lattice(L, init, seed))
     state = _streams(seed, L)
-    flips = np.zeros(L, dtype=np.uint64)
+    flips = np.zeros(L, dtype=np.int64)
     rows = np.zeros((L, 2), dtype=np.int64)
     p4, p8 = (min(1 << 32, int(round(math.exp(-de * beta) * (1 << 32)))) for de in (4.0, 8.0))
     antiferro = J < 0

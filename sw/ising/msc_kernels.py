@@ -15,10 +15,11 @@ bit of interest is decided (about log2(bits) + 2 draws).
 
 from __future__ import annotations
 
-from numba import int64, njit, prange, uint64
-from numba.extending import intrinsic
+from numba import njit, prange, uint64
 
-__all__ = ["half_sweep", "sweeps", "sweeps_serial", "measure", "popcount"]
+from bitspin.sw.numba_support import popcount
+
+__all__ = ["half_sweep", "sweeps", "sweeps_serial", "measure"]
 
 _ONES = uint64(0xFFFFFFFFFFFFFFFF)
 
@@ -26,14 +27,6 @@ _ONES = uint64(0xFFFFFFFFFFFFFFFF)
 @njit(inline="always")
 def _rotl(x, k):
     return (x << uint64(k)) | (x >> uint64(64 - k))
-
-
-@intrinsic
-def popcount(typingctx, x):
-    """Ones in a 64-bit word: LLVM's ctpop, one popcnt instruction on x86-64."""
-    def codegen(context, builder, signature, args):
-        return builder.ctpop(args[0])
-    return x(x), codegen
 
 
 @njit(inline="always")
@@ -61,7 +54,7 @@ def _half_sweep_row(spins, colour, y, n, p4, p8, flip_sign, state):
     up_row, down_row = spins[other, (y - 1) % L], spins[other, (y + 1) % L]
     own_row = spins[other, y]
     s0, s1, s2, s3 = state[y, 0], state[y, 1], state[y, 2], state[y, 3]
-    count = uint64(0)
+    count = 0
     for w in range(nw):
         s = spins[colour, y, w]
         # a_i: the neighbour agrees with s (J = +1) or disagrees (J = −1)
@@ -104,7 +97,7 @@ def half_sweep(spins, colour, n, p4, p8, antiferro, state, flips):
     """Metropolis on every site of ``colour`` (h = 0): a site flips always when at most two of its
     neighbours agree with it (ΔE ≤ 0; for J = −1, disagree), with probability p4 = e^{−4β}
     when three do, and p8 = e^{−8β} when four do. ``p4`` and ``p8`` are the probabilities
-    times 2^32, integers. ``flips[y]`` (uint64) counts the accepted
+    times 2^32, integers. ``flips[y]`` (int64) counts the accepted
     flips of row y."""
     flip_sign = _ONES if antiferro else uint64(0)
     for y in prange(spins.shape[1]):
@@ -153,12 +146,12 @@ def _measure_row(spins, n, y):
     bits = n if n < 64 else 64
     lower = y % 2 == 0
     up_row, down_row, own_row = spins[1, (y - 1) % L], spins[1, (y + 1) % L], spins[1, y]
-    ones = uint64(0)
-    agree = uint64(0)
+    ones = 0
+    agree = 0
     for w in range(nw):
         s = spins[0, y, w]
         ones += popcount(s) + popcount(spins[1, y, w])
         agree += popcount(~(s ^ up_row[w]) & mask) + popcount(~(s ^ down_row[w]) & mask)
         agree += popcount(~(s ^ own_row[w]) & mask)
         agree += popcount(~(s ^ _side(own_row, w, nw, n, mask, lower)) & mask)
-    return 2 * int64(ones) - 2 * bits * nw, 2 * int64(agree) - 4 * bits * nw
+    return 2 * ones - 2 * bits * nw, 2 * agree - 4 * bits * nw

@@ -55,9 +55,9 @@ DEFAULT_TIMEOUT_US = 2000
 FRAME_CRC = _crc_catalog.CRC16_CCITT_FALSE
 
 
-#: What an endpoint that serves one client at a time (the virtual board) sends a second client
-#: before it closes the connection; a host that reads it says that the device is in use. It has
-#: no sync byte, so a frame parser skips it as noise.
+#: What an endpoint that serves one client at a time (the virtual board) answers a second
+#: client with; a host that reads it says that the device is in use. It has no sync byte, so a
+#: frame parser skips it as noise.
 BUSY_BANNER = b"bitspin: busy: another client is connected\n"
 
 

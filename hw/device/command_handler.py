@@ -11,7 +11,7 @@ from bitspin.hw.device.register_map import (ADDRESS_BITS, BLOCK_ADDRESS_BITS, BL
                                             MAX_WORDS, READ_FLAG_FIXED, Opcode)
 from bitspin.hw.protocol.frame_decoder import DecodeError, RequestHeader
 from bitspin.hw.protocol.frame_encoder import ResponseHeader
-from bitspin.hw.protocol.frame_format import Status
+from bitspin.hw.protocol.frame_format import REJECTION_SEQ, Status
 
 __all__ = ["CommandHandler"]
 
@@ -27,7 +27,9 @@ class CommandHandler(wiring.Component):
     - anything else: UNKNOWN_OPCODE; a malformed READ or WRITE, a flag other than
       ``READ_FLAG_FIXED``, or words outside the ``mapped`` address ranges (an access past the
       end never wraps to 0): BAD_ARGUMENT, with no bus cycle;
-    - a decoder error event: a response with its status and seq, empty.
+    - a decoder error event (BAD_CRC, BAD_LENGTH, TIMEOUT): a response with its status, empty,
+      whose seq is :data:`~hw.protocol.frame_format.REJECTION_SEQ`: the rejected header was not
+      verified, so the reply names no request.
 
     The frame is released (``frame.ready``) only after the response has gone to the encoder,
     so the payload buffer stays valid throughout. ``errors`` pulses once per decoder error.
@@ -88,8 +90,11 @@ class CommandHandler(wiring.Component):
         with m.FSM() as fsm:
             with m.State("IDLE"):
                 with m.If(self.error.valid):
+                    # The rejected header failed its check: its seq byte may be any byte (a
+                    # stray sync turns the next request's opcode into it), so the reply names
+                    # none (REJECTION_SEQ).
                     m.d.sync += [status.eq(self.error.payload.status),
-                                 seq.eq(self.error.payload.seq)]
+                                 seq.eq(REJECTION_SEQ)]
                     m.d.comb += [self.error.ready.eq(1), self.errors.eq(1)]
                     m.next = "ERROR_HEADER"
                 with m.Elif(self.frame.valid):

@@ -8,7 +8,7 @@ from amaranth.lib.fifo import SyncFIFOBuffered
 from amaranth.lib.wiring import In, Out
 
 from bitspin.hw.device.register_bus import RegisterBus
-from bitspin.hw.device.register_map import device_register_map
+from bitspin.hw.device.register_map import JOB_TAG_BITS, device_register_map
 from bitspin.hw.gan.engine import GanEngine
 from bitspin.hw.gan.image import EngineImage
 
@@ -27,10 +27,12 @@ class GanBlock(wiring.Component):
     engine is ready; otherwise the write is ignored and GAN_STATUS shows why). Pixels are packed
     four to a word, first pixel lowest, into a FIFO of two images that the host drains through
     GAN_PIXEL_DATA; an image whose pixel count is not a multiple of four ends with a partial
-    word. GAN_LOAD_DATA takes a memory word 32 bits at a time (low first) and writes it to
+    word. Each image's words begin with a header word, ``job_header(GAN_JOB_TAG, index)``, where
+    index counts the images packed since the tag was written: the host checks it, so it never
+    takes another job's pixels (or a shifted stream) for its image. GAN_LOAD_DATA takes a memory word 32 bits at a time (low first) and writes it to
     GAN_LOAD_TARGET at GAN_LOAD_ADDR after the last piece, then increments GAN_LOAD_ADDR.
-    ``abort`` resets the engine's control, the pixel packer, the FIFO and a half-pushed load
-    word in one clock; the model (memories, the reset-less table bias) and the registers stay.
+    ``abort`` resets the engine's control, the pixel packer, the FIFO, the start and image
+    counts and a half-pushed load word in one clock; the model (memories, the reset-less table bias) and the registers stay.
     """
 
     def __init__(self, image: EngineImage, weights_in_spram: bool = False,
@@ -56,18 +58,27 @@ class GanBlock(wiring.Component):
         m.submodules.engine = ResetInserter(self.abort)(engine)
         pixels = plan.pixels
         words_per_image = -(-pixels // 4)
-        fifo = SyncFIFOBuffered(width=32, depth=2 * words_per_image)
+        fifo = SyncFIFOBuffered(width=32, depth=2 * (words_per_image + 1))
         m.submodules.pixel_words = ResetInserter(self.abort)(fifo)
         m.d.comb += self.busy.eq(engine.busy)
 
-        # Pixel packer: four bytes per word; the last word of an image may be partial.
+        # Pixel packer: a header word when an image's first pixel arrives (the pixel waits a
+        # clock behind it), then four bytes per word; the last word of an image may be partial.
+        job_tag, starts = Signal(JOB_TAG_BITS), Signal(JOB_TAG_BITS)
+        packed_images = Signal(JOB_TAG_BITS)
+        headed = Signal()                  # the current image's header is in the FIFO
         packed, filled = Signal(32), Signal(range(4))
         with_pixel = Signal(32)            # the word with the offered pixel in its place
         in_image = Signal(range(pixels))
-        take = engine.pixels.valid & fifo.w_rdy
-        m.d.comb += [engine.pixels.ready.eq(fifo.w_rdy),
+        need_header = engine.pixels.valid & ~headed
+        take = engine.pixels.valid & headed & fifo.w_rdy
+        m.d.comb += [engine.pixels.ready.eq(fifo.w_rdy & headed),
                      with_pixel.eq(packed | (engine.pixels.payload << (filled * 8))),
-                     fifo.w_data.eq(with_pixel)]
+                     fifo.w_data.eq(Mux(headed, with_pixel, Cat(packed_images, job_tag)))]
+        with m.If(need_header):
+            m.d.comb += fifo.w_en.eq(1)
+            with m.If(fifo.w_rdy):
+                m.d.sync += [headed.eq(1), packed_images.eq(packed_images + 1)]
         with m.If(take):
             last_of_image = in_image == pixels - 1
             m.d.sync += [in_image.eq(Mux(last_of_image, 0, in_image + 1)),
@@ -76,6 +87,8 @@ class GanBlock(wiring.Component):
             with m.If((filled == 3) | last_of_image):
                 m.d.comb += fifo.w_en.eq(1)
                 m.d.sync += [packed.eq(0), filled.eq(0)]
+            with m.If(last_of_image):
+                m.d.sync += headed.eq(0)
 
         z_words = regs["GAN_Z_VALUE"].count
         z_value, z_mask = Signal(32 * z_words), Signal(32 * z_words)
@@ -104,7 +117,8 @@ class GanBlock(wiring.Component):
             for name, signal in (("GAN_LABEL", label), ("GAN_IMAGE_CYCLES", engine.image_cycles),
                                  ("GAN_IMAGES", engine.images), ("GAN_PIXEL_LEVEL", fifo.level),
                                  ("GAN_LOAD_TARGET", load_target), ("GAN_LOAD_ADDR", load_addr),
-                                 ("GAN_MODEL_TAG", tag)):
+                                 ("GAN_MODEL_TAG", tag), ("GAN_JOB_TAG", job_tag),
+                                 ("GAN_JOB_STARTS", starts)):
                 with m.Case(local(name)):
                     m.d.comb += value.eq(signal)
             with m.Case(local("GAN_PIXEL_DATA")):
@@ -123,6 +137,14 @@ class GanBlock(wiring.Component):
             with m.Switch(bus.addr):
                 with m.Case(local("GAN_COMMAND")):
                     m.d.comb += engine.start.eq(bus.w_data[0])
+                    with m.If(bus.w_data[0] & engine.ready):   # the engine takes the start
+                        m.d.sync += starts.eq(starts + 1)
+                with m.Case(local("GAN_JOB_TAG")):
+                    # A header takes the tag when its image's first pixel is packed, so the tag
+                    # changes only while no started image is waiting for its header or half
+                    # packed; otherwise the write is ignored (the host reads the tag back).
+                    with m.If((starts == packed_images) & ~headed):
+                        m.d.sync += [job_tag.eq(bus.w_data), starts.eq(0), packed_images.eq(0)]
                 for name, signal in (("GAN_LABEL", label), ("GAN_LOAD_TARGET", load_target),
                                      ("GAN_LOAD_ADDR", load_addr), ("GAN_MODEL_TAG", tag)):
                     with m.Case(local(name)):
@@ -139,5 +161,6 @@ class GanBlock(wiring.Component):
                         with m.If(~engine.busy):
                             m.d.sync += z_mask.word_select(i, 32).eq(bus.w_data)
         with m.If(self.abort):
-            m.d.sync += [packed.eq(0), filled.eq(0), in_image.eq(0), pushed.eq(0)]
+            m.d.sync += [packed.eq(0), filled.eq(0), in_image.eq(0), pushed.eq(0), headed.eq(0),
+                         starts.eq(0), packed_images.eq(0)]
         return m

@@ -8,9 +8,9 @@ from amaranth.lib.fifo import SyncFIFOBuffered
 from amaranth.lib.wiring import In, Out
 
 from bitspin.hw.device.register_bus import RegisterBus
-from bitspin.hw.device.register_map import device_register_map
+from bitspin.hw.device.register_map import JOB_TAG_BITS, device_register_map
 from bitspin.hw.ising.core import IsingCore
-from bitspin.hw.ising.params import TABLE_SIZE, IsingParams
+from bitspin.hw.ising.params import TABLE_SIZE, IsingOp, IsingParams
 
 __all__ = ["IsingBlock"]
 
@@ -22,8 +22,10 @@ class IsingBlock(wiring.Component):
     thresholds held in their registers (a write while busy is ignored, as the core ignores it).
     Each sweep's (M, B) enters a FIFO of ``observables_depth`` records that the host drains
     through ISING_OBS_DATA, M then B; when it is full the core waits (no record is ever lost).
-    ``abort`` resets the core's control and counters and empties the FIFO in one clock; the
-    lattice memory and the registers keep their contents.
+    A RUN's records begin with a header record, (``job_header(ISING_JOB_TAG, ISING_JOB_STARTS)``,
+    sweeps), written before the core's first record, so the host can tell its run's records from
+    any others. ``abort`` resets the core's control and counters, the start count and the FIFO
+    in one clock; the lattice memory and the registers keep their contents.
     """
 
     def __init__(self, params: IsingParams, observables_depth: int = 256):
@@ -40,12 +42,20 @@ class IsingBlock(wiring.Component):
         fifo = SyncFIFOBuffered(width=64, depth=self.observables_depth)
         m.submodules.core = ResetInserter(self.abort)(core)
         m.submodules.observables = ResetInserter(self.abort)(fifo)
-        m.d.comb += [fifo.w_data.eq(Cat(core.observables.payload.magnetization,
-                                        core.observables.payload.bond_sum)),
-                     fifo.w_en.eq(core.observables.valid),
-                     core.observables.ready.eq(fifo.w_rdy), self.busy.eq(core.busy)]
-
         seed, sweeps = Signal(64), Signal(32)
+        job_tag, starts = Signal(JOB_TAG_BITS), Signal(JOB_TAG_BITS)
+        # The header record waits here until the FIFO takes it; the core's records wait behind
+        # it, so the header always comes first.
+        header, header_pending = Signal(64), Signal()
+        m.d.comb += [fifo.w_data.eq(Mux(header_pending, header,
+                                        Cat(core.observables.payload.magnetization,
+                                            core.observables.payload.bond_sum))),
+                     fifo.w_en.eq(header_pending | core.observables.valid),
+                     core.observables.ready.eq(fifo.w_rdy & ~header_pending),
+                     self.busy.eq(core.busy)]
+        with m.If(header_pending & fifo.w_rdy):
+            m.d.sync += header_pending.eq(0)
+
         thresholds = [Signal(32, name=f"threshold{i}") for i in range(TABLE_SIZE)]
         lattice_addr = Signal.like(core.lattice_addr)
         words = regs["ISING_LATTICE_DATA"].count
@@ -66,6 +76,7 @@ class IsingBlock(wiring.Component):
             for name, signal in (("ISING_SEED_LO", seed[:32]), ("ISING_SEED_HI", seed[32:]),
                                  ("ISING_SWEEPS", sweeps),
                                  ("ISING_LATTICE_ADDR", lattice_addr),
+                                 ("ISING_JOB_TAG", job_tag), ("ISING_JOB_STARTS", starts),
                                  ("ISING_UPDATE_CYCLES_LO", core.update_cycles[:32]),
                                  ("ISING_UPDATE_CYCLES_HI", core.update_cycles[32:]),
                                  ("ISING_RUN_CYCLES_LO", core.run_cycles[:32]),
@@ -93,13 +104,20 @@ class IsingBlock(wiring.Component):
                 m.d.sync += second_half.eq(~second_half)
                 m.d.comb += fifo.r_en.eq(second_half)
         with m.If(self.abort):
-            m.d.sync += second_half.eq(0)
+            m.d.sync += [second_half.eq(0), starts.eq(0), header_pending.eq(0)]
 
         with m.If(bus.w_stb):
             with m.Switch(bus.addr):
                 with m.Case(local("ISING_COMMAND")):
                     op = Value.cast(core.op)
                     m.d.comb += [op.eq(bus.w_data[:len(op)]), core.start.eq(1)]
+                    with m.If(~core.busy):          # the core takes the start
+                        m.d.sync += starts.eq(starts + 1)
+                        with m.If(bus.w_data[:len(op)] == IsingOp.RUN.value):
+                            m.d.sync += [header.eq(Cat(starts, job_tag, sweeps)),
+                                         header_pending.eq(1)]
+                with m.Case(local("ISING_JOB_TAG")):
+                    m.d.sync += [job_tag.eq(bus.w_data), starts.eq(0)]
                 for name, signal in (("ISING_SEED_LO", seed[:32]), ("ISING_SEED_HI", seed[32:]),
                                      ("ISING_SWEEPS", sweeps),
                                      ("ISING_LATTICE_ADDR", lattice_addr)):

@@ -26,10 +26,10 @@ from dataclasses import dataclass
 __all__ = ["Opcode", "READ_FLAG_FIXED", "MAX_WORDS", "MAGIC", "PROTOCOL_VERSION", "Register",
            "RegisterMap", "device_register_map", "SYSTEM_BASE", "IDENTITY_BASE", "ISING_BASE",
            "GAN_BASE", "BLOCK_WORDS", "BLOCK_ADDRESS_BITS", "BLOCK_SELECT_BITS", "ADDRESS_BITS",
-           "block_index", "IsingStatusBits", "GanStatusBits"]
+           "block_index", "IsingStatusBits", "GanStatusBits", "JOB_TAG_BITS", "job_header"]
 
 MAGIC = 0x4953_5042          # "BPSI" in little-endian bytes: b"BPSI"
-PROTOCOL_VERSION = 2
+PROTOCOL_VERSION = 3
 READ_FLAG_FIXED = 0x01
 MAX_WORDS = 255              # per READ or WRITE: 255 × 4 bytes fit one 1024-byte payload
 
@@ -56,6 +56,23 @@ class Opcode(enum.IntEnum):
     PING = 0x00      # echo the payload
     READ = 0x01
     WRITE = 0x02
+
+
+#: Width of a job tag (ISING_JOB_TAG, GAN_JOB_TAG) and of a job header's start index.
+JOB_TAG_BITS = 16
+
+
+def job_header(tag: int, index: int) -> int:
+    """The word that precedes a job's output in its FIFO: the tag the host wrote to the core's
+    JOB_TAG register in the high half, and the job's start index since that write (0 for the
+    first start, wrapping at 2^16) in the low half.
+
+    An Ising RUN's observables begin with one record (this word, the RUN's sweep count); each
+    GAN image's pixel words begin with this word. A host that reads anything else at that place
+    is reading another job's output (left by another client, or a start that never happened).
+    """
+    mask = (1 << JOB_TAG_BITS) - 1
+    return (tag & mask) << JOB_TAG_BITS | (index & mask)
 
 
 class IsingStatusBits(enum.IntFlag):
@@ -173,7 +190,8 @@ def _ising(params) -> list[Register]:
         Register("ISING_SEED_HI", b + 3, "rw", "64-bit seed, high word"),
         Register("ISING_SWEEPS", b + 4, "rw", "sweeps of the next RUN"),
         Register("ISING_OBS_LEVEL", b + 5, "r", "words waiting in the observables FIFO"),
-        Register("ISING_OBS_DATA", b + 6, "pop", "M then B of each sweep (two's complement)"),
+        Register("ISING_OBS_DATA", b + 6, "pop", "a RUN's header record, then M "
+                 "then B of each sweep (two's complement)"),
         Register("ISING_LATTICE_ADDR", b + 7, "rw", "lattice word for LATTICE_DATA"),
         Register("ISING_LATTICE_WRITE", b + 8, "w", "write the staged word at LATTICE_ADDR, "
                  "then increment LATTICE_ADDR"),
@@ -184,10 +202,15 @@ def _ising(params) -> list[Register]:
         Register("ISING_RUN_CYCLES_HI", b + 12, "r", "… high 16 bits"),
         Register("ISING_FLIPS_LO", b + 13, "r", "accepted flips since reset, low"),
         Register("ISING_FLIPS_HI", b + 14, "r", "… high 16 bits"),
+        Register("ISING_JOB_TAG", b + 15, "rw", "16-bit tag of the host's jobs; writing it sets "
+                 "ISING_JOB_STARTS to 0"),
         Register("ISING_THRESHOLDS", b + 0x10, "rw", "the 10-entry threshold table", 10),
         Register("ISING_STALL_CYCLES_LO", b + 0x1A, "r", "clocks RUN waited for the host to read "
                  "observables since reset, low"),
         Register("ISING_STALL_CYCLES_HI", b + 0x1B, "r", "… high 16 bits"),
+        Register("ISING_JOB_STARTS", b + 0x1C, "r", "commands started since ISING_JOB_TAG was "
+                 "written (or ABORT); a RUN's records begin with (job_header(tag, this count), "
+                 "sweeps)"),
         Register("ISING_LATTICE_DATA", b + 0x20, "rw", "read: the word at LATTICE_ADDR; "
                  "write: the staged word (32 bits per register)", words),
     ]
@@ -203,13 +226,18 @@ def _gan(plan, load_data_bits: int) -> list[Register]:
         Register("GAN_IMAGE_CYCLES", b + 3, "r", "clocks of the last image"),
         Register("GAN_IMAGES", b + 4, "r", "images computed since reset"),
         Register("GAN_PIXEL_LEVEL", b + 5, "r", "words waiting in the pixel FIFO"),
-        Register("GAN_PIXEL_DATA", b + 6, "pop", "four pixels per word, first in the low byte"),
+        Register("GAN_PIXEL_DATA", b + 6, "pop", "per image a header word, then "
+                 "four pixels per word, first in the low byte"),
         Register("GAN_LOAD_TARGET", b + 7, "rw", "bitspin.hw.gan.load_map.LoadTarget of the next loads"),
         Register("GAN_LOAD_ADDR", b + 8, "rw", "memory word of the next load; increments"),
         Register("GAN_LOAD_DATA", b + 9, "push", f"32 bits of a memory word, low first; after "
                  f"{_words(load_data_bits)} pushes the word is written"),
         Register("GAN_MODEL_TAG", b + 10, "rw", "names the loaded model (the first 32 bits of "
                  "its engine-image SHA-256); 0 = no model. The host writes it after a load"),
+        Register("GAN_JOB_TAG", b + 11, "rw", "16-bit tag of the host's jobs; writing it sets "
+                 "GAN_JOB_STARTS to 0 (ignored while a started image is not yet packed)"),
+        Register("GAN_JOB_STARTS", b + 12, "r", "images started since GAN_JOB_TAG was written "
+                 "(or ABORT); each image's pixel words begin with job_header(tag, its index)"),
         Register("GAN_Z_VALUE", b + 0x10, "rw", "bit i: z_i > 0 (writes ignored while busy)", z_words),
         Register("GAN_Z_MASK", b + 0x20, "rw", "bit i: z_i != 0 (writes ignored while busy)", z_words),
     ]

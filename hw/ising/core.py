@@ -77,7 +77,7 @@ class IsingCore(wiring.Component):
             "thresholds": In(data.ArrayLayout(unsigned(p.k + 1), TABLE_SIZE)),
             "busy": Out(1),
             "observables": Out(stream.Signature(ObservablesLayout)),
-            "lattice_addr": In(range(max(2, p.groups))),
+            "lattice_addr": In(p.lattice_address_bits),
             "lattice_wdata": In(p.word_bits),
             "lattice_we": In(1),
             "lattice_rdata": Out(p.word_bits),

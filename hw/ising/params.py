@@ -115,6 +115,11 @@ class IsingParams:
         return self.size // self.rows_per_group
 
     @property
+    def lattice_address_bits(self) -> int:
+        """Width of the lattice-memory address (ISING_LATTICE_ADDR wraps at 2**this)."""
+        return (max(2, self.groups) - 1).bit_length()
+
+    @property
     def steps_per_group(self) -> int:
         """S: clocks spent on one group in a half-sweep."""
         return max(1, self.size // (2 * self.lanes))

@@ -8,7 +8,7 @@ Every frame, in either direction, is::
   from device to host, so a frame echoed by a loop-back is never taken for its own answer;
 - ``code`` is an opcode in a request and a :class:`Status` in a response;
 - ``seq`` is chosen by the host for each request (it increments and wraps) and echoed by the
-  response;
+  response to a frame read intact; a rejection's is :data:`REJECTION_SEQ` (it names no request);
 - ``length`` is at most :data:`MAX_PAYLOAD`;
 - the CRC is :data:`FRAME_CRC` (CRC-16/CCITT-FALSE) over ``code``, ``seq``, ``length`` and the
   payload, that is every byte but the sync byte and the CRC itself.
@@ -34,7 +34,7 @@ import enum
 from amaranth.lib.crc import catalog as _crc_catalog
 
 __all__ = ["REQUEST_SYNC", "RESPONSE_SYNC", "HEADER_BYTES", "CRC_BYTES", "MAX_PAYLOAD",
-           "MAX_FRAME_BYTES", "DEFAULT_TIMEOUT_US", "BUSY_BANNER", "FRAME_CRC", "Status",
+           "MAX_FRAME_BYTES", "DEFAULT_TIMEOUT_US", "BUSY_BANNER", "REJECTION_SEQ", "FRAME_CRC", "Status",
            "frame_crc", "timeout_cycles"]
 
 REQUEST_SYNC = 0x5A   # host -> device
@@ -61,10 +61,17 @@ FRAME_CRC = _crc_catalog.CRC16_CCITT_FALSE
 BUSY_BANNER = b"bitspin: busy: another client is connected\n"
 
 
+#: The ``seq`` byte of every rejection (BAD_CRC, BAD_LENGTH, TIMEOUT). A rejected header failed
+#: its integrity check, so its seq byte names nothing (a stray sync byte before a request turns
+#: the request's opcode into it): a rejection names no request, and a host treats the fate of
+#: whatever it sent as unknown. Only replies to frames read intact carry the request's seq.
+REJECTION_SEQ = 0x00
+
+
 class Status(enum.IntEnum):
     """The ``code`` byte of a response."""
     OK = 0x00
-    BAD_CRC = 0x01         # the frame's CRC did not match; ``seq`` is the byte as received
+    BAD_CRC = 0x01         # the frame's CRC did not match
     BAD_LENGTH = 0x02      # the length field exceeded the receiver's maximum payload
     TIMEOUT = 0x03         # the frame stopped for longer than the inter-byte timeout
     UNKNOWN_OPCODE = 0x04

@@ -14,8 +14,8 @@ from .frames import Frame, FrameError, FrameParser, encode_request
 __all__ = ["ProtocolClient"]
 
 # Replies to frames the device rejected before reading them (bad CRC, bad length, timeout). Their
-# seq byte is whatever sat at that place in the rejected bytes: a stray sync byte before a request
-# turns the request's opcode into it. So they are never matched to a request by seq.
+# header failed its check, so they name no request (their seq is REJECTION_SEQ) and are never
+# matched to one: the fate of what the client sent is unknown.
 _REJECTION = (Status.BAD_CRC, Status.BAD_LENGTH, Status.TIMEOUT)
 
 #: After a rejection, how long (as a share of the timeout, at least 0.1 s) the client still waits
@@ -51,7 +51,8 @@ class ProtocolClient:
             if attempt:
                 self.stats["retries"] += 1
                 self._drain()
-            self.seq = (self.seq + 1) & 0xFF
+            # 1 … 255: never REJECTION_SEQ, so not even a careless reader could match one.
+            self.seq = self.seq % 255 + 1
             frame = encode_request(opcode, self.seq, payload)
             self.transport.write(frame)
             self.stats["requests"] += 1

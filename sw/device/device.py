@@ -8,7 +8,7 @@ from bitspin.hw.device.identity import DeviceIdentity, IdentityError
 from bitspin.hw.device.register_map import IDENTITY_BASE, IDENTITY_WORDS, MAGIC, PROTOCOL_VERSION
 
 from .client import ProtocolClient
-from .errors import DeviceError, IdentityMismatch
+from .errors import DeviceError, IdentityMismatch, LinkError
 from .transport import DEFAULT_BAUD, open_transport
 
 __all__ = ["Device", "split_words", "join_words"]
@@ -92,8 +92,13 @@ class Device:
 
     def pop(self, name: str, count: int) -> list[int]:
         """``count`` words from a FIFO port (never repeated: a lost answer raises)."""
-        return self.client.read(self.registers.address(name), count, fixed=True,
-                                idempotent=False)
+        try:
+            return self.client.read(self.registers.address(name), count, fixed=True,
+                                    idempotent=False)
+        except LinkError as error:
+            raise LinkError(f"reading {name}: {error}. Words taken from a FIFO cannot be read "
+                            f"again, so this job's output is incomplete: run the job again") \
+                from None
 
     def push(self, name: str, words) -> None:
         self.client.write(self.registers.address(name), words, fixed=True, idempotent=False)

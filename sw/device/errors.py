@@ -1,6 +1,6 @@
 """The typed errors of the device host library."""
 
-__all__ = ["DeviceError", "LinkError", "DeviceRejected", "IdentityMismatch"]
+__all__ = ["DeviceError", "LinkError", "DeviceRejected", "IdentityMismatch", "OutputMismatch"]
 
 
 class DeviceError(Exception):
@@ -21,3 +21,7 @@ class DeviceRejected(DeviceError):
 
 class IdentityMismatch(DeviceError):
     """The device was built for something else than what was asked of it."""
+
+
+class OutputMismatch(DeviceError):
+    """A core's output did not begin with this job's header: the words belong to another job."""

@@ -10,7 +10,8 @@ from bitspin.hw.device.register_map import IsingStatusBits
 from bitspin.hw.ising.params import IsingOp, IsingParams
 
 from .device import join_words, split_words
-from .errors import DeviceError, IdentityMismatch
+from .errors import DeviceError, IdentityMismatch, LinkError
+from .jobs import JobTags
 
 __all__ = ["IsingSampler"]
 
@@ -23,12 +24,15 @@ class IsingSampler:
     """Drives the ISING_* registers of a :class:`~sw.device.device.Device`.
 
     Mirrors :class:`sw.ising.golden.GoldenIsingCore` (seed, init, load, run, lattice) so that
-    :meth:`sample` gives bit-identical results to :func:`sw.ising.golden.run_golden`.
+    :meth:`sample` gives bit-identical results to :func:`sw.ising.golden.run_golden`. Every
+    command is started under this session's job tag (:class:`~sw.device.jobs.JobTags`): a run's
+    observables are returned only after their header record proved them this run's.
     """
 
     def __init__(self, device):
         self.device = device
         self.params: IsingParams = device.core("ising")
+        self.jobs = JobTags(device, "ISING")
 
     def check(self, size: int, lanes: int | None = None, k: int | None = None) -> None:
         """IdentityMismatch unless the device was built for this lattice (and lanes and k)."""
@@ -46,8 +50,9 @@ class IsingSampler:
     # Operations ----------------------------------------------------------------------------
 
     def _command(self, op: IsingOp, timeout: float = 10.0) -> None:
-        self.device.write("ISING_COMMAND", op.value, idempotent=False)
+        self.jobs.start("ISING_COMMAND", op.value)
         self.wait_idle(timeout)
+        self.jobs.verify(f"ISING {op.name}")
 
     def wait_idle(self, timeout: float) -> None:
         self.device.wait_for("ISING_STATUS", IsingStatusBits.BUSY, 0, timeout,
@@ -83,9 +88,30 @@ class IsingSampler:
         words = lattice_to_words(self.params, lattice)
         per_word = self.device.registers["ISING_LATTICE_DATA"].count
         self.device.write("ISING_LATTICE_ADDR", 0)
-        for word in words:
+        for address, word in enumerate(words):
             self.device.write_all("ISING_LATTICE_DATA", split_words(word, per_word))
-            self.device.write("ISING_LATTICE_WRITE", 1, idempotent=False)
+            self._write_lattice_word(address)
+        taken = self.device.read("ISING_LATTICE_ADDR")
+        if taken != len(words) % (1 << self.params.lattice_address_bits):
+            raise DeviceError(f"writing the lattice: LATTICE_ADDR ends at {taken}, not "
+                              f"{len(words)} (a strobe duplicated on the link, or another host)")
+
+    def _write_lattice_word(self, address: int) -> None:
+        """Strobe LATTICE_WRITE for the word at ``address``. A strobe whose answer was lost is
+        recovered from LATTICE_ADDR, which the strobe increments: ``address + 1`` means it
+        ran, ``address`` that it never arrived (it is sent again)."""
+        for _ in range(self.device.client.retries + 1):
+            try:
+                self.device.write("ISING_LATTICE_WRITE", 1, idempotent=False)
+                return
+            except LinkError:
+                now = self.device.read("ISING_LATTICE_ADDR")
+                if now == (address + 1) % (1 << self.params.lattice_address_bits):
+                    return
+                if now != address:
+                    raise DeviceError(f"writing lattice word {address}: LATTICE_ADDR is {now}; "
+                                      f"another host is using the device") from None
+        raise DeviceError(f"writing lattice word {address}: the link lost every attempt")
 
     def read_lattice(self) -> np.ndarray:
         from bitspin.sw.ising.lattice_words import words_to_lattice
@@ -100,24 +126,32 @@ class IsingSampler:
         if not 1 <= sweeps < 1 << 32:
             raise ValueError(f"sweeps must be in [1, 2^32), not {sweeps}")
         self.device.write("ISING_SWEEPS", sweeps)
-        self.device.write("ISING_COMMAND", IsingOp.RUN.value, idempotent=False)
+        header = self.jobs.start("ISING_COMMAND", IsingOp.RUN.value)
+        # The run's header record, (header, sweeps), then (M, B) per sweep.
+        total = 2 * (sweeps + 1)
         words: list[int] = []
         # A generous bound: the core's own time plus the link's, with a floor for slow links.
         per_sweep = self.params.cycles_per_sweep / self.device.clock_hz
         deadline = time.monotonic() + 10.0 + 50 * sweeps * per_sweep
-        while len(words) < 2 * sweeps:
+        while len(words) < total:
             level = self.device.read("ISING_OBS_LEVEL")
             if level:
-                words += self.device.pop("ISING_OBS_DATA", min(level, 2 * sweeps - len(words)))
+                checked = len(words) >= 2
+                words += self.device.pop("ISING_OBS_DATA", min(level, total - len(words)))
+                if not checked and len(words) >= 2:
+                    self.jobs.check(header, words, "ISING run")
+                    if words[1] != sweeps:
+                        raise DeviceError(f"the run's header names {words[1]} sweeps, not "
+                                          f"{sweeps}")
                 if progress:
-                    progress(len(words) // 2)
+                    progress(max(0, len(words) // 2 - 1))
                 deadline = time.monotonic() + 10.0 + 50 * sweeps * per_sweep
             elif time.monotonic() > deadline:
                 raise DeviceError(f"the device stopped sending observables after "
-                                  f"{len(words) // 2} of {sweeps} sweeps")
+                                  f"{max(0, len(words) // 2 - 1)} of {sweeps} sweeps")
             else:
                 time.sleep(0.0005)
-        values = np.array([_signed(w) for w in words], dtype=np.int64)
+        values = np.array([_signed(w) for w in words[2:]], dtype=np.int64)
         return values[0::2], values[1::2]
 
     def counter(self, name: str) -> int:
@@ -140,6 +174,7 @@ class IsingSampler:
         started = time.perf_counter()
         m, b = self.run(config.sweeps, progress)
         self.wait_idle(10.0)
+        self.jobs.verify("ISING RUN")
         elapsed = time.perf_counter() - started
         lattice = self.read_lattice()
         run = SamplerRun(m[config.burn_in:], b[config.burn_in:], lattice,

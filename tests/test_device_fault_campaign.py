@@ -1,18 +1,18 @@
 """A bounded fault campaign against a virtual board: clients killed at random moments of Ising
-and GAN jobs, a second client left idle, and link faults (flipped bits, stray sync bytes,
-truncated frames) injected at random positions. After every fault the next job either matches
-the golden model bit for bit or fails with a clear error, and the one after it matches."""
+and GAN jobs, a second client left idle, and every link fault of ``tests/link_faults.py``
+(requests and answers dropped, delayed, duplicated, truncated, corrupted, stray sync bytes),
+each aimed at a random request of a whole Ising or GAN session. After every fault the job
+either matches the golden model bit for bit or fails with a clear error, and the one after it
+matches. The counts, and the requests the link faults struck, are printed."""
 
 import socket
 import subprocess
 import sys
 import time
 
-import numpy as np
 import pytest
 
 from bitspin.hw.ising.params import IsingParams
-from bitspin.hw.protocol.frame_format import REQUEST_SYNC
 from bitspin.sw.device.client import ProtocolClient
 from bitspin.sw.device.device import Device
 from bitspin.sw.device.errors import DeviceError
@@ -21,11 +21,12 @@ from bitspin.sw.device.transport import open_transport
 from bitspin.sw.gan.engine_configs import engine_config, engine_image
 from bitspin.sw.ising.backends import RunConfig, run
 from bitspin.sw.ising.report import lattice_sha256, observables_sha256
+from tests.link_faults import KINDS, FaultyLink
 
 pytestmark = pytest.mark.slow
 PARAMS = IsingParams(16, 8)
 ENGINE = "icebreaker"
-ROUNDS = 8
+ROUNDS = 4                  # rounds of process faults (kills, idle client)
 #: What a job may raise after a fault: a clear error, never a wrong result.
 CLEAR = (DeviceError, ConnectionError)
 
@@ -37,42 +38,15 @@ def board():
         yield vb
 
 
-class _Faults:
-    """A transport that injects one fault into the next request (at a random byte)."""
-
-    def __init__(self, inner, rng, kind):
-        self.inner, self.rng, self.kind = inner, rng, kind
-
-    def write(self, data):
-        if self.kind is not None and len(data) > 2:
-            data, at = bytearray(data), int(self.rng.integers(1, len(data)))
-            if self.kind == "flip":
-                data[at] ^= 1 << int(self.rng.integers(8))
-            elif self.kind == "stray sync":
-                data = bytes([REQUEST_SYNC]) + data
-            elif self.kind == "truncate":
-                data = data[:at]
-            self.kind = None
-        self.inner.write(bytes(data))
-
-    def read(self, size, timeout):
-        return self.inner.read(size, timeout)
-
-    def discard_input(self):
-        self.inner.discard_input()
-
-    def close(self):
-        self.inner.close()
-
-
-def _ising_job(url, rng, fault=None):
-    """One Ising run on a fresh session; True if it matched golden (raises a CLEAR error or
-    AssertionError otherwise)."""
+def _ising_job(url, rng, transport=None):
+    """One Ising run on a fresh session over ``transport`` (a plain one if None); returns if
+    it matched golden, raises a CLEAR error or AssertionError otherwise."""
     config = RunConfig(size=16, lanes=8, sweeps=int(rng.integers(10, 40)), burn_in=0,
-                       seed=int(rng.integers(1 << 63)), beta=float(rng.uniform(0.3, 0.6)))
-    transport = _Faults(open_transport(url, timeout=1.0), rng, fault)
-    device = Device(ProtocolClient(transport, timeout=2.0), url)
+                       seed=int(rng.integers(1 << 63)), beta=float(rng.uniform(0.3, 0.6)),
+                       init=str(rng.choice(["hot", "cold"])))
+    transport = transport or open_transport(url, timeout=1.0)
     try:
+        device = Device(ProtocolClient(transport, timeout=0.5), url)
         ours = IsingSampler(device).sample(config)
     finally:
         transport.close()
@@ -80,10 +54,9 @@ def _ising_job(url, rng, fault=None):
     assert lattice_sha256(ours.final_lattice) == lattice_sha256(golden.final_lattice)
     assert observables_sha256(ours.magnetization, ours.bond_sum) == \
         observables_sha256(golden.magnetization, golden.bond_sum)
-    return True
 
 
-def _gan_job(url, rng):
+def _gan_job(url, rng, transport=None):
     """A few images on a fresh session (loading the model if the device lacks it)."""
     from bitspin.sw.device.generator import Generator
     from bitspin.sw.gan.export import load_model
@@ -93,12 +66,14 @@ def _gan_job(url, rng):
     z = latent_from_seed(int(rng.integers(1 << 31)), 3, model.config.z_dim,
                          model.config.z_zero_threshold)
     y = rng.integers(0, 10, 3)
-    with Device.open(url, timeout=2.0) as device:
-        generator = Generator(device)
+    transport = transport or open_transport(url, timeout=1.0)
+    try:
+        generator = Generator(Device(ProtocolClient(transport, timeout=0.5), url))
         generator.load_model(model)
         images = generator.generate(z, y)
+    finally:
+        transport.close()
     assert (images == GoldenGenerator(model).generate(z, y)).all()
-    return True
 
 
 def _kill_a_client(url, rng, workload, out):
@@ -117,34 +92,56 @@ def _kill_a_client(url, rng, workload, out):
     process.wait()
 
 
+def _requests_per_job(url, rng) -> dict:
+    """Requests of one clean session of each job (the range link faults are aimed at)."""
+    _gan_job(url, rng)                  # the model is loaded once, before counting
+    counts = {}
+    for name, job in (("ising", _ising_job), ("gan", _gan_job)):
+        counter = FaultyLink(open_transport(url, timeout=1.0), rng, "drop", -1)  # no fault
+        job(url, rng, counter)
+        counts[name] = counter.requests
+    return counts
+
+
 def test_every_fault_is_survived(board, rng, tmp_path):
     url = board.url
-    counts = {"injected": 0, "next job clear error": 0, "next job matched": 0}
-    kinds = ["kill ising", "kill gan", "idle client", "flip", "stray sync", "truncate"]
-    for round_ in range(ROUNDS):
-        kind = kinds[round_ % len(kinds)] if round_ < len(kinds) else str(rng.choice(kinds))
+    counts = {"injected": 0, "job matched": 0, "job clear error": 0, "job after matched": 0}
+    struck: dict[str, int] = {}
+    jobs = {"ising": _ising_job, "gan": _gan_job}
+    span = _requests_per_job(url, rng)
+    print("requests per clean session:", span)
+    # Every link fault on both jobs, then process faults.
+    plan = [(kind, job) for kind in KINDS for job in jobs]
+    process_faults = ["kill ising", "kill gan", "idle client"]
+    process_faults += [str(rng.choice(process_faults)) for _ in range(ROUNDS - 3)]
+    plan += [(kind, "ising") for kind in process_faults]
+    for round_, (kind, job) in enumerate(plan):
         counts["injected"] += 1
-        idle = None
-        link_fault = None
+        idle, link = None, None
         if kind.startswith("kill"):
-            _kill_a_client(url, rng, kind.split()[1], tmp_path / "images.npz")
+            job = kind.split()[1]
+            _kill_a_client(url, rng, job, tmp_path / "images.npz")
         elif kind == "idle client":
             host, port = url.removeprefix("socket://").split(":")
             idle = socket.create_connection((host, int(port)))
         else:
-            link_fault = kind
+            link = FaultyLink(open_transport(url, timeout=1.0), rng, kind,
+                              int(rng.integers(0, span[job])))
         try:
-            _ising_job(url, rng, link_fault)
-            counts["next job matched"] += 1
+            jobs[job](url, rng, link)
+            counts["job matched"] += 1
         except CLEAR as error:
-            counts["next job clear error"] += 1
-            print(f"round {round_} ({kind}): clear error: {error}")
+            counts["job clear error"] += 1
+            print(f"round {round_} ({kind}, {job}): clear error: {error}")
         finally:
             if idle is not None:
                 idle.close()
                 time.sleep(0.2)
-        assert _ising_job(url, rng), f"round {round_} ({kind}): the job after did not match"
-        if kind == "kill gan":
-            assert _gan_job(url, rng), f"round {round_}: the GAN job after did not match"
+        if link is not None:
+            hit = link.hit or "nothing (the session ended first)"
+            struck[hit] = struck.get(hit, 0) + 1
+        jobs[job](url, rng)             # the job after the fault must match: it raises if not
+        counts["job after matched"] += 1
     print("fault campaign:", counts)
-    assert counts["injected"] == ROUNDS
+    print("requests struck by link faults:", dict(sorted(struck.items())))
+    assert counts["injected"] == len(plan) == counts["job after matched"]

@@ -167,3 +167,23 @@ def test_a_rejection_names_no_request(board):
             events = parser.feed(sock.recv(64))
     (reply,) = events
     assert (reply.code, reply.seq) == (Status.BAD_CRC, REJECTION_SEQ)
+
+
+@pytest.mark.parametrize("kind", ["drop answer", "flip answer", "duplicate", "delay answer"])
+def test_a_pop_of_unknown_fate_fails_clearly_and_the_next_run_matches(board, rng, kind):
+    # Words taken from a FIFO cannot be read again: the run must fail with a clear error (or,
+    # where the fault cost nothing, match), never return a shifted stream.
+    config = _config(rng, sweeps=int(rng.integers(100, 200)))
+    pop = f"READ {REGISTERS.address('ISING_OBS_DATA'):#06x}"
+    link, device = _faulty_session(board, rng, kind, pop)
+    try:
+        _assert_golden(IsingSampler(device).sample(config), config)
+    except DeviceError as error:
+        assert "run the job again" in str(error) or "another job" in str(error) or \
+            "stopped sending" in str(error)
+    finally:
+        link.close()
+    assert link.hit is not None
+    config = _config(rng)
+    with Device.open(board.url, timeout=2.0) as device:
+        _assert_golden(IsingSampler(device).sample(config), config)

@@ -66,6 +66,7 @@ class GanBlock(wiring.Component):
         # clock behind it), then four bytes per word; the last word of an image may be partial.
         job_tag, starts = Signal(JOB_TAG_BITS), Signal(JOB_TAG_BITS)
         packed_images = Signal(JOB_TAG_BITS)
+        empty_pops = Signal(JOB_TAG_BITS)
         headed = Signal()                  # the current image's header is in the FIFO
         packed, filled = Signal(32), Signal(range(4))
         with_pixel = Signal(32)            # the word with the offered pixel in its place
@@ -118,7 +119,7 @@ class GanBlock(wiring.Component):
                                  ("GAN_IMAGES", engine.images), ("GAN_PIXEL_LEVEL", fifo.level),
                                  ("GAN_LOAD_TARGET", load_target), ("GAN_LOAD_ADDR", load_addr),
                                  ("GAN_MODEL_TAG", tag), ("GAN_JOB_TAG", job_tag),
-                                 ("GAN_JOB_STARTS", starts)):
+                                 ("GAN_JOB_STARTS", starts), ("GAN_EMPTY_POPS", empty_pops)):
                 with m.Case(local(name)):
                     m.d.comb += value.eq(signal)
             with m.Case(local("GAN_PIXEL_DATA")):
@@ -132,6 +133,9 @@ class GanBlock(wiring.Component):
             m.d.sync += bus.r_data.eq(value)
             with m.If(bus.addr == local("GAN_PIXEL_DATA")):
                 m.d.comb += fifo.r_en.eq(1)
+                # An empty FIFO reads 0, which looks like pixels: counted for the host.
+                with m.If(~fifo.r_rdy & ~empty_pops.all()):
+                    m.d.sync += empty_pops.eq(empty_pops + 1)
 
         with m.If(bus.w_stb):
             with m.Switch(bus.addr):
@@ -144,7 +148,8 @@ class GanBlock(wiring.Component):
                     # changes only while no started image is waiting for its header or half
                     # packed; otherwise the write is ignored (the host reads the tag back).
                     with m.If((starts == packed_images) & ~headed):
-                        m.d.sync += [job_tag.eq(bus.w_data), starts.eq(0), packed_images.eq(0)]
+                        m.d.sync += [job_tag.eq(bus.w_data), starts.eq(0), packed_images.eq(0),
+                                     empty_pops.eq(0)]
                 for name, signal in (("GAN_LABEL", label), ("GAN_LOAD_TARGET", load_target),
                                      ("GAN_LOAD_ADDR", load_addr), ("GAN_MODEL_TAG", tag)):
                     with m.Case(local(name)):
@@ -162,5 +167,5 @@ class GanBlock(wiring.Component):
                             m.d.sync += z_mask.word_select(i, 32).eq(bus.w_data)
         with m.If(self.abort):
             m.d.sync += [packed.eq(0), filled.eq(0), in_image.eq(0), pushed.eq(0), headed.eq(0),
-                         starts.eq(0), packed_images.eq(0)]
+                         starts.eq(0), packed_images.eq(0), empty_pops.eq(0)]
         return m

@@ -44,6 +44,7 @@ class IsingBlock(wiring.Component):
         m.submodules.observables = ResetInserter(self.abort)(fifo)
         seed, sweeps = Signal(64), Signal(32)
         job_tag, starts = Signal(JOB_TAG_BITS), Signal(JOB_TAG_BITS)
+        empty_pops = Signal(JOB_TAG_BITS)
         # The header record waits here until the FIFO takes it; the core's records wait behind
         # it, so the header always comes first.
         header, header_pending = Signal(64), Signal()
@@ -77,6 +78,7 @@ class IsingBlock(wiring.Component):
                                  ("ISING_SWEEPS", sweeps),
                                  ("ISING_LATTICE_ADDR", lattice_addr),
                                  ("ISING_JOB_TAG", job_tag), ("ISING_JOB_STARTS", starts),
+                                 ("ISING_EMPTY_POPS", empty_pops),
                                  ("ISING_UPDATE_CYCLES_LO", core.update_cycles[:32]),
                                  ("ISING_UPDATE_CYCLES_HI", core.update_cycles[32:]),
                                  ("ISING_RUN_CYCLES_LO", core.run_cycles[:32]),
@@ -103,8 +105,13 @@ class IsingBlock(wiring.Component):
             with m.If((bus.addr == local("ISING_OBS_DATA")) & fifo.r_rdy):
                 m.d.sync += second_half.eq(~second_half)
                 m.d.comb += fifo.r_en.eq(second_half)
+            # A pop of an empty FIFO reads 0, which looks like data: counted, so the host can
+            # tell (a pop duplicated on the link takes words the host then reads as zeros).
+            with m.If((bus.addr == local("ISING_OBS_DATA")) & ~fifo.r_rdy & ~empty_pops.all()):
+                m.d.sync += empty_pops.eq(empty_pops + 1)
         with m.If(self.abort):
-            m.d.sync += [second_half.eq(0), starts.eq(0), header_pending.eq(0)]
+            m.d.sync += [second_half.eq(0), starts.eq(0), header_pending.eq(0),
+                         empty_pops.eq(0)]
 
         with m.If(bus.w_stb):
             with m.Switch(bus.addr):
@@ -117,7 +124,7 @@ class IsingBlock(wiring.Component):
                             m.d.sync += [header.eq(Cat(starts, job_tag, sweeps)),
                                          header_pending.eq(1)]
                 with m.Case(local("ISING_JOB_TAG")):
-                    m.d.sync += [job_tag.eq(bus.w_data), starts.eq(0)]
+                    m.d.sync += [job_tag.eq(bus.w_data), starts.eq(0), empty_pops.eq(0)]
                 for name, signal in (("ISING_SEED_LO", seed[:32]), ("ISING_SEED_HI", seed[32:]),
                                      ("ISING_SWEEPS", sweeps),
                                      ("ISING_LATTICE_ADDR", lattice_addr)):

@@ -211,6 +211,9 @@ def _ising(params) -> list[Register]:
         Register("ISING_JOB_STARTS", b + 0x1C, "r", "commands started since ISING_JOB_TAG was "
                  "written (or ABORT); a RUN's records begin with (job_header(tag, this count), "
                  "sweeps)"),
+        Register("ISING_EMPTY_POPS", b + 0x1D, "r", "ISING_OBS_DATA reads of an empty FIFO since "
+                 "ISING_JOB_TAG was written (or ABORT), saturating; a host that pops no more "
+                 "than the level causes none"),
         Register("ISING_LATTICE_DATA", b + 0x20, "rw", "read: the word at LATTICE_ADDR; "
                  "write: the staged word (32 bits per register)", words),
     ]
@@ -238,6 +241,8 @@ def _gan(plan, load_data_bits: int) -> list[Register]:
                  "GAN_JOB_STARTS to 0 (ignored while a started image is not yet packed)"),
         Register("GAN_JOB_STARTS", b + 12, "r", "images started since GAN_JOB_TAG was written "
                  "(or ABORT); each image's pixel words begin with job_header(tag, its index)"),
+        Register("GAN_EMPTY_POPS", b + 13, "r", "GAN_PIXEL_DATA reads of an empty FIFO since "
+                 "GAN_JOB_TAG was written (or ABORT), saturating"),
         Register("GAN_Z_VALUE", b + 0x10, "rw", "bit i: z_i > 0 (writes ignored while busy)", z_words),
         Register("GAN_Z_MASK", b + 0x20, "rw", "bit i: z_i != 0 (writes ignored while busy)", z_words),
     ]

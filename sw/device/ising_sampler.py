@@ -151,6 +151,7 @@ class IsingSampler:
                                   f"{max(0, len(words) // 2 - 1)} of {sweeps} sweeps")
             else:
                 time.sleep(0.0005)
+        self.jobs.verify("ISING RUN")
         values = np.array([_signed(w) for w in words[2:]], dtype=np.int64)
         return values[0::2], values[1::2]
 

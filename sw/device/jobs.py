@@ -77,7 +77,9 @@ class JobTags:
 
     def verify(self, what: str) -> None:
         """DeviceError unless the device took exactly the starts this host made under its tag
-        (a start duplicated on the link would have run a job behind the host's back)."""
+        (a start duplicated on the link would have run a job behind the host's back) and no
+        read of the output FIFO found it empty (this host pops no more than the level, so an
+        empty read means a duplicated pop took words that a later read then lacked)."""
         if self.tag is None:
             return
         taken = self.device.read(f"{self.prefix}_JOB_STARTS")
@@ -86,6 +88,12 @@ class JobTags:
                               f"the host made {self.starts % _COUNT}: a start was duplicated on "
                               f"the link or another host used the device; the result is "
                               f"not trusted")
+        empty = self.device.read(f"{self.prefix}_EMPTY_POPS")
+        if empty:
+            raise DeviceError(f"{what}: {empty} reads found the output FIFO empty and returned "
+                              f"zeros that this host never asked for (a read duplicated on the "
+                              f"link took words meant for a later one): the output is not "
+                              f"trusted; run the job again")
 
     def check(self, header: int, words, what: str) -> None:
         """OutputMismatch unless ``words`` (what was read where the job's output begins)

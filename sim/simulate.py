@@ -125,8 +125,12 @@ def simulate(design, *, test_module: str, toplevel: str = "top", simulator: str 
     from cocotb_tools.runner import get_runner  # after activate(): it looks verilator up on PATH
 
     source = verilog.convert(design, name=toplevel, emit_src=False)
+    # The simulator binary links cocotb's libraries by absolute path (its run path), so a build
+    # belongs to one installation: another virtual environment's build is not reused.
+    import cocotb
     key = hashlib.sha256("\0".join([
         source, simulator, _simulator_version(simulator), str(waves), sys.version,
+        str(Path(cocotb.__file__).resolve().parent),
     ]).encode()).hexdigest()[:20]
     build_dir = cache_root() / "sim" / simulator / f"{toplevel}-{key}"
     run_dir = Path(run_dir) if run_dir else build_dir / "runs" / uuid.uuid4().hex[:12]

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from amaranth import Cat, Module, Mux, ResetInserter, Signal
+from amaranth import C, Cat, Module, Mux, ResetInserter, Signal
 from amaranth.lib import wiring
 from amaranth.lib.fifo import SyncFIFOBuffered
 from amaranth.lib.wiring import In, Out
 
 from bitspin.hw.device.register_bus import RegisterBus
-from bitspin.hw.device.register_map import JOB_TAG_BITS, device_register_map
+from bitspin.hw.device.register_map import JOB_HEADER_MARK, JOB_TAG_BITS, device_register_map
 from bitspin.hw.gan.engine import GanEngine
 from bitspin.hw.gan.image import EngineImage
 
@@ -27,12 +27,16 @@ class GanBlock(wiring.Component):
     engine is ready; otherwise the write is ignored and GAN_STATUS shows why). Pixels are packed
     four to a word, first pixel lowest, into a FIFO of two images that the host drains through
     GAN_PIXEL_DATA; an image whose pixel count is not a multiple of four ends with a partial
-    word. Each image's words begin with a header word, ``job_header(GAN_JOB_TAG, index)``, where
-    index counts the images packed since the tag was written: the host checks it, so it never
-    takes another job's pixels (or a shifted stream) for its image. GAN_LOAD_DATA takes a memory word 32 bits at a time (low first) and writes it to
+    word. Each image's words begin with a header word, ``job_header(GAN_JOB_TAG)``: the host
+    writes a fresh tag before each start (a tag write is ignored while an image is in flight)
+    and checks it, so it never takes another job's pixels for its image. GAN_JOB_STATE counts
+    the starts taken since the tag was written and flags a read of the empty FIFO.
+
+    GAN_LOAD_DATA takes a memory word 32 bits at a time (low first) and writes it to
     GAN_LOAD_TARGET at GAN_LOAD_ADDR after the last piece, then increments GAN_LOAD_ADDR.
-    ``abort`` resets the engine's control, the pixel packer, the FIFO, the start and image
-    counts and a half-pushed load word in one clock; the model (memories, the reset-less table bias) and the registers stay.
+    ``abort`` resets the engine's control, the pixel packer, the FIFO, the job state and a
+    half-pushed load word in one clock; the model (memories, the reset-less table bias) and
+    the registers stay.
     """
 
     def __init__(self, image: EngineImage, weights_in_spram: bool = False,
@@ -64,10 +68,11 @@ class GanBlock(wiring.Component):
 
         # Pixel packer: a header word when an image's first pixel arrives (the pixel waits a
         # clock behind it), then four bytes per word; the last word of an image may be partial.
-        job_tag, starts = Signal(JOB_TAG_BITS), Signal(JOB_TAG_BITS)
-        packed_images = Signal(JOB_TAG_BITS)
-        empty_pops = Signal(JOB_TAG_BITS)
-        headed = Signal()                  # the current image's header is in the FIFO
+        job_tag = Signal(JOB_TAG_BITS)
+        starts, empty_read = Signal(2), Signal()     # GAN_JOB_STATE
+        # In flight: started and not yet headed (awaiting), or headed and not yet fully packed.
+        # The tag cannot change meanwhile, so each header carries the tag of its image's start.
+        awaiting, headed = Signal(), Signal()
         packed, filled = Signal(32), Signal(range(4))
         with_pixel = Signal(32)            # the word with the offered pixel in its place
         in_image = Signal(range(pixels))
@@ -75,11 +80,12 @@ class GanBlock(wiring.Component):
         take = engine.pixels.valid & headed & fifo.w_rdy
         m.d.comb += [engine.pixels.ready.eq(fifo.w_rdy & headed),
                      with_pixel.eq(packed | (engine.pixels.payload << (filled * 8))),
-                     fifo.w_data.eq(Mux(headed, with_pixel, Cat(packed_images, job_tag)))]
+                     fifo.w_data.eq(Mux(headed, with_pixel,
+                                        Cat(job_tag, C(JOB_HEADER_MARK, JOB_TAG_BITS))))]
         with m.If(need_header):
             m.d.comb += fifo.w_en.eq(1)
             with m.If(fifo.w_rdy):
-                m.d.sync += [headed.eq(1), packed_images.eq(packed_images + 1)]
+                m.d.sync += [headed.eq(1), awaiting.eq(0)]
         with m.If(take):
             last_of_image = in_image == pixels - 1
             m.d.sync += [in_image.eq(Mux(last_of_image, 0, in_image + 1)),
@@ -119,7 +125,7 @@ class GanBlock(wiring.Component):
                                  ("GAN_IMAGES", engine.images), ("GAN_PIXEL_LEVEL", fifo.level),
                                  ("GAN_LOAD_TARGET", load_target), ("GAN_LOAD_ADDR", load_addr),
                                  ("GAN_MODEL_TAG", tag), ("GAN_JOB_TAG", job_tag),
-                                 ("GAN_JOB_STARTS", starts), ("GAN_EMPTY_POPS", empty_pops)):
+                                 ("GAN_JOB_STATE", Cat(starts, empty_read))):
                 with m.Case(local(name)):
                     m.d.comb += value.eq(signal)
             with m.Case(local("GAN_PIXEL_DATA")):
@@ -133,23 +139,21 @@ class GanBlock(wiring.Component):
             m.d.sync += bus.r_data.eq(value)
             with m.If(bus.addr == local("GAN_PIXEL_DATA")):
                 m.d.comb += fifo.r_en.eq(1)
-                # An empty FIFO reads 0, which looks like pixels: counted for the host.
-                with m.If(~fifo.r_rdy & ~empty_pops.all()):
-                    m.d.sync += empty_pops.eq(empty_pops + 1)
+                # An empty FIFO reads 0, which looks like pixels: flagged for the host.
+                with m.If(~fifo.r_rdy):
+                    m.d.sync += empty_read.eq(1)
 
         with m.If(bus.w_stb):
             with m.Switch(bus.addr):
                 with m.Case(local("GAN_COMMAND")):
                     m.d.comb += engine.start.eq(bus.w_data[0])
                     with m.If(bus.w_data[0] & engine.ready):   # the engine takes the start
-                        m.d.sync += starts.eq(starts + 1)
+                        m.d.sync += awaiting.eq(1)
+                        with m.If(~starts.all()):
+                            m.d.sync += starts.eq(starts + 1)
                 with m.Case(local("GAN_JOB_TAG")):
-                    # A header takes the tag when its image's first pixel is packed, so the tag
-                    # changes only while no started image is waiting for its header or half
-                    # packed; otherwise the write is ignored (the host reads the tag back).
-                    with m.If((starts == packed_images) & ~headed):
-                        m.d.sync += [job_tag.eq(bus.w_data), starts.eq(0), packed_images.eq(0),
-                                     empty_pops.eq(0)]
+                    with m.If(~engine.busy & ~awaiting & ~headed):
+                        m.d.sync += [job_tag.eq(bus.w_data), starts.eq(0), empty_read.eq(0)]
                 for name, signal in (("GAN_LABEL", label), ("GAN_LOAD_TARGET", load_target),
                                      ("GAN_LOAD_ADDR", load_addr), ("GAN_MODEL_TAG", tag)):
                     with m.Case(local(name)):
@@ -167,5 +171,5 @@ class GanBlock(wiring.Component):
                             m.d.sync += z_mask.word_select(i, 32).eq(bus.w_data)
         with m.If(self.abort):
             m.d.sync += [packed.eq(0), filled.eq(0), in_image.eq(0), pushed.eq(0), headed.eq(0),
-                         starts.eq(0), packed_images.eq(0), empty_pops.eq(0)]
+                         awaiting.eq(0), starts.eq(0), empty_read.eq(0)]
         return m

@@ -8,9 +8,9 @@ from amaranth.lib.fifo import SyncFIFOBuffered
 from amaranth.lib.wiring import In, Out
 
 from bitspin.hw.device.register_bus import RegisterBus
-from bitspin.hw.device.register_map import JOB_TAG_BITS, device_register_map
+from bitspin.hw.device.register_map import JOB_TAG_BITS, OBSERVABLE_BITS, device_register_map
 from bitspin.hw.ising.core import IsingCore
-from bitspin.hw.ising.params import TABLE_SIZE, IsingOp, IsingParams
+from bitspin.hw.ising.params import TABLE_SIZE, IsingParams
 
 __all__ = ["IsingBlock"]
 
@@ -22,15 +22,19 @@ class IsingBlock(wiring.Component):
     thresholds held in their registers (a write while busy is ignored, as the core ignores it).
     Each sweep's (M, B) enters a FIFO of ``observables_depth`` records that the host drains
     through ISING_OBS_DATA, M then B; when it is full the core waits (no record is ever lost).
-    A RUN's records begin with a header record, (``job_header(ISING_JOB_TAG, ISING_JOB_STARTS)``,
-    sweeps), written before the core's first record, so the host can tell its run's records from
-    any others. ``abort`` resets the core's control and counters, the start count and the FIFO
-    in one clock; the lattice memory and the registers keep their contents.
+    Each record carries ISING_JOB_TAG in its words' top bytes (M and B are
+    ``OBSERVABLE_BITS``-bit two's complement), so the host can tell its run's records from any
+    others; the tag is written before each start and cannot change while the core is busy.
+    ISING_JOB_STATE counts the starts taken since the tag was written and flags a read of the
+    empty FIFO. ``abort`` resets the core's control and counters, the job state and the FIFO in
+    one clock; the lattice memory and the registers keep their contents.
     """
 
     def __init__(self, params: IsingParams, observables_depth: int = 256):
         if not isinstance(params, IsingParams):
             raise TypeError("params must be an IsingParams")
+        if 2 * params.size ** 2 >= 1 << (OBSERVABLE_BITS - 1):
+            raise ValueError(f"L={params.size}: B = ±2L² does not fit {OBSERVABLE_BITS} bits")
         self.params, self.observables_depth = params, observables_depth
         super().__init__({"bus": In(RegisterBus), "busy": Out(1), "abort": In(1)})
 
@@ -43,19 +47,18 @@ class IsingBlock(wiring.Component):
         m.submodules.core = ResetInserter(self.abort)(core)
         m.submodules.observables = ResetInserter(self.abort)(fifo)
         seed, sweeps = Signal(64), Signal(32)
-        job_tag, starts = Signal(JOB_TAG_BITS), Signal(JOB_TAG_BITS)
-        empty_pops = Signal(JOB_TAG_BITS)
-        # The header record waits here until the FIFO takes it; the core's records wait behind
-        # it, so the header always comes first.
-        header, header_pending = Signal(64), Signal()
-        m.d.comb += [fifo.w_data.eq(Mux(header_pending, header,
-                                        Cat(core.observables.payload.magnetization,
-                                            core.observables.payload.bond_sum))),
-                     fifo.w_en.eq(header_pending | core.observables.valid),
-                     core.observables.ready.eq(fifo.w_rdy & ~header_pending),
-                     self.busy.eq(core.busy)]
-        with m.If(header_pending & fifo.w_rdy):
-            m.d.sync += header_pending.eq(0)
+        # The job tag rides in the top byte of each record's words (no header, no multiplexer):
+        # M and B fit OBSERVABLE_BITS for every lattice the core supports. The tag cannot change
+        # while the core is busy, and the core writes records only while busy.
+        job_tag = Signal(JOB_TAG_BITS)
+        starts, empty_read = Signal(2), Signal()     # ISING_JOB_STATE
+        half = OBSERVABLE_BITS
+        m.d.comb += [fifo.w_data.eq(Cat(core.observables.payload.magnetization[:half],
+                                        job_tag[:32 - half],
+                                        core.observables.payload.bond_sum[:half],
+                                        job_tag[32 - half:])),
+                     fifo.w_en.eq(core.observables.valid),
+                     core.observables.ready.eq(fifo.w_rdy), self.busy.eq(core.busy)]
 
         thresholds = [Signal(32, name=f"threshold{i}") for i in range(TABLE_SIZE)]
         lattice_addr = Signal.like(core.lattice_addr)
@@ -77,8 +80,8 @@ class IsingBlock(wiring.Component):
             for name, signal in (("ISING_SEED_LO", seed[:32]), ("ISING_SEED_HI", seed[32:]),
                                  ("ISING_SWEEPS", sweeps),
                                  ("ISING_LATTICE_ADDR", lattice_addr),
-                                 ("ISING_JOB_TAG", job_tag), ("ISING_JOB_STARTS", starts),
-                                 ("ISING_EMPTY_POPS", empty_pops),
+                                 ("ISING_JOB_TAG", job_tag),
+                                 ("ISING_JOB_STATE", Cat(starts, empty_read)),
                                  ("ISING_UPDATE_CYCLES_LO", core.update_cycles[:32]),
                                  ("ISING_UPDATE_CYCLES_HI", core.update_cycles[32:]),
                                  ("ISING_RUN_CYCLES_LO", core.run_cycles[:32]),
@@ -105,26 +108,23 @@ class IsingBlock(wiring.Component):
             with m.If((bus.addr == local("ISING_OBS_DATA")) & fifo.r_rdy):
                 m.d.sync += second_half.eq(~second_half)
                 m.d.comb += fifo.r_en.eq(second_half)
-            # A pop of an empty FIFO reads 0, which looks like data: counted, so the host can
+            # A pop of an empty FIFO reads 0, which looks like data: flagged, so the host can
             # tell (a pop duplicated on the link takes words the host then reads as zeros).
-            with m.If((bus.addr == local("ISING_OBS_DATA")) & ~fifo.r_rdy & ~empty_pops.all()):
-                m.d.sync += empty_pops.eq(empty_pops + 1)
+            with m.If((bus.addr == local("ISING_OBS_DATA")) & ~fifo.r_rdy):
+                m.d.sync += empty_read.eq(1)
         with m.If(self.abort):
-            m.d.sync += [second_half.eq(0), starts.eq(0), header_pending.eq(0),
-                         empty_pops.eq(0)]
+            m.d.sync += [second_half.eq(0), starts.eq(0), empty_read.eq(0)]
 
         with m.If(bus.w_stb):
             with m.Switch(bus.addr):
                 with m.Case(local("ISING_COMMAND")):
                     op = Value.cast(core.op)
                     m.d.comb += [op.eq(bus.w_data[:len(op)]), core.start.eq(1)]
-                    with m.If(~core.busy):          # the core takes the start
+                    with m.If(~core.busy & ~starts.all()):    # the core takes the start
                         m.d.sync += starts.eq(starts + 1)
-                        with m.If(bus.w_data[:len(op)] == IsingOp.RUN.value):
-                            m.d.sync += [header.eq(Cat(starts, job_tag, sweeps)),
-                                         header_pending.eq(1)]
                 with m.Case(local("ISING_JOB_TAG")):
-                    m.d.sync += [job_tag.eq(bus.w_data), starts.eq(0), empty_pops.eq(0)]
+                    with m.If(~core.busy):
+                        m.d.sync += [job_tag.eq(bus.w_data), starts.eq(0), empty_read.eq(0)]
                 for name, signal in (("ISING_SEED_LO", seed[:32]), ("ISING_SEED_HI", seed[32:]),
                                      ("ISING_SWEEPS", sweeps),
                                      ("ISING_LATTICE_ADDR", lattice_addr)):

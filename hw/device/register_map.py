@@ -26,7 +26,8 @@ from dataclasses import dataclass
 __all__ = ["Opcode", "READ_FLAG_FIXED", "MAX_WORDS", "MAGIC", "PROTOCOL_VERSION", "Register",
            "RegisterMap", "device_register_map", "SYSTEM_BASE", "IDENTITY_BASE", "ISING_BASE",
            "GAN_BASE", "BLOCK_WORDS", "BLOCK_ADDRESS_BITS", "BLOCK_SELECT_BITS", "ADDRESS_BITS",
-           "block_index", "IsingStatusBits", "GanStatusBits", "JOB_TAG_BITS", "job_header"]
+           "block_index", "IsingStatusBits", "GanStatusBits", "JOB_TAG_BITS", "OBSERVABLE_BITS",
+           "JOB_HEADER_MARK", "job_header", "observable_record", "JobStateBits"]
 
 MAGIC = 0x4953_5042          # "BPSI" in little-endian bytes: b"BPSI"
 PROTOCOL_VERSION = 3
@@ -58,21 +59,32 @@ class Opcode(enum.IntEnum):
     WRITE = 0x02
 
 
-#: Width of a job tag (ISING_JOB_TAG, GAN_JOB_TAG) and of a job header's start index.
+#: Width of a job tag (ISING_JOB_TAG, GAN_JOB_TAG).
 JOB_TAG_BITS = 16
+#: M and B sit in the low OBSERVABLE_BITS of their ISING_OBS_DATA words (two's complement; for
+#: L <= 1024, |B| <= 2 L^2 = 2^21 fits); the top byte of M's word is the run's tag's low byte,
+#: of B's word its high byte, so every record says which job wrote it.
+OBSERVABLE_BITS = 24
+#: The high half of a GAN image's header word (its low half is the job tag).
+JOB_HEADER_MARK = 0xB175
 
 
-def job_header(tag: int, index: int) -> int:
-    """The word that precedes a job's output in its FIFO: the tag the host wrote to the core's
-    JOB_TAG register in the high half, and the job's start index since that write (0 for the
-    first start, wrapping at 2^16) in the low half.
+def job_header(tag: int) -> int:
+    """The word before each GAN image's pixels: :data:`JOB_HEADER_MARK` and the job tag."""
+    return JOB_HEADER_MARK << JOB_TAG_BITS | (tag & ((1 << JOB_TAG_BITS) - 1))
 
-    An Ising RUN's observables begin with one record (this word, the RUN's sweep count); each
-    GAN image's pixel words begin with this word. A host that reads anything else at that place
-    is reading another job's output (left by another client, or a start that never happened).
-    """
-    mask = (1 << JOB_TAG_BITS) - 1
-    return (tag & mask) << JOB_TAG_BITS | (index & mask)
+
+def observable_record(word_m, word_b):
+    """(M, B, tag) of ISING_OBS_DATA records: two words (ints, or int64 arrays of them)."""
+    mask, sign = (1 << OBSERVABLE_BITS) - 1, 1 << (OBSERVABLE_BITS - 1)
+    tag = (word_m >> OBSERVABLE_BITS) | (word_b >> OBSERVABLE_BITS) << (32 - OBSERVABLE_BITS)
+    return ((word_m & mask) ^ sign) - sign, ((word_b & mask) ^ sign) - sign, tag
+
+
+class JobStateBits(enum.IntFlag):
+    """ISING_JOB_STATE and GAN_JOB_STATE: what happened since the host wrote the job tag."""
+    STARTS = 0b011       # starts the core took, saturating at 3
+    EMPTY_READ = 0b100   # the output FIFO was read while empty (that read returned 0)
 
 
 class IsingStatusBits(enum.IntFlag):
@@ -190,8 +202,8 @@ def _ising(params) -> list[Register]:
         Register("ISING_SEED_HI", b + 3, "rw", "64-bit seed, high word"),
         Register("ISING_SWEEPS", b + 4, "rw", "sweeps of the next RUN"),
         Register("ISING_OBS_LEVEL", b + 5, "r", "words waiting in the observables FIFO"),
-        Register("ISING_OBS_DATA", b + 6, "pop", "a RUN's header record, then M "
-                 "then B of each sweep (two's complement)"),
+        Register("ISING_OBS_DATA", b + 6, "pop", "M then B of each sweep: 24-bit "
+                 "two's complement, the top byte a byte of ISING_JOB_TAG"),
         Register("ISING_LATTICE_ADDR", b + 7, "rw", "lattice word for LATTICE_DATA"),
         Register("ISING_LATTICE_WRITE", b + 8, "w", "write the staged word at LATTICE_ADDR, "
                  "then increment LATTICE_ADDR"),
@@ -202,18 +214,14 @@ def _ising(params) -> list[Register]:
         Register("ISING_RUN_CYCLES_HI", b + 12, "r", "… high 16 bits"),
         Register("ISING_FLIPS_LO", b + 13, "r", "accepted flips since reset, low"),
         Register("ISING_FLIPS_HI", b + 14, "r", "… high 16 bits"),
-        Register("ISING_JOB_TAG", b + 15, "rw", "16-bit tag of the host's jobs; writing it sets "
-                 "ISING_JOB_STARTS to 0"),
+        Register("ISING_JOB_TAG", b + 15, "rw", "16-bit tag of the next job, written before "
+                 "each start (ignored while busy); clears ISING_JOB_STATE"),
         Register("ISING_THRESHOLDS", b + 0x10, "rw", "the 10-entry threshold table", 10),
         Register("ISING_STALL_CYCLES_LO", b + 0x1A, "r", "clocks RUN waited for the host to read "
                  "observables since reset, low"),
         Register("ISING_STALL_CYCLES_HI", b + 0x1B, "r", "… high 16 bits"),
-        Register("ISING_JOB_STARTS", b + 0x1C, "r", "commands started since ISING_JOB_TAG was "
-                 "written (or ABORT); a RUN's records begin with (job_header(tag, this count), "
-                 "sweeps)"),
-        Register("ISING_EMPTY_POPS", b + 0x1D, "r", "ISING_OBS_DATA reads of an empty FIFO since "
-                 "ISING_JOB_TAG was written (or ABORT), saturating; a host that pops no more "
-                 "than the level causes none"),
+        Register("ISING_JOB_STATE", b + 0x1C, "r", "JobStateBits since ISING_JOB_TAG was "
+                 "written (or ABORT): starts taken (saturating at 3), an empty OBS_DATA read"),
         Register("ISING_LATTICE_DATA", b + 0x20, "rw", "read: the word at LATTICE_ADDR; "
                  "write: the staged word (32 bits per register)", words),
     ]
@@ -229,7 +237,7 @@ def _gan(plan, load_data_bits: int) -> list[Register]:
         Register("GAN_IMAGE_CYCLES", b + 3, "r", "clocks of the last image"),
         Register("GAN_IMAGES", b + 4, "r", "images computed since reset"),
         Register("GAN_PIXEL_LEVEL", b + 5, "r", "words waiting in the pixel FIFO"),
-        Register("GAN_PIXEL_DATA", b + 6, "pop", "per image a header word, then "
+        Register("GAN_PIXEL_DATA", b + 6, "pop", "per image job_header(tag), then "
                  "four pixels per word, first in the low byte"),
         Register("GAN_LOAD_TARGET", b + 7, "rw", "bitspin.hw.gan.load_map.LoadTarget of the next loads"),
         Register("GAN_LOAD_ADDR", b + 8, "rw", "memory word of the next load; increments"),
@@ -237,12 +245,10 @@ def _gan(plan, load_data_bits: int) -> list[Register]:
                  f"{_words(load_data_bits)} pushes the word is written"),
         Register("GAN_MODEL_TAG", b + 10, "rw", "names the loaded model (the first 32 bits of "
                  "its engine-image SHA-256); 0 = no model. The host writes it after a load"),
-        Register("GAN_JOB_TAG", b + 11, "rw", "16-bit tag of the host's jobs; writing it sets "
-                 "GAN_JOB_STARTS to 0 (ignored while a started image is not yet packed)"),
-        Register("GAN_JOB_STARTS", b + 12, "r", "images started since GAN_JOB_TAG was written "
-                 "(or ABORT); each image's pixel words begin with job_header(tag, its index)"),
-        Register("GAN_EMPTY_POPS", b + 13, "r", "GAN_PIXEL_DATA reads of an empty FIFO since "
-                 "GAN_JOB_TAG was written (or ABORT), saturating"),
+        Register("GAN_JOB_TAG", b + 11, "rw", "16-bit tag of the next image, written before "
+                 "each start (ignored while an image is in flight); clears GAN_JOB_STATE"),
+        Register("GAN_JOB_STATE", b + 12, "r", "JobStateBits since GAN_JOB_TAG was written (or "
+                 "ABORT): starts taken (saturating at 3), an empty PIXEL_DATA read"),
         Register("GAN_Z_VALUE", b + 0x10, "rw", "bit i: z_i > 0 (writes ignored while busy)", z_words),
         Register("GAN_Z_MASK", b + 0x20, "rw", "bit i: z_i != 0 (writes ignored while busy)", z_words),
     ]

@@ -21,9 +21,9 @@ class Generator:
     :meth:`load_model` writes a model file's integers into the engine (every memory and the
     table bias, through the load port) unless the device's GAN_MODEL_TAG already names that
     model; the tag is cleared before and set after a load, so an interrupted load is never
-    taken for a loaded model. :meth:`generate` needs a tag that is not 0, starts each image
-    under a fresh job tag (:class:`~sw.device.jobs.JobTags`) and returns an image only after
-    its header word proved it this image's.
+    taken for a loaded model. :meth:`generate` needs a model tag that is not 0, starts each
+    image under a fresh job tag (:class:`~sw.device.jobs.JobTags`) and returns an image only
+    after its header word proved it this image's.
     """
 
     def __init__(self, device):
@@ -97,21 +97,20 @@ class Generator:
         words_per_image = -(-pixels // 4)
         z_words = self.device.registers["GAN_Z_VALUE"].count
         images = np.zeros((len(y), side, side), dtype=np.uint8)
-        self.jobs.begin()
         for k in range(len(y)):
             value, mask = pack_latent(z[k])
             self._wait_ready(10.0)
             self.device.write_all("GAN_Z_VALUE", split_words(value, z_words))
             self.device.write_all("GAN_Z_MASK", split_words(mask, z_words))
             self.device.write("GAN_LABEL", int(y[k]))
-            header = self.jobs.start("GAN_COMMAND", 1)
+            tag = self.jobs.start("GAN_COMMAND", 1)
             words = self._pop_pixels(1 + words_per_image)
-            self.jobs.check(header, words, f"GAN image {k}")
+            self.jobs.verify(f"GAN image {k}")
+            self.jobs.check_header(tag, words, f"GAN image {k}")
             raw = b"".join(w.to_bytes(4, "little") for w in words[1:])[:pixels]
             images[k] = np.frombuffer(raw, dtype=np.uint8).reshape(side, side)
             if progress:
                 progress(k + 1)
-        self.jobs.verify("GAN generate")
         return images
 
     def _wait_ready(self, timeout: float) -> None:

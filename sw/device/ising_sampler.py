@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 
-from bitspin.hw.device.register_map import IsingStatusBits
+from bitspin.hw.device.register_map import IsingStatusBits, observable_record
 from bitspin.hw.ising.params import IsingOp, IsingParams
 
 from .device import join_words, split_words
@@ -16,17 +16,13 @@ from .jobs import JobTags
 __all__ = ["IsingSampler"]
 
 
-def _signed(word: int) -> int:
-    return word - (1 << 32) if word & 0x8000_0000 else word
-
-
 class IsingSampler:
     """Drives the ISING_* registers of a :class:`~sw.device.device.Device`.
 
     Mirrors :class:`sw.ising.golden.GoldenIsingCore` (seed, init, load, run, lattice) so that
     :meth:`sample` gives bit-identical results to :func:`sw.ising.golden.run_golden`. Every
-    command is started under this session's job tag (:class:`~sw.device.jobs.JobTags`): a run's
-    observables are returned only after their header record proved them this run's.
+    command is started under a fresh job tag (:class:`~sw.device.jobs.JobTags`): a run's
+    observables are returned only when every record carries the run's tag.
     """
 
     def __init__(self, device):
@@ -126,9 +122,8 @@ class IsingSampler:
         if not 1 <= sweeps < 1 << 32:
             raise ValueError(f"sweeps must be in [1, 2^32), not {sweeps}")
         self.device.write("ISING_SWEEPS", sweeps)
-        header = self.jobs.start("ISING_COMMAND", IsingOp.RUN.value)
-        # The run's header record, (header, sweeps), then (M, B) per sweep.
-        total = 2 * (sweeps + 1)
+        tag = self.jobs.start("ISING_COMMAND", IsingOp.RUN.value)
+        total = 2 * sweeps
         words: list[int] = []
         # A generous bound: the core's own time plus the link's, with a floor for slow links.
         per_sweep = self.params.cycles_per_sweep / self.device.clock_hz
@@ -136,24 +131,22 @@ class IsingSampler:
         while len(words) < total:
             level = self.device.read("ISING_OBS_LEVEL")
             if level:
-                checked = len(words) >= 2
                 words += self.device.pop("ISING_OBS_DATA", min(level, total - len(words)))
-                if not checked and len(words) >= 2:
-                    self.jobs.check(header, words, "ISING run")
-                    if words[1] != sweeps:
-                        raise DeviceError(f"the run's header names {words[1]} sweeps, not "
-                                          f"{sweeps}")
                 if progress:
-                    progress(max(0, len(words) // 2 - 1))
+                    progress(len(words) // 2)
                 deadline = time.monotonic() + 10.0 + 50 * sweeps * per_sweep
             elif time.monotonic() > deadline:
                 raise DeviceError(f"the device stopped sending observables after "
-                                  f"{max(0, len(words) // 2 - 1)} of {sweeps} sweeps")
+                                  f"{len(words) // 2} of {sweeps} sweeps")
             else:
                 time.sleep(0.0005)
         self.jobs.verify("ISING RUN")
-        values = np.array([_signed(w) for w in words[2:]], dtype=np.int64)
-        return values[0::2], values[1::2]
+        raw = np.array(words, dtype=np.int64)
+        m, b, tags = observable_record(raw[0::2], raw[1::2])
+        wrong = np.flatnonzero(tags != tag)
+        if wrong.size:
+            self.jobs.check(tag, int(tags[wrong[0]]), f"ISING run, sweep {wrong[0]}")
+        return m, b
 
     def counter(self, name: str) -> int:
         low = self.device.read(f"ISING_{name}_LO")

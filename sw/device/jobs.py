@@ -1,106 +1,105 @@
 """Job tags on the host: start a core's jobs, recover a start whose answer was lost, and check
 that the output read back is this job's.
 
-Each core has a JOB_TAG register (16 bits, written by the host) and a JOB_STARTS counter (the
-starts the core took since the tag was written). The device writes
-:func:`~hw.device.register_map.job_header` of the tag and the start's index before each job's
-output, so the host can tell its job's words from anyone else's (docs/protocol.md, "Jobs").
+Each core has a JOB_TAG register (16 bits, written by the host before each start, ignored while
+a job is in flight) and a JOB_STATE register (the starts taken since the tag was written,
+saturating at 3, and a flag for a read of the empty output FIFO). The device marks each job's
+output with the tag: every Ising record carries it in its words' top bytes, and each GAN image
+begins with :func:`~hw.device.register_map.job_header` of it (docs/protocol.md, "Jobs").
 """
 
 from __future__ import annotations
 
 import random
 
-from bitspin.hw.device.register_map import JOB_TAG_BITS, job_header
+from bitspin.hw.device.register_map import JOB_TAG_BITS, JobStateBits, job_header
 
 from .errors import DeviceError, LinkError, OutputMismatch
 
 __all__ = ["JobTags"]
 
-_COUNT = 1 << JOB_TAG_BITS
-
 
 class JobTags:
-    """The job tag of one core (``prefix`` ``"ISING"`` or ``"GAN"``) in this host session.
+    """The job tags of one core (``prefix`` ``"ISING"`` or ``"GAN"``) in this host session.
 
-    :meth:`begin` writes a fresh random tag; :meth:`start` starts a job and returns the header
-    word its output must begin with; :meth:`check` raises :class:`OutputMismatch` when it does
-    not; :meth:`verify` checks that the device took no start the host did not make.
+    :meth:`start` writes a fresh random tag, starts a job and returns the tag; :meth:`check`
+    and :meth:`check_header` raise :class:`OutputMismatch` when output is not the job's;
+    :meth:`verify` checks, after the job, that the device took exactly this one start and never
+    returned zeros from an empty FIFO.
     """
 
     def __init__(self, device, prefix: str):
         self.device, self.prefix = device, prefix
-        self.tag: int | None = None
-        self.starts = 0
+        self._random = random.SystemRandom()
 
-    def begin(self) -> None:
-        """A fresh tag for the jobs that follow (it also sets the device's start count to 0).
-        Random, so that two hosts that take turns on one device never share one. The GAN block
-        refuses a new tag while an image is in flight; the tag is read back to know."""
-        tag = random.SystemRandom().randrange(1, _COUNT)
+    def _state(self) -> int:
+        return self.device.read(f"{self.prefix}_JOB_STATE")
+
+    def _fresh_tag(self) -> int:
+        """Write a random tag (random, so that hosts taking turns never share one) and read it
+        back: the device ignores the write while a job is in flight."""
+        tag = self._random.randrange(1, 1 << JOB_TAG_BITS)
         self.device.write(f"{self.prefix}_JOB_TAG", tag)
         if self.device.read(f"{self.prefix}_JOB_TAG") != tag:
-            raise DeviceError(f"{self.prefix}_JOB_TAG did not take this host's tag: a job "
-                              f"that this host did not start is in flight on the device")
-        self.tag, self.starts = tag, 0
+            raise DeviceError(f"{self.prefix}_JOB_TAG did not take this host's tag: a job that "
+                              f"this host did not start is in flight on the device")
+        return tag
 
     def start(self, command: str, value: int) -> int:
-        """Write ``value`` to the ``command`` register (a start, not idempotent); return the
-        job's header word.
+        """Write ``value`` to the ``command`` register (a start, not idempotent) under a fresh
+        tag; return the tag.
 
-        When the write's answer is lost, its fate is recovered from JOB_STARTS, which a serial
-        link orders after the write: one more start than before means the start ran; none more
-        means it never arrived, and it is sent again (as often as the link retries requests).
-        Anything else means that another host is using the device, and raises DeviceError.
+        When the write's answer is lost, its fate is recovered from JOB_STATE, which a serial
+        link orders after the write: one start taken means it ran; none that it never arrived,
+        and it is sent again (as often as the link retries requests).
         """
-        if self.tag is None:
-            self.begin()
-        before = self.starts % _COUNT
+        tag = self._fresh_tag()
+        problem = None
         for _ in range(self.device.client.retries + 1):
             try:
                 self.device.write(command, value, idempotent=False)
-                break
+                return tag
             except LinkError as error:
                 problem = error
-            taken = self.device.read(f"{self.prefix}_JOB_STARTS")
-            if taken == (before + 1) % _COUNT:
-                break
-            if taken != before:
-                raise DeviceError(
-                    f"{command}: the device counts {taken} starts since this host's tag, "
-                    f"expected {before} or {before + 1}: another host is using it") from None
-        else:
-            raise DeviceError(f"{command}: the start did not reach the device after "
-                              f"{self.device.client.retries + 1} attempts ({problem})")
-        self.starts += 1
-        return job_header(self.tag, before)
+            taken = self._state() & JobStateBits.STARTS
+            if taken == 1:
+                return tag
+            if taken != 0:
+                raise DeviceError(f"{command}: the device took {taken} starts of one request "
+                                  f"(duplicated on the link)") from None
+        raise DeviceError(f"{command}: the start did not reach the device after "
+                          f"{self.device.client.retries + 1} attempts ({problem})")
 
     def verify(self, what: str) -> None:
-        """DeviceError unless the device took exactly the starts this host made under its tag
-        (a start duplicated on the link would have run a job behind the host's back) and no
-        read of the output FIFO found it empty (this host pops no more than the level, so an
-        empty read means a duplicated pop took words that a later read then lacked)."""
-        if self.tag is None:
-            return
-        taken = self.device.read(f"{self.prefix}_JOB_STARTS")
-        if taken != self.starts % _COUNT:
-            raise DeviceError(f"{what}: the device took {taken} starts under this host's tag, "
-                              f"the host made {self.starts % _COUNT}: a start was duplicated on "
-                              f"the link or another host used the device; the result is "
-                              f"not trusted")
-        empty = self.device.read(f"{self.prefix}_EMPTY_POPS")
-        if empty:
-            raise DeviceError(f"{what}: {empty} reads found the output FIFO empty and returned "
-                              f"zeros that this host never asked for (a read duplicated on the "
-                              f"link took words meant for a later one): the output is not "
-                              f"trusted; run the job again")
+        """DeviceError unless the device took exactly one start under the job's tag (a start
+        duplicated on the link would have run a job behind the host's back) and no read of the
+        output FIFO found it empty (the host pops no more than the level, so an empty read
+        means a duplicated pop took words that a later read then lacked)."""
+        state = self._state()
+        if state & JobStateBits.STARTS != 1:
+            raise DeviceError(f"{what}: the device took {state & JobStateBits.STARTS} starts "
+                              f"under this job's tag, not 1: a start was duplicated on the link "
+                              f"or another host used the device; the result is not trusted")
+        if state & JobStateBits.EMPTY_READ:
+            raise DeviceError(f"{what}: a read found the output FIFO empty and returned zeros "
+                              f"this host never asked for (a read duplicated on the link took "
+                              f"words meant for a later one): the output is not trusted; run "
+                              f"the job again")
 
-    def check(self, header: int, words, what: str) -> None:
-        """OutputMismatch unless ``words`` (what was read where the job's output begins)
-        start with ``header`` (the value :meth:`start` returned)."""
-        if not words or words[0] != header:
+    def check(self, tag: int, found: int, what: str) -> None:
+        """OutputMismatch unless ``found`` (the tag an output word carries) is ``tag``."""
+        if found != tag:
+            raise OutputMismatch(
+                f"{what}: the device's output carries job tag {found:#06x}, not this job's "
+                f"{tag:#06x}: it belongs to another job (a start the device did not take, "
+                f"another host's job, or words lost on the link); nothing was returned")
+
+    def check_header(self, tag: int, words, what: str) -> None:
+        """OutputMismatch unless ``words`` (an image's output) begin with its header."""
+        if not words or words[0] != job_header(tag):
             got = f"{words[0]:#010x}" if words else "nothing"
             raise OutputMismatch(
                 f"{what}: the device's output begins with {got}, not this job's header "
-                f"{header:#010x}: these words belong to another job (a start the device did not "
-                f"take, another host's job, or words lost on the link); nothing was returned")
+                f"{job_header(tag):#010x}: these words belong to another job (a start the "
+                f"device did not take, another host's job, or words lost on the link); "
+                f"nothing was returned")

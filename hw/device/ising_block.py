@@ -60,7 +60,9 @@ class IsingBlock(wiring.Component):
                      fifo.w_en.eq(core.observables.valid),
                      core.observables.ready.eq(fifo.w_rdy), self.busy.eq(core.busy)]
 
-        thresholds = [Signal(32, name=f"threshold{i}") for i in range(TABLE_SIZE)]
+        # k + 1 bits, as wide as the core's table: the upper bits of a 32-bit register would
+        # only feed the read-back (230 flip-flops at k = 8).
+        thresholds = [Signal(p.k + 1, name=f"threshold{i}") for i in range(TABLE_SIZE)]
         lattice_addr = Signal.like(core.lattice_addr)
         words = regs["ISING_LATTICE_DATA"].count
         staged = Signal(32 * words)

@@ -216,7 +216,8 @@ def _ising(params) -> list[Register]:
         Register("ISING_FLIPS_HI", b + 14, "r", "… high 16 bits"),
         Register("ISING_JOB_TAG", b + 15, "rw", "16-bit tag of the next job, written before "
                  "each start (ignored while busy); clears ISING_JOB_STATE"),
-        Register("ISING_THRESHOLDS", b + 0x10, "rw", "the 10-entry threshold table", 10),
+        Register("ISING_THRESHOLDS", b + 0x10, "rw", "the 10-entry threshold table (k + 1 bits "
+                 "each)", 10),
         Register("ISING_STALL_CYCLES_LO", b + 0x1A, "r", "clocks RUN waited for the host to read "
                  "observables since reset, low"),
         Register("ISING_STALL_CYCLES_HI", b + 0x1B, "r", "… high 16 bits"),

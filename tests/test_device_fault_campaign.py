@@ -10,6 +10,8 @@ import subprocess
 import sys
 import time
 
+import numpy as np
+
 import pytest
 
 from bitspin.hw.ising.params import IsingParams
@@ -145,3 +147,37 @@ def test_every_fault_is_survived(board, rng, tmp_path):
     print("fault campaign:", counts)
     print("requests struck by link faults:", dict(sorted(struck.items())))
     assert counts["injected"] == len(plan) == counts["job after matched"]
+
+
+@pytest.mark.parametrize("kind", ["stray sync", "drop", "delay answer", "duplicate"])
+def test_a_fault_at_every_request_of_a_session(board, kind):
+    """One short Ising session, faulted at each of its requests in turn (its opening, every
+    register access, start, poll and pop): each either matches the golden model or fails with
+    a clear error, and the next session matches."""
+    config = RunConfig(size=16, lanes=8, sweeps=6, burn_in=0, seed=12345, beta=0.44)
+    golden = run("golden", config)
+    expected = (lattice_sha256(golden.final_lattice),
+                observables_sha256(golden.magnetization, golden.bond_sum))
+    rng = np.random.default_rng(7)
+
+    def session(transport):
+        try:
+            device = Device(ProtocolClient(transport, timeout=0.3), board.url)
+            ours = IsingSampler(device).sample(config)
+        finally:
+            transport.close()
+        assert (lattice_sha256(ours.final_lattice),
+                observables_sha256(ours.magnetization, ours.bond_sum)) == expected
+
+    counter = FaultyLink(open_transport(board.url, timeout=1.0), rng, kind, -1)
+    session(counter)
+    outcomes = {"matched": 0, "clear error": 0}
+    for at in range(counter.requests):
+        link = FaultyLink(open_transport(board.url, timeout=1.0), rng, kind, at)
+        try:
+            session(link)
+            outcomes["matched"] += 1
+        except CLEAR:
+            outcomes["clear error"] += 1
+        session(open_transport(board.url, timeout=1.0))     # the next session matches
+    print(f"{kind} at each of {counter.requests} requests: {outcomes}")

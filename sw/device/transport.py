@@ -56,11 +56,18 @@ class SerialTransport:
             raise self._lost("write", error) from None
 
     def read(self, size: int, timeout: float) -> bytes:
-        """Up to ``size`` bytes; fewer (maybe none) if ``timeout`` seconds pass first."""
+        """Up to ``size`` bytes: what has arrived once the first byte is there, or none if
+        ``timeout`` seconds pass first."""
         import serial
         try:
+            # pyserial's read(size) waits until size bytes or the timeout: wait for the first
+            # byte only, then take what has arrived (an answer is seldom 4096 bytes long, and
+            # every request would otherwise cost the whole timeout).
             self.port.timeout = timeout
-            data = bytes(self.port.read(size))
+            data = bytes(self.port.read(1))
+            if data and size > 1:
+                self.port.timeout = 0
+                data += bytes(self.port.read(size - 1))
         except (serial.SerialException, OSError) as error:
             raise self._lost("read", error) from None
         self._tail = (self._tail + data)[-2 * len(BUSY_BANNER):]

@@ -14,30 +14,21 @@ import numpy as np
 
 import pytest
 
-from bitspin.hw.ising.params import IsingParams
 from bitspin.sw.device.client import ProtocolClient
 from bitspin.sw.device.device import Device
 from bitspin.sw.device.errors import DeviceError
 from bitspin.sw.device.ising_sampler import IsingSampler
 from bitspin.sw.device.transport import open_transport
-from bitspin.sw.gan.engine_configs import engine_config, engine_image
+from bitspin.sw.gan.engine_configs import engine_config
 from bitspin.sw.ising.backends import RunConfig, run
 from bitspin.sw.ising.report import lattice_sha256, observables_sha256
 from tests.link_faults import KINDS, FaultyLink
+from tests.device_board import ENGINE, board  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.slow
-PARAMS = IsingParams(16, 8)
-ENGINE = "icebreaker"
 ROUNDS = 4                  # rounds of process faults (kills, idle client)
 #: What a job may raise after a fault: a clear error, never a wrong result.
 CLEAR = (DeviceError, ConnectionError)
-
-
-@pytest.fixture(scope="module")
-def board():
-    from bitspin.sim.virtual_board.devices import start_device
-    with start_device(ising=PARAMS, gan_engine=ENGINE, gan_image=engine_image(ENGINE)) as vb:
-        yield vb
 
 
 def _ising_job(url, rng, transport=None):

@@ -11,7 +11,7 @@ import socket
 import pytest
 
 from bitspin.hw.device.register_map import device_register_map
-from bitspin.hw.ising.params import IsingOp, IsingParams
+from bitspin.hw.ising.params import IsingOp
 from bitspin.hw.protocol.frame_format import REJECTION_SEQ, RESPONSE_SYNC, Status
 from bitspin.sw.device.client import ProtocolClient
 from bitspin.sw.device.device import Device
@@ -20,38 +20,21 @@ from bitspin.sw.device.frames import FrameParser, encode_request
 from bitspin.sw.device.generator import Generator
 from bitspin.sw.device.ising_sampler import IsingSampler
 from bitspin.sw.device.transport import open_transport
-from bitspin.sw.gan.engine_configs import engine_config, engine_image
-from bitspin.sw.gan.export import load_model
+from bitspin.sw.gan.engine_configs import engine_image
 from bitspin.sw.gan.golden import GoldenGenerator
 from bitspin.sw.gan.latent import latent_from_seed
 from bitspin.sw.ising.backends import RunConfig, run
 from bitspin.sw.ising.report import lattice_sha256, observables_sha256
 from tests.link_faults import FaultyLink
+from tests.device_board import ENGINE, PARAMS, board, loaded_model  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.slow
-PARAMS = IsingParams(16, 8)
-ENGINE = "icebreaker"
 REGISTERS = device_register_map(ising=PARAMS, gan_plan=engine_image(ENGINE).plan)
 
 
 def _write(name: str, value: int) -> str:
     """How FaultyLink names a one-word write of ``value`` to register ``name``."""
     return f"WRITE {REGISTERS.address(name):#06x} ={value}"
-
-
-@pytest.fixture(scope="module")
-def board():
-    from bitspin.sim.virtual_board.devices import start_device
-    with start_device(ising=PARAMS, gan_engine=ENGINE, gan_image=engine_image(ENGINE)) as vb:
-        yield vb
-
-
-@pytest.fixture(scope="module")
-def model(board):
-    model = load_model(engine_config(ENGINE).model)
-    with Device.open(board.url, timeout=2.0) as device:
-        Generator(device).load_model(model)
-    return model
 
 
 def _config(rng, **overrides):
@@ -142,8 +125,8 @@ def test_another_job_s_observables_are_refused(board):
             IsingSampler(device).run(10)
 
 
-def test_gan_start_of_unknown_fate_is_recovered(board, model, rng):
-    config = model.config
+def test_gan_start_of_unknown_fate_is_recovered(board, loaded_model, rng):
+    config = loaded_model.config
     z = latent_from_seed(int(rng.integers(1 << 31)), 3, config.z_dim, config.z_zero_threshold)
     y = rng.integers(0, 10, 3)
     link = FaultyLink(open_transport(board.url, timeout=1.0), rng, "drop answer",
@@ -154,11 +137,11 @@ def test_gan_start_of_unknown_fate_is_recovered(board, model, rng):
     finally:
         link.close()
     assert link.hit is not None
-    assert (images == GoldenGenerator(model).generate(z, y)).all()
+    assert (images == GoldenGenerator(loaded_model).generate(z, y)).all()
 
 
-def test_another_job_s_image_is_refused(board, model, rng):
-    config = model.config
+def test_another_job_s_image_is_refused(board, loaded_model, rng):
+    config = loaded_model.config
     z = latent_from_seed(int(rng.integers(1 << 31)), 2, config.z_dim, config.z_zero_threshold)
     with Device.open(board.url, timeout=2.0) as device:
         device.write("GAN_JOB_TAG", 0x4321)

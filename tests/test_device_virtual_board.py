@@ -13,7 +13,6 @@ import numpy as np
 import pytest
 
 from bitspin.hw.device.register_map import Opcode
-from bitspin.hw.ising.params import IsingParams
 from bitspin.sw.device.client import ProtocolClient
 from bitspin.sw.device.device import Device
 from bitspin.sw.device.errors import DeviceRejected, IdentityMismatch, LinkError
@@ -21,38 +20,21 @@ from bitspin.sw.device.frames import encode_request
 from bitspin.sw.device.generator import Generator
 from bitspin.sw.device.ising_sampler import IsingSampler
 from bitspin.sw.device.transport import open_transport
-from bitspin.sw.gan.engine_configs import engine_config, engine_image
+from bitspin.sw.gan.engine_configs import engine_config
 from bitspin.sw.gan.export import load_model
 from bitspin.sw.gan.golden import GoldenGenerator
 from bitspin.sw.gan.latent import latent_from_seed
 from bitspin.sw.ising.backends import RunConfig, run
 from bitspin.sw.ising.report import lattice_sha256, observables_sha256
+from tests.device_board import PARAMS, board, loaded_model  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.slow
-PARAMS = IsingParams(16, 8)
-ENGINE = "icebreaker"
-
-
-@pytest.fixture(scope="module")
-def board():
-    from bitspin.sim.virtual_board.devices import start_device
-    with start_device(ising=PARAMS, gan_engine=ENGINE, gan_image=engine_image(ENGINE)) as vb:
-        yield vb
 
 
 @pytest.fixture
 def device(board):
     with Device.open(board.url, timeout=2.0) as dev:
         yield dev
-
-
-@pytest.fixture(scope="module")
-def loaded_model(board):
-    """The small model, loaded once into the engine (its weights are SPRAM: not in the build)."""
-    model = load_model(engine_config(ENGINE).model)
-    with Device.open(board.url, timeout=2.0) as dev:
-        Generator(dev).load_model(model)
-    return model
 
 
 def test_identity_and_register_map(device):

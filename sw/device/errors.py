@@ -24,4 +24,5 @@ class IdentityMismatch(DeviceError):
 
 
 class OutputMismatch(DeviceError):
-    """A core's output did not begin with this job's header: the words belong to another job."""
+    """A core's output does not carry this job's tag (an Ising record, a GAN image header):
+    the words belong to another job."""

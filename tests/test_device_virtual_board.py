@@ -26,7 +26,7 @@ from bitspin.sw.gan.golden import GoldenGenerator
 from bitspin.sw.gan.latent import latent_from_seed
 from bitspin.sw.ising.backends import RunConfig, run
 from bitspin.sw.ising.report import lattice_sha256, observables_sha256
-from tests.device_board import PARAMS, board, loaded_model  # noqa: F401 (fixtures)
+from tests.device_board import ENGINE, PARAMS, board, loaded_model  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.slow
 

@@ -68,7 +68,7 @@ def add_parser(sub):
     ev.set_defaults(run=evaluate)
 
 
-def _model_path(path):
+def model_path(path):
     from bitspin.sw.gan import DEFAULT_MODEL
     return Path(path) if path is not None else DEFAULT_MODEL
 
@@ -126,13 +126,10 @@ def train(args) -> int:
 
 
 def generate(args) -> int:
-    import numpy as np
 
     from bitspin.sw.gan.backends import generate as run_generate
     from bitspin.sw.gan.latent import parse_labels
-    suffix = args.out.suffix.lower()
-    if suffix not in (".npz", ".png"):
-        raise ValueError(f"--out must end in .npz or .png, not {args.out}")
+    check_image_file(args.out)
     labels = parse_labels(args.labels, max(args.count, 0))
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
     with Progress(TextColumn(f"{args.backend}"), TextColumn("{task.description}"), BarColumn(),
@@ -146,18 +143,30 @@ def generate(args) -> int:
             bar.update(loading, completed=done)
 
         task = bar.add_task("images", total=max(args.count, 0))
-        images = run_generate(args.backend, _model_path(args.model), args.count, args.seed,
+        images = run_generate(args.backend, model_path(args.model), args.count, args.seed,
                               labels, device_url=args.device, threads=args.threads,
                               progress=lambda done: bar.update(task, completed=done),
                               load_progress=load_progress)
-    if suffix == ".npz":
-        with open(args.out, "wb") as f:
+    write_images(images, labels, args.out, title=f"{args.backend}, seed {args.seed}")
+    return 0
+
+
+def check_image_file(path) -> None:
+    """``--out`` of an image batch: FILE.npz or FILE.png."""
+    if path.suffix.lower() not in (".npz", ".png"):
+        raise ValueError(f"--out must end in .npz or .png, not {path}")
+
+
+def write_images(images, labels, path, title: str) -> None:
+    """``images`` and ``labels`` as the contract's .npz, or a PNG grid."""
+    import numpy as np
+    if path.suffix.lower() == ".npz":
+        with open(path, "wb") as f:
             np.savez(f, images=images, labels=labels)
     else:
         from bitspin.sw.gan.grid import save_grid
-        save_grid(images, labels, args.out, title=f"{args.backend}, seed {args.seed}")
-    Console(stderr=True).print(f"wrote {len(images)} images to {args.out}")
-    return 0
+        save_grid(images, labels, path, title=title)
+    Console(stderr=True).print(f"wrote {len(images)} images to {path}")
 
 
 def _evaluate_model(path, count, seed, classifier, real):
@@ -195,7 +204,7 @@ def evaluate(args) -> int:
         "classifier": {k: cinfo[k] for k in ("held_out_accuracy", "epochs", "seed") if k in cinfo},
         "real_reference": evaluate_images(classifier, train_digits.images[pick],
                                           train_digits.labels[pick], held.images),
-        "binarized": _evaluate_model(_model_path(args.model), args.count, args.seed,
+        "binarized": _evaluate_model(model_path(args.model), args.count, args.seed,
                                      classifier, held.images),
     }
     from bitspin.sw.gan import DEFAULT_FLOAT_MODEL

@@ -13,12 +13,15 @@ from bitspin.hw.ising.params import ALGORITHMS
 from bitspin.sw.cli.paths import output_file
 
 
-def _add_model_options(parser, *, temperature: bool):
+def add_model_options(parser, *, temperature: bool, backend: bool = True):
+    """The options of ``ising run`` (``backend=False``: without --backend, --device and
+    --threads, for commands that always run on devices)."""
     from bitspin.sw.ising.backends import BACKENDS, RunConfig
     d = RunConfig()
-    parser.add_argument("--backend", choices=BACKENDS, default="cpu")
-    parser.add_argument("--device", default=None, metavar="URL",
-                        help="sim, socket://HOST:PORT or a serial port (device backend)")
+    if backend:
+        parser.add_argument("--backend", choices=BACKENDS, default="cpu")
+        parser.add_argument("--device", default=None, metavar="URL",
+                            help="sim, socket://HOST:PORT or a serial port (device backend)")
     parser.add_argument("--size", type=int, default=d.size, help="L, the side of the torus")
     if temperature:
         group = parser.add_mutually_exclusive_group()
@@ -33,8 +36,9 @@ def _add_model_options(parser, *, temperature: bool):
     parser.add_argument("--field", type=float, default=d.field, help="h")
     parser.add_argument("--coupling", type=int, choices=(1, -1), default=d.coupling, help="J")
     parser.add_argument("--init", choices=("hot", "cold"), default=d.init)
-    parser.add_argument("--threads", type=int, default=None,
-                        help="cpu backend: threads (default: every core)")
+    if backend:
+        parser.add_argument("--threads", type=int, default=None,
+                            help="cpu backend: threads (default: every core)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
@@ -42,10 +46,10 @@ def add_parser(sub):
     parser = sub.add_parser("ising", help="2D Ising MCMC sampling")
     commands = parser.add_subparsers(dest="ising_command", metavar="COMMAND", required=True)
     run_parser = commands.add_parser("run", help="one temperature: observables with error bars")
-    _add_model_options(run_parser, temperature=True)
+    add_model_options(run_parser, temperature=True)
     run_parser.set_defaults(run=run)
     sweep_parser = commands.add_parser("sweep", help="a temperature scan against the exact solution")
-    _add_model_options(sweep_parser, temperature=False)
+    add_model_options(sweep_parser, temperature=False)
     sweep_parser.add_argument("--temperatures", default="1.5:3.5:21", metavar="START:STOP:COUNT")
     sweep_parser.add_argument("--plot", type=output_file, default=None,
                               help="write a PNG of the scan")
@@ -58,12 +62,13 @@ def add_parser(sub):
     rng_parser.set_defaults(run=rng_stream)
 
 
-def _config(args, beta: float):
+def run_config(args, beta: float):
+    """The RunConfig of parsed ``ising run`` options at ``beta``."""
     from bitspin.sw.ising.backends import RunConfig
     return RunConfig(size=args.size, beta=beta, sweeps=args.sweeps, burn_in=args.burn_in,
                      seed=args.seed, lanes=args.lanes, k=args.precision, algorithm=args.algorithm,
                      field=args.field, coupling=args.coupling, init=args.init,
-                     threads=args.threads)
+                     threads=getattr(args, "threads", None))
 
 
 def _beta(args) -> float:
@@ -90,7 +95,7 @@ def _fmt(stat) -> str:
 def run(args) -> int:
     from bitspin.sw.ising import backends
     from bitspin.sw.ising.report import run_summary
-    config = _config(args, _beta(args))
+    config = run_config(args, _beta(args))
     err = Console(stderr=True)
     with _progress(err) as bar:
         task = bar.add_task(f"{args.backend} L={config.size}", total=config.sweeps)
@@ -145,7 +150,7 @@ def sweep(args) -> int:
         overall = bar.add_task("temperatures", total=len(temperatures))
         inner = bar.add_task("sweeps", total=args.sweeps)
         for temperature in temperatures:
-            config = _config(args, 1 / temperature)
+            config = run_config(args, 1 / temperature)
             bar.update(inner, completed=0, description=f"T={temperature:.3f}")
             result = backends.run(args.backend, config, device_url=args.device,
                                   progress=lambda done: bar.update(inner, completed=done))

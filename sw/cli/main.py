@@ -21,6 +21,7 @@ SUBCOMMANDS = {
     "gan": "bitspin.sw.cli.gan",
     "sim": "bitspin.sw.cli.sim",
     "flash": "bitspin.sw.cli.flash",
+    "farm": "bitspin.sw.cli.farm",
     "design-space": "bitspin.sw.cli.design_space",
 }
 
@@ -46,7 +47,8 @@ def _known_errors() -> tuple[type[BaseException], ...]:
     from bitspin.sim.virtual_board import VirtualBoardBuildError, VirtualBoardError
     from bitspin.sw.device.errors import DeviceError
     from bitspin.sw.energy.meter import MeterError
-    return (UsageError, ValueError, FileNotFoundError, ToolNotFound, BuildFailure,
+    from bitspin.sw.farm.cluster import FarmError
+    return (UsageError, FarmError, ValueError, FileNotFoundError, ToolNotFound, BuildFailure,
             SimulationFailure, FlashFailure, DeviceError, ConnectionError, VirtualBoardError,
             VirtualBoardBuildError, MeterError)
 

@@ -218,3 +218,47 @@ def test_ctrl_c_stops_the_farm_and_leaves_every_board_usable(boards):
     for url in urls:
         summary = ising_point(url, config)
         assert tuple(summary[k] for k in HASHES) == _golden_hashes(config), url
+
+
+def _free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_a_running_cluster_whose_workers_announce_their_boards(boards, capsys):
+    """docs/farm.md's multi-host set-up, on one host: a scheduler, two workers that own a board
+    each (preload + resource) and one that owns none (it gets no task)."""
+    bin_dir = os.path.dirname(sys.executable)
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    processes = [subprocess.Popen([os.path.join(bin_dir, "dask"), "scheduler", "--port",
+                                   address.rsplit(":", 1)[1], "--no-dashboard"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    try:
+        for board in boards[:2]:
+            processes.append(subprocess.Popen(
+                [os.path.join(bin_dir, "dask"), "worker", address, "--nthreads", "1",
+                 "--resources", "board=1", "--preload", "bitspin.sw.farm.workers",
+                 "--bitspin-device", board.url],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        processes.append(subprocess.Popen([os.path.join(bin_dir, "dask"), "worker", address,
+                                           "--nthreads", "1"],
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        from distributed import Client
+        with Client(address, timeout="30s") as client:
+            client.wait_for_workers(3, timeout=60)
+        argv = ["farm", "ising", "--scheduler", address, "--size", "16", "--lanes", "8",
+                "--sweeps", "20", "--burn-in", "2", "--seed", "21", "--temperatures",
+                "2.0,3.0,2.5", "--json"]
+        assert main(argv) == 0
+        result = json.loads(capsys.readouterr().out)
+        assert result["devices"] == 2
+        assert {p["device"] for p in result["points"]} <= {b.url for b in boards[:2]}
+        config = RunConfig(size=16, lanes=8, sweeps=20, burn_in=2, seed=21)
+        _assert_points_golden(result, config, [2.0, 3.0, 2.5])
+    finally:
+        for process in reversed(processes):
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=30)

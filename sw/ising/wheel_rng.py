@@ -1,0 +1,63 @@
+"""Bit-exact NumPy model of the lagged-Fibonacci wheels (``bitspin.hw.ising.wheel_spec``)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bitspin.hw.ising.wheel_spec import (WHEEL_LONG_LAG, WHEEL_OUTPUT_LAG, WHEEL_SHORT_LAG,
+                                         WheelLayout)
+
+from .rng import splitmix64
+
+__all__ = ["WheelRngs"]
+
+_NEW_FROM = WHEEL_LONG_LAG - WHEEL_SHORT_LAG        # x_{n+j-64} is state[j + 63]
+_MIX_FROM = WHEEL_LONG_LAG - WHEEL_OUTPUT_LAG       # x_{n+j-126} is state[j + 1]
+
+
+class WheelRngs:
+    """The wheels of ``lanes`` lanes, seeded from ``seed`` as the hardware seeds them; :meth:`draw`
+    gives one k-bit number per lane, like :class:`sw.ising.rng.LaneRngs`."""
+
+    def __init__(self, seed: int, lanes: int, k: int):
+        self.layout = layout = WheelLayout(lanes, k)
+        self.k = k
+        self.mask = np.uint64((1 << k) - 1)
+        outputs = splitmix64(seed, layout.seed_outputs)
+        state = np.zeros((layout.wheels, WHEEL_LONG_LAG), dtype=np.uint64)
+        per_fill = layout.wheels * layout.segments
+        c, g = layout.segment_bits, layout.wheel_lanes
+        for fill in range(layout.fills):
+            if fill:
+                state[:, :WHEEL_LONG_LAG - g] = state[:, g:].copy()
+            chunk = outputs[fill * per_fill:(fill + 1) * per_fill]
+            for w in range(layout.wheels):
+                bits = 0
+                for t in range(layout.segments):
+                    segment = (chunk[w * layout.segments + t] | 1) & ((1 << c) - 1)
+                    bits |= segment << (t * c)
+                for j in range(g):
+                    state[w, WHEEL_LONG_LAG - g + j] = (bits >> (j * k)) & ((1 << k) - 1)
+        self.state = state
+
+    def peek(self) -> np.ndarray:
+        """The numbers the next :meth:`draw` returns (uint32 [lanes]), without advancing."""
+        g = self.layout.wheel_lanes
+        new = (self.state[:, :g] + self.state[:, _NEW_FROM:_NEW_FROM + g]) & self.mask
+        return (new ^ self.state[:, _MIX_FROM:_MIX_FROM + g]).reshape(-1).astype(np.uint32)
+
+    def draw(self) -> np.ndarray:
+        """One k-bit number per lane (uint32 [lanes], lane i = wheel i // G, word i % G); then
+        every wheel advances by G words."""
+        g = self.layout.wheel_lanes
+        new = (self.state[:, :g] + self.state[:, _NEW_FROM:_NEW_FROM + g]) & self.mask
+        out = (new ^ self.state[:, _MIX_FROM:_MIX_FROM + g]).reshape(-1).astype(np.uint32)
+        self.state = np.concatenate([self.state[:, g:], new], axis=1)
+        return out
+
+    def draw_many(self, count: int) -> np.ndarray:
+        """``count`` successive draws: uint32 [count, lanes]."""
+        out = np.empty((count, self.layout.lanes), dtype=np.uint32)
+        for n in range(count):
+            out[n] = self.draw()
+        return out

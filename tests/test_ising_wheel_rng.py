@@ -1,0 +1,54 @@
+"""WheelRngBank (hw/ising/wheel_rng.py) against the golden wheels (sw/ising/wheel_rng.py), under
+Amaranth's simulator: seeding from SplitMix64 outputs, then random advance patterns."""
+
+import numpy as np
+import pytest
+
+from bitspin.hw.ising.wheel_rng import WheelRngBank
+from bitspin.hw.ising.wheel_spec import WheelLayout
+from bitspin.sw.ising.rng import splitmix64
+from bitspin.sw.ising.wheel_rng import WheelRngs
+from tests.pysim import run_pysim
+
+
+@pytest.mark.parametrize("lanes, k", [(1, 8), (4, 12), (8, 16), (64, 16), (128, 9)])
+def test_the_bank_seeds_and_draws_the_golden_streams(lanes, k, rng):
+    seed = int(rng.integers(0, 1 << 63))
+    golden = WheelRngs(seed, lanes, k)
+    layout = WheelLayout(lanes, k)
+    outputs = splitmix64(seed, layout.seed_outputs)
+    advance = rng.integers(0, 2, size=60)
+    dut = WheelRngBank(lanes, k)
+    seen, expected = [], []
+
+    async def bench(ctx):
+        ctx.set(dut.seed_start, 1)
+        await ctx.tick()
+        ctx.set(dut.seed_start, 0)
+        for value in outputs:                 # the seeder's pace: gaps between loads
+            ctx.set(dut.load_value, value)
+            ctx.set(dut.load, 1)
+            await ctx.tick()
+            ctx.set(dut.load, 0)
+            await ctx.tick().repeat(int(rng.integers(1, 4)))
+        for step in advance:
+            ctx.set(dut.advance, int(step))
+            seen.append([int(v) for v in ctx.get(dut.values)])
+            expected.append([int(v) for v in (golden.draw() if step else golden.peek())])
+            await ctx.tick()
+
+    run_pysim(dut, bench)
+    assert seen == expected
+
+
+def test_the_layout_of_the_default_lean_core():
+    layout = WheelLayout(256, 16)
+    assert (layout.wheel_lanes, layout.wheels, layout.segments, layout.fills) == (64, 4, 16, 2)
+    assert layout.seed_outputs == 128          # half of the xoroshiro lanes' 256
+
+
+def test_the_stream_has_full_period_words_and_balanced_bits():
+    draws = WheelRngs(7, 64, 16).draw_many(4000)
+    bits = (draws[..., None] >> np.arange(16)) & 1
+    assert np.abs(bits.mean() - 0.5) < 0.002
+    assert np.abs(bits.mean(axis=(0, 1)) - 0.5).max() < 0.01

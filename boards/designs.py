@@ -53,6 +53,13 @@ def _ising(params: dict, gan_images=None):
     return CoreHarness(lambda: IsingCore(core_params))
 
 
+def _lanes(params: dict, gan_images=None):
+    from bitspin.hw.ising.lane_compare import LaneCompare
+    core_params = _ising_params(params)
+    rng = params.get("rng") or "xoroshiro64+"
+    return CoreHarness(lambda: LaneCompare(core_params.lanes, core_params.k, rng))
+
+
 def _engine_target(params: dict):
     """(name, EngineTarget): ``--engine``, else the configuration made for ``--board``."""
     name = params.get("engine") or engine_for_board(params.get("board"))
@@ -114,6 +121,7 @@ DESIGNS = {
     "ising": _ising,  # the core alone, in a harness: for utilization and fmax
     "gan": _gan,      # the GAN engine alone, in a harness
     "soc": _soc,      # the device: UART, framed protocol, registers, both cores
+    "lanes": _lanes,  # the lanes' RNGs and compares alone (--rng), for LUTs per lane
 }
 
 
@@ -123,6 +131,8 @@ def identifying_params(design: str, params: dict) -> dict:
     ising = {"size": core.size, "lanes": core.lanes, "k": core.k}
     if design == "ising":
         return ising
+    if design == "lanes":
+        return {"lanes": core.lanes, "k": core.k, "rng": params.get("rng") or "xoroshiro64+"}
     if design in ("gan", "soc"):
         name, target = _engine_target(params)
         engine = {"engine": name,

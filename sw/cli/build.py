@@ -15,6 +15,7 @@ from bitspin.sw.cli.values import positive_float, positive_int
 def add_parser(sub):
     from bitspin.boards.catalog import BOARDS
     from bitspin.boards.designs import DESIGNS
+    from bitspin.hw.ising.lane_compare import LANE_RNGS
     parser = sub.add_parser("build", help="build a design into a bitstream for a board")
     parser.add_argument("--board", required=True, choices=sorted(BOARDS))
     parser.add_argument("--design", required=True, choices=sorted(DESIGNS))
@@ -32,6 +33,8 @@ def add_parser(sub):
     parser.add_argument("--precision", type=positive_int, default=None,
                         help="Ising: k, threshold bits (default: the board's; 16, or 8 on "
                              "icebreaker)")
+    parser.add_argument("--rng", choices=LANE_RNGS, default=None,
+                        help="lanes: the lanes' generator (default xoroshiro64+)")
     parser.add_argument("--cores", default=None, metavar="ising,gan",
                         help="soc: the cores the device carries (default: both; icebreaker "
                              "holds one)")
@@ -76,7 +79,8 @@ def run(args) -> int:
         (args.size, args.lanes, args.precision), board_by_name(args.board).ising_defaults))
     params = {"baud": args.baud, "size": size, "lanes": lanes, "k": k,
               "engine": args.engine, "board": args.board, "gan_lanes": args.gan_lanes,
-              "chunk_bits": args.chunk_bits, "clock_mhz": args.clock_mhz, "cores": args.cores}
+              "chunk_bits": args.chunk_bits, "clock_mhz": args.clock_mhz, "cores": args.cores,
+              "rng": args.rng}
     from bitspin.sw.gan.engine_configs import engine_image
     top = make_top(args.design, params, gan_images=engine_image)
     console = Console(stderr=True)

@@ -1,0 +1,54 @@
+"""The lanes' random numbers and their compares, on their own: what a lane costs besides the
+window, the table and the write-back, for either generator (``bitspin build --design lanes``)."""
+
+from amaranth import Module
+from amaranth.lib import data, wiring
+from amaranth.lib.wiring import In, Out
+
+from ..replica import group_count, registered_copies
+from .lane_rng import LaneRng
+from .timing import LANES_PER_COPY
+from .wheel_rng import WheelRngBank
+
+__all__ = ["LaneCompare", "LANE_RNGS"]
+
+LANE_RNGS = ("xoroshiro64+", "wheel")
+
+
+class LaneCompare(wiring.Component):
+    """P lanes: ``flips[i]`` = (lane i's k-bit random number < ``thresholds[i]``), registered,
+    with the RNGs advanced and seeded as the core does (xoroshiro lanes: a 64-bit shift chain;
+    wheels: :class:`.wheel_rng.WheelRngBank`)."""
+
+    def __init__(self, lanes: int, k: int, rng: str):
+        if rng not in LANE_RNGS:
+            raise ValueError(f"rng must be one of {', '.join(LANE_RNGS)}, not {rng!r}")
+        self.lanes, self.k, self.rng = lanes, k, rng
+        super().__init__({"advance": In(1), "load": In(1), "load_value": In(64),
+                          "seed_start": In(1),
+                          "thresholds": In(data.ArrayLayout(k + 1, lanes)),
+                          "flips": Out(lanes)})
+
+    def elaborate(self, platform):
+        m = Module()
+        P, k = self.lanes, self.k
+        copies = group_count(P, LANES_PER_COPY)
+        advance = registered_copies(m, self.advance, copies, "rng_advance", reset_less=True)
+        load = registered_copies(m, self.load, copies, "rng_load", reset_less=True)
+        if self.rng == "wheel":
+            m.submodules.wheels = bank = WheelRngBank(P, k)
+            m.d.comb += [bank.advance.eq(advance[0]), bank.load.eq(load[0]),
+                         bank.load_value.eq(self.load_value), bank.seed_start.eq(self.seed_start)]
+            values = [bank.values[i] for i in range(P)]
+        else:
+            lanes = [LaneRng(k) for _ in range(P)]
+            for i, lane in enumerate(lanes):
+                m.submodules[f"rng{i}"] = lane
+                m.d.comb += [lane.advance.eq(advance[i // LANES_PER_COPY]),
+                             lane.load.eq(load[i // LANES_PER_COPY]),
+                             lane.load_state.eq(self.load_value if i == P - 1
+                                                else lanes[i + 1].state)]
+            values = [lane.value for lane in lanes]
+        for i, value in enumerate(values):
+            m.d.sync += self.flips[i].eq(value < self.thresholds[i])
+        return m

@@ -40,7 +40,7 @@ def _ising_params(params: dict) -> IsingParams:
     """The Ising core of ``params`` (``size``, ``lanes``, ``k``), defaults for those not given."""
     d = DEFAULT_ISING_PARAMS
     return IsingParams(params.get("size") or d.size, params.get("lanes") or d.lanes,
-                       params.get("k") or d.k)
+                       params.get("k") or d.k, rng=params.get("rng") or d.rng)
 
 
 def _loopback(params: dict, gan_images=None):
@@ -56,8 +56,7 @@ def _ising(params: dict, gan_images=None):
 def _lanes(params: dict, gan_images=None):
     from bitspin.hw.ising.lane_compare import LaneCompare
     core_params = _ising_params(params)
-    rng = params.get("rng") or "xoroshiro64+"
-    return CoreHarness(lambda: LaneCompare(core_params.lanes, core_params.k, rng))
+    return CoreHarness(lambda: LaneCompare(core_params.lanes, core_params.k, core_params.rng))
 
 
 def _engine_target(params: dict):
@@ -128,11 +127,11 @@ DESIGNS = {
 def identifying_params(design: str, params: dict) -> dict:
     """The parameters that tell one build of ``design`` from another (recorded in reports)."""
     core = _ising_params(params)
-    ising = {"size": core.size, "lanes": core.lanes, "k": core.k}
+    ising = {"size": core.size, "lanes": core.lanes, "k": core.k, "rng": core.rng}
     if design == "ising":
         return ising
     if design == "lanes":
-        return {"lanes": core.lanes, "k": core.k, "rng": params.get("rng") or "xoroshiro64+"}
+        return {"lanes": core.lanes, "k": core.k, "rng": core.rng}
     if design in ("gan", "soc"):
         name, target = _engine_target(params)
         engine = {"engine": name,

@@ -8,7 +8,7 @@ compares the whole final lattice, the SHA-256 of the whole (M, B) stream and the
 import numpy as np
 import pytest
 
-from bitspin.hw.ising.params import ALGORITHMS, IsingParams
+from bitspin.hw.ising.params import ALGORITHMS, LANE_RNGS, IsingParams
 from bitspin.sw.ising.thresholds import threshold_table
 from tests.conftest import require_simulator
 from tests.ising_session import (golden_session, hardware_session, lattice_to_words,
@@ -18,7 +18,8 @@ from tests.ising_session import (golden_session, hardware_session, lattice_to_wo
 def _random_case(rng, sizes, max_lanes):
     L = int(rng.choice(sizes))
     lane_choices = [1 << e for e in range(0, 12) if (1 << e) <= min(max_lanes, L * L // 2)]
-    params = IsingParams(L, int(rng.choice(lane_choices)), k=int(rng.integers(8, 33)))
+    params = IsingParams(L, int(rng.choice(lane_choices)), k=int(rng.integers(8, 33)),
+                         rng=str(rng.choice(LANE_RNGS)))
     beta = float(rng.uniform(0.1, 1.0))
     J = int(rng.choice([1, -1]))
     h = float(rng.uniform(-1, 1)) if rng.random() < 0.5 else 0.0
@@ -33,7 +34,7 @@ def _random_case(rng, sizes, max_lanes):
         ops.append([init, 0])
     ops.append(["run", int(rng.integers(10, 31))])
     ready = float(rng.choice([1.0, 0.25]))
-    description = (f"L={L} P={params.lanes} k={params.k} beta={beta:.3f} J={J} h={h:.3f} "
+    description = (f"L={L} P={params.lanes} k={params.k} rng={params.rng} beta={beta:.3f} J={J} h={h:.3f} "
                    f"{algorithm} init={init} sweeps={ops[-1][1]} ready={ready}")
     return params, ops, thresholds, ready, description
 
@@ -94,6 +95,15 @@ def test_every_schedule_shape_matches_golden(size, lanes, table, rng):
     thresholds = threshold_table(0.44, algorithm="heatbath")
     ops = [["seed", int(rng.integers(1 << 62))], ["hot", 0], ["run", 12]]
     _check(params, ops, thresholds, 1.0, f"L={size} P={lanes}", "verilator", 0, table)
+
+
+@pytest.mark.parametrize("size,lanes", [(8, 4), (16, 128)])
+def test_the_lean_lanes_wheels_match_golden(size, lanes, rng):
+    """The lagged-Fibonacci wheels in the core: one wheel of 4 lanes, and two wheels of 64."""
+    params = IsingParams(size, lanes, rng="wheel")
+    thresholds = threshold_table(0.44)
+    ops = [["seed", int(rng.integers(1 << 62))], ["hot", 0], ["run", 12]]
+    _check(params, ops, thresholds, 1.0, f"L={size} P={lanes} wheel", "verilator", 0, "mux")
 
 
 @pytest.mark.parametrize("kwargs,match", [

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bitspin.hw.gan.architecture import GanConfig
 from bitspin.hw.gan.plan import EngineParams, EnginePlan, plan_engine
-from bitspin.hw.ising.params import IsingParams
+from bitspin.hw.ising.params import LANE_RNGS, IsingParams
 
 __all__ = ["DeviceIdentity", "GanIdentity", "IdentityError", "git_hash", "DESIGN_VERSION",
            "VIRTUAL_BOARD_REVISION"]
@@ -163,7 +163,8 @@ class DeviceIdentity:
             ising = None
             if "ising" in cores:
                 c = cores["ising"]
-                ising = IsingParams(c["size"], c["lanes"], c["k"], tuple(c["algorithms"]))
+                ising = IsingParams(c["size"], c["lanes"], c["k"], tuple(c["algorithms"]),
+                                    c.get("rng", LANE_RNGS[0]))
             gan = GanIdentity.from_dict(cores["gan"]) if "gan" in cores else None
             return cls(d["design"], int(d["clock_hz"]), d.get("baud"), ising, gan,
                        d.get("git", "unknown"), d.get("version", "unknown"))

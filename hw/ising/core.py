@@ -30,6 +30,7 @@ from amaranth.lib.wiring import In, Out
 
 from ..replica import group_count, registered_copies
 from .lane_rng import LaneRng
+from .wheel_rng import WheelRngBank
 from .params import IsingOp, IsingParams, TABLE_SIZE
 from .popcount import chunked, delayed, pipelined_sum, popcount
 from .seeder import SplitMix64Seeder
@@ -107,21 +108,32 @@ class IsingCore(wiring.Component):
         m.d.sync += rd_data.eq(rd.data)
         prev, cur, nxt = data_reg(W), data_reg(W), data_reg(W)
 
-        # --- lane RNGs and the seeder's shift chain -----------------------------------------
-        lanes = [LaneRng(k) for _ in range(P)]
-        for i, lane in enumerate(lanes):
-            m.submodules[f"rng{i}"] = lane
-        m.submodules.seeder = seeder = SplitMix64Seeder(P)
-        m.d.comb += seeder.seed.eq(self.seed)
+        # --- lane RNGs and their seeding ----------------------------------------------------
         copies = group_count(P, LANES_PER_COPY)
         # The lane RNGs run one clock behind the schedule: their advance and load enables are
         # registered copies (see LANES_PER_COPY), so each state is exactly the one the schedule
         # had a clock earlier, and stage T (not stage A) takes the random number. The seeder
         # holds ``value`` between ``valid`` pulses, so a late load sees the same value.
-        rng_load = registered_copies(m, seeder.valid, copies, "rng_load", reset_less=True)
-        for i, lane in enumerate(lanes):
-            m.d.comb += [lane.load.eq(rng_load[i // LANES_PER_COPY]),
-                         lane.load_state.eq(seeder.value if i == P - 1 else lanes[i + 1].state)]
+        if p.rng == "wheel":
+            bank = WheelRngBank(P, k)
+            m.submodules.wheels = bank
+            m.submodules.seeder = seeder = SplitMix64Seeder(bank.layout.seed_outputs)
+            rng_load = registered_copies(m, seeder.valid, copies, "rng_load", reset_less=True)
+            m.d.comb += [bank.load.eq(rng_load[0]), bank.load_value.eq(seeder.value),
+                         bank.seed_start.eq(seeder.start)]
+            rng_values = [bank.values[i] for i in range(P)]
+        else:
+            lanes = [LaneRng(k) for _ in range(P)]
+            for i, lane in enumerate(lanes):
+                m.submodules[f"rng{i}"] = lane
+            m.submodules.seeder = seeder = SplitMix64Seeder(P)
+            rng_load = registered_copies(m, seeder.valid, copies, "rng_load", reset_less=True)
+            for i, lane in enumerate(lanes):
+                m.d.comb += [lane.load.eq(rng_load[i // LANES_PER_COPY]),
+                             lane.load_state.eq(seeder.value if i == P - 1
+                                                else lanes[i + 1].state)]
+            rng_values = [lane.value for lane in lanes]
+        m.d.comb += seeder.seed.eq(self.seed)
 
         # --- pass control (the registers; the FSM is built under "sequencing") ----------------
         control = PassControl(m, p)
@@ -147,6 +159,8 @@ class IsingCore(wiring.Component):
         # at least three clocks before the first step.
         colour_copies = registered_copies(m, colour, copies, "colour", reset_less=True)
         rng_advance = registered_copies(m, advancing, copies, "rng_advance", reset_less=True)
+        if p.rng == "wheel":
+            m.d.comb += bank.advance.eq(rng_advance[0])
         for i in range(P):
             r, q = divmod(i, chunk_width // 2)
             lane_colour = colour_copies[i // LANES_PER_COPY]
@@ -160,7 +174,8 @@ class IsingCore(wiring.Component):
             ups = left + right + up + down
             m.d.sync += [a_idx[i].eq(Mux(centre, 5, 0) + ups), a_old[i].eq(centre),
                          a_par[i].eq(par)]
-            m.d.comb += lanes[i].advance.eq(rng_advance[i // LANES_PER_COPY])
+            if p.rng != "wheel":
+                m.d.comb += lanes[i].advance.eq(rng_advance[i // LANES_PER_COPY])
 
         ups_bits, agree_bits = [], []
         for r in range(chunk_rows):
@@ -198,7 +213,7 @@ class IsingCore(wiring.Component):
                          for j, c in enumerate(agree_chunks)]
         for i in range(P):
             looked_up = lane_tables[i] if lutram else table[a_idx[i]]
-            m.d.sync += [t_threshold[i].eq(looked_up), t_rand[i].eq(lanes[i].value)]
+            m.d.sync += [t_threshold[i].eq(looked_up), t_rand[i].eq(rng_values[i])]
         m.d.sync += [
             t_valid.eq(a_valid), t_last.eq(a_last), t_s.eq(a_s), t_g.eq(a_g), t_base.eq(a_base),
             t_mode.eq(a_mode), t_measure.eq(a_measure), t_old.eq(a_old), t_par.eq(a_par),

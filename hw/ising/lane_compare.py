@@ -7,12 +7,11 @@ from amaranth.lib.wiring import In, Out
 
 from ..replica import group_count, registered_copies
 from .lane_rng import LaneRng
+from .params import LANE_RNGS
 from .timing import LANES_PER_COPY
 from .wheel_rng import WheelRngBank
 
-__all__ = ["LaneCompare", "LANE_RNGS"]
-
-LANE_RNGS = ("xoroshiro64+", "wheel")
+__all__ = ["LaneCompare"]
 
 
 class LaneCompare(wiring.Component):

@@ -19,19 +19,22 @@ RNG. Each lane runs xoroshiro64+ (Blackman & Vigna, 2018): 64 bits of state (s0,
 (s0 + s1) mod 2^32, of which the lane uses the top k bits; step: t = s0 ^ s1,
 s0 ← rotl(s0, 26) ^ t ^ (t << 9), s1 ← rotl(t, 13). Lane i is seeded with output i of
 SplitMix64 started at the 64-bit seed (s0 = low word, s1 = high word; an all-zero state, which
-has probability 2^−64, becomes s0 = 1).
+has probability 2^−64, becomes s0 = 1). With ``rng="wheel"`` the lanes take their numbers
+from lagged-Fibonacci wheels instead, one per 64 lanes (``wheel_spec``): the lean lanes.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["IsingParams", "IsingOp", "ALGORITHMS", "TABLE_SIZE", "table_index", "XOROSHIRO64_ROTATE_S0",
+__all__ = ["IsingParams", "IsingOp", "ALGORITHMS", "LANE_RNGS", "TABLE_SIZE", "table_index", "XOROSHIRO64_ROTATE_S0",
            "XOROSHIRO64_SHIFT", "XOROSHIRO64_ROTATE_S1", "SPLITMIX64_GAMMA", "SPLITMIX64_MUL1",
            "SPLITMIX64_MUL2", "READ_LATENCY", "TAIL_CYCLES", "PRIME_CYCLES",
            "PRIME_CYCLES_FEW_GROUPS"]
 
 ALGORITHMS = ("metropolis", "heatbath")
+#: The lanes' generators: one xoroshiro64+ per lane, or a lagged-Fibonacci wheel per 64 lanes.
+LANE_RNGS = ("xoroshiro64+", "wheel")
 TABLE_SIZE = 10
 
 XOROSHIRO64_ROTATE_S0 = 26
@@ -84,11 +87,14 @@ class IsingParams:
     algorithms
         The update rules the host may select (both run on the same datapath, which
         is driven only by the threshold table).
+    rng
+        The lanes' generator, one of :data:`LANE_RNGS`.
     """
     size: int
     lanes: int
     k: int = DEFAULT_K
     algorithms: tuple[str, ...] = ALGORITHMS
+    rng: str = LANE_RNGS[0]
 
     def __post_init__(self):
         if not _is_power_of_two(self.size) or not 8 <= self.size <= 1024:
@@ -103,6 +109,8 @@ class IsingParams:
         if not self.algorithms or unknown:
             raise ValueError(f"algorithms must be a non-empty subset of {ALGORITHMS}, not "
                              f"{self.algorithms!r}")
+        if self.rng not in LANE_RNGS:
+            raise ValueError(f"rng must be one of {', '.join(LANE_RNGS)}, not {self.rng!r}")
 
     @property
     def rows_per_group(self) -> int:
@@ -161,7 +169,7 @@ class IsingParams:
 
     def as_dict(self) -> dict:
         return {"size": self.size, "lanes": self.lanes, "k": self.k,
-                "algorithms": list(self.algorithms)}
+                "algorithms": list(self.algorithms), "rng": self.rng}
 
 
 #: The core that host runs and virtual boards use unless a flag or a board says otherwise.

@@ -15,7 +15,7 @@ from bitspin.sw.cli.values import positive_float, positive_int
 def add_parser(sub):
     from bitspin.boards.catalog import BOARDS
     from bitspin.boards.designs import DESIGNS
-    from bitspin.hw.ising.lane_compare import LANE_RNGS
+    from bitspin.hw.ising.params import LANE_RNGS
     parser = sub.add_parser("build", help="build a design into a bitstream for a board")
     parser.add_argument("--board", required=True, choices=sorted(BOARDS))
     parser.add_argument("--design", required=True, choices=sorted(DESIGNS))
@@ -34,7 +34,8 @@ def add_parser(sub):
                         help="Ising: k, threshold bits (default: the board's; 16, or 8 on "
                              "icebreaker)")
     parser.add_argument("--rng", choices=LANE_RNGS, default=None,
-                        help="lanes: the lanes' generator (default xoroshiro64+)")
+                        help="ising, soc, lanes: the lanes' generator (default xoroshiro64+; wheel: the "
+                             "lean lanes' lagged-Fibonacci wheels)")
     parser.add_argument("--cores", default=None, metavar="ising,gan",
                         help="soc: the cores the device carries (default: both; icebreaker "
                              "holds one)")

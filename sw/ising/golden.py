@@ -44,8 +44,13 @@ class GoldenIsingCore:
         self._schedule = [site_schedule(params, c) for c in (0, 1)]
 
     def seed(self, seed: int) -> None:
-        """Seed lane i with SplitMix64 output i, like the core's SEED operation."""
-        self.rngs = LaneRngs(seed, self.params.lanes, self.params.k)
+        """Seed the lanes' generators from SplitMix64, like the core's SEED operation (lane i:
+        output i; wheels: ``hw.ising.wheel_spec``)."""
+        if self.params.rng == "wheel":
+            from .wheel_rng import WheelRngs
+            self.rngs = WheelRngs(seed, self.params.lanes, self.params.k)
+        else:
+            self.rngs = LaneRngs(seed, self.params.lanes, self.params.k)
 
     def init_cold(self) -> None:
         """All spins up."""

@@ -95,7 +95,7 @@ def run_ising(args) -> int:
     temperatures = parse_temperatures(args.temperatures)
     config = run_config(args, 1 / temperatures[0])
     sweep_configs(config, temperatures)      # every bad parameter is reported before any start
-    params = IsingParams(config.size, config.lanes, config.k)
+    params = IsingParams(config.size, config.lanes, config.k, rng=config.rng)
     with progress_lines("starting the farm") as update, \
             _farm(args, update, ising=params) as farm:
         result = farm_ising(farm, config, temperatures, **_max_failures(args),

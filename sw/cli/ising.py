@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from bitspin.hw.ising.params import ALGORITHMS
+from bitspin.hw.ising.params import ALGORITHMS, LANE_RNGS
 from bitspin.sw.cli.paths import output_file
 
 
@@ -33,6 +33,9 @@ def add_model_options(parser, *, temperature: bool, backend: bool = True):
     parser.add_argument("--lanes", type=int, default=d.lanes, help="P, spins per clock (golden, device)")
     parser.add_argument("--precision", type=int, default=d.k, help="k, threshold bits (golden, device)")
     parser.add_argument("--algorithm", choices=ALGORITHMS, default=d.algorithm)
+    parser.add_argument("--rng", choices=LANE_RNGS, default=d.rng,
+                        help="golden, device: the lanes' generator (wheel: the lean lanes' "
+                             "lagged-Fibonacci wheels)")
     parser.add_argument("--field", type=float, default=d.field, help="h")
     parser.add_argument("--coupling", type=int, choices=(1, -1), default=d.coupling, help="J")
     parser.add_argument("--init", choices=("hot", "cold"), default=d.init)
@@ -70,7 +73,7 @@ def run_config(args, beta: float):
     from bitspin.sw.ising.backends import RunConfig
     return RunConfig(size=args.size, beta=beta, sweeps=args.sweeps, burn_in=args.burn_in,
                      seed=args.seed, lanes=args.lanes, k=args.precision, algorithm=args.algorithm,
-                     field=args.field, coupling=args.coupling, init=args.init,
+                     field=args.field, coupling=args.coupling, init=args.init, rng=args.rng,
                      threads=getattr(args, "threads", None))
 
 

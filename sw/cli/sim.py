@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.console import Console
 
-from bitspin.hw.ising.params import DEFAULT_ISING_PARAMS
+from bitspin.hw.ising.params import DEFAULT_ISING_PARAMS, LANE_RNGS
 
 
 def add_parser(sub):
@@ -18,6 +18,8 @@ def add_parser(sub):
     serve.add_argument("--lanes", type=int, default=DEFAULT_ISING_PARAMS.lanes, help="Ising: P")
     serve.add_argument("--precision", type=int, default=DEFAULT_ISING_PARAMS.k, help="Ising: k")
     serve.add_argument("--engine", default="ulx3s", help="GAN engine configuration")
+    serve.add_argument("--rng", choices=LANE_RNGS, default=LANE_RNGS[0],
+                       help="the Ising lanes' generator")
     serve.set_defaults(run=run_serve)
 
 
@@ -27,7 +29,7 @@ def run_serve(args) -> int:
     from bitspin.sim.virtual_board.devices import SIM_DIVISOR, device_top
     if not 0 <= args.port < 65536:
         raise ValueError(f"--port must be in 0..65535, not {args.port}")
-    ising = IsingParams(args.size, args.lanes, args.precision) \
+    ising = IsingParams(args.size, args.lanes, args.precision, rng=args.rng) \
         if args.design in ("soc", "ising") else None
     engine = args.engine if args.design in ("soc", "gan") else None
     console = Console(stderr=True)

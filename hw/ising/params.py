@@ -89,12 +89,16 @@ class IsingParams:
         is driven only by the threshold table).
     rng
         The lanes' generator, one of :data:`LANE_RNGS`.
+    sums
+        Whether the core adds up the observables on chip and decimates its record stream
+        (``sums_spec``); the iCEBreaker's UP5K has no room for it.
     """
     size: int
     lanes: int
     k: int = DEFAULT_K
     algorithms: tuple[str, ...] = ALGORITHMS
     rng: str = LANE_RNGS[0]
+    sums: bool = False
 
     def __post_init__(self):
         if not _is_power_of_two(self.size) or not 8 <= self.size <= 1024:
@@ -109,6 +113,8 @@ class IsingParams:
         if not self.algorithms or unknown:
             raise ValueError(f"algorithms must be a non-empty subset of {ALGORITHMS}, not "
                              f"{self.algorithms!r}")
+        if not isinstance(self.sums, bool):
+            raise ValueError(f"sums must be True or False, not {self.sums!r}")
         if self.rng not in LANE_RNGS:
             raise ValueError(f"rng must be one of {', '.join(LANE_RNGS)}, not {self.rng!r}")
 
@@ -169,7 +175,7 @@ class IsingParams:
 
     def as_dict(self) -> dict:
         return {"size": self.size, "lanes": self.lanes, "k": self.k,
-                "algorithms": list(self.algorithms), "rng": self.rng}
+                "algorithms": list(self.algorithms), "rng": self.rng, "sums": self.sums}
 
 
 #: The core that host runs and virtual boards use unless a flag or a board says otherwise.

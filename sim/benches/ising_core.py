@@ -12,6 +12,7 @@ import cocotb
 from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
 
 from bitspin.hw.ising.params import READ_LATENCY, IsingOp
+from bitspin.hw.ising.sums_spec import OBSERVABLE_SUMS, SUM_BITS
 from bitspin.sim.testbench import args, report, start_clock_and_reset
 
 _OPS = {"seed": IsingOp.SEED, "cold": IsingOp.INIT_COLD, "hot": IsingOp.INIT_HOT,
@@ -48,6 +49,8 @@ async def _reset_with_thresholds(dut, a: dict, ready: int):
     dut.lattice_we.value = 0
     dut.lattice_addr.value = 0
     dut.observables__ready.value = ready
+    if hasattr(dut, "every"):               # a core with on-chip sums (IsingParams.sums)
+        dut.every.value = a.get("every", 1)
     await start_clock_and_reset(dut)
     packed = 0
     for i, value in enumerate(a["thresholds"]):
@@ -87,9 +90,15 @@ async def session(dut):
         await ReadOnly()
         words.append(f"{int(dut.lattice_rdata.value):x}")
         await RisingEdge(dut.clk)
+    sums = None
+    if hasattr(dut, "sums"):
+        packed, sums = int(dut.sums.value), []
+        for i in range(len(OBSERVABLE_SUMS)):
+            word = (packed >> (i * SUM_BITS)) & ((1 << SUM_BITS) - 1)
+            sums.append(word - (1 << SUM_BITS) if word >> (SUM_BITS - 1) else word)
     report(observables=observables, lattice=words, update_cycles=int(dut.update_cycles.value),
            run_cycles=int(dut.run_cycles.value), stall_cycles=int(dut.stall_cycles.value),
-           flips=int(dut.flips.value))
+           flips=int(dut.flips.value), sums=sums)
 
 
 @cocotb.test()

@@ -1,0 +1,73 @@
+"""The core's observable sums and its decimated record stream (``sums_spec``)."""
+
+from amaranth import Module, Mux, Signal, signed, unsigned
+from amaranth.lib import data, stream, wiring
+from amaranth.lib.wiring import In, Out
+
+from .params import IsingParams
+from .sums_spec import OBSERVABLE_SUMS, SUM_BITS
+
+__all__ = ["ObservableSums", "ObservablesLayout"]
+
+ObservablesLayout = data.StructLayout({"magnetization": signed(32), "bond_sum": signed(32)})
+
+
+class ObservableSums(wiring.Component):
+    """Between the core's per-sweep records and its ``observables`` output.
+
+    Every record that enters is added to the sums (``OBSERVABLE_SUMS``, each ``SUM_BITS`` wide)
+    and forwarded if its index is a multiple of ``every``. ``clear`` (a RUN's start) zeroes the
+    sums and the index and latches ``every``. The products and additions are pipelined over four clocks after a record
+    is taken; records arrive at most once per sweep, so the sums are final a few clocks after the
+    last one (the core's RUN is still busy with its measurement pass by then).
+    """
+
+    def __init__(self, params: IsingParams):
+        self.params = params
+        super().__init__({
+            "records": In(stream.Signature(ObservablesLayout)),
+            "observables": Out(stream.Signature(ObservablesLayout)),
+            "clear": In(1), "every": In(32),
+            "sums": Out(data.ArrayLayout(signed(SUM_BITS), len(OBSERVABLE_SUMS))),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        n = self.params.size ** 2
+        m_bits, b_bits = n.bit_length() + 1, (2 * n).bit_length() + 1   # signed, |M| ≤ N
+        records, out = self.records, self.observables
+        # ``every`` is latched by ``clear``: the host cannot change a RUN's decimation midway.
+        phase, every = Signal(32), Signal(32)
+        forward = (every != 0) & (phase == 0)
+        m.d.comb += [out.payload.eq(records.payload), out.valid.eq(records.valid & forward),
+                     records.ready.eq(~forward | out.ready)]
+        taken = records.valid & records.ready
+        with m.If(self.clear):
+            m.d.sync += [phase.eq(0), every.eq(self.every)]
+        with m.Elif(taken):
+            m.d.sync += phase.eq(Mux(phase + 1 >= every, 0, phase + 1))
+
+        # Stage 1: the record; stage 2: |M|, M², B², B·M; stage 3: M⁴; stage 4: the sums.
+        s1_valid, s1_m, s1_b = Signal(), Signal(signed(m_bits)), Signal(signed(b_bits))
+        m.d.sync += [s1_valid.eq(taken & ~self.clear),
+                     s1_m.eq(records.payload.magnetization), s1_b.eq(records.payload.bond_sum)]
+        s2_valid = Signal()
+        s2_m, s2_b = Signal(signed(m_bits)), Signal(signed(b_bits))
+        s2_abs = Signal(unsigned(m_bits))
+        s2_m2, s2_b2 = Signal(unsigned(2 * m_bits)), Signal(unsigned(2 * b_bits))
+        s2_bm = Signal(signed(m_bits + b_bits))
+        m.d.sync += [s2_valid.eq(s1_valid & ~self.clear), s2_m.eq(s1_m), s2_b.eq(s1_b),
+                     s2_abs.eq(Mux(s1_m < 0, -s1_m, s1_m)), s2_m2.eq(s1_m * s1_m),
+                     s2_b2.eq(s1_b * s1_b), s2_bm.eq(s1_b * s1_m)]
+        s3_valid = Signal()
+        s3 = {name: Signal(signed(SUM_BITS), name=f"s3_{name}") for name in OBSERVABLE_SUMS}
+        m.d.sync += [s3_valid.eq(s2_valid & ~self.clear), s3["count"].eq(1), s3["m"].eq(s2_m),
+                     s3["abs_m"].eq(s2_abs), s3["m2"].eq(s2_m2), s3["m4"].eq(s2_m2 * s2_m2),
+                     s3["b"].eq(s2_b), s3["b2"].eq(s2_b2), s3["bm"].eq(s2_bm)]
+        for index, name in enumerate(OBSERVABLE_SUMS):
+            total = self.sums[index]
+            with m.If(self.clear):
+                m.d.sync += total.eq(0)
+            with m.Elif(s3_valid):
+                m.d.sync += total.eq(total + s3[name])
+        return m

@@ -67,6 +67,9 @@ class IsingBlock(wiring.Component):
         words = regs["ISING_LATTICE_DATA"].count
         staged = Signal(32 * words)
         second_half = Signal()       # the next OBS_DATA read returns B (and pops)
+        every = Signal(32, init=1)                   # ISING_OBS_EVERY (with on-chip sums)
+        if p.sums:
+            m.d.comb += core.every.eq(every)
         m.d.comb += [core.seed.eq(seed), core.sweeps.eq(sweeps),
                      core.lattice_addr.eq(lattice_addr), core.lattice_wdata.eq(staged)]
         for i, t in enumerate(thresholds):
@@ -101,6 +104,13 @@ class IsingBlock(wiring.Component):
             for i in range(TABLE_SIZE):
                 with m.Case(local("ISING_THRESHOLDS", i)):
                     m.d.comb += value.eq(thresholds[i])
+            if p.sums:
+                with m.Case(local("ISING_OBS_EVERY")):
+                    m.d.comb += value.eq(every)
+                sum_words = Cat(*(core.sums[i] for i in range(len(core.sums))))
+                for i in range(regs["ISING_SUMS"].count):
+                    with m.Case(local("ISING_SUMS", i)):
+                        m.d.comb += value.eq(sum_words.word_select(i, 32))
             for i in range(words):
                 with m.Case(local("ISING_LATTICE_DATA", i)):
                     m.d.comb += value.eq(core.lattice_rdata.word_select(i, 32)
@@ -132,6 +142,9 @@ class IsingBlock(wiring.Component):
                                      ("ISING_LATTICE_ADDR", lattice_addr)):
                     with m.Case(local(name)):
                         m.d.sync += signal.eq(bus.w_data)
+                if p.sums:
+                    with m.Case(local("ISING_OBS_EVERY")):
+                        m.d.sync += every.eq(bus.w_data)
                 with m.Case(local("ISING_LATTICE_WRITE")):
                     m.d.comb += core.lattice_we.eq(1)
                     m.d.sync += lattice_addr.eq(lattice_addr + 1)

@@ -225,6 +225,18 @@ def _ising(params) -> list[Register]:
                  "written (or ABORT): starts taken (saturating at 3), an empty OBS_DATA read"),
         Register("ISING_LATTICE_DATA", b + 0x20, "rw", "read: the word at LATTICE_ADDR; "
                  "write: the staged word (32 bits per register)", words),
+    ] + (_ising_sums() if params.sums else [])
+
+
+def _ising_sums() -> list[Register]:
+    from bitspin.hw.ising.sums_spec import OBSERVABLE_SUMS, SUM_WORDS
+    b = ISING_BASE
+    return [
+        Register("ISING_OBS_EVERY", b + 0x1D, "rw", "RUN forwards every k-th sweep's record to "
+                 "OBS_DATA (1: all, 0: none); latched at the start"),
+        Register("ISING_SUMS", b + 0x800, "r", f"the last RUN's sums {', '.join(OBSERVABLE_SUMS)}"
+                 f" of its records, {SUM_WORDS} words each, low first, two's complement",
+                 SUM_WORDS * len(OBSERVABLE_SUMS)),
     ]
 
 

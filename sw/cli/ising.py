@@ -33,6 +33,10 @@ def add_model_options(parser, *, temperature: bool, backend: bool = True):
     parser.add_argument("--lanes", type=int, default=d.lanes, help="P, spins per clock (golden, device)")
     parser.add_argument("--precision", type=int, default=d.k, help="k, threshold bits (golden, device)")
     parser.add_argument("--algorithm", choices=ALGORITHMS, default=d.algorithm)
+    parser.add_argument("--observe-every", type=int, default=d.observe_every, metavar="K",
+                        help="golden, device: the core adds up the observables on chip and sends "
+                             "every K-th sweep's (M, B) (means from the sums, errors from those "
+                             "records; default 1: every sweep)")
     parser.add_argument("--rng", choices=LANE_RNGS, default=d.rng,
                         help="golden, device: the lanes' generator (wheel: the lean lanes' "
                              "lagged-Fibonacci wheels)")
@@ -74,6 +78,7 @@ def run_config(args, beta: float):
     return RunConfig(size=args.size, beta=beta, sweeps=args.sweeps, burn_in=args.burn_in,
                      seed=args.seed, lanes=args.lanes, k=args.precision, algorithm=args.algorithm,
                      field=args.field, coupling=args.coupling, init=args.init, rng=args.rng,
+                     observe_every=args.observe_every,
                      threads=getattr(args, "threads", None))
 
 

@@ -117,23 +117,37 @@ class IsingSampler:
             words.append(join_words(self.device.read_all("ISING_LATTICE_DATA")))
         return words_to_lattice(self.params, words)
 
-    def run(self, sweeps: int, progress=None) -> tuple[np.ndarray, np.ndarray]:
-        """``sweeps`` sweeps; (M, B) of each, int64. ``progress(done)`` as records arrive."""
+    def run(self, sweeps: int, progress=None, every: int = 1) -> tuple[np.ndarray, np.ndarray]:
+        """``sweeps`` sweeps; (M, B) of each, int64. ``progress(done)`` as records arrive.
+
+        ``every``: with on-chip sums (``IsingParams.sums``), only every ``every``-th sweep's
+        record comes over the link (0: none); the sums of all of them are then read with
+        :meth:`read_sums`.
+        """
         if not 1 <= sweeps < 1 << 32:
             raise ValueError(f"sweeps must be in [1, 2^32), not {sweeps}")
+        if not 0 <= every < 1 << 32:
+            raise ValueError(f"every must be in [0, 2^32), not {every}")
+        if self.params.sums:
+            self.device.write("ISING_OBS_EVERY", every)
+        elif every != 1:
+            raise IdentityMismatch("the device's Ising core has no on-chip sums, so it sends "
+                                   "every sweep's record (build it with sums)")
         self.device.write("ISING_SWEEPS", sweeps)
         tag = self.jobs.start("ISING_COMMAND", IsingOp.RUN.value)
-        total = 2 * sweeps
+        total = 2 * (-(-sweeps // every) if every else 0)
         words: list[int] = []
         # A generous bound: the core's own time plus the link's, with a floor for slow links.
         per_sweep = self.params.cycles_per_sweep / self.device.clock_hz
         deadline = time.monotonic() + 10.0 + 50 * sweeps * per_sweep
+        if not total:
+            self.wait_idle(10.0 + 50 * sweeps * per_sweep)
         while len(words) < total:
             level = self.device.read("ISING_OBS_LEVEL")
             if level:
                 words += self.device.pop("ISING_OBS_DATA", min(level, total - len(words)))
                 if progress:
-                    progress(len(words) // 2)
+                    progress(min(sweeps, len(words) // 2 * max(every, 1)))
                 deadline = time.monotonic() + 10.0 + 50 * sweeps * per_sweep
             elif time.monotonic() > deadline:
                 raise DeviceError(f"the device stopped sending observables after "
@@ -147,6 +161,18 @@ class IsingSampler:
         if wrong.size:
             self.jobs.check(tag, int(tags[wrong[0]]), f"ISING run, sweep {wrong[0]}")
         return m, b
+
+    def read_sums(self) -> dict:
+        """The last RUN's on-chip sums (``hw.ising.sums_spec``), as Python ints."""
+        from bitspin.hw.ising.sums_spec import OBSERVABLE_SUMS, SUM_BITS, SUM_WORDS
+        if not self.params.sums:
+            raise IdentityMismatch("the device's Ising core has no on-chip sums")
+        words = self.device.read_all("ISING_SUMS")
+        sums = {}
+        for i, name in enumerate(OBSERVABLE_SUMS):
+            value = join_words(words[i * SUM_WORDS:(i + 1) * SUM_WORDS])
+            sums[name] = value - (1 << SUM_BITS) if value >> (SUM_BITS - 1) else value
+        return sums
 
     def counter(self, name: str) -> int:
         low = self.device.read(f"ISING_{name}_LO")
@@ -166,14 +192,29 @@ class IsingSampler:
         flips_before, cycles_before = self.counter("FLIPS"), self.counter("RUN_CYCLES")
         stalls_before = self.counter("STALL_CYCLES")
         started = time.perf_counter()
-        m, b = self.run(config.sweeps, progress)
+        every = getattr(config, "observe_every", 1)
+        sums = None
+        if every == 1:
+            m, b = self.run(config.sweeps, progress)
+            m, b = m[config.burn_in:], b[config.burn_in:]
+        else:
+            # Burn-in without records, then the measured sweeps: on-chip sums of all of them
+            # and every ``every``-th record for the error bars.
+            if config.burn_in:
+                self.run(config.burn_in, every=0)
+                self.wait_idle(10.0)
+            m, b = self.run(config.sweeps - config.burn_in,
+                            progress and (lambda done: progress(config.burn_in + done)), every)
         self.wait_idle(10.0)
         self.jobs.verify("ISING RUN")
+        if every != 1:
+            sums = self.read_sums()
         elapsed = time.perf_counter() - started
         lattice = self.read_lattice()
-        run = SamplerRun(m[config.burn_in:], b[config.burn_in:], lattice,
-                         self.counter("FLIPS") - flips_before, config.sweeps * config.size ** 2,
-                         elapsed)
+        run = SamplerRun(m, b, lattice, self.counter("FLIPS") - flips_before,
+                         config.sweeps * config.size ** 2, elapsed)
+        if sums is not None:
+            run.sums, run.observe_every = sums, every
         # Compute clocks only: the clocks the core waited for the link are counted apart.
         run.device_cycles = self.counter("RUN_CYCLES") - cycles_before
         run.device_stall_cycles = self.counter("STALL_CYCLES") - stalls_before

@@ -38,6 +38,7 @@ class RunConfig:
     init: str = "hot"
     threads: int | None = None      # cpu backend: threads (None: every core)
     rng: str = LANE_RNGS[0]         # golden, device: the lanes' generator (IsingParams.rng)
+    observe_every: int = 1          # golden, device: on-chip sums, every k-th record (sums_spec)
 
     def validate(self) -> None:
         """Raise ``ValueError`` with a clear message for any parameter no backend accepts."""
@@ -53,6 +54,13 @@ class RunConfig:
             raise ValueError(f"size L must be from 4 to {MAX_SIZE}, not {self.size!r}")
         if not 0 <= self.seed < 1 << 64:
             raise ValueError(f"seed must be in [0, 2^64), not {self.seed}")
+        if not isinstance(self.observe_every, int) or self.observe_every < 1:
+            raise ValueError(f"observe-every must be a positive integer, not "
+                             f"{self.observe_every!r}")
+        if self.observe_every > 1 and (self.sweeps - self.burn_in) // self.observe_every < 2:
+            raise ValueError(f"observe-every {self.observe_every} leaves fewer than two records "
+                             f"of the {self.sweeps - self.burn_in} measured sweeps for the error "
+                             "bars")
         if self.rng not in LANE_RNGS:
             raise ValueError(f"rng must be one of {', '.join(LANE_RNGS)}, not {self.rng!r}")
         if self.threads is not None and (not isinstance(self.threads, int) or self.threads < 1):
@@ -69,13 +77,27 @@ class RunConfig:
         return {**asdict(self), "temperature": temperature if math.isfinite(temperature) else None}
 
 
+def _params(config: RunConfig) -> IsingParams:
+    """The core a golden or device run of ``config`` needs (on-chip sums if it decimates)."""
+    return IsingParams(config.size, config.lanes, config.k, rng=config.rng,
+                       sums=config.observe_every > 1)
+
+
 def _golden(config: RunConfig, progress) -> SamplerRun:
     from .golden import run_golden
-    params = IsingParams(config.size, config.lanes, config.k, rng=config.rng)
     thresholds = threshold_table(config.beta, config.coupling, config.field, config.algorithm,
                                  config.k)
-    return run_golden(params, thresholds, sweeps=config.sweeps, burn_in=config.burn_in,
-                      seed=config.seed, init=config.init, progress=progress)
+    result = run_golden(_params(config), thresholds, sweeps=config.sweeps,
+                        burn_in=config.burn_in, seed=config.seed, init=config.init,
+                        progress=progress)
+    if config.observe_every > 1:
+        # As the core: sums of every measured record, and every k-th record.
+        from bitspin.hw.ising.sums_spec import observable_sums
+        result.sums = observable_sums(result.magnetization, result.bond_sum)
+        result.observe_every = config.observe_every
+        result.magnetization = result.magnetization[::config.observe_every]
+        result.bond_sum = result.bond_sum[::config.observe_every]
+    return result
 
 
 def _fast(config: RunConfig, progress, device: str) -> SamplerRun:
@@ -107,8 +129,7 @@ def _fast(config: RunConfig, progress, device: str) -> SamplerRun:
 def _device(config: RunConfig, progress, url: str | None) -> SamplerRun:
     from bitspin.sw.device.connect import open_device
     from bitspin.sw.device.ising_sampler import IsingSampler
-    params = IsingParams(config.size, config.lanes, config.k, rng=config.rng)
-    with open_device(url, ising=params) as device:
+    with open_device(url, ising=_params(config)) as device:
         return IsingSampler(device).sample(config, progress)
 
 
@@ -118,6 +139,8 @@ def run(backend: str, config: RunConfig, *, device_url: str | None = None,
     config.validate()
     if backend == "golden":
         return _golden(config, progress)
+    if config.observe_every > 1 and backend in ("cpu", "gpu"):
+        raise ValueError("--observe-every is for the golden and device backends (on-chip sums)")
     if backend == "cpu":
         return _fast(config, progress, "cpu")
     if backend == "gpu":

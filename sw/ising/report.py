@@ -8,7 +8,7 @@ import numpy as np
 
 from .backends import RunConfig
 from .result import SamplerRun
-from .statistics import summarize
+from .statistics import summarize, summarize_sums
 
 __all__ = ["run_summary", "lattice_sha256", "observables_sha256"]
 
@@ -31,8 +31,13 @@ def _finite_or_none(stat: dict) -> dict:
 
 def run_summary(backend: str, config: RunConfig, result: SamplerRun) -> dict:
     """Observables with autocorrelation-aware errors, hashes and throughput."""
-    stats = summarize(result.magnetization, result.bond_sum, config.size, config.beta,
-                      config.coupling, config.field)
+    sums = getattr(result, "sums", None)
+    if sums is not None:
+        stats = summarize_sums(sums, result.magnetization, result.bond_sum, config.size,
+                               config.beta, config.coupling, config.field, result.observe_every)
+    else:
+        stats = summarize(result.magnetization, result.bond_sum, config.size, config.beta,
+                          config.coupling, config.field)
     stats["binder_cumulant"] = _finite_or_none(stats["binder_cumulant"])
     return {
         "backend": backend,
@@ -40,7 +45,7 @@ def run_summary(backend: str, config: RunConfig, result: SamplerRun) -> dict:
         **{key: stats[key] for key in ("energy_per_spin", "abs_magnetization_per_spin",
                                        "specific_heat_per_spin", "binder_cumulant",
                                        "tau_int_energy")},
-        "measured_sweeps": int(len(result.magnetization)),
+        "measured_sweeps": int(stats["samples"]),
         "acceptance_rate": result.flips / result.updates,
         "final_lattice_sha256": lattice_sha256(result.final_lattice),
         "observables_sha256": observables_sha256(result.magnetization, result.bond_sum),
@@ -49,7 +54,20 @@ def run_summary(backend: str, config: RunConfig, result: SamplerRun) -> dict:
         **({"sampler": result.sampler} if result.sampler else {}),
         **({"threads": result.threads} if result.threads is not None else {}),
         **_device_figures(result),
+        **_sums_figures(result),
     }
+
+
+def _sums_figures(result) -> dict:
+    """With on-chip sums: the decimation, the sums, and what the hash covers."""
+    sums = getattr(result, "sums", None)
+    if sums is None:
+        return {}
+    return {"observe_every": result.observe_every,
+            "observables_sha256_covers": f"every {result.observe_every}th measured sweep",
+            "sums": {name: int(value) for name, value in sums.items()},
+            "statistics_source": "means from the on-chip sums over every measured sweep; "
+                                 "errors from the decimated records"}
 
 
 def _device_figures(result) -> dict:

@@ -203,3 +203,33 @@ def summarize(M, B, L: int, beta: float, J: float = 1, h: float = 0.0) -> dict:
         "tau_int_energy": float(tau_e),
         "samples": int(M.size),
     }
+
+
+def summarize_sums(sums: dict, M, B, L: int, beta: float, J: float = 1, h: float = 0.0,
+                   every: int = 1) -> dict:
+    """:func:`summarize` for a run with on-chip sums (``hw.ising.sums_spec``): the means come
+    from the exact sums over every measured sweep, the errors (and τ_int, scaled by ``every``)
+    from the decimated records ``M`` and ``B`` (every ``every``-th sweep). A decimated series
+    is a subsample, so its errors are those of its own mean: an upper estimate of the full
+    run's."""
+    from fractions import Fraction
+    result = summarize(M, B, L, beta, J, h)
+    n, count = int(L) * int(L), int(sums["count"])
+    if count < 2:
+        raise ValueError(f"the sums hold {count} records; at least 2 are needed")
+
+    def mean(name):
+        return Fraction(int(sums[name]), count)
+
+    J, h = Fraction(J), Fraction(h)
+    e = -J * mean("b") - h * mean("m")
+    e2 = J * J * mean("b2") + 2 * J * h * mean("bm") + h * h * mean("m2")
+    exact = {"energy_per_spin": e / n, "abs_magnetization_per_spin": mean("abs_m") / n,
+             "specific_heat_per_spin": Fraction(beta) ** 2 * (e2 - e * e) / n}
+    m2 = mean("m2")
+    exact["binder_cumulant"] = 1 - mean("m4") / (3 * m2 * m2) if m2 else None
+    for key, value in exact.items():
+        result[key] = {**result[key], "mean": None if value is None else float(value)}
+    result["tau_int_energy"] = result["tau_int_energy"] * every
+    result["samples"] = count
+    return result

@@ -11,14 +11,16 @@ from bitspin.sw.ising.wheel_rng import WheelRngs
 from tests.pysim import run_pysim
 
 
-@pytest.mark.parametrize("lanes, k", [(1, 8), (4, 12), (8, 16), (64, 16), (128, 9)])
-def test_the_bank_seeds_and_draws_the_golden_streams(lanes, k, rng):
+@pytest.mark.parametrize("lanes, k, copies", [(1, 8, 1), (4, 12, 1), (8, 16, 2), (64, 16, 16),
+                                              (128, 9, 32)])
+def test_the_bank_seeds_and_draws_the_golden_streams(lanes, k, copies, rng):
     seed = int(rng.integers(0, 1 << 63))
     golden = WheelRngs(seed, lanes, k)
     layout = WheelLayout(lanes, k)
     outputs = splitmix64(seed, layout.seed_outputs)
     advance = rng.integers(0, 2, size=60)
-    dut = WheelRngBank(lanes, k)
+    dut = WheelRngBank(lanes, k, copies)
+    every_copy = (1 << copies) - 1
     seen, expected = [], []
 
     async def bench(ctx):
@@ -27,12 +29,12 @@ def test_the_bank_seeds_and_draws_the_golden_streams(lanes, k, rng):
         ctx.set(dut.seed_start, 0)
         for value in outputs:                 # the seeder's pace: gaps between loads
             ctx.set(dut.load_value, value)
-            ctx.set(dut.load, 1)
+            ctx.set(dut.load, every_copy)
             await ctx.tick()
             ctx.set(dut.load, 0)
             await ctx.tick().repeat(int(rng.integers(1, 4)))
         for step in advance:
-            ctx.set(dut.advance, int(step))
+            ctx.set(dut.advance, every_copy if step else 0)
             seen.append([int(v) for v in ctx.get(dut.values)])
             expected.append([int(v) for v in (golden.draw() if step else golden.peek())])
             await ctx.tick()

@@ -120,11 +120,11 @@ class IsingCore(wiring.Component):
         # had a clock earlier, and stage T (not stage A) takes the random number. The seeder
         # holds ``value`` between ``valid`` pulses, so a late load sees the same value.
         if p.rng == "wheel":
-            bank = WheelRngBank(P, k)
+            bank = WheelRngBank(P, k, copies)
             m.submodules.wheels = bank
             m.submodules.seeder = seeder = SplitMix64Seeder(bank.layout.seed_outputs)
             rng_load = registered_copies(m, seeder.valid, copies, "rng_load", reset_less=True)
-            m.d.comb += [bank.load.eq(rng_load[0]), bank.load_value.eq(seeder.value),
+            m.d.comb += [bank.load.eq(Cat(*rng_load)), bank.load_value.eq(seeder.value),
                          bank.seed_start.eq(seeder.start)]
             rng_values = [bank.values[i] for i in range(P)]
         else:
@@ -165,7 +165,7 @@ class IsingCore(wiring.Component):
         colour_copies = registered_copies(m, colour, copies, "colour", reset_less=True)
         rng_advance = registered_copies(m, advancing, copies, "rng_advance", reset_less=True)
         if p.rng == "wheel":
-            m.d.comb += bank.advance.eq(rng_advance[0])
+            m.d.comb += bank.advance.eq(Cat(*rng_advance))
         for i in range(P):
             r, q = divmod(i, chunk_width // 2)
             lane_colour = colour_copies[i // LANES_PER_COPY]

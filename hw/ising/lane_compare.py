@@ -1,7 +1,7 @@
 """The lanes' random numbers and their compares, on their own: what a lane costs besides the
 window, the table and the write-back, for either generator (``bitspin build --design lanes``)."""
 
-from amaranth import Module
+from amaranth import Cat, Module, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -37,8 +37,8 @@ class LaneCompare(wiring.Component):
         advance = registered_copies(m, self.advance, copies, "rng_advance", reset_less=True)
         load = registered_copies(m, self.load, copies, "rng_load", reset_less=True)
         if self.rng == "wheel":
-            m.submodules.wheels = bank = WheelRngBank(P, k)
-            m.d.comb += [bank.advance.eq(advance[0]), bank.load.eq(load[0]),
+            m.submodules.wheels = bank = WheelRngBank(P, k, copies)
+            m.d.comb += [bank.advance.eq(Cat(*advance)), bank.load.eq(Cat(*load)),
                          bank.load_value.eq(self.load_value), bank.seed_start.eq(self.seed_start)]
             values = [bank.values[i] for i in range(P)]
         else:
@@ -50,6 +50,8 @@ class LaneCompare(wiring.Component):
                              lane.load_state.eq(self.load_value if i == P - 1
                                                 else lanes[i + 1].state)]
             values = [lane.value for lane in lanes]
+        # As in the core: the number is registered (stage T), then compared (stage B).
         for i, value in enumerate(values):
-            m.d.sync += self.flips[i].eq(value < self.threshold)
+            drawn = Signal(k, name=f"drawn{i}", reset_less=True)
+            m.d.sync += [drawn.eq(value), self.flips[i].eq(drawn < self.threshold)]
         return m

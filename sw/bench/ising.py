@@ -8,6 +8,8 @@ Energy fields are null ("not measured") unless a meter or a stated power is give
 
 from __future__ import annotations
 
+import math
+
 import time
 
 from bitspin.hw.ising.params import IsingParams
@@ -192,7 +194,30 @@ def projected(size: int, lanes: int, sweeps: int, cycles_per_sweep: float, fmax_
             "cycles_per_sweep": cycles_per_sweep, "run_cycles": cycles,
             **spread("spin_updates_per_ns", [rate]),
             "throughput_source": "projected: cycles counted in Verilator × post-route fmax",
+            "link": link_bound(size, cycles_per_sweep, fmax_mhz, board),
             **projected_energy(meter, seconds, updates, "update", board)}
+
+
+def link_bound(size: int, cycles_per_sweep: float, fmax_mhz: float, board: str) -> dict:
+    """What the board's UART lets through of the compute rate: one (M, B) record per sweep is
+    8 bytes plus its share of a 256-word pop's frame, at 10 bits per byte. With on-chip sums
+    (``--observe-every K``) only every K-th record crosses the link."""
+    from bitspin.boards.catalog import board_by_name
+    from bitspin.hw.protocol.frame_format import CRC_BYTES, HEADER_BYTES, MAX_PAYLOAD
+    baud = board_by_name(board).device_baud
+    records_per_frame = MAX_PAYLOAD // 8
+    bytes_per_record = 8 + (HEADER_BYTES + CRC_BYTES) / records_per_frame
+    records_per_s = baud / 10 / bytes_per_record
+    sweeps_per_s = fmax_mhz * 1e6 / cycles_per_sweep
+    every = max(1, math.ceil(sweeps_per_s / records_per_s))
+    return {"baud": baud, "bytes_per_record": bytes_per_record,
+            "records_per_s": records_per_s, "compute_sweeps_per_s": sweeps_per_s,
+            "full_stream_spin_updates_per_ns":
+                min(sweeps_per_s, records_per_s) * size * size / 1e9,
+            "full_stream_fraction_of_compute": min(1.0, records_per_s / sweeps_per_s),
+            "observe_every_for_compute_rate": every,
+            "source": "the UART's byte rate and the frame format (an upper bound: the host's "
+                      "own requests and latency are not counted)"}
 
 
 def fast_energy(size: int, device: str, meter, sweeps: int | None = None,

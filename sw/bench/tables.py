@@ -59,6 +59,15 @@ def _print_ising(report: dict) -> None:
                           f"cycles per sweep; the host saw {entry['host_spin_updates_per_ns']:.3g}"
                           f" updates/ns and {entry['link_bytes_per_s']:.3g} link bytes/s; the "
                           f"core waited {stalls} cycles for the host")
+        elif name == "projected" and entry.get("link"):
+            link = entry["link"]
+            console.print(f"projected on {entry['board']}: {entry['spin_updates_per_ns']:.3g} "
+                          f"updates/ns of compute; its UART at {link['baud']:,} baud carries "
+                          f"{link['records_per_s']:,.0f} (M, B) records/s, so streaming every "
+                          f"sweep gives {link['full_stream_spin_updates_per_ns']:.3g} updates/ns "
+                          f"({link['full_stream_fraction_of_compute']:.1%}); on-chip sums with "
+                          f"--observe-every {link['observe_every_for_compute_rate']} keep the "
+                          "compute rate")
         elif name == "sim":
             table = Table(title="Ising core in Verilator (cycle counts are exact)")
             for column in ("L", "P", "cycles/sweep", "ideal L²/P", "lane utilization",

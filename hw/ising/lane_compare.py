@@ -50,8 +50,12 @@ class LaneCompare(wiring.Component):
                              lane.load_state.eq(self.load_value if i == P - 1
                                                 else lanes[i + 1].state)]
             values = [lane.value for lane in lanes]
-        # As in the core: the number is registered (stage T), then compared (stage B).
+        # As in the core: the number is registered (stage T), then compared (stage B) with a
+        # threshold held beside the lane (the core's lanes read their own table copies; one
+        # threshold net to every comparator would measure the harness, not the lanes).
+        thresholds = registered_copies(m, self.threshold, copies, "threshold", reset_less=True)
         for i, value in enumerate(values):
             drawn = Signal(k, name=f"drawn{i}", reset_less=True)
-            m.d.sync += [drawn.eq(value), self.flips[i].eq(drawn < self.threshold)]
+            m.d.sync += [drawn.eq(value),
+                         self.flips[i].eq(drawn < thresholds[i // LANES_PER_COPY])]
         return m

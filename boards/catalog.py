@@ -28,6 +28,8 @@ class Board:
     # The UART rate of its device at the board's own clock (the ULX3S's 25 MHz cannot make
     # 3 Mbaud within 2%; the iCEBreaker's 12 MHz makes it at 4 clocks per bit).
     device_baud: int = 1_000_000
+    # Whether its Ising core adds up the observables on chip (no room on the UP5K).
+    ising_sums: bool = True
 
     def platform(self):
         """A fresh platform instance (Amaranth platforms may be prepared only once)."""
@@ -45,7 +47,7 @@ BOARDS = {board.name: board for board in [
     # address check (about 170 cells) does not fit beside the Ising core.
     Board("icebreaker", ICEBreakerPlatform, "ice40", "1BitSquared iCEBreaker (iCE40UP5K-SG48)",
           "ice40_generic", ising_defaults=(32, 2, 8), device_cores=1, address_check=False,
-          device_baud=3_000_000),
+          device_baud=3_000_000, ising_sums=False),
     Board("ulx3s-12f", ULX3S_12F_Platform, "ecp5", "Radiona ULX3S with LFE5U-12F", "ulx3s"),
     Board("ulx3s-25f", ULX3S_25F_Platform, "ecp5", "Radiona ULX3S with LFE5U-25F", "ulx3s"),
     Board("ulx3s-45f", ULX3S_45F_Platform, "ecp5", "Radiona ULX3S with LFE5U-45F", "ulx3s"),

@@ -40,7 +40,8 @@ def _ising_params(params: dict) -> IsingParams:
     """The Ising core of ``params`` (``size``, ``lanes``, ``k``), defaults for those not given."""
     d = DEFAULT_ISING_PARAMS
     return IsingParams(params.get("size") or d.size, params.get("lanes") or d.lanes,
-                       params.get("k") or d.k, rng=params.get("rng") or d.rng)
+                       params.get("k") or d.k, rng=params.get("rng") or d.rng,
+                       sums=bool(params.get("sums", d.sums)))
 
 
 def _loopback(params: dict, gan_images=None):
@@ -127,7 +128,8 @@ DESIGNS = {
 def identifying_params(design: str, params: dict) -> dict:
     """The parameters that tell one build of ``design`` from another (recorded in reports)."""
     core = _ising_params(params)
-    ising = {"size": core.size, "lanes": core.lanes, "k": core.k, "rng": core.rng}
+    ising = {"size": core.size, "lanes": core.lanes, "k": core.k, "rng": core.rng,
+             "sums": core.sums}
     if design == "ising":
         return ising
     if design == "lanes":

@@ -124,7 +124,7 @@ def test_catalog_has_the_required_boards():
 def test_soc_cores_choose_what_the_device_carries():
     from bitspin.boards.designs import identifying_params
     assert identifying_params("soc", {"cores": "ising", "size": 32, "lanes": 8}) == \
-        {"cores": "ising", "size": 32, "lanes": 8, "k": 16}
+        {"cores": "ising", "size": 32, "lanes": 8, "k": 16, "rng": "xoroshiro64+", "sums": False}
     both = identifying_params("soc", {"board": "ulx3s-85f"})
     assert both["cores"] == "ising,gan" and both["engine"] == "ulx3s"
     for bad in ("dsp", "ising,ising", ","):

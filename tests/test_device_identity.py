@@ -10,7 +10,7 @@ from bitspin.sw.gan.engine_configs import engine_image
 
 @pytest.mark.parametrize("cores", ["ising", "gan", "ising+gan"])
 def test_the_identity_round_trips_through_its_json_text(cores):
-    ising = IsingParams(16, 8, 12, ("metropolis",)) if "ising" in cores else None
+    ising = IsingParams(16, 8, 12, ("metropolis",), "wheel", True) if "ising" in cores else None
     image = engine_image("icebreaker") if "gan" in cores else None
     core = DeviceCore(25_000_000, ising=ising, gan_image=image, baud=115200,
                       design=f"soc:{cores}", revision=VIRTUAL_BOARD_REVISION)
@@ -26,7 +26,8 @@ def test_the_json_keys_are_the_documented_ones():
     assert identity.as_dict() == {
         "design": "soc:ising", "version": identity.version, "git": "abc", "clock_hz": 12_000_000,
         "baud": 3_000_000, "cores": {"ising": {"size": 32, "lanes": 16, "k": 16,
-                                               "algorithms": ["metropolis", "heatbath"]}}}
+                                               "algorithms": ["metropolis", "heatbath"],
+                                               "rng": "xoroshiro64+", "sums": False}}}
 
 
 @pytest.mark.parametrize("raw", [b"not json", b"[]", b'{"design": "x"}',

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
@@ -36,6 +37,9 @@ def add_parser(sub):
     parser.add_argument("--rng", choices=LANE_RNGS, default=None,
                         help="ising, soc, lanes: the lanes' generator (default xoroshiro64+; wheel: the "
                              "lean lanes' lagged-Fibonacci wheels)")
+    parser.add_argument("--sums", action=argparse.BooleanOptionalAction, default=None,
+                        help="ising, soc: on-chip sums of the observables (default: on, off on "
+                             "icebreaker)")
     parser.add_argument("--cores", default=None, metavar="ising,gan",
                         help="soc: the cores the device carries (default: both; icebreaker "
                              "holds one)")
@@ -81,7 +85,8 @@ def run(args) -> int:
     params = {"baud": args.baud, "size": size, "lanes": lanes, "k": k,
               "engine": args.engine, "board": args.board, "gan_lanes": args.gan_lanes,
               "chunk_bits": args.chunk_bits, "clock_mhz": args.clock_mhz, "cores": args.cores,
-              "rng": args.rng}
+              "rng": args.rng,
+              "sums": board_by_name(args.board).ising_sums if args.sums is None else args.sums}
     from bitspin.sw.gan.engine_configs import engine_image
     top = make_top(args.design, params, gan_images=engine_image)
     console = Console(stderr=True)

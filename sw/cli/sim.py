@@ -20,6 +20,8 @@ def add_parser(sub):
     serve.add_argument("--engine", default="ulx3s", help="GAN engine configuration")
     serve.add_argument("--rng", choices=LANE_RNGS, default=LANE_RNGS[0],
                        help="the Ising lanes' generator")
+    serve.add_argument("--sums", action="store_true",
+                       help="the Ising core adds up the observables on chip (--observe-every)")
     serve.set_defaults(run=run_serve)
 
 
@@ -29,7 +31,8 @@ def run_serve(args) -> int:
     from bitspin.sim.virtual_board.devices import SIM_DIVISOR, device_top
     if not 0 <= args.port < 65536:
         raise ValueError(f"--port must be in 0..65535, not {args.port}")
-    ising = IsingParams(args.size, args.lanes, args.precision, rng=args.rng) \
+    ising = IsingParams(args.size, args.lanes, args.precision, rng=args.rng,
+                        sums=args.sums) \
         if args.design in ("soc", "ising") else None
     engine = args.engine if args.design in ("soc", "gan") else None
     console = Console(stderr=True)

@@ -144,6 +144,11 @@ def test_truncated_frame_then_a_good_one(frame, cut, follower):
     # Fed on, the truncated frame swallows bytes of the next one until its CRC fails; the rescan
     # then finds the next frame.
     events = FrameParser().feed(truncated + follower.encode() + PADDING)
+    # The swallowed bytes can complete a valid CRC by chance: 1 in 256 when only the last CRC
+    # byte was cut (the frame is then exactly ``frame``, so nothing is corrupted; the device's
+    # inter-byte timeout normally drops such a partial frame first, see below), 1 in 65 536
+    # otherwise. Hypothesis finds such collisions; they are outside this property.
+    assume(not (cut > 0 and events and isinstance(events[0], Frame)))
     assert frames_of(events) == [follower]
     assert all(isinstance(e, FrameError) for e in events[:-1])
     assert (len(events) > 1) == (cut > 0)  # a cut frame starts with its sync byte

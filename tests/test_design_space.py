@@ -65,7 +65,8 @@ def test_icebreaker_ising_sweep_end_to_end(tmp_path, capsys):
     space = json.loads(out.read_text())
     assert [p["params"]["lanes"] for p in space["points"]] == [2, 4]
     assert all(p["fits"] and p["timing_met"] for p in space["points"])
-    assert space["best"]["ising"]["params"] == {"size": 16, "lanes": 4, "k": 16}
+    assert space["best"]["ising"]["params"] == {"size": 16, "lanes": 4, "k": 16,
+                                                "rng": "xoroshiro64+", "sums": False}
     assert space["points"][1]["resources"]["LUT"]["used"] > space["points"][0]["resources"]["LUT"]["used"]
     mhz, source = fmax_from_json(out, "ising", {"size": 16, "lanes": 4}, "icebreaker")
     assert mhz == min(c["achieved"] for c in space["points"][1]["fmax_mhz"].values())

@@ -1,6 +1,7 @@
-"""On-chip sums through the virtual board: a device whose Ising core adds up the observables
-(IsingParams.sums) gives the golden model's sums and decimated records, bit for bit, and the
-same final lattice; a device without sums refuses a decimated run with a clear error."""
+"""On-chip sums and the lean lanes through the virtual board: a device whose Ising core has the
+lagged-Fibonacci wheels and adds up the observables (IsingParams rng="wheel", sums) gives the
+golden model's sums and decimated records, bit for bit, and the same final lattice; a device
+without sums refuses a decimated run with a clear error."""
 
 import pytest
 
@@ -11,7 +12,7 @@ from bitspin.sw.ising.backends import RunConfig, run
 from bitspin.sw.ising.report import run_summary
 from tests.device_board import PARAMS, board  # noqa: F401 (fixture)
 
-SUMS = IsingParams(PARAMS.size, PARAMS.lanes, sums=True)
+SUMS = IsingParams(PARAMS.size, PARAMS.lanes, rng="wheel", sums=True)
 
 
 @pytest.fixture(scope="module")

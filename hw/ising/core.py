@@ -29,10 +29,9 @@ from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from ..replica import group_count, registered_copies
-from .lane_rng import LaneRng
+from .lane_rngs import lane_rngs, seed_outputs
 from .observable_sums import ObservableSums, ObservablesLayout
 from .sums_spec import OBSERVABLE_SUMS, SUM_BITS
-from .wheel_rng import WheelRngBank
 from .params import IsingOp, IsingParams, TABLE_SIZE
 from .popcount import chunked, delayed, pipelined_sum, popcount
 from .seeder import SplitMix64Seeder
@@ -119,25 +118,8 @@ class IsingCore(wiring.Component):
         # registered copies (see LANES_PER_COPY), so each state is exactly the one the schedule
         # had a clock earlier, and stage T (not stage A) takes the random number. The seeder
         # holds ``value`` between ``valid`` pulses, so a late load sees the same value.
-        if p.rng == "wheel":
-            bank = WheelRngBank(P, k, copies)
-            m.submodules.wheels = bank
-            m.submodules.seeder = seeder = SplitMix64Seeder(bank.layout.seed_outputs)
-            rng_load = registered_copies(m, seeder.valid, copies, "rng_load", reset_less=True)
-            m.d.comb += [bank.load.eq(Cat(*rng_load)), bank.load_value.eq(seeder.value),
-                         bank.seed_start.eq(seeder.start)]
-            rng_values = [bank.values[i] for i in range(P)]
-        else:
-            lanes = [LaneRng(k) for _ in range(P)]
-            for i, lane in enumerate(lanes):
-                m.submodules[f"rng{i}"] = lane
-            m.submodules.seeder = seeder = SplitMix64Seeder(P)
-            rng_load = registered_copies(m, seeder.valid, copies, "rng_load", reset_less=True)
-            for i, lane in enumerate(lanes):
-                m.d.comb += [lane.load.eq(rng_load[i // LANES_PER_COPY]),
-                             lane.load_state.eq(seeder.value if i == P - 1
-                                                else lanes[i + 1].state)]
-            rng_values = [lane.value for lane in lanes]
+        m.submodules.seeder = seeder = SplitMix64Seeder(seed_outputs(p.rng, P, k))
+        rng_load = registered_copies(m, seeder.valid, copies, "rng_load", reset_less=True)
         m.d.comb += seeder.seed.eq(self.seed)
 
         # --- pass control (the registers; the FSM is built under "sequencing") ----------------
@@ -164,8 +146,8 @@ class IsingCore(wiring.Component):
         # at least three clocks before the first step.
         colour_copies = registered_copies(m, colour, copies, "colour", reset_less=True)
         rng_advance = registered_copies(m, advancing, copies, "rng_advance", reset_less=True)
-        if p.rng == "wheel":
-            m.d.comb += bank.advance.eq(Cat(*rng_advance))
+        rng_values = lane_rngs(m, p.rng, P, k, advance=rng_advance, load=rng_load,
+                               load_value=seeder.value, seed_start=seeder.start)
         for i in range(P):
             r, q = divmod(i, chunk_width // 2)
             lane_colour = colour_copies[i // LANES_PER_COPY]
@@ -179,8 +161,6 @@ class IsingCore(wiring.Component):
             ups = left + right + up + down
             m.d.sync += [a_idx[i].eq(Mux(centre, 5, 0) + ups), a_old[i].eq(centre),
                          a_par[i].eq(par)]
-            if p.rng != "wheel":
-                m.d.comb += lanes[i].advance.eq(rng_advance[i // LANES_PER_COPY])
 
         ups_bits, agree_bits = [], []
         for r in range(chunk_rows):

@@ -1,15 +1,14 @@
 """The lanes' random numbers and their compares, on their own: what a lane costs besides the
 window, the table and the write-back, for either generator (``bitspin build --design lanes``)."""
 
-from amaranth import Cat, Module, Signal
+from amaranth import Module, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from ..replica import group_count, registered_copies
-from .lane_rng import LaneRng
+from .lane_rngs import lane_rngs
 from .params import LANE_RNGS
 from .timing import LANES_PER_COPY
-from .wheel_rng import WheelRngBank
 
 __all__ = ["LaneCompare"]
 
@@ -36,20 +35,8 @@ class LaneCompare(wiring.Component):
         copies = group_count(P, LANES_PER_COPY)
         advance = registered_copies(m, self.advance, copies, "rng_advance", reset_less=True)
         load = registered_copies(m, self.load, copies, "rng_load", reset_less=True)
-        if self.rng == "wheel":
-            m.submodules.wheels = bank = WheelRngBank(P, k, copies)
-            m.d.comb += [bank.advance.eq(Cat(*advance)), bank.load.eq(Cat(*load)),
-                         bank.load_value.eq(self.load_value), bank.seed_start.eq(self.seed_start)]
-            values = [bank.values[i] for i in range(P)]
-        else:
-            lanes = [LaneRng(k) for _ in range(P)]
-            for i, lane in enumerate(lanes):
-                m.submodules[f"rng{i}"] = lane
-                m.d.comb += [lane.advance.eq(advance[i // LANES_PER_COPY]),
-                             lane.load.eq(load[i // LANES_PER_COPY]),
-                             lane.load_state.eq(self.load_value if i == P - 1
-                                                else lanes[i + 1].state)]
-            values = [lane.value for lane in lanes]
+        values = lane_rngs(m, self.rng, P, k, advance=advance, load=load,
+                           load_value=self.load_value, seed_start=self.seed_start)
         # As in the core: the number is registered (stage T), then compared (stage B) with a
         # threshold held beside the lane (the core's lanes read their own table copies; one
         # threshold net to every comparator would measure the harness, not the lanes).

@@ -66,7 +66,7 @@ def add_parser(sub):
     rng_parser.add_argument("--lanes", type=int, default=256)
     rng_parser.add_argument("--seed", type=int, default=1)
     rng_parser.add_argument("--bytes", type=int, default=0, help="stop after this many (0: never)")
-    rng_parser.add_argument("--generator", choices=("xoroshiro64+", "wheel"), default="xoroshiro64+",
+    rng_parser.add_argument("--generator", choices=LANE_RNGS, default=LANE_RNGS[0],
                             help="the lanes' xoroshiro64+ generators, or the lean lanes' "
                                  "lagged-Fibonacci wheels (32-bit words)")
     rng_parser.set_defaults(run=rng_stream)
@@ -206,15 +206,14 @@ def rng_stream(args) -> int:
 
     import os
 
-    from bitspin.sw.ising.rng import LaneRngs
-    from bitspin.sw.ising.wheel_rng import WheelRngs
+    from bitspin.sw.ising.rng import lane_rngs
     if not 1 <= args.lanes <= MAX_RNG_LANES:
         raise ValueError(f"--lanes must be from 1 to {MAX_RNG_LANES}, not {args.lanes}")
     if args.bytes < 0:
         raise ValueError(f"--bytes must be 0 (never stop) or a positive count, not {args.bytes}")
     if not 0 <= args.seed < 1 << 64:
         raise ValueError(f"--seed must be in [0, 2^64), not {args.seed}")
-    rngs = (WheelRngs if args.generator == "wheel" else LaneRngs)(args.seed, args.lanes, 32)
+    rngs = lane_rngs(args.generator, args.seed, args.lanes, 32)
     out = sys.stdout.buffer
     written = 0
     block = max(1, 65536 // args.lanes)

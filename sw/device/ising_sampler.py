@@ -193,7 +193,6 @@ class IsingSampler:
         stalls_before = self.counter("STALL_CYCLES")
         started = time.perf_counter()
         every = getattr(config, "observe_every", 1)
-        sums = None
         if every == 1:
             m, b = self.run(config.sweeps, progress)
             m, b = m[config.burn_in:], b[config.burn_in:]
@@ -201,14 +200,12 @@ class IsingSampler:
             # Burn-in without records, then the measured sweeps: on-chip sums of all of them
             # and every ``every``-th record for the error bars.
             if config.burn_in:
-                self.run(config.burn_in, every=0)
-                self.wait_idle(10.0)
+                self.run(config.burn_in, every=0)       # returns once the core is idle
             m, b = self.run(config.sweeps - config.burn_in,
                             progress and (lambda done: progress(config.burn_in + done)), every)
         self.wait_idle(10.0)
         self.jobs.verify("ISING RUN")
-        if every != 1:
-            sums = self.read_sums()
+        sums = self.read_sums() if every != 1 else None
         elapsed = time.perf_counter() - started
         lattice = self.read_lattice()
         run = SamplerRun(m, b, lattice, self.counter("FLIPS") - flips_before,

@@ -15,7 +15,7 @@ import numpy as np
 from bitspin.hw.ising.params import IsingParams, TABLE_SIZE
 
 from .result import SamplerRun, lattice_observables
-from .rng import LaneRngs
+from .rng import lane_rngs
 
 __all__ = ["GoldenIsingCore", "site_schedule"]
 
@@ -39,18 +39,14 @@ class GoldenIsingCore:
         self.params = params
         L = params.size
         self.lattice = np.zeros((L, L), dtype=np.uint8)
-        self.rngs: LaneRngs | None = None
+        self.rngs = None            # LaneRngs or WheelRngs, once seeded
         self.flips = 0
         self._schedule = [site_schedule(params, c) for c in (0, 1)]
 
     def seed(self, seed: int) -> None:
         """Seed the lanes' generators from SplitMix64, like the core's SEED operation (lane i:
         output i; wheels: ``hw.ising.wheel_spec``)."""
-        if self.params.rng == "wheel":
-            from .wheel_rng import WheelRngs
-            self.rngs = WheelRngs(seed, self.params.lanes, self.params.k)
-        else:
-            self.rngs = LaneRngs(seed, self.params.lanes, self.params.k)
+        self.rngs = lane_rngs(self.params.rng, seed, self.params.lanes, self.params.k)
 
     def init_cold(self) -> None:
         """All spins up."""

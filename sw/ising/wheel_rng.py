@@ -40,19 +40,21 @@ class WheelRngs:
                     state[w, WHEEL_LONG_LAG - g + j] = (bits >> (j * k)) & ((1 << k) - 1)
         self.state = state
 
-    def peek(self) -> np.ndarray:
-        """The numbers the next :meth:`draw` returns (uint32 [lanes]), without advancing."""
+    def _step(self) -> tuple[np.ndarray, np.ndarray]:
+        """The G new words of every wheel, and the lanes' numbers (uint32 [lanes])."""
         g = self.layout.wheel_lanes
         new = (self.state[:, :g] + self.state[:, _NEW_FROM:_NEW_FROM + g]) & self.mask
-        return (new ^ self.state[:, _MIX_FROM:_MIX_FROM + g]).reshape(-1).astype(np.uint32)
+        return new, (new ^ self.state[:, _MIX_FROM:_MIX_FROM + g]).reshape(-1).astype(np.uint32)
+
+    def peek(self) -> np.ndarray:
+        """The numbers the next :meth:`draw` returns (uint32 [lanes]), without advancing."""
+        return self._step()[1]
 
     def draw(self) -> np.ndarray:
         """One k-bit number per lane (uint32 [lanes], lane i = wheel i // G, word i % G); then
         every wheel advances by G words."""
-        g = self.layout.wheel_lanes
-        new = (self.state[:, :g] + self.state[:, _NEW_FROM:_NEW_FROM + g]) & self.mask
-        out = (new ^ self.state[:, _MIX_FROM:_MIX_FROM + g]).reshape(-1).astype(np.uint32)
-        self.state = np.concatenate([self.state[:, g:], new], axis=1)
+        new, out = self._step()
+        self.state = np.concatenate([self.state[:, self.layout.wheel_lanes:], new], axis=1)
         return out
 
     def draw_many(self, count: int) -> np.ndarray:

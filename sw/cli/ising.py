@@ -206,7 +206,7 @@ def rng_stream(args) -> int:
 
     import os
 
-    from bitspin.sw.ising.rng import lane_rngs
+    from bitspin.sw.ising.generators import lane_rngs
     if not 1 <= args.lanes <= MAX_RNG_LANES:
         raise ValueError(f"--lanes must be from 1 to {MAX_RNG_LANES}, not {args.lanes}")
     if args.bytes < 0:

@@ -15,7 +15,7 @@ import numpy as np
 from bitspin.hw.ising.params import IsingParams, TABLE_SIZE
 
 from .result import SamplerRun, lattice_observables
-from .rng import lane_rngs
+from .generators import lane_rngs
 
 __all__ = ["GoldenIsingCore", "site_schedule"]
 

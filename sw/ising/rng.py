@@ -11,7 +11,7 @@ import numpy as np
 from bitspin.hw.ising.params import (SPLITMIX64_GAMMA, SPLITMIX64_MUL1, SPLITMIX64_MUL2,
                              XOROSHIRO64_ROTATE_S0, XOROSHIRO64_ROTATE_S1, XOROSHIRO64_SHIFT)
 
-__all__ = ["splitmix64", "LaneRngs", "lane_rngs"]
+__all__ = ["splitmix64", "LaneRngs"]
 
 _MASK64 = (1 << 64) - 1
 
@@ -65,12 +65,3 @@ class LaneRngs:
             return self.draw_many(count)
         finally:
             self.k = saved
-
-
-def lane_rngs(rng: str, seed: int, lanes: int, k: int):
-    """The golden generators of ``lanes`` lanes for ``params.LANE_RNGS`` entry ``rng``, seeded as
-    the core's SEED operation seeds them: :class:`LaneRngs` or the wheels' ``WheelRngs``."""
-    if rng == "wheel":
-        from .wheel_rng import WheelRngs
-        return WheelRngs(seed, lanes, k)
-    return LaneRngs(seed, lanes, k)

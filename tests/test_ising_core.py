@@ -63,7 +63,7 @@ def _check(params, ops, thresholds, ready, description, simulator, bench_seed, t
 
 @pytest.mark.parametrize("case", range(3))
 def test_verilator_matches_golden(case, rng):
-    params, ops, thresholds, ready, description = _random_case(rng, [8, 16, 32], max_lanes=32)
+    params, ops, thresholds, ready, description = _random_case(rng, [4, 8, 16, 32], max_lanes=32)
     print(description)
     _check(params, ops, thresholds, ready, description, "verilator", int(rng.integers(1 << 30)),
            str(rng.choice(["mux", "lutram"])))
@@ -88,10 +88,12 @@ def test_icarus_matches_golden(case, rng):
 
 
 @pytest.mark.parametrize("size,lanes,table", [(8, 1, "mux"), (16, 2, "lutram"), (8, 8, "mux"),
-                                              (8, 16, "lutram"), (8, 32, "mux")])
+                                              (8, 16, "lutram"), (8, 32, "mux"), (4, 1, "mux"),
+                                              (4, 2, "lutram"), (4, 4, "mux"), (4, 8, "lutram")])
 def test_every_schedule_shape_matches_golden(size, lanes, table, rng):
     """Segments per row (S > 1), one row per step, several rows per step (G = 4, the fewest
-    groups with three priming clocks; G = 2), the whole lattice in one word (G = 1)."""
+    groups with three priming clocks; G = 2), the whole lattice in one word (G = 1); L = 4,
+    the ±J instances small enough to enumerate."""
     params = IsingParams(size, lanes)
     thresholds = threshold_table(0.44, algorithm="heatbath")
     ops = [["seed", int(rng.integers(1 << 62))], ["hot", 0], ["run", 12]]

@@ -23,7 +23,7 @@ def test_packing_round_trips_and_the_observables_are_exact(L, rng):
     spins = msc.pack(lattice)
     assert (msc.unpack(spins, L) == lattice).all()
     rows = np.zeros((L, 2), dtype=np.int64)
-    msc._kernels().measure(spins, L // 2, rows)
+    msc._kernels().measure(spins, L // 2, msc.NO_SIGNS, rows)
     assert tuple(int(v) for v in rows.sum(axis=0)) == lattice_observables(lattice)
 
 
@@ -47,7 +47,7 @@ def test_a_zero_temperature_half_sweep_flips_exactly_the_sites_with_no_energy_co
     state, flips = msc._streams(int(rng.integers(1 << 62)), L), np.zeros(L, dtype=np.int64)
     expected = lattice
     for colour in (0, 1):
-        msc._kernels().half_sweep(spins, colour, L // 2, 0, 0, J < 0, state, flips)
+        msc._kernels().half_sweep(spins, colour, L // 2, 0, 0, J < 0, msc.NO_SIGNS, state, flips)
         expected = _zero_temperature_half_sweep(expected, colour, J)
         assert (msc.unpack(spins, L) == expected).all(), f"colour {colour}"
     assert int(flips.sum()) == int((expected != lattice).sum())
@@ -81,7 +81,7 @@ def test_each_energy_cost_flips_with_its_own_probability(rng):
     spins = msc.pack(lattice)
     p4, p8 = (int(round(np.exp(-de * beta) * 2**32)) for de in (4, 8))
     state, flips = msc._streams(int(rng.integers(1 << 62)), L), np.zeros(L, dtype=np.int64)
-    msc._kernels().half_sweep(spins, 0, L // 2, p4, p8, False, state, flips)
+    msc._kernels().half_sweep(spins, 0, L // 2, p4, p8, False, msc.NO_SIGNS, state, flips)
     check_flip_fractions(lattice, msc.unpack(spins, L), beta)
 
 

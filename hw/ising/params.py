@@ -79,7 +79,7 @@ class IsingParams:
     Parameters
     ----------
     size
-        L, the side of the torus: a power of two from 8 to 1024.
+        L, the side of the torus: a power of two from 4 to 1024 (4: small enough to enumerate).
     lanes
         P, the spins updated per clock: a power of two from 1 to L²/2.
     k
@@ -101,8 +101,8 @@ class IsingParams:
     sums: bool = False
 
     def __post_init__(self):
-        if not _is_power_of_two(self.size) or not 8 <= self.size <= 1024:
-            raise ValueError(f"lattice size L must be a power of two from 8 to 1024, not "
+        if not _is_power_of_two(self.size) or not 4 <= self.size <= 1024:
+            raise ValueError(f"lattice size L must be a power of two from 4 to 1024, not "
                              f"{self.size!r}")
         if not _is_power_of_two(self.lanes) or self.lanes > self.size ** 2 // 2:
             raise ValueError(f"lanes P must be a power of two from 1 to L²/2 = "

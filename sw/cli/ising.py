@@ -43,6 +43,8 @@ def add_model_options(parser, *, temperature: bool, backend: bool = True):
     parser.add_argument("--field", type=float, default=d.field, help="h")
     parser.add_argument("--coupling", type=int, choices=(1, -1), default=d.coupling, help="J")
     parser.add_argument("--init", choices=("hot", "cold"), default=d.init)
+    parser.add_argument("--couplings", default=None, metavar="FILE.npz",
+                        help="per-bond ±J couplings (bitspin ising couplings; golden, cpu)")
     if backend:
         parser.add_argument("--threads", type=int, default=None,
                             help="cpu backend: threads (default: every core)")
@@ -70,6 +72,8 @@ def add_parser(sub):
                             help="the lanes' xoroshiro64+ generators, or the lean lanes' "
                                  "lagged-Fibonacci wheels (32-bit words)")
     rng_parser.set_defaults(run=rng_stream)
+    from bitspin.sw.cli.ising_temper import add_parsers
+    add_parsers(commands)
 
 
 def run_config(args, beta: float):
@@ -78,7 +82,7 @@ def run_config(args, beta: float):
     return RunConfig(size=args.size, beta=beta, sweeps=args.sweeps, burn_in=args.burn_in,
                      seed=args.seed, lanes=args.lanes, k=args.precision, algorithm=args.algorithm,
                      field=args.field, coupling=args.coupling, init=args.init, rng=args.rng,
-                     observe_every=args.observe_every,
+                     observe_every=args.observe_every, couplings=args.couplings,
                      threads=getattr(args, "threads", None))
 
 

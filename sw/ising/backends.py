@@ -39,6 +39,7 @@ class RunConfig:
     threads: int | None = None      # cpu backend: threads (None: every core)
     rng: str = LANE_RNGS[0]         # golden, device: the lanes' generator (IsingParams.rng)
     observe_every: int = 1          # golden, device: on-chip sums, every k-th record (sums_spec)
+    couplings: str | None = None    # a ±J couplings .npz (sw.ising.couplings); None: all +1
 
     def validate(self) -> None:
         """Raise ``ValueError`` with a clear message for any parameter no backend accepts."""
@@ -65,6 +66,17 @@ class RunConfig:
             raise ValueError(f"rng must be one of {', '.join(LANE_RNGS)}, not {self.rng!r}")
         if self.threads is not None and (not isinstance(self.threads, int) or self.threads < 1):
             raise ValueError(f"threads must be at least 1, not {self.threads!r}")
+        self.load_couplings()
+
+    def load_couplings(self):
+        """The run's :class:`~sw.ising.couplings.Couplings` (checked against ``size``), or None."""
+        if self.couplings is None:
+            return None
+        if self.coupling != 1:
+            raise ValueError("--coupling cannot go with --couplings: the file holds every "
+                             "bond's sign")
+        from .couplings import load_couplings
+        return load_couplings(self.couplings, self.size)
 
     @property
     def temperature(self) -> float:
@@ -89,7 +101,7 @@ def _golden(config: RunConfig, progress) -> SamplerRun:
                                  config.k)
     result = run_golden(_params(config), thresholds, sweeps=config.sweeps,
                         burn_in=config.burn_in, seed=config.seed, init=config.init,
-                        progress=progress)
+                        progress=progress, couplings=config.load_couplings())
     if config.observe_every > 1:
         # As the core: sums of every measured record, and every k-th record.
         from bitspin.hw.ising.sums_spec import observable_sums
@@ -105,12 +117,19 @@ def _fast(config: RunConfig, progress, device: str) -> SamplerRun:
     Metropolis; numba on the CPU, torch on CUDA), else the general checkerboard sampler."""
     from .fast import run_fast
     from .msc import msc_unsupported
-    if msc_unsupported(config.size, config.field, config.algorithm) is None:
+    reason = msc_unsupported(config.size, config.field, config.algorithm)
+    couplings = config.load_couplings()
+    if couplings is not None and (reason is not None or device != "cpu"):
+        raise ValueError("--couplings runs on the golden backend, and on the cpu backend where "
+                         "its multi-spin-coded sampler applies (h = 0 Metropolis, L/2 at most 64 "
+                         f"or a multiple of 64); not with {reason or 'the gpu backend'}")
+    if reason is None:
         common = dict(sweeps=config.sweeps, burn_in=config.burn_in, J=config.coupling,
                       init=config.init, seed=config.seed, progress=progress)
         if device == "cpu":
             from .msc import run_msc
-            return run_msc(config.size, config.beta, threads=config.threads, **common)
+            return run_msc(config.size, config.beta, threads=config.threads,
+                           couplings=couplings, **common)
         from .msc_torch import run_msc_torch
         return run_msc_torch(config.size, config.beta, device=device, **common)
     if device == "cpu" and config.threads is not None:
@@ -146,5 +165,8 @@ def run(backend: str, config: RunConfig, *, device_url: str | None = None,
     if backend == "gpu":
         return _fast(config, progress, "cuda")
     if backend == "device":
+        if config.couplings is not None:
+            raise ValueError("--couplings is not on the device backend yet: the core holds no "
+                             "per-bond signs (use the golden or cpu backend)")
         return _device(config, progress, device_url)
     raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")

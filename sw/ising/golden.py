@@ -35,13 +35,23 @@ def site_schedule(params: IsingParams, colour: int) -> tuple[np.ndarray, np.ndar
 class GoldenIsingCore:
     """The core's state (lattice and lane RNGs) and its operations, in NumPy."""
 
-    def __init__(self, params: IsingParams):
+    def __init__(self, params: IsingParams, couplings=None):
         self.params = params
         L = params.size
+        if couplings is not None and couplings.size != L:
+            raise ValueError(f"the couplings are for L = {couplings.size}, the core has L = {L}")
+        self.couplings = couplings
         self.lattice = np.zeros((L, L), dtype=np.uint8)
         self.rngs = None            # LaneRngs or WheelRngs, once seeded
         self.flips = 0
         self._schedule = [site_schedule(params, c) for c in (0, 1)]
+        # Per colour, the sign bits of each scheduled site's four bonds (right, left, down, up):
+        # a -1 bond inverts the neighbour's bit before it is counted, as the gateware will.
+        self._negations = None
+        if couplings is not None:
+            negations = couplings.negations()
+            self._negations = [[negations[d][y, x] for d in ("right", "left", "down", "up")]
+                               for y, x in self._schedule]
 
     def seed(self, seed: int) -> None:
         """Seed the lanes' generators from SplitMix64, like the core's SEED operation (lane i:
@@ -76,8 +86,11 @@ class GoldenIsingCore:
         draws = self._draws()
         lat = self.lattice
         L = self.params.size
-        ups = (lat[y, (x + 1) % L] + lat[y, (x - 1) % L] + lat[(y + 1) % L, x]
-               + lat[(y - 1) % L, x]).astype(np.int64)
+        neighbours = (lat[y, (x + 1) % L], lat[y, (x - 1) % L], lat[(y + 1) % L, x],
+                      lat[(y - 1) % L, x])
+        if self._negations is not None:
+            neighbours = [n ^ neg for n, neg in zip(neighbours, self._negations[colour])]
+        ups = sum(n.astype(np.int64) for n in neighbours)
         old = lat[y, x]
         flip = draws < thresholds[5 * old.astype(np.int64) + ups]
         self.flips += int(flip.sum())
@@ -94,14 +107,14 @@ class GoldenIsingCore:
         for t in range(sweeps):
             self._half(0, thresholds)
             self._half(1, thresholds)
-            magnetization[t], bond_sum[t] = lattice_observables(self.lattice)
+            magnetization[t], bond_sum[t] = lattice_observables(self.lattice, self.couplings)
         return magnetization, bond_sum
 
 
 def run_golden(params: IsingParams, thresholds, *, sweeps: int, burn_in: int = 0, seed: int = 0,
-               init="hot", progress=None) -> SamplerRun:
+               init="hot", progress=None, couplings=None) -> SamplerRun:
     """A whole run on the golden model: seed, initialise, then ``sweeps`` sweeps in chunks."""
-    core = GoldenIsingCore(params)
+    core = GoldenIsingCore(params, couplings)
     core.seed(seed)
     if isinstance(init, str):
         {"hot": core.init_hot, "cold": core.init_cold}[init]()

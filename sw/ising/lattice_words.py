@@ -21,7 +21,8 @@ def lattice_to_words(params: IsingParams, lattice: np.ndarray) -> list[int]:
 
 def words_to_lattice(params: IsingParams, words) -> np.ndarray:
     """The [L, L] uint8 lattice held by the core's memory ``words``."""
-    nbytes = params.word_bits // 8
+    nbytes = -(-params.word_bits // 8)       # an L = 4 word can be under a byte
     raw = b"".join(int(w).to_bytes(nbytes, "little") for w in words)
     bits = np.unpackbits(np.frombuffer(raw, dtype=np.uint8), bitorder="little")
+    bits = bits.reshape(-1, nbytes * 8)[:, :params.word_bits]
     return bits.reshape(params.size, params.size)

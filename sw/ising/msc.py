@@ -25,7 +25,11 @@ from .result import SamplerRun
 from .rng import splitmix64
 from .thresholds import check_parameters
 
-__all__ = ["run_msc", "msc_unsupported", "pack", "unpack", "initial_lattice"]
+__all__ = ["run_msc", "msc_unsupported", "pack", "unpack", "initial_lattice", "bond_signs",
+           "NO_SIGNS"]
+
+#: The kernels' ``signs`` without per-bond couplings: every bond +1 (or J's global sign).
+NO_SIGNS = np.zeros((2, 4, 0, 1), dtype=np.uint64)
 
 
 def _kernels():
@@ -76,6 +80,18 @@ def unpack(spins: np.ndarray, L: int) -> np.ndarray:
     return lattice
 
 
+def bond_signs(couplings) -> np.ndarray:
+    """The kernels' per-bond planes (uint64 [2, 4, L, words]): for colour c's sites, bit set
+    where the bond to the up, down, own-row and side neighbour (see msc_kernels) is −1. The
+    own-row neighbour of an even x is its right one, the side neighbour its left one."""
+    negations = couplings.negations()
+    even = (np.arange(couplings.size) % 2 == 0)[None, :]
+    own = np.where(even, negations["right"], negations["left"])
+    side = np.where(even, negations["left"], negations["right"])
+    planes = [pack(plane) for plane in (negations["up"], negations["down"], own, side)]
+    return np.ascontiguousarray(np.stack(planes, axis=1))
+
+
 def _streams(seed: int, rows: int) -> np.ndarray:
     words = splitmix64(int(seed) % (1 << 64), 4 * rows)
     state = np.array(words, dtype=np.uint64).reshape(rows, 4)
@@ -98,7 +114,7 @@ def initial_lattice(L: int, init, seed: int) -> np.ndarray:
 
 def run_msc(L: int, beta: float, *, sweeps: int, burn_in: int = 0, J: int = 1, init="hot",
             seed: int = 0, threads: int | None = None,
-            progress: Callable[[int], object] | None = None) -> SamplerRun:
+            progress: Callable[[int], object] | None = None, couplings=None) -> SamplerRun:
     """Run ``sweeps`` checkerboard Metropolis sweeps of the L×L torus at h = 0.
 
     Parameters
@@ -119,6 +135,8 @@ def run_msc(L: int, beta: float, *, sweeps: int, burn_in: int = 0, J: int = 1, i
         numba threads (None: every core).
     progress : callable or None
         Called with the sweeps done, about a hundred times per run.
+    couplings : sw.ising.couplings.Couplings or None
+        Per-bond J_ij (B then sums J_ij s_i s_j); None: all +1.
 
     Returns
     -------
@@ -141,15 +159,21 @@ def run_msc(L: int, beta: float, *, sweeps: int, burn_in: int = 0, J: int = 1, i
     rows = np.zeros((L, 2), dtype=np.int64)
     p4, p8 = (min(1 << 32, int(round(math.exp(-de * beta) * (1 << 32)))) for de in (4.0, 8.0))
     antiferro = J < 0
+    if couplings is None:
+        signs = NO_SIGNS
+    else:
+        if couplings.size != L:
+            raise ValueError(f"the couplings are for L = {couplings.size}, the run has L = {L}")
+        signs = bond_signs(couplings)
     observables = np.zeros((sweeps - burn_in, 2), dtype=np.int64)
     every = max(1, sweeps // 100)
     # Zero sweeps: loads (or compiles) the kernel, so that the time below is the sampling's.
-    run_sweeps(spins, n, p4, p8, antiferro, state, flips, observables, 0, 0, burn_in, rows)
+    run_sweeps(spins, n, p4, p8, antiferro, signs, state, flips, observables, 0, 0, burn_in, rows)
     start = time.perf_counter()
     for first in range(0, sweeps, every):
         count = min(every, sweeps - first)
-        run_sweeps(spins, n, p4, p8, antiferro, state, flips, observables, first, count,
-                       burn_in, rows)
+        run_sweeps(spins, n, p4, p8, antiferro, signs, state, flips, observables, first, count,
+                   burn_in, rows)
         if progress is not None:
             progress(first + count)
     elapsed = time.perf_counter() - start

@@ -44,7 +44,18 @@ def _side(row, w, nw, n, mask, towards_lower):
 
 
 @njit(inline="always")
-def _half_sweep_row(spins, colour, y, n, p4, p8, flip_sign, state):
+def _bond_signs(signs, flip_sign, colour, y, w):
+    """The words that invert the up, down, own-row and side neighbours of colour ``colour``'s
+    word w of row y: ``signs[colour, :, y, w]`` with per-bond couplings (shape [2, 4, L, nw]),
+    else ``flip_sign`` for all four (an empty ``signs``)."""
+    if signs.shape[2] == 0:
+        return flip_sign, flip_sign, flip_sign, flip_sign
+    return signs[colour, 0, y, w], signs[colour, 1, y, w], signs[colour, 2, y, w], \
+        signs[colour, 3, y, w]
+
+
+@njit(inline="always")
+def _half_sweep_row(spins, colour, y, n, p4, p8, flip_sign, signs, state):
     """One row of a half sweep; returns its accepted flips. The row's xoshiro256++ state is
     kept in locals (written back at the end), so the draws stay in registers."""
     L, nw = spins.shape[1], spins.shape[2]
@@ -57,11 +68,12 @@ def _half_sweep_row(spins, colour, y, n, p4, p8, flip_sign, state):
     count = 0
     for w in range(nw):
         s = spins[colour, y, w]
-        # a_i: the neighbour agrees with s (J = +1) or disagrees (J = −1)
-        a1 = ~(s ^ up_row[w]) ^ flip_sign
-        a2 = ~(s ^ down_row[w]) ^ flip_sign
-        a3 = ~(s ^ own_row[w]) ^ flip_sign
-        a4 = ~(s ^ _side(own_row, w, nw, n, mask, lower)) ^ flip_sign
+        f1, f2, f3, f4 = _bond_signs(signs, flip_sign, colour, y, w)
+        # a_i: the neighbour agrees with s across a +1 bond, or disagrees across a −1 bond
+        a1 = ~(s ^ up_row[w]) ^ f1
+        a2 = ~(s ^ down_row[w]) ^ f2
+        a3 = ~(s ^ own_row[w]) ^ f3
+        a4 = ~(s ^ _side(own_row, w, nw, n, mask, lower)) ^ f4
         all4 = a1 & a2 & a3 & a4
         ge3 = (a1 & a2 & (a3 | a4)) | (a3 & a4 & (a1 | a2))
         # One Bernoulli plane over the sites with ΔE > 0, each bit compared with its own
@@ -93,18 +105,19 @@ def _half_sweep_row(spins, colour, y, n, p4, p8, flip_sign, state):
 
 
 @njit(parallel=True, cache=True)
-def half_sweep(spins, colour, n, p4, p8, antiferro, state, flips):
+def half_sweep(spins, colour, n, p4, p8, antiferro, signs, state, flips):
     """Metropolis on every site of ``colour`` (h = 0): a site flips always when at most two of its
     neighbours agree with it (ΔE ≤ 0; for J = −1, disagree), with probability p4 = e^{−4β}
     when three do, and p8 = e^{−8β} when four do. ``p4`` and ``p8`` are the probabilities
-    times 2^32, integers. ``flips[y]`` (int64) counts the accepted
-    flips of row y."""
+    times 2^32, integers. ``signs``: per-bond couplings (see ``_bond_signs``), or empty.
+    ``flips[y]`` (int64) counts the accepted flips of row y."""
     flip_sign = _ONES if antiferro else uint64(0)
     for y in prange(spins.shape[1]):
-        flips[y] += _half_sweep_row(spins, colour, y, n, p4, p8, flip_sign, state)
+        flips[y] += _half_sweep_row(spins, colour, y, n, p4, p8, flip_sign, signs, state)
 
 
-def _sweeps(spins, n, p4, p8, antiferro, state, flips, observables, first, count, burn_in, rows):
+def _sweeps(spins, n, p4, p8, antiferro, signs, state, flips, observables, first, count, burn_in,
+            rows):
     """Sweeps ``first`` … ``first + count − 1`` (colour 0, then colour 1); after each one past
     ``burn_in``, (M, B) into ``observables[sweep − burn_in]`` (``rows``: per-row scratch)."""
     flip_sign = _ONES if antiferro else uint64(0)
@@ -112,10 +125,11 @@ def _sweeps(spins, n, p4, p8, antiferro, state, flips, observables, first, count
     for sweep in range(first, first + count):
         for colour in range(2):
             for y in prange(L):
-                flips[y] += _half_sweep_row(spins, colour, y, n, p4, p8, flip_sign, state)
+                flips[y] += _half_sweep_row(spins, colour, y, n, p4, p8, flip_sign, signs,
+                                            state)
         if sweep >= burn_in:
             for y in prange(L):
-                rows[y, 0], rows[y, 1] = _measure_row(spins, n, y)
+                rows[y, 0], rows[y, 1] = _measure_row(spins, n, signs, y)
             m, b = 0, 0
             for y in range(L):
                 m += rows[y, 0]
@@ -131,16 +145,17 @@ sweeps_serial = njit(cache=True)(_sweeps)
 
 
 @njit(parallel=True, cache=True)
-def measure(spins, n, out):
-    """M = Σ s and B = Σ over the 2L² bonds of s_i s_j per row, ``out[y] = (M_y, B_y)``."""
+def measure(spins, n, signs, out):
+    """M = Σ s and B = Σ over the 2L² bonds of J_ij s_i s_j per row, ``out[y] = (M_y, B_y)``
+    (``signs``: per-bond couplings, or empty for all +1)."""
     for y in prange(spins.shape[1]):
-        out[y, 0], out[y, 1] = _measure_row(spins, n, y)
+        out[y, 0], out[y, 1] = _measure_row(spins, n, signs, y)
 
 
 @njit(inline="always")
-def _measure_row(spins, n, y):
+def _measure_row(spins, n, signs, y):
     """(M, B) of row y: M of both colours' sites, B of the four bonds of each colour-0 site
-    (each bond has exactly one colour-0 end)."""
+    (each bond has exactly one colour-0 end; B counts J_ij, not J's global sign)."""
     L, nw = spins.shape[1], spins.shape[2]
     mask = _ONES if n >= 64 else (uint64(1) << uint64(n)) - uint64(1)
     bits = n if n < 64 else 64
@@ -150,8 +165,10 @@ def _measure_row(spins, n, y):
     agree = 0
     for w in range(nw):
         s = spins[0, y, w]
+        f1, f2, f3, f4 = _bond_signs(signs, uint64(0), 0, y, w)
         ones += popcount(s) + popcount(spins[1, y, w])
-        agree += popcount(~(s ^ up_row[w]) & mask) + popcount(~(s ^ down_row[w]) & mask)
-        agree += popcount(~(s ^ own_row[w]) & mask)
-        agree += popcount(~(s ^ _side(own_row, w, nw, n, mask, lower)) & mask)
+        agree += popcount((~(s ^ up_row[w]) ^ f1) & mask)
+        agree += popcount((~(s ^ down_row[w]) ^ f2) & mask)
+        agree += popcount((~(s ^ own_row[w]) ^ f3) & mask)
+        agree += popcount((~(s ^ _side(own_row, w, nw, n, mask, lower)) ^ f4) & mask)
     return 2 * ones - 2 * bits * nw, 2 * agree - 4 * bits * nw

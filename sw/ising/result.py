@@ -29,8 +29,11 @@ class SamplerRun:
     threads: int | None = None
 
 
-def lattice_observables(lattice: np.ndarray) -> tuple[int, int]:
-    """(M, B) of a uint8 lattice with 1 = up."""
+def lattice_observables(lattice: np.ndarray, couplings=None) -> tuple[int, int]:
+    """(M, B) of a uint8 lattice with 1 = up; with ``couplings`` (``sw.ising.couplings``)
+    B = Σ J_ij s_i s_j over the right and down bonds."""
     s = lattice.astype(np.int64) * 2 - 1
-    bonds = s * (np.roll(s, -1, axis=1) + np.roll(s, -1, axis=0))
-    return int(s.sum()), int(bonds.sum())
+    right, down = np.roll(s, -1, axis=1), np.roll(s, -1, axis=0)
+    if couplings is not None:
+        right, down = couplings.j_right * right, couplings.j_down * down
+    return int(s.sum()), int((s * (right + down)).sum())

@@ -85,16 +85,20 @@ def load_couplings(path, size: int | None = None) -> Couplings:
     """Read and check a couplings file; ``size``: the lattice side it must have."""
     path = Path(path)
     try:
-        with np.load(path, allow_pickle=False) as data:
-            missing = {"j_right", "j_down"} - set(data.files)
-            if missing:
-                raise ValueError(f"couplings file {path} lacks {', '.join(sorted(missing))} "
-                                 "(it needs int8 arrays j_right and j_down of shape [L, L])")
-            j_right, j_down = data["j_right"], data["j_down"]
+        data = np.load(path, allow_pickle=False)
+        if not hasattr(data, "files"):     # a bare .npy: one array
+            raise ValueError("it holds one array, not j_right and j_down")
+        with data:
+            arrays = {name: data[name] for name in data.files}
     except FileNotFoundError:
         raise ValueError(f"couplings file {path} does not exist") from None
-    except (OSError, zipfile.BadZipFile, EOFError) as error:
+    except (OSError, zipfile.BadZipFile, EOFError, ValueError) as error:
         raise ValueError(f"couplings file {path} is not a readable .npz file ({error})") from None
+    missing = {"j_right", "j_down"} - set(arrays)
+    if missing:
+        raise ValueError(f"couplings file {path} lacks {', '.join(sorted(missing))} (it needs "
+                         "int8 arrays j_right and j_down of shape [L, L])")
+    j_right, j_down = arrays["j_right"], arrays["j_down"]
     for name, array in (("j_right", j_right), ("j_down", j_down)):
         if not np.issubdtype(array.dtype, np.integer) and not np.issubdtype(array.dtype,
                                                                             np.floating):

@@ -9,14 +9,15 @@ from amaranth.lib.wiring import In, Out
 
 from bitspin.hw.device.register_bus import RegisterBus
 from bitspin.hw.device.register_map import JOB_TAG_BITS, OBSERVABLE_BITS, device_register_map
-from bitspin.hw.ising.core import IsingCore
+from bitspin.hw.ising.tiles import IsingTiles
 from bitspin.hw.ising.params import TABLE_SIZE, IsingParams
 
 __all__ = ["IsingBlock"]
 
 
 class IsingBlock(wiring.Component):
-    """An :class:`~hw.ising.core.IsingCore` with the ISING_* registers.
+    """The Ising core's tiles (:class:`~hw.ising.tiles.IsingTiles`; one tile unless
+    ``params.replicas`` > 1) with the ISING_* registers.
 
     Writing ISING_COMMAND starts the written :class:`IsingOp` with the seed, sweep count and
     thresholds held in their registers (a write while busy is ignored, as the core ignores it).
@@ -26,7 +27,8 @@ class IsingBlock(wiring.Component):
     ``OBSERVABLE_BITS``-bit two's complement), so the host can tell its run's records from any
     others; the tag is written before each start and cannot change while the core is busy.
     ISING_JOB_STATE counts the starts taken since the tag was written and flags a read of the
-    empty FIFO. ``abort`` resets the core's control and counters, the job state and the FIFO in
+    empty FIFO. ISING_TILE selects the tile whose thresholds, lattice and sums the registers
+    reach. ``abort`` resets the core's control and counters, the job state and the FIFO in
     one clock; the lattice memory and the registers keep their contents.
     """
 
@@ -42,7 +44,7 @@ class IsingBlock(wiring.Component):
         m = Module()
         p, bus = self.params, self.bus
         regs = device_register_map(ising=p)
-        core = IsingCore(p)
+        core = IsingTiles(p)
         fifo = SyncFIFOBuffered(width=64, depth=self.observables_depth)
         m.submodules.core = ResetInserter(self.abort)(core)
         m.submodules.observables = ResetInserter(self.abort)(fifo)
@@ -62,7 +64,10 @@ class IsingBlock(wiring.Component):
 
         # k + 1 bits, as wide as the core's table: the upper bits of a 32-bit register would
         # only feed the read-back (230 flip-flops at k = 8).
-        thresholds = [Signal(p.k + 1, name=f"threshold{i}") for i in range(TABLE_SIZE)]
+        R = p.replicas
+        thresholds = [[Signal(p.k + 1, name=f"tile{j}_threshold{i}") for i in range(TABLE_SIZE)]
+                      for j in range(R)]
+        tile = Signal.like(core.tile)
         lattice_addr = Signal.like(core.lattice_addr)
         words = regs["ISING_LATTICE_DATA"].count
         staged = Signal(32 * words)
@@ -70,10 +75,11 @@ class IsingBlock(wiring.Component):
         every = Signal(32, init=1)                   # ISING_OBS_EVERY (with on-chip sums)
         if p.sums:
             m.d.comb += core.every.eq(every)
-        m.d.comb += [core.seed.eq(seed), core.sweeps.eq(sweeps),
+        m.d.comb += [core.seed.eq(seed), core.sweeps.eq(sweeps), core.tile.eq(tile),
                      core.lattice_addr.eq(lattice_addr), core.lattice_wdata.eq(staged)]
-        for i, t in enumerate(thresholds):
-            m.d.comb += core.thresholds[i].eq(t)
+        for j, table in enumerate(thresholds):
+            for i, t in enumerate(table):
+                m.d.comb += core.thresholds[j][i].eq(t)
 
         def local(name, index=0):
             return regs.local(name, index)
@@ -85,6 +91,7 @@ class IsingBlock(wiring.Component):
             for name, signal in (("ISING_SEED_LO", seed[:32]), ("ISING_SEED_HI", seed[32:]),
                                  ("ISING_SWEEPS", sweeps),
                                  ("ISING_LATTICE_ADDR", lattice_addr),
+                                 ("ISING_TILE", tile),
                                  ("ISING_JOB_TAG", job_tag),
                                  ("ISING_JOB_STATE", Cat(starts, empty_read)),
                                  ("ISING_UPDATE_CYCLES_LO", core.update_cycles[:32]),
@@ -103,7 +110,10 @@ class IsingBlock(wiring.Component):
                 m.d.comb += value.eq(Mux(fifo.r_rdy, fifo.r_data.word_select(second_half, 32), 0))
             for i in range(TABLE_SIZE):
                 with m.Case(local("ISING_THRESHOLDS", i)):
-                    m.d.comb += value.eq(thresholds[i])
+                    shown = thresholds[0][i]
+                    for j in range(1, R):
+                        shown = Mux(tile == j, thresholds[j][i], shown)
+                    m.d.comb += value.eq(shown)
             if p.sums:
                 with m.Case(local("ISING_OBS_EVERY")):
                     m.d.comb += value.eq(every)
@@ -142,6 +152,9 @@ class IsingBlock(wiring.Component):
                                      ("ISING_LATTICE_ADDR", lattice_addr)):
                     with m.Case(local(name)):
                         m.d.sync += signal.eq(bus.w_data)
+                with m.Case(local("ISING_TILE")):
+                    with m.If(bus.w_data < R):       # a tile that does not exist is ignored
+                        m.d.sync += tile.eq(bus.w_data)
                 if p.sums:
                     with m.Case(local("ISING_OBS_EVERY")):
                         m.d.sync += every.eq(bus.w_data)
@@ -150,7 +163,9 @@ class IsingBlock(wiring.Component):
                     m.d.sync += lattice_addr.eq(lattice_addr + 1)
                 for i in range(TABLE_SIZE):
                     with m.Case(local("ISING_THRESHOLDS", i)):
-                        m.d.sync += thresholds[i].eq(bus.w_data)
+                        for j in range(R):
+                            with m.If(tile == j):
+                                m.d.sync += thresholds[j][i].eq(bus.w_data)
                 for i in range(words):
                     with m.Case(local("ISING_LATTICE_DATA", i)):
                         m.d.sync += staged.word_select(i, 32).eq(bus.w_data)

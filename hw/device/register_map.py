@@ -217,12 +217,15 @@ def _ising(params) -> list[Register]:
         Register("ISING_JOB_TAG", b + 15, "rw", "16-bit tag of the next job, written before "
                  "each start (ignored while busy); clears ISING_JOB_STATE"),
         Register("ISING_THRESHOLDS", b + 0x10, "rw", "the 10-entry threshold table (k + 1 bits "
-                 "each)", 10),
+                 "each) of the tile ISING_TILE selects", 10),
         Register("ISING_STALL_CYCLES_LO", b + 0x1A, "r", "clocks RUN waited for the host to read "
                  "observables since reset, low"),
         Register("ISING_STALL_CYCLES_HI", b + 0x1B, "r", "… high 16 bits"),
         Register("ISING_JOB_STATE", b + 0x1C, "r", "JobStateBits since ISING_JOB_TAG was "
                  "written (or ABORT): starts taken (saturating at 3), an empty OBS_DATA read"),
+        Register("ISING_TILE", b + 0x1E, "rw", "the tile (replica) that THRESHOLDS, the "
+                 "lattice registers and SUMS address; commands go to every tile, and OBS_DATA "
+                 "holds each sweep's records in tile order"),
         Register("ISING_LATTICE_DATA", b + 0x20, "rw", "read: the word at LATTICE_ADDR; "
                  "write: the staged word (32 bits per register)", words),
     ] + (_ising_sums() if params.sums else [])

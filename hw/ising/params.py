@@ -36,6 +36,8 @@ ALGORITHMS = ("metropolis", "heatbath")
 #: The lanes' generators: one xoroshiro64+ per lane, or a lagged-Fibonacci wheel per 64 lanes.
 LANE_RNGS = ("xoroshiro64+", "wheel")
 TABLE_SIZE = 10
+#: The most tiles (replicas) a core holds: a tempering ladder of 32 temperatures, two copies.
+MAX_REPLICAS = 64
 
 XOROSHIRO64_ROTATE_S0 = 26
 XOROSHIRO64_SHIFT = 9
@@ -92,6 +94,10 @@ class IsingParams:
     sums
         Whether the core adds up the observables on chip and decimates its record stream
         (``sums_spec``); the iCEBreaker's UP5K has no room for it.
+    replicas
+        R, the tiles: independent lattices of L×L, each with its own lanes, memory, threshold
+        table (temperature), RNG stream (seed + tile) and sums (``hw.ising.tiles``), from 1 to
+        :data:`MAX_REPLICAS`.
     """
     size: int
     lanes: int
@@ -99,6 +105,7 @@ class IsingParams:
     algorithms: tuple[str, ...] = ALGORITHMS
     rng: str = LANE_RNGS[0]
     sums: bool = False
+    replicas: int = 1
 
     def __post_init__(self):
         if not _is_power_of_two(self.size) or not 4 <= self.size <= 1024:
@@ -117,6 +124,10 @@ class IsingParams:
             raise ValueError(f"sums must be True or False, not {self.sums!r}")
         if self.rng not in LANE_RNGS:
             raise ValueError(f"rng must be one of {', '.join(LANE_RNGS)}, not {self.rng!r}")
+        if (not isinstance(self.replicas, int) or isinstance(self.replicas, bool)
+                or not 1 <= self.replicas <= MAX_REPLICAS):
+            raise ValueError(f"replicas R must be an integer from 1 to {MAX_REPLICAS}, not "
+                             f"{self.replicas!r}")
 
     @property
     def rows_per_group(self) -> int:
@@ -175,7 +186,8 @@ class IsingParams:
 
     def as_dict(self) -> dict:
         return {"size": self.size, "lanes": self.lanes, "k": self.k,
-                "algorithms": list(self.algorithms), "rng": self.rng, "sums": self.sums}
+                "algorithms": list(self.algorithms), "rng": self.rng, "sums": self.sums,
+                "replicas": self.replicas}
 
 
 #: The core that host runs and virtual boards use unless a flag or a board says otherwise.

@@ -77,7 +77,7 @@ def _exact(config, couplings, temperatures) -> dict | None:
 
 def temper_command(args) -> int:
     from bitspin.sw.cli.ising import parse_temperatures, _progress, _fmt
-    from bitspin.sw.ising.replica_samplers import replica_sampler
+    from bitspin.sw.ising.replica_samplers import open_replicas
     from bitspin.sw.ising.temper_report import temper_summary
     from bitspin.sw.ising.tempering import TemperConfig, temper
     if args.device is not None and args.backend != "device":
@@ -92,9 +92,9 @@ def temper_command(args) -> int:
     from bitspin.sw.ising.backends import RunConfig
     couplings = RunConfig(size=config.size, couplings=config.couplings).load_couplings()
     slots = len(config.temperatures) * config.copies
-    sampler = replica_sampler(args.backend, config, slots, couplings)
     err = Console(stderr=True)
-    with _progress(err) as bar:
+    with open_replicas(args.backend, config, slots, couplings, args.device) as sampler, \
+            _progress(err) as bar:
         task = bar.add_task(f"{args.backend} tempering, {slots} lattices", total=config.sweeps)
         run = temper(sampler, config, couplings,
                      progress=lambda done: bar.update(task, completed=done))

@@ -62,11 +62,21 @@ class IsingSampler:
         self.device.write("ISING_SEED_HI", high)
         self._command(IsingOp.SEED)
 
-    def set_thresholds(self, table) -> None:
+    def select_tile(self, tile: int) -> None:
+        """Point ISING_THRESHOLDS, the lattice registers and ISING_SUMS at ``tile``."""
+        if not 0 <= tile < self.params.replicas:
+            raise ValueError(f"tile must be from 0 to {self.params.replicas - 1}, not {tile}")
+        self.device.write("ISING_TILE", tile)
+
+    def set_thresholds(self, table, tile: int | None = None) -> None:
+        """Write the threshold table of ``tile`` (None: of every tile)."""
         table = [int(t) for t in table]
         if len(table) != 10 or any(not 0 <= t < 1 << (self.params.k + 1) for t in table):
             raise ValueError(f"a threshold table is 10 integers of {self.params.k + 1} bits")
-        self.device.write_all("ISING_THRESHOLDS", table)
+        for each in (range(self.params.replicas) if tile is None else [tile]):
+            if self.params.replicas > 1:
+                self.select_tile(each)
+            self.device.write_all("ISING_THRESHOLDS", table)
 
     def set_temperature(self, beta: float, coupling: int = 1, field: float = 0.0,
                         algorithm: str = "metropolis") -> None:
@@ -109,8 +119,11 @@ class IsingSampler:
                                       f"another host is using the device") from None
         raise DeviceError(f"writing lattice word {address}: the link lost every attempt")
 
-    def read_lattice(self) -> np.ndarray:
+    def read_lattice(self, tile: int | None = None) -> np.ndarray:
+        """The lattice (of ``tile``, if given; else of the tile ISING_TILE selects)."""
         from bitspin.sw.ising.lattice_words import words_to_lattice
+        if tile is not None:
+            self.select_tile(tile)
         words = []
         for group in range(self.params.groups):
             self.device.write("ISING_LATTICE_ADDR", group)
@@ -119,6 +132,7 @@ class IsingSampler:
 
     def run(self, sweeps: int, progress=None, every: int = 1) -> tuple[np.ndarray, np.ndarray]:
         """``sweeps`` sweeps; (M, B) of each, int64. ``progress(done)`` as records arrive.
+        With tiles (``params.replicas`` R > 1) M and B are [sweeps, R].
 
         ``every``: with on-chip sums (``IsingParams.sums``), only every ``every``-th sweep's
         record comes over the link (0: none); the sums of all of them are then read with
@@ -135,7 +149,8 @@ class IsingSampler:
                                    "every sweep's record (build it with sums)")
         self.device.write("ISING_SWEEPS", sweeps)
         tag = self.jobs.start("ISING_COMMAND", IsingOp.RUN.value)
-        total = 2 * (-(-sweeps // every) if every else 0)
+        tiles = self.params.replicas
+        total = 2 * tiles * (-(-sweeps // every) if every else 0)
         words: list[int] = []
         # A generous bound: the core's own time plus the link's, with a floor for slow links.
         per_sweep = self.params.cycles_per_sweep / self.device.clock_hz
@@ -147,11 +162,11 @@ class IsingSampler:
             if level:
                 words += self.device.pop("ISING_OBS_DATA", min(level, total - len(words)))
                 if progress:
-                    progress(min(sweeps, len(words) // 2 * max(every, 1)))
+                    progress(min(sweeps, len(words) // (2 * tiles) * max(every, 1)))
                 deadline = time.monotonic() + 10.0 + 50 * sweeps * per_sweep
             elif time.monotonic() > deadline:
                 raise DeviceError(f"the device stopped sending observables after "
-                                  f"{len(words) // 2} of {sweeps} sweeps")
+                                  f"{len(words) // (2 * tiles)} of {sweeps} sweeps")
             else:
                 time.sleep(0.0005)
         self.jobs.verify("ISING RUN")
@@ -159,7 +174,10 @@ class IsingSampler:
         m, b, tags = observable_record(raw[0::2], raw[1::2])
         wrong = np.flatnonzero(tags != tag)
         if wrong.size:
-            self.jobs.check(tag, int(tags[wrong[0]]), f"ISING run, sweep {wrong[0]}")
+            self.jobs.check(tag, int(tags[wrong[0]]),
+                            f"ISING run, sweep {wrong[0] // tiles}")
+        if tiles > 1:
+            return m.reshape(-1, tiles), b.reshape(-1, tiles)
         return m, b
 
     def read_sums(self) -> dict:
@@ -183,6 +201,9 @@ class IsingSampler:
         :func:`sw.ising.golden.run_golden` does it; returns a SamplerRun."""
         from bitspin.sw.ising.result import SamplerRun
         self.check(config.size, config.lanes, config.k)
+        if self.params.replicas > 1:
+            raise IdentityMismatch(f"the device at {self.device.url} has {self.params.replicas} "
+                                   "tiles (replicas): it runs ising temper, not a single run")
         if config.algorithm not in self.params.algorithms:
             raise IdentityMismatch(f"the device was built without {config.algorithm}")
         self.set_temperature(config.beta, config.coupling, config.field, config.algorithm)

@@ -10,6 +10,7 @@ multi-spin-coded sampler, statistically equivalent, not bit-exact.
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import numpy as np
@@ -18,7 +19,7 @@ from bitspin.hw.ising.params import IsingParams
 
 from .thresholds import threshold_table
 
-__all__ = ["GoldenReplicas", "MscReplicas", "replica_sampler"]
+__all__ = ["GoldenReplicas", "MscReplicas", "replica_sampler", "open_replicas"]
 
 
 class GoldenReplicas:
@@ -114,7 +115,24 @@ def replica_sampler(backend: str, config, slots: int, couplings):
                              "coded sampler); use the golden backend for a field or heat-bath")
         return MscReplicas(config.size, slots, config.seed, couplings, J=config.coupling,
                            threads=config.threads)
-    if backend in ("gpu", "device"):
-        raise ValueError(f"ising temper does not run on the {backend} backend yet: it needs the "
-                         "replica tiles of the Ising core v2 (use golden or cpu)")
-    raise ValueError(f"unknown backend {backend!r}; choose golden or cpu")
+    if backend == "gpu":
+        raise ValueError("ising temper does not run on the gpu backend yet (use golden, cpu or "
+                         "device)")
+    raise ValueError(f"unknown backend {backend!r}; choose golden, cpu or device")
+
+
+@contextlib.contextmanager
+def open_replicas(backend: str, config, slots: int, couplings, device_url: str | None = None):
+    """The replica set of ``backend``; for ``device``, the tiles of the device at
+    ``device_url`` ("sim": a virtual board with ``slots`` tiles), closed on exit."""
+    if backend != "device":
+        yield replica_sampler(backend, config, slots, couplings)
+        return
+    if couplings is not None:
+        raise ValueError("--couplings is not on the device backend yet: the core holds no "
+                         "per-bond signs (use the golden or cpu backend)")
+    from bitspin.sw.device.connect import open_device
+    from bitspin.sw.device.tile_replicas import DeviceReplicas
+    params = IsingParams(config.size, config.lanes, config.k, rng=config.rng, replicas=slots)
+    with open_device(device_url, ising=params) as device:
+        yield DeviceReplicas(device, config, slots)

@@ -74,4 +74,14 @@ def temper_summary(backend: str, config: TemperConfig, run: TemperRun) -> dict:
         "spin_updates_per_ns": run.updates / run.elapsed_s / 1e9 if run.elapsed_s else None,
         "elapsed_s": run.elapsed_s,
         "sampler": run.sampler,
+        **_device_figures(run),
     }
+
+
+def _device_figures(run: TemperRun) -> dict:
+    """On a device: its compute clocks, the rate at its clock, and the table rewrites."""
+    cycles = run.extra.get("device_cycles")
+    if not cycles:
+        return {}
+    clock = run.extra["device_clock_hz"]
+    return {**run.extra, "device_spin_updates_per_ns": run.updates / (cycles / clock) / 1e9}

@@ -183,7 +183,8 @@ def temper(sampler, config: TemperConfig, couplings=None, progress=None) -> Temp
             progress(done)
     elapsed = time.perf_counter() - started
     finals = [[sampler.lattice(slot_at[c, t]).copy() for t in range(R)] for c in range(C)]
+    figures = getattr(sampler, "figures", None)
     return TemperRun(observables, finals, accepted, proposed, sum(t.count for t in trips),
                      np.array(walks), None if overlaps is None else np.array(overlaps),
-                     sampler.flips,
-                     config.sweeps * n * R * C, elapsed, sampler.name)
+                     sampler.flips, config.sweeps * n * R * C, elapsed, sampler.name,
+                     figures() if figures else {})

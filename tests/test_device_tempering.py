@@ -1,0 +1,89 @@
+"""Parallel tempering on the core's tiles through the virtual board: a device with R tiles
+(IsingParams replicas) gives the golden model's per-temperature records, exchanges, final
+lattices and overlaps bit for bit, for random ladders, seeds and exchange intervals; the tiles'
+per-tile sums and thresholds are separate; a device with the wrong number of tiles is refused."""
+
+import numpy as np
+import pytest
+
+from bitspin.hw.ising.params import IsingParams
+from bitspin.sim.virtual_board.devices import start_device
+from bitspin.sw.device.connect import open_device
+from bitspin.sw.device.errors import IdentityMismatch
+from bitspin.sw.device.ising_sampler import IsingSampler
+from bitspin.sw.device.tile_replicas import DeviceReplicas
+from bitspin.sw.ising.replica_samplers import replica_sampler
+from bitspin.sw.ising.temper_report import temper_summary
+from bitspin.sw.ising.tempering import TemperConfig, temper
+
+# Two boards: three tiles with xoroshiro64+ lanes and sums; four small tiles with the wheels
+# (two temperatures, two copies).
+BOARDS = {"three": IsingParams(8, 4, replicas=3, sums=True),
+          "four": IsingParams(4, 2, rng="wheel", replicas=4)}
+
+
+@pytest.fixture(scope="module", params=list(BOARDS))
+def tile_board(request):
+    with start_device(ising=BOARDS[request.param]) as vb:
+        yield BOARDS[request.param], vb
+
+
+def _ladder(rng, count):
+    return sorted(float(t) for t in rng.uniform(0.8, 4.0, count))
+
+
+def test_tempering_on_the_tiles_equals_golden(tile_board, rng):
+    params, vb = tile_board
+    copies = 2 if params.replicas == 4 else 1
+    config = TemperConfig(_ladder(rng, params.replicas // copies), size=params.size,
+                          lanes=params.lanes, k=params.k, rng=params.rng,
+                          sweeps=int(rng.integers(20, 50)), burn_in=int(rng.integers(0, 8)),
+                          exchange_every=int(rng.integers(1, 5)), copies=copies,
+                          seed=int(rng.integers(1 << 62)),
+                          algorithm=str(rng.choice(["metropolis", "heatbath"])))
+    golden = temper(replica_sampler("golden", config, params.replicas, None), config)
+    with open_device(vb.url) as device:
+        on_device = temper(DeviceReplicas(device, config, params.replicas), config)
+    assert np.array_equal(golden.observables, on_device.observables)
+    assert np.array_equal(golden.walks, on_device.walks)
+    assert golden.flips == on_device.flips
+    for mine, theirs in zip(golden.final_lattices, on_device.final_lattices):
+        assert all(np.array_equal(a, b) for a, b in zip(mine, theirs))
+    g, d = temper_summary("golden", config, golden), temper_summary("device", config, on_device)
+    for key in ("observables_sha256", "exchange_acceptance", "round_trips", "replicas"):
+        assert g[key] == d[key], key
+    assert d["device_spin_updates_per_ns"] > 0
+
+
+def test_each_tile_has_its_own_table_and_sums(tile_board, rng):
+    params, vb = tile_board
+    if not params.sums:
+        pytest.skip("this board's tiles have no sums")
+    with open_device(vb.url) as device:
+        ising = IsingSampler(device)
+        tables = [[int(v) for v in rng.integers(0, 1 << params.k, 10)]
+                  for _ in range(params.replicas)]
+        for tile, table in enumerate(tables):
+            ising.set_thresholds(table, tile)
+        for tile, table in enumerate(tables):
+            ising.select_tile(tile)
+            assert device.read_all("ISING_THRESHOLDS") == table
+        ising.seed(int(rng.integers(1 << 62)))
+        ising.init("hot")
+        m, b = ising.run(10)
+        for tile in range(params.replicas):
+            ising.select_tile(tile)
+            sums = ising.read_sums()
+            assert sums["count"] == 10
+            assert sums["m"] == int(m[:, tile].sum()) and sums["b2"] == int((b[:, tile] ** 2).sum())
+
+
+def test_the_wrong_number_of_tiles_is_refused(tile_board):
+    params, vb = tile_board
+    config = TemperConfig([1.0, 2.0], size=params.size, lanes=params.lanes, rng=params.rng)
+    with open_device(vb.url) as device:
+        with pytest.raises(IdentityMismatch, match="tile"):
+            DeviceReplicas(device, config, params.replicas + 1)
+        with pytest.raises(IdentityMismatch, match="tiles"):
+            IsingSampler(device).sample(type("C", (), {"size": params.size,
+                                                       "lanes": params.lanes, "k": params.k})())

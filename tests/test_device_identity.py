@@ -27,7 +27,8 @@ def test_the_json_keys_are_the_documented_ones():
         "design": "soc:ising", "version": identity.version, "git": "abc", "clock_hz": 12_000_000,
         "baud": 3_000_000, "cores": {"ising": {"size": 32, "lanes": 16, "k": 16,
                                                "algorithms": ["metropolis", "heatbath"],
-                                               "rng": "xoroshiro64+", "sums": False}}}
+                                               "rng": "xoroshiro64+", "sums": False,
+                                               "replicas": 1}}}
 
 
 @pytest.mark.parametrize("raw", [b"not json", b"[]", b'{"design": "x"}',

@@ -5,7 +5,6 @@ stream, and tempering equilibrating an instance that plain Metropolis does not."
 import json
 import math
 
-import numpy as np
 import pytest
 
 from bitspin.sw.cli.main import main
@@ -130,7 +129,7 @@ def test_the_command_prints_the_documented_json(tmp_path, capsys):
     (["--temperatures", "1.0"], "2 to 64 temperatures"),
     (["--temperatures", "1.0,1.0"], "differ"),
     (["--temperatures", "1.0,2.0", "--exchange-every", "0"], "exchange-every"),
-    (["--temperatures", "1.0,2.0", "--backend", "device"], "device backend yet"),
+    (["--temperatures", "1.0,2.0", "--backend", "gpu"], "gpu backend yet"),
     (["--temperatures", "1.0,2.0", "--backend", "cpu", "--field", "0.5"], "h = 0 Metropolis"),
     (["--temperatures", "1.0,-2.0"], "positive"),
 ])
@@ -138,3 +137,11 @@ def test_bad_input_is_refused(argv, needle, capsys):
     code = main(["ising", "temper", "--size", "4", *argv])
     err = " ".join(capsys.readouterr().err.split())
     assert code == 2 and needle in err and "Traceback" not in err, err
+
+
+def test_couplings_on_the_device_backend_are_refused(tmp_path, capsys):
+    random_couplings(4, 1).save(tmp_path / "c.npz")
+    code = main(["ising", "temper", "--size", "4", "--temperatures", "1,2", "--backend",
+                 "device", "--device", "sim", "--couplings", str(tmp_path / "c.npz")])
+    err = " ".join(capsys.readouterr().err.split())
+    assert code == 2 and "not on the device backend yet" in err, err

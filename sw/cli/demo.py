@@ -44,7 +44,7 @@ def run(args) -> int:
     from bitspin.hw.ising.params import IsingParams
     from bitspin.sw.device.connect import open_device
     from bitspin.sw.ising.backends import RunConfig
-    from bitspin.sw.cli.ising import parse_temperatures
+    from bitspin.sw.cli.ising_format import parse_temperatures
 
     temperatures = parse_temperatures(args.temperatures)
     if args.images < 1 or args.images > 200:

@@ -86,7 +86,8 @@ def _max_failures(args) -> dict:
 
 def run_ising(args) -> int:
     from bitspin.hw.ising.params import IsingParams
-    from bitspin.sw.cli.ising import parse_temperatures, run_config
+    from bitspin.sw.cli.ising import run_config
+    from bitspin.sw.cli.ising_format import parse_temperatures
     from bitspin.sw.farm import farm_ising
     from bitspin.sw.farm.ising import sweep_configs
     if args.couplings_seeds is not None:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import math
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from bitspin.hw.ising.params import ALGORITHMS, LANE_RNGS
+from bitspin.sw.cli.ising_format import fmt_stat as _fmt, parse_temperatures
+from bitspin.sw.cli.ising_format import sweep_progress as _progress
 from bitspin.sw.cli.paths import output_file
 
 
@@ -96,17 +96,6 @@ def _beta(args) -> float:
     return 1 / temperature
 
 
-def _progress(console):
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeRemainingColumn(), console=console, transient=True)
-
-
-def _fmt(stat) -> str:
-    if stat["mean"] is None:
-        return "undefined"
-    return f"{stat['mean']:.5f} ± {stat['stderr']:.5f}"
-
-
 def run(args) -> int:
     from bitspin.sw.ising import backends
     from bitspin.sw.ising.report import run_summary
@@ -133,26 +122,6 @@ def run(args) -> int:
     table.add_row("observables_sha256", summary["observables_sha256"][:16] + "…")
     Console().print(table)
     return 0
-
-
-def parse_temperatures(spec: str) -> list[float]:
-    """'START:STOP:COUNT' (inclusive, evenly spaced) or a comma-separated list."""
-    try:
-        if ":" in spec:
-            start, stop, count = spec.split(":")
-            count = int(count)
-            if count < 1:
-                raise ValueError
-            step = (float(stop) - float(start)) / max(1, count - 1)
-            values = [float(start) + i * step for i in range(count)]
-        else:
-            values = [float(v) for v in spec.split(",")]
-    except ValueError:
-        raise ValueError(f"--temperatures must be START:STOP:COUNT or a list like 1.5,2.0, "
-                         f"not {spec!r}") from None
-    if not all(math.isfinite(t) and t > 0 for t in values):
-        raise ValueError("temperatures must be positive")
-    return values
 
 
 def sweep(args) -> int:

@@ -76,7 +76,8 @@ def _exact(config, couplings, temperatures) -> dict | None:
 
 
 def temper_command(args) -> int:
-    from bitspin.sw.cli.ising import parse_temperatures, _progress, _fmt
+    from bitspin.sw.cli.ising_format import fmt_stat as _fmt, parse_temperatures
+    from bitspin.sw.cli.ising_format import sweep_progress as _progress
     from bitspin.sw.ising.replica_samplers import open_replicas
     from bitspin.sw.ising.temper_report import temper_summary
     from bitspin.sw.ising.tempering import TemperConfig, temper

@@ -41,6 +41,8 @@ class DeviceReplicas:
         self.flips_before = self.ising.counter("FLIPS")
         self.cycles_before = self.ising.counter("RUN_CYCLES")
         self.table_writes = 0
+        self.link_before = dict(device.client.stats)
+        self.rounds = 0
 
     def advance(self, sweeps: int, betas) -> np.ndarray:
         """Run every tile ``sweeps`` sweeps at its β; int64 [sweeps, tiles, 2] of (M, B)."""
@@ -51,6 +53,7 @@ class DeviceReplicas:
                 self.tables[tile] = table
                 self.table_writes += 1
         m, b = self.ising.run(sweeps)
+        self.rounds += 1
         return np.stack([m, b], axis=-1)
 
     def lattice(self, j: int) -> np.ndarray:
@@ -61,7 +64,15 @@ class DeviceReplicas:
         return self.ising.counter("FLIPS") - self.flips_before
 
     def figures(self) -> dict:
-        """The device's own count of compute clocks and the table rewrites the exchanges cost."""
+        """The device's own count of compute clocks, and what the host's exchange rounds cost
+        on the link: table rewrites, requests and bytes (both ways) per round."""
+        stats = self.ising.device.client.stats
+        link = {key: stats[key] - self.link_before.get(key, 0)
+                for key in ("requests", "bytes_out", "bytes_in")}
+        rounds = max(1, self.rounds)
         return {"device_cycles": self.ising.counter("RUN_CYCLES") - self.cycles_before,
                 "device_clock_hz": self.ising.device.clock_hz,
-                "threshold_table_writes": self.table_writes}
+                "threshold_table_writes": self.table_writes,
+                "exchange_rounds": self.rounds,
+                "link_requests_per_round": link["requests"] / rounds,
+                "link_bytes_per_round": (link["bytes_out"] + link["bytes_in"]) / rounds}

@@ -11,17 +11,18 @@ from bitspin.sw.ising import lattice_words, report
 from bitspin.sw.ising.golden import GoldenIsingCore
 
 
-def lattice_to_words(params: IsingParams, lattice: np.ndarray) -> list[str]:
-    """Pack a [L, L] uint8 lattice into the core's memory words (hex strings, for cocotb)."""
-    return [f"{word:x}" for word in lattice_words.lattice_to_words(params, lattice)]
+def lattice_to_words(params: IsingParams, lattice: np.ndarray, couplings=None) -> list[str]:
+    """Pack a [L, L] uint8 lattice (and the couplings' signs, with a core that holds them) into
+    the core's memory words (hex strings, for cocotb)."""
+    return [f"{word:x}" for word in lattice_words.lattice_to_words(params, lattice, couplings)]
 
 
 def words_to_lattice(params: IsingParams, words: list[str]) -> np.ndarray:
     return lattice_words.words_to_lattice(params, [int(word, 16) for word in words])
 
 
-def golden_session(params: IsingParams, ops, thresholds):
-    core = GoldenIsingCore(params)
+def golden_session(params: IsingParams, ops, thresholds, couplings=None):
+    core = GoldenIsingCore(params, couplings)
     observables = []
     for name, value in ops:
         if name == "seed":

@@ -28,7 +28,7 @@ def test_the_json_keys_are_the_documented_ones():
         "baud": 3_000_000, "cores": {"ising": {"size": 32, "lanes": 16, "k": 16,
                                                "algorithms": ["metropolis", "heatbath"],
                                                "rng": "xoroshiro64+", "sums": False,
-                                               "replicas": 1}}}
+                                               "replicas": 1, "couplings": False}}}
 
 
 @pytest.mark.parametrize("raw", [b"not json", b"[]", b'{"design": "x"}',

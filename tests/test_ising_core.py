@@ -10,6 +10,7 @@ import pytest
 
 from bitspin.hw.ising.params import ALGORITHMS, LANE_RNGS, IsingParams
 from bitspin.hw.ising.sums_spec import OBSERVABLE_SUMS, decimate, observable_sums
+from bitspin.sw.ising.couplings import random_couplings
 from bitspin.sw.ising.thresholds import threshold_table
 from tests.conftest import require_simulator
 from tests.ising_session import (golden_session, hardware_session, lattice_to_words,
@@ -20,7 +21,7 @@ def _random_case(rng, sizes, max_lanes):
     L = int(rng.choice(sizes))
     lane_choices = [1 << e for e in range(0, 12) if (1 << e) <= min(max_lanes, L * L // 2)]
     params = IsingParams(L, int(rng.choice(lane_choices)), k=int(rng.integers(8, 33)),
-                         rng=str(rng.choice(LANE_RNGS)))
+                         rng=str(rng.choice(LANE_RNGS)), couplings=bool(rng.random() < 0.5))
     beta = float(rng.uniform(0.1, 1.0))
     J = int(rng.choice([1, -1]))
     h = float(rng.uniform(-1, 1)) if rng.random() < 0.5 else 0.0
@@ -29,21 +30,26 @@ def _random_case(rng, sizes, max_lanes):
     seed = int(rng.integers(0, 1 << 63)) * 2 + int(rng.integers(0, 2))
     init = str(rng.choice(["cold", "hot", "load"]))
     ops = [["seed", seed]]
-    if init == "load":
-        ops.append(["load", lattice_to_words(params, rng.integers(0, 2, (L, L), dtype=np.uint8))])
-    else:
+    couplings = random_couplings(L, int(rng.integers(1 << 62))) if params.couplings else None
+    if init == "load" or couplings is not None:
+        # The signs are written with a lattice; a cold or hot start then rewrites the spins only.
+        ops.append(["load", lattice_to_words(params, rng.integers(0, 2, (L, L), dtype=np.uint8),
+                                             couplings)])
+    if init != "load":
         ops.append([init, 0])
     ops.append(["run", int(rng.integers(10, 31))])
     ready = float(rng.choice([1.0, 0.25]))
     description = (f"L={L} P={params.lanes} k={params.k} rng={params.rng} beta={beta:.3f} J={J} h={h:.3f} "
-                   f"{algorithm} init={init} sweeps={ops[-1][1]} ready={ready}")
-    return params, ops, thresholds, ready, description
+                   f"{algorithm} init={init} couplings={params.couplings} sweeps={ops[-1][1]} "
+                   f"ready={ready}")
+    return params, ops, thresholds, ready, description, couplings
 
 
-def _check(params, ops, thresholds, ready, description, simulator, bench_seed, table="mux"):
+def _check(params, ops, thresholds, ready, description, simulator, bench_seed, table="mux",
+           couplings=None):
     """``table``: the lanes' threshold lookup (both must give the same stream, bit for bit)."""
     description += f" table={table}"
-    core, golden_obs = golden_session(params, ops, thresholds)
+    core, golden_obs = golden_session(params, ops, thresholds, couplings)
     lattice, hw_obs, counters = hardware_session(params, ops, thresholds, simulator=simulator,
                                                  ready_probability=ready, bench_seed=bench_seed,
                                                  threshold_table=table)
@@ -63,28 +69,30 @@ def _check(params, ops, thresholds, ready, description, simulator, bench_seed, t
 
 @pytest.mark.parametrize("case", range(3))
 def test_verilator_matches_golden(case, rng):
-    params, ops, thresholds, ready, description = _random_case(rng, [4, 8, 16, 32], max_lanes=32)
+    params, ops, thresholds, ready, description, couplings = _random_case(rng, [4, 8, 16, 32],
+                                                                           max_lanes=32)
     print(description)
     _check(params, ops, thresholds, ready, description, "verilator", int(rng.integers(1 << 30)),
-           str(rng.choice(["mux", "lutram"])))
+           str(rng.choice(["mux", "lutram"])), couplings)
 
 
 @pytest.mark.slow
 def test_verilator_matches_golden_wide(rng):
-    params, ops, thresholds, ready, description = _random_case(rng, [32, 64], max_lanes=64)
+    params, ops, thresholds, ready, description, couplings = _random_case(rng, [32, 64],
+                                                                           max_lanes=64)
     print(description)
     _check(params, ops, thresholds, ready, description, "verilator", int(rng.integers(1 << 30)),
-           str(rng.choice(["mux", "lutram"])))
+           str(rng.choice(["mux", "lutram"])), couplings)
 
 
 @pytest.mark.parametrize("case", range(2))
 def test_icarus_matches_golden(case, rng):
     require_simulator("icarus")
-    params, ops, thresholds, ready, description = _random_case(rng, [8], max_lanes=8)
+    params, ops, thresholds, ready, description, couplings = _random_case(rng, [8], max_lanes=8)
     ops[-1][1] = 10
     print(description)
     _check(params, ops, thresholds, ready, description, "icarus", int(rng.integers(1 << 30)),
-           str(rng.choice(["mux", "lutram"])))
+           str(rng.choice(["mux", "lutram"])), couplings)
 
 
 @pytest.mark.parametrize("size,lanes,table", [(8, 1, "mux"), (16, 2, "lutram"), (8, 8, "mux"),
@@ -107,6 +115,22 @@ def test_the_lean_lanes_wheels_match_golden(size, lanes, rng):
     thresholds = threshold_table(0.44)
     ops = [["seed", int(rng.integers(1 << 62))], ["hot", 0], ["run", 12]]
     _check(params, ops, thresholds, 1.0, f"L={size} P={lanes} wheel", "verilator", 0, "mux")
+
+
+@pytest.mark.parametrize("size,lanes,table", [(8, 1, "mux"), (4, 2, "lutram"), (16, 8, "lutram"),
+                                              (8, 32, "mux"), (16, 128, "mux")])
+def test_couplings_in_every_schedule_shape_match_golden(size, lanes, table, rng):
+    """A random ±J instance in the memory's sign bits, for each schedule shape: the lanes'
+    neighbour counts and the bond sum B = Σ J_ij s_i s_j; a hot start keeps the signs."""
+    params = IsingParams(size, lanes, couplings=True)
+    couplings = random_couplings(size, int(rng.integers(1 << 62)))
+    thresholds = threshold_table(float(rng.uniform(0.3, 1.2)),
+                                 algorithm=str(rng.choice(ALGORITHMS)))
+    lattice = rng.integers(0, 2, (size, size), dtype=np.uint8)
+    ops = [["seed", int(rng.integers(1 << 62))],
+           ["load", lattice_to_words(params, lattice, couplings)], ["hot", 0], ["run", 12]]
+    _check(params, ops, thresholds, 1.0, f"L={size} P={lanes} couplings", "verilator", 0,
+           table, couplings)
 
 
 @pytest.mark.parametrize("size,lanes,every", [(8, 4, 3), (16, 32, 1), (8, 8, 0)])

@@ -165,7 +165,7 @@ class DeviceIdentity:
                 c = cores["ising"]
                 ising = IsingParams(c["size"], c["lanes"], c["k"], tuple(c["algorithms"]),
                                     c.get("rng", LANE_RNGS[0]), bool(c.get("sums", False)),
-                                    int(c.get("replicas", 1)))
+                                    int(c.get("replicas", 1)), bool(c.get("couplings", False)))
             gan = GanIdentity.from_dict(cores["gan"]) if "gan" in cores else None
             return cls(d["design"], int(d["clock_hz"]), d.get("baud"), ising, gan,
                        d.get("git", "unknown"), d.get("version", "unknown"))

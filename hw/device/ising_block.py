@@ -124,7 +124,7 @@ class IsingBlock(wiring.Component):
             for i in range(words):
                 with m.Case(local("ISING_LATTICE_DATA", i)):
                     m.d.comb += value.eq(core.lattice_rdata.word_select(i, 32)
-                                         if 32 * i < p.word_bits else 0)
+                                         if 32 * i < p.memory_word_bits else 0)
         with m.If(bus.r_stb):
             m.d.sync += bus.r_data.eq(value)
             with m.If((bus.addr == local("ISING_OBS_DATA")) & fifo.r_rdy):

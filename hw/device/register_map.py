@@ -194,7 +194,7 @@ def _system() -> list[Register]:
 
 def _ising(params) -> list[Register]:
     b = ISING_BASE
-    words = _words(params.word_bits)
+    words = _words(params.memory_word_bits)
     return [
         Register("ISING_COMMAND", b + 0, "w", "write an IsingOp value to start it"),
         Register("ISING_STATUS", b + 1, "r", "bit 0: busy"),
@@ -227,7 +227,8 @@ def _ising(params) -> list[Register]:
                  "lattice registers and SUMS address; commands go to every tile, and OBS_DATA "
                  "holds each sweep's records in tile order"),
         Register("ISING_LATTICE_DATA", b + 0x20, "rw", "read: the word at LATTICE_ADDR; "
-                 "write: the staged word (32 bits per register)", words),
+                 "write: the staged word (32 bits per register; with couplings the spins, "
+                 "then the right-bond and the down-bond signs)", words),
     ] + (_ising_sums() if params.sums else [])
 
 

@@ -79,9 +79,9 @@ class IsingCore(wiring.Component):
             "busy": Out(1),
             "observables": Out(stream.Signature(ObservablesLayout)),
             "lattice_addr": In(p.lattice_address_bits),
-            "lattice_wdata": In(p.word_bits),
+            "lattice_wdata": In(p.memory_word_bits),
             "lattice_we": In(1),
-            "lattice_rdata": Out(p.word_bits),
+            "lattice_rdata": Out(p.memory_word_bits),
             "update_cycles": Out(48),
             "run_cycles": Out(48),
             "stall_cycles": Out(48),
@@ -97,20 +97,22 @@ class IsingCore(wiring.Component):
         p = self.params
         L, P, k = p.size, p.lanes, p.k
         R, G, S, W = p.rows_per_group, p.groups, p.steps_per_group, p.word_bits
+        MW = p.memory_word_bits        # W, or W spins + W right-bond + W down-bond signs
         chunk_rows = R if S == 1 else 1
 
         # --- lattice memory and its window -------------------------------------------------
-        m.submodules.memory = memory = Memory(shape=unsigned(W), depth=G, init=[])
-        wr = memory.write_port()
+        m.submodules.memory = memory = Memory(shape=unsigned(MW), depth=G, init=[])
+        # With couplings the signs have their own write enables: only the host writes them.
+        wr = memory.write_port(granularity=W) if p.couplings else memory.write_port()
         rd = memory.read_port(transparent_for=(wr,))
         # The block RAM's clock-to-output (5.6 ns on ECP5) was the critical path: its data is
         # registered once before any logic, so reads take two clocks.
         # Datapath registers are reset_less (``data``): a sync reset of every lane's registers was
         # one net to ~38 000 flip-flops, the critical path at L=256, P=256 (19 ns of routing).
         # They are loaded before they are used, and hold their configuration value until then.
-        rd_data = data_reg(W)
+        rd_data = data_reg(MW)
         m.d.sync += rd_data.eq(rd.data)
-        prev, cur, nxt = data_reg(W), data_reg(W), data_reg(W)
+        prev, cur, nxt = data_reg(MW), data_reg(MW), data_reg(MW)
 
         # --- lane RNGs and their seeding ----------------------------------------------------
         copies = group_count(P, LANES_PER_COPY)
@@ -126,12 +128,19 @@ class IsingCore(wiring.Component):
         control = PassControl(m, p)
         colour, mode, measure, g, s = (control.colour, control.mode, control.measure, control.g,
                                        control.s)
-        stepping, advancing, word_slices = control.stepping, control.advancing, control.word_slices
+        stepping, advancing = control.stepping, control.advancing
         thresholds, pending_emit, clear_acc = (control.thresholds, control.pending_emit,
                                                control.clear_acc)
 
         # --- stage A: window -> per-lane index and random number ---------------------------
         ext, above, below, chunk_width = neighbourhoods(p, prev, cur, nxt, s)
+        if p.couplings:
+            # The same windows over the sign words: the right-bond signs of the centre row
+            # (extended by one site each side, as ``ext``), and the down-bond signs of the
+            # centre row and of the row above (the centre sites' up bonds).
+            right_signs = neighbourhoods(p, prev[W:2 * W], cur[W:2 * W], nxt[W:2 * W], s)[0]
+            down_signs, up_signs = neighbourhoods(p, prev[2 * W:], cur[2 * W:], nxt[2 * W:],
+                                                  s)[:2]
 
         a_valid, a_last, a_s, a_g = Signal(), Signal(), Signal.like(s), Signal.like(g)
         a_base = data_reg(W)
@@ -158,6 +167,13 @@ class IsingCore(wiring.Component):
             right = Mux(par, e[2 * q + 3], e[2 * q + 2])
             up = Mux(par, above[r][2 * q + 1], above[r][2 * q])
             down = Mux(par, below[r][2 * q + 1], below[r][2 * q])
+            if p.couplings:
+                # Column c's right bond is right_signs[r][c + 1], its left bond [c].
+                rs = right_signs[r]
+                left = left ^ Mux(par, rs[2 * q + 1], rs[2 * q])
+                right = right ^ Mux(par, rs[2 * q + 2], rs[2 * q + 1])
+                down = down ^ Mux(par, down_signs[r][2 * q + 2], down_signs[r][2 * q + 1])
+                up = up ^ Mux(par, up_signs[r][2 * q + 1], up_signs[r][2 * q])
             ups = left + right + up + down
             m.d.sync += [a_idx[i].eq(Mux(centre, 5, 0) + ups), a_old[i].eq(centre),
                          a_par[i].eq(par)]
@@ -166,11 +182,15 @@ class IsingCore(wiring.Component):
         for r in range(chunk_rows):
             centre_bits = ext[r][1:chunk_width + 1]
             ups_bits.append(centre_bits)
-            agree_bits.append(~(centre_bits ^ ext[r][2:chunk_width + 2]))
-            agree_bits.append(~(centre_bits ^ above[r]))
+            right_bits, above_bits = ext[r][2:chunk_width + 2], above[r]
+            if p.couplings:     # B sums J_ij s_i s_j: a -1 bond agrees when the spins differ
+                right_bits = right_bits ^ right_signs[r][1:chunk_width + 1]
+                above_bits = above_bits ^ up_signs[r]
+            agree_bits.append(~(centre_bits ^ right_bits))
+            agree_bits.append(~(centre_bits ^ above_bits))
         m.d.sync += [
             a_valid.eq(stepping), a_last.eq(stepping & (s == S - 1)), a_s.eq(s), a_g.eq(g),
-            a_base.eq(cur), a_mode.eq(mode), a_measure.eq(stepping & measure),
+            a_base.eq(cur[:W]), a_mode.eq(mode), a_measure.eq(stepping & measure),
             a_ups_bits.eq(Cat(*ups_bits)), a_agree_bits.eq(Cat(*agree_bits)),
         ]
 
@@ -235,7 +255,8 @@ class IsingCore(wiring.Component):
         wbuf = data_reg(W)
         # The pipeline's write strobe for stage D, one copy per WORD_SLICE bits of the word to
         # select the write data (see ``write_en`` below).
-        c_write_copies = registered_copies(m, b_store, word_slices, "c_write", reset_less=True)
+        spin_slices = group_count(W, WORD_SLICE)      # the spins' part of the window
+        c_write_copies = registered_copies(m, b_store, spin_slices, "c_write", reset_less=True)
         b_valid_copies = registered_copies(m, t_valid, copies, "b_valid", reset_less=True)
         base = Mux(b_s == 0, b_base, wbuf) if S > 1 else b_base
         for bit in range(W):
@@ -295,17 +316,19 @@ class IsingCore(wiring.Component):
         # WORD_SLICE bits by copies of the select registers (one net to the W multiplexers took
         # 14.8 ns of routing).
         write_en = Signal()
+        sign_write_en = Signal()      # the host's write of a word's coupling signs
         write_addr = Signal.like(g, reset_less=True)
-        host_wdata = data_reg(W)
+        host_wdata = data_reg(MW)
         m.d.sync += [
             write_en.eq(b_store | cold_write | (idle & self.lattice_we)),
+            sign_write_en.eq(~b_store & ~cold_write & idle & self.lattice_we),
             write_addr.eq(Mux(b_store, b_g, Mux(cold_write, cold_addr, self.lattice_addr))),
             host_wdata.eq(self.lattice_wdata),
         ]
-        cold_copies = registered_copies(m, cold_write, word_slices, "cold_write",
+        cold_copies = registered_copies(m, cold_write, spin_slices, "cold_write",
                                         reset_less=True)
         write_data = []  # the multiplexers of each slice, W bits in all (checked below)
-        for j in range(word_slices):
+        for j in range(spin_slices):
             bits = slice(j * WORD_SLICE, min(W, (j + 1) * WORD_SLICE))
             width = bits.stop - bits.start
             write_data.append(Mux(c_write_copies[j], wbuf[bits],
@@ -314,9 +337,10 @@ class IsingCore(wiring.Component):
         assert sum(len(part) for part in write_data) == W
         m.d.comb += [
             self.busy.eq(~idle),
-            wr.en.eq(write_en),
+            wr.en.eq(Cat(write_en, sign_write_en, sign_write_en) if p.couplings else write_en),
             wr.addr.eq(write_addr),
-            wr.data.eq(Cat(*write_data)),  # (a signed constant here once made a slice 65 bits)
+            # (a signed constant here once made a slice 65 bits)
+            wr.data.eq(Cat(*write_data, host_wdata[W:]) if p.couplings else Cat(*write_data)),
             self.lattice_rdata.eq(rd_data),
         ]
 

@@ -94,6 +94,11 @@ class IsingParams:
     sums
         Whether the core adds up the observables on chip and decimates its record stream
         (``sums_spec``); the iCEBreaker's UP5K has no room for it.
+    couplings
+        Whether the lattice memory holds a sign bit per bond beside each site (the ±J spin
+        glass): each memory word is then the W spins, the W right-bond signs and the W
+        down-bond signs (``memory_word_bits``); a sign of 1 (a −1 bond) inverts the neighbour
+        before it is counted. All-zero signs are the uniform couplings.
     replicas
         R, the tiles: independent lattices of L×L, each with its own lanes, memory, threshold
         table (temperature), RNG stream (seed + tile) and sums (``hw.ising.tiles``), from 1 to
@@ -106,6 +111,7 @@ class IsingParams:
     rng: str = LANE_RNGS[0]
     sums: bool = False
     replicas: int = 1
+    couplings: bool = False
 
     def __post_init__(self):
         if not _is_power_of_two(self.size) or not 4 <= self.size <= 1024:
@@ -124,6 +130,8 @@ class IsingParams:
             raise ValueError(f"sums must be True or False, not {self.sums!r}")
         if self.rng not in LANE_RNGS:
             raise ValueError(f"rng must be one of {', '.join(LANE_RNGS)}, not {self.rng!r}")
+        if not isinstance(self.couplings, bool):
+            raise ValueError(f"couplings must be True or False, not {self.couplings!r}")
         if (not isinstance(self.replicas, int) or isinstance(self.replicas, bool)
                 or not 1 <= self.replicas <= MAX_REPLICAS):
             raise ValueError(f"replicas R must be an integer from 1 to {MAX_REPLICAS}, not "
@@ -153,6 +161,12 @@ class IsingParams:
     def word_bits(self) -> int:
         """W: the width of a lattice-memory word."""
         return self.rows_per_group * self.size
+
+    @property
+    def memory_word_bits(self) -> int:
+        """The width of a lattice-memory word and of the host's lattice port: W, or 3·W with
+        couplings (spins, right-bond signs, down-bond signs, low to high)."""
+        return self.word_bits * (3 if self.couplings else 1)
 
     @property
     def steps_per_half(self) -> int:
@@ -187,7 +201,7 @@ class IsingParams:
     def as_dict(self) -> dict:
         return {"size": self.size, "lanes": self.lanes, "k": self.k,
                 "algorithms": list(self.algorithms), "rng": self.rng, "sums": self.sums,
-                "replicas": self.replicas}
+                "replicas": self.replicas, "couplings": self.couplings}
 
 
 #: The core that host runs and virtual boards use unless a flag or a board says otherwise.

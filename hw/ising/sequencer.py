@@ -37,7 +37,7 @@ class PassControl:
     def __init__(self, m, params: IsingParams):
         self.m, self.params = m, params
         p = params
-        G, S, W, k = p.groups, p.steps_per_group, p.word_bits, p.k
+        G, S, k = p.groups, p.steps_per_group, p.k
         self.colour = Signal()
         self.mode = Signal(2)
         self.measure = Signal()
@@ -52,10 +52,10 @@ class PassControl:
         self.g3_ahead = Signal(range(max(2, G)))
         self.stepping = Signal()
         # Copies of ``stepping``, one per WORD_SLICE bits of the window: it enables every window
-        # register (3·W flip-flops). Reset-less (no reset net across the chip to them): after a
+        # register (3 words of ``memory_word_bits`` flip-flops). Reset-less (no reset net across the chip to them): after a
         # reset in mid-pass a copy may shift the idle window until the next pass sets it, and
         # the priming loads take precedence over the shift, so that pass's window is exact.
-        self.word_slices = group_count(W, WORD_SLICE)
+        self.word_slices = group_count(p.memory_word_bits, WORD_SLICE)
         self.stepping_copies = replica_signals(self.stepping, self.word_slices, "stepping",
                                                reset_less=True)
         # A register, high in the clock before a pass's priming clock 0; it starts the chain of

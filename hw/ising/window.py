@@ -53,7 +53,7 @@ def window_loads(m, p: IsingParams, window, rd_data, control, prime: int, prime_
     ``PassControl.stepping_copies``).
     """
     prev, cur, nxt = window
-    S, W = p.steps_per_group, p.word_bits
+    S, W = p.steps_per_group, p.memory_word_bits
     word_slices = control.word_slices
     stepping_copies, last_step_copies = control.stepping_copies, control.last_step_copies
     prime_chain = ([control.priming_next] +

@@ -1,7 +1,8 @@
-"""Parallel tempering on the core's tiles through the virtual board: a device with R tiles
+"""Spin glasses and parallel tempering through the virtual board. A device with R tiles
 (IsingParams replicas) gives the golden model's per-temperature records, exchanges, final
-lattices and overlaps bit for bit, for random ladders, seeds and exchange intervals; the tiles'
-per-tile sums and thresholds are separate; a device with the wrong number of tiles is refused."""
+lattices and overlaps bit for bit, for random ±J instances, ladders, seeds and exchange
+intervals; a single run with couplings equals golden too; each tile has its own table and sums;
+a device with the wrong number of tiles, or without couplings, is refused."""
 
 import numpy as np
 import pytest
@@ -12,13 +13,16 @@ from bitspin.sw.device.connect import open_device
 from bitspin.sw.device.errors import IdentityMismatch
 from bitspin.sw.device.ising_sampler import IsingSampler
 from bitspin.sw.device.tile_replicas import DeviceReplicas
+from bitspin.sw.ising.backends import RunConfig, run
+from bitspin.sw.ising.couplings import random_couplings
+from bitspin.sw.ising.report import run_summary
 from bitspin.sw.ising.replica_samplers import replica_sampler
 from bitspin.sw.ising.temper_report import temper_summary
 from bitspin.sw.ising.tempering import TemperConfig, temper
 
-# Two boards: three tiles with xoroshiro64+ lanes and sums; four small tiles with the wheels
-# (two temperatures, two copies).
-BOARDS = {"three": IsingParams(8, 4, replicas=3, sums=True),
+# Two boards: three tiles with xoroshiro64+ lanes, sums and couplings; four small tiles with the
+# wheels and no couplings (two temperatures, two copies).
+BOARDS = {"three": IsingParams(8, 4, replicas=3, sums=True, couplings=True),
           "four": IsingParams(4, 2, rng="wheel", replicas=4)}
 
 
@@ -41,9 +45,13 @@ def test_tempering_on_the_tiles_equals_golden(tile_board, rng):
                           exchange_every=int(rng.integers(1, 5)), copies=copies,
                           seed=int(rng.integers(1 << 62)),
                           algorithm=str(rng.choice(["metropolis", "heatbath"])))
-    golden = temper(replica_sampler("golden", config, params.replicas, None), config)
+    couplings = (random_couplings(params.size, int(rng.integers(1 << 62)))
+                 if params.couplings else None)
+    golden = temper(replica_sampler("golden", config, params.replicas, couplings), config,
+                    couplings)
     with open_device(vb.url) as device:
-        on_device = temper(DeviceReplicas(device, config, params.replicas), config)
+        on_device = temper(DeviceReplicas(device, config, params.replicas, couplings), config,
+                           couplings)
     assert np.array_equal(golden.observables, on_device.observables)
     assert np.array_equal(golden.walks, on_device.walks)
     assert golden.flips == on_device.flips
@@ -87,3 +95,39 @@ def test_the_wrong_number_of_tiles_is_refused(tile_board):
         with pytest.raises(IdentityMismatch, match="tiles"):
             IsingSampler(device).sample(type("C", (), {"size": params.size,
                                                        "lanes": params.lanes, "k": params.k})())
+
+
+def test_a_device_without_couplings_refuses_them(tile_board, tmp_path):
+    params, vb = tile_board
+    if params.couplings:
+        pytest.skip("this board holds couplings")
+    config = TemperConfig([1.0, 2.0], size=params.size, lanes=params.lanes, rng=params.rng,
+                          copies=2)
+    with open_device(vb.url) as device:
+        with pytest.raises(IdentityMismatch, match="without couplings"):
+            DeviceReplicas(device, config, params.replicas, random_couplings(params.size, 1))
+
+
+@pytest.fixture(scope="module")
+def glass_board():
+    with start_device(ising=IsingParams(16, 8, couplings=True)) as vb:
+        yield vb
+
+
+@pytest.mark.parametrize("with_couplings", [True, False])
+def test_a_single_run_with_couplings_equals_golden(glass_board, with_couplings, rng, tmp_path):
+    """With couplings from a file, and without them on the same board (the host then writes
+    all +1 signs, whatever the last job left)."""
+    path = None
+    if with_couplings:
+        path = tmp_path / "glass.npz"
+        random_couplings(16, int(rng.integers(1 << 62))).save(path)
+    config = RunConfig(size=16, lanes=8, sweeps=int(rng.integers(20, 60)),
+                       burn_in=int(rng.integers(0, 10)), seed=int(rng.integers(1 << 40)),
+                       beta=float(rng.uniform(0.3, 1.5)), init=str(rng.choice(["hot", "cold"])),
+                       algorithm=str(rng.choice(["metropolis", "heatbath"])),
+                       couplings=None if path is None else str(path))
+    device = run_summary("device", config, run("device", config, device_url=glass_board.url))
+    golden = run_summary("golden", config, run("golden", config))
+    for key in ("final_lattice_sha256", "observables_sha256", "acceptance_rate"):
+        assert device[key] == golden[key], key

@@ -138,10 +138,3 @@ def test_bad_input_is_refused(argv, needle, capsys):
     err = " ".join(capsys.readouterr().err.split())
     assert code == 2 and needle in err and "Traceback" not in err, err
 
-
-def test_couplings_on_the_device_backend_are_refused(tmp_path, capsys):
-    random_couplings(4, 1).save(tmp_path / "c.npz")
-    code = main(["ising", "temper", "--size", "4", "--temperatures", "1,2", "--backend",
-                 "device", "--device", "sim", "--couplings", str(tmp_path / "c.npz")])
-    err = " ".join(capsys.readouterr().err.split())
-    assert code == 2 and "not on the device backend yet" in err, err

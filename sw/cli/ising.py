@@ -44,7 +44,7 @@ def add_model_options(parser, *, temperature: bool, backend: bool = True):
     parser.add_argument("--coupling", type=int, choices=(1, -1), default=d.coupling, help="J")
     parser.add_argument("--init", choices=("hot", "cold"), default=d.init)
     parser.add_argument("--couplings", default=None, metavar="FILE.npz",
-                        help="per-bond ±J couplings (bitspin ising couplings; golden, cpu)")
+                        help="per-bond ±J couplings (bitspin ising couplings; golden, cpu, device)")
     if backend:
         parser.add_argument("--threads", type=int, default=None,
                             help="cpu backend: threads (default: every core)")

@@ -22,6 +22,8 @@ def add_parser(sub):
                        help="the Ising lanes' generator")
     serve.add_argument("--sums", action="store_true",
                        help="the Ising core adds up the observables on chip (--observe-every)")
+    serve.add_argument("--couplings", action="store_true",
+                       help="Ising: a sign bit per bond in the lattice memory (--couplings runs)")
     serve.add_argument("--replicas", type=int, default=1, metavar="R",
                        help="Ising: tiles, independent lattices each with its own temperature "
                             "(ising temper --backend device)")
@@ -35,7 +37,7 @@ def run_serve(args) -> int:
     if not 0 <= args.port < 65536:
         raise ValueError(f"--port must be in 0..65535, not {args.port}")
     ising = IsingParams(args.size, args.lanes, args.precision, rng=args.rng,
-                        sums=args.sums, replicas=args.replicas) \
+                        sums=args.sums, replicas=args.replicas, couplings=args.couplings) \
         if args.design in ("soc", "ising") else None
     engine = args.engine if args.design in ("soc", "gan") else None
     console = Console(stderr=True)

@@ -62,6 +62,15 @@ class IsingSampler:
         self.device.write("ISING_SEED_HI", high)
         self._command(IsingOp.SEED)
 
+    def load_couplings(self, couplings, tile: int | None = None) -> None:
+        """Write the bond signs of ``couplings`` (None: all +1) into ``tile``'s memory (None:
+        every tile's). The spins are zeroed with them: an INIT or a lattice write follows."""
+        L = self.params.size
+        for each in (range(self.params.replicas) if tile is None else [tile]):
+            if self.params.replicas > 1:
+                self.select_tile(each)
+            self.write_lattice(np.zeros((L, L), dtype=np.uint8), couplings)
+
     def select_tile(self, tile: int) -> None:
         """Point ISING_THRESHOLDS, the lattice registers and ISING_SUMS at ``tile``."""
         if not 0 <= tile < self.params.replicas:
@@ -89,9 +98,14 @@ class IsingSampler:
             raise ValueError(f"init must be 'hot' or 'cold', not {kind!r}")
         self._command(ops[kind])
 
-    def write_lattice(self, lattice: np.ndarray) -> None:
+    def write_lattice(self, lattice: np.ndarray, couplings=None) -> None:
+        """Write the lattice (of the tile ISING_TILE selects); on a core with couplings, with
+        the signs of ``couplings`` (None: all +1)."""
         from bitspin.sw.ising.lattice_words import lattice_to_words
-        words = lattice_to_words(self.params, lattice)
+        if couplings is not None and not self.params.couplings:
+            raise IdentityMismatch(f"the device at {self.device.url} was built without "
+                                   "couplings (build or serve it with --couplings)")
+        words = lattice_to_words(self.params, lattice, couplings)
         per_word = self.device.registers["ISING_LATTICE_DATA"].count
         self.device.write("ISING_LATTICE_ADDR", 0)
         for address, word in enumerate(words):
@@ -206,6 +220,13 @@ class IsingSampler:
                                    "tiles (replicas): it runs ising temper, not a single run")
         if config.algorithm not in self.params.algorithms:
             raise IdentityMismatch(f"the device was built without {config.algorithm}")
+        couplings = config.load_couplings()
+        if self.params.couplings:
+            # Always: signs a previous job left would otherwise apply to this one.
+            self.load_couplings(couplings)
+        elif couplings is not None:
+            raise IdentityMismatch(f"the device at {self.device.url} was built without "
+                                   "couplings (build or serve it with --couplings)")
         self.set_temperature(config.beta, config.coupling, config.field, config.algorithm)
         self.seed(config.seed)
         self.init(config.init)

@@ -18,7 +18,7 @@ class DeviceReplicas:
 
     name = "device"
 
-    def __init__(self, device, config, slots: int):
+    def __init__(self, device, config, slots: int, couplings=None):
         from bitspin.sw.ising.thresholds import threshold_table
         self.ising = IsingSampler(device)
         p = self.ising.params
@@ -36,6 +36,11 @@ class DeviceReplicas:
         self._table = lambda beta: [int(t) for t in threshold_table(
             beta, config.coupling, config.field, config.algorithm, p.k)]
         self.tables: list = [None] * slots
+        if p.couplings:
+            self.ising.load_couplings(couplings)      # every tile; all +1 when None
+        elif couplings is not None:
+            raise IdentityMismatch(f"the device at {device.url} was built without couplings "
+                                   "(bitspin sim serve --couplings, or a build with them)")
         self.ising.seed(config.seed)
         self.ising.init("hot")
         self.flips_before = self.ising.counter("FLIPS")

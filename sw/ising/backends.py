@@ -90,9 +90,10 @@ class RunConfig:
 
 
 def _params(config: RunConfig) -> IsingParams:
-    """The core a golden or device run of ``config`` needs (on-chip sums if it decimates)."""
+    """The core a golden or device run of ``config`` needs (on-chip sums if it decimates, the
+    bonds' signs if it has couplings)."""
     return IsingParams(config.size, config.lanes, config.k, rng=config.rng,
-                       sums=config.observe_every > 1)
+                       sums=config.observe_every > 1, couplings=config.couplings is not None)
 
 
 def _golden(config: RunConfig, progress) -> SamplerRun:
@@ -165,8 +166,5 @@ def run(backend: str, config: RunConfig, *, device_url: str | None = None,
     if backend == "gpu":
         return _fast(config, progress, "cuda")
     if backend == "device":
-        if config.couplings is not None:
-            raise ValueError("--couplings is not on the device backend yet: the core holds no "
-                             "per-bond signs (use the golden or cpu backend)")
         return _device(config, progress, device_url)
     raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")

@@ -128,11 +128,9 @@ def open_replicas(backend: str, config, slots: int, couplings, device_url: str |
     if backend != "device":
         yield replica_sampler(backend, config, slots, couplings)
         return
-    if couplings is not None:
-        raise ValueError("--couplings is not on the device backend yet: the core holds no "
-                         "per-bond signs (use the golden or cpu backend)")
     from bitspin.sw.device.connect import open_device
     from bitspin.sw.device.tile_replicas import DeviceReplicas
-    params = IsingParams(config.size, config.lanes, config.k, rng=config.rng, replicas=slots)
+    params = IsingParams(config.size, config.lanes, config.k, rng=config.rng, replicas=slots,
+                         couplings=couplings is not None)
     with open_device(device_url, ising=params) as device:
-        yield DeviceReplicas(device, config, slots)
+        yield DeviceReplicas(device, config, slots, couplings)

@@ -82,19 +82,18 @@ class IsingTiles(wiring.Component):
             if p.sums:
                 m.d.comb += tile.every.eq(self.every)
 
-        # The merge: tile ``turn``'s record goes next, then the turn passes on.
+        # The merge: tile ``turn``'s record goes next, then the turn passes on. Expressions,
+        # not processes: Icarus leaves a process's output X until one of its inputs changes.
         turn = Signal(range(R))
         out = self.observables
-        m.d.comb += [out.valid.eq(Mux(turn == 0, tiles[0].observables.valid, 0)),
-                     Value.cast(out.payload).eq(Value.cast(tiles[0].observables.payload))]
+        valid = tiles[0].observables.valid
+        payload = Value.cast(tiles[0].observables.payload)
         for j, tile in enumerate(tiles):
-            mine = turn == j
-            m.d.comb += tile.observables.ready.eq(out.ready & mine)
+            m.d.comb += tile.observables.ready.eq(out.ready & (turn == j))
             if j:
-                with m.If(mine):
-                    m.d.comb += [out.valid.eq(tile.observables.valid),
-                                 Value.cast(out.payload).eq(
-                                     Value.cast(tile.observables.payload))]
+                valid = Mux(turn == j, tile.observables.valid, valid)
+                payload = Mux(turn == j, Value.cast(tile.observables.payload), payload)
+        m.d.comb += [out.valid.eq(valid), Value.cast(out.payload).eq(payload)]
         with m.If(out.valid & out.ready):
             m.d.sync += turn.eq(Mux(turn == R - 1, 0, turn + 1))
 

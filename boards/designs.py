@@ -41,7 +41,9 @@ def _ising_params(params: dict) -> IsingParams:
     d = DEFAULT_ISING_PARAMS
     return IsingParams(params.get("size") or d.size, params.get("lanes") or d.lanes,
                        params.get("k") or d.k, rng=params.get("rng") or d.rng,
-                       sums=bool(params.get("sums", d.sums)))
+                       sums=bool(params.get("sums", d.sums)),
+                       replicas=params.get("replicas") or d.replicas,
+                       couplings=bool(params.get("couplings") or d.couplings))
 
 
 def _loopback(params: dict, gan_images=None):
@@ -51,6 +53,9 @@ def _loopback(params: dict, gan_images=None):
 
 def _ising(params: dict, gan_images=None):
     core_params = _ising_params(params)
+    if core_params.replicas > 1:
+        from bitspin.hw.ising.tiles import IsingTiles
+        return CoreHarness(lambda: IsingTiles(core_params))
     return CoreHarness(lambda: IsingCore(core_params))
 
 
@@ -129,7 +134,9 @@ def identifying_params(design: str, params: dict) -> dict:
     """The parameters that tell one build of ``design`` from another (recorded in reports)."""
     core = _ising_params(params)
     ising = {"size": core.size, "lanes": core.lanes, "k": core.k, "rng": core.rng,
-             "sums": core.sums}
+             "sums": core.sums,
+             **({"replicas": core.replicas} if core.replicas > 1 else {}),
+             **({"couplings": True} if core.couplings else {})}
     if design == "ising":
         return ising
     if design == "lanes":

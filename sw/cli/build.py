@@ -40,6 +40,12 @@ def add_parser(sub):
     parser.add_argument("--sums", action=argparse.BooleanOptionalAction, default=None,
                         help="ising, soc: on-chip sums of the observables (default: on, off on "
                              "icebreaker)")
+    parser.add_argument("--replicas", type=int, default=None, metavar="R",
+                        help="ising, soc: tiles, independent lattices each with its own "
+                             "temperature (default 1)")
+    parser.add_argument("--couplings", action=argparse.BooleanOptionalAction, default=None,
+                        help="ising, soc: a sign bit per bond in the lattice memory (±J spin "
+                             "glasses; default off)")
     parser.add_argument("--cores", default=None, metavar="ising,gan",
                         help="soc: the cores the device carries (default: both; icebreaker "
                              "holds one)")
@@ -85,7 +91,7 @@ def run(args) -> int:
     params = {"baud": args.baud, "size": size, "lanes": lanes, "k": k,
               "engine": args.engine, "board": args.board, "gan_lanes": args.gan_lanes,
               "chunk_bits": args.chunk_bits, "clock_mhz": args.clock_mhz, "cores": args.cores,
-              "rng": args.rng,
+              "rng": args.rng, "replicas": args.replicas, "couplings": args.couplings,
               "sums": board_by_name(args.board).ising_sums if args.sums is None else args.sums}
     from bitspin.sw.gan.engine_configs import engine_image
     top = make_top(args.design, params, gan_images=engine_image)

@@ -96,6 +96,26 @@ def test_the_kernels_apply_each_bond_sign(L, rng):
         assert (msc.unpack(spins, L) == expected).all(), f"colour {colour}"
 
 
+@pytest.mark.parametrize("L", [4, 8, 128, 256])
+def test_the_torch_kernels_apply_each_bond_sign(L, rng):
+    """The gpu backend's sampler, run on the CPU: bond sums and a zero-temperature sweep."""
+    import torch
+
+    from bitspin.sw.ising import msc_torch
+    lattice = rng.integers(0, 2, (L, L), dtype=np.uint8)
+    couplings = random_couplings(L, int(rng.integers(1 << 62)))
+    signs = msc_torch.torch_signs(couplings, L, torch.device("cpu"))
+    spins = torch.from_numpy(msc.pack(lattice).view(np.int64))
+    m, b = msc_torch.observables(spins, L // 2, signs)
+    assert (int(m), int(b)) == lattice_observables(lattice, couplings)
+    generator = torch.Generator().manual_seed(int(rng.integers(1 << 62)))
+    expected = lattice
+    for colour in (0, 1):
+        msc_torch.half_sweep(spins, colour, L // 2, 0, 0, False, generator, signs)
+        expected = _zero_temperature_reference(expected, colour, couplings)
+        assert (msc.unpack(spins.numpy().view(np.uint64), L) == expected).all(), colour
+
+
 @pytest.mark.parametrize("L,P", [(4, 2), (8, 4), (16, 32)])
 def test_the_golden_core_applies_each_bond_sign(L, P, rng):
     couplings = random_couplings(L, int(rng.integers(1 << 62)))

@@ -51,6 +51,21 @@ def test_random_instances_reach_the_exact_values(backend, rng, tmp_path):
     assert summary["round_trips"] > 0
 
 
+def test_the_gpu_sampler_reaches_the_exact_values_on_the_cpu(rng):
+    """The gpu backend's replicas (torch), run on the CPU device: no GPU is needed to check
+    them."""
+    from bitspin.sw.ising.replica_samplers import TorchReplicas
+    couplings = random_couplings(4, int(rng.integers(1 << 62)))
+    config = TemperConfig(LADDER[:4], size=4, sweeps=2500, burn_in=250,
+                          seed=int(rng.integers(1 << 62)))
+    sampler = TorchReplicas(4, 4, config.seed, couplings, J=1, device="cpu")
+    summary = temper_summary("gpu", config, temper(sampler, config, couplings))
+    for replica in summary["replicas"]:
+        exact = exact_couplings(couplings, 1 / replica["temperature"])
+        for key in ("energy_per_spin", "specific_heat_per_spin"):
+            assert _within(replica[key], exact[key]), (replica["temperature"], key)
+
+
 def test_all_plus_one_couplings_reproduce_kaufman(rng):
     config = TemperConfig([1.8, 2.2, 2.6, 3.2], size=8, lanes=8, sweeps=4000, burn_in=400,
                           seed=int(rng.integers(1 << 62)))
@@ -129,7 +144,7 @@ def test_the_command_prints_the_documented_json(tmp_path, capsys):
     (["--temperatures", "1.0"], "2 to 64 temperatures"),
     (["--temperatures", "1.0,1.0"], "differ"),
     (["--temperatures", "1.0,2.0", "--exchange-every", "0"], "exchange-every"),
-    (["--temperatures", "1.0,2.0", "--backend", "gpu"], "gpu backend yet"),
+    (["--temperatures", "1.0,2.0", "--backend", "gpu", "--field", "0.5"], "h = 0 Metropolis"),
     (["--temperatures", "1.0,2.0", "--backend", "cpu", "--field", "0.5"], "h = 0 Metropolis"),
     (["--temperatures", "1.0,-2.0"], "positive"),
 ])

@@ -120,10 +120,10 @@ def _fast(config: RunConfig, progress, device: str) -> SamplerRun:
     from .msc import msc_unsupported
     reason = msc_unsupported(config.size, config.field, config.algorithm)
     couplings = config.load_couplings()
-    if couplings is not None and (reason is not None or device != "cpu"):
-        raise ValueError("--couplings runs on the golden backend, and on the cpu backend where "
-                         "its multi-spin-coded sampler applies (h = 0 Metropolis, L/2 at most 64 "
-                         f"or a multiple of 64); not with {reason or 'the gpu backend'}")
+    if couplings is not None and reason is not None:
+        raise ValueError("--couplings runs on the cpu and gpu backends where their multi-spin-"
+                         "coded samplers apply (h = 0 Metropolis, L/2 at most 64 or a multiple "
+                         f"of 64), not with {reason}; the golden and device backends take any")
     if reason is None:
         common = dict(sweeps=config.sweeps, burn_in=config.burn_in, J=config.coupling,
                       init=config.init, seed=config.seed, progress=progress)
@@ -132,7 +132,8 @@ def _fast(config: RunConfig, progress, device: str) -> SamplerRun:
             return run_msc(config.size, config.beta, threads=config.threads,
                            couplings=couplings, **common)
         from .msc_torch import run_msc_torch
-        return run_msc_torch(config.size, config.beta, device=device, **common)
+        return run_msc_torch(config.size, config.beta, device=device, couplings=couplings,
+                             **common)
     if device == "cpu" and config.threads is not None:
         import torch
         torch.set_num_threads(config.threads)

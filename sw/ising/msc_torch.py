@@ -24,7 +24,7 @@ from .msc import initial_lattice, msc_unsupported, pack, unpack
 from .result import SamplerRun
 from .thresholds import check_parameters
 
-__all__ = ["run_msc_torch", "popcount", "half_sweep", "observables"]
+__all__ = ["run_msc_torch", "popcount", "half_sweep", "observables", "torch_signs"]
 
 _M1, _M2, _M4, _H01 = (0x5555555555555555, 0x3333333333333333, 0x0F0F0F0F0F0F0F0F,
                        0x0101010101010101)
@@ -82,18 +82,29 @@ def _draw(shape, generator, device):
     return (halves[0] << 32) | (halves[1] & 0xFFFFFFFF)
 
 
-def half_sweep(spins, colour: int, n: int, p4: int, p8: int, antiferro: bool, generator):
+def _bond_signs(signs, colour: int, flip_sign: int):
+    """The inversion words of the up, down, own-row and side neighbours of ``colour``'s sites:
+    the per-bond planes ``signs[colour]`` (int64 [2, 4, L, words], ``msc.bond_signs``) or, with
+    ``signs`` None, ``flip_sign`` for all four."""
+    if signs is None:
+        return flip_sign, flip_sign, flip_sign, flip_sign
+    return signs[colour, 0], signs[colour, 1], signs[colour, 2], signs[colour, 3]
+
+
+def half_sweep(spins, colour: int, n: int, p4: int, p8: int, antiferro: bool, generator,
+               signs=None):
     """Metropolis on every site of ``colour`` of ``spins`` (int64 [2, L, words], in place);
-    ``p4``/``p8`` are the probabilities times 2^32. Returns the accepted flips (a 0-d tensor)."""
+    ``p4``/``p8`` are the probabilities times 2^32; ``signs``: per-bond couplings, or None.
+    Returns the accepted flips (a 0-d tensor)."""
     import torch
     L = spins.shape[1]
     mask = _mask(n)
-    flip_sign = -1 if antiferro else 0
+    f1, f2, f3, f4 = _bond_signs(signs, colour, -1 if antiferro else 0)
     s, other = spins[colour], spins[1 - colour]
     rows = torch.arange(L, device=spins.device)
     side = _side_neighbours(other, n, ((rows + colour) % 2 == 0)[:, None])
-    a1, a2 = ~(s ^ torch.roll(other, 1, 0)) ^ flip_sign, ~(s ^ torch.roll(other, -1, 0)) ^ flip_sign
-    a3, a4 = ~(s ^ other) ^ flip_sign, ~(s ^ side) ^ flip_sign
+    a1, a2 = ~(s ^ torch.roll(other, 1, 0)) ^ f1, ~(s ^ torch.roll(other, -1, 0)) ^ f2
+    a3, a4 = ~(s ^ other) ^ f3, ~(s ^ side) ^ f4
     all4 = a1 & a2 & a3 & a4
     ge3 = (a1 & a2 & (a3 | a4)) | (a3 & a4 & (a1 | a2))
     certain = (all4 & (-1 if p8 >= 1 << 32 else 0)) | (~all4 & (-1 if p4 >= 1 << 32 else 0))
@@ -111,9 +122,9 @@ def half_sweep(spins, colour: int, n: int, p4: int, p8: int, antiferro: bool, ge
     return popcount(flip).sum()
 
 
-def observables(spins, n: int):
+def observables(spins, n: int, signs=None):
     """(M, B) as a 0-d int64 tensor pair: M of both colours, B of the four bonds of each
-    colour-0 site (each bond has exactly one colour-0 end)."""
+    colour-0 site (each bond has exactly one colour-0 end), J_ij-weighted with ``signs``."""
     import torch
     L, words = spins.shape[1], spins.shape[2]
     bits = min(n, 64) * words
@@ -121,14 +132,27 @@ def observables(spins, n: int):
     s, other = spins[0], spins[1]
     side = _side_neighbours(other, n, (torch.arange(L, device=spins.device) % 2 == 0)[:, None])
     ones = popcount(spins).sum()
-    agree = sum(popcount(~(s ^ t) & mask).sum()
-                for t in (torch.roll(other, 1, 0), torch.roll(other, -1, 0), other, side))
+    agree = sum(popcount((~(s ^ t) ^ f) & mask).sum()
+                for t, f in zip((torch.roll(other, 1, 0), torch.roll(other, -1, 0), other, side),
+                                _bond_signs(signs, 0, 0)))
     return 2 * ones - 2 * L * bits, 2 * agree - 4 * L * bits
+
+
+def torch_signs(couplings, L: int, device):
+    """The per-bond planes of ``couplings`` as an int64 tensor on ``device`` (None: none)."""
+    import torch
+    if couplings is None:
+        return None
+    if couplings.size != L:
+        raise ValueError(f"the couplings are for L = {couplings.size}, the run has L = {L}")
+    from .msc import bond_signs
+    return torch.from_numpy(bond_signs(couplings).view(np.int64)).to(device)
 
 
 def run_msc_torch(L: int, beta: float, *, sweeps: int, burn_in: int = 0, J: int = 1,
                   init="hot", seed: int = 0, device: str = "cuda",
-                  progress: Callable[[int], object] | None = None) -> SamplerRun:
+                  progress: Callable[[int], object] | None = None,
+                  couplings=None) -> SamplerRun:
     """``sweeps`` checkerboard Metropolis sweeps of the L×L torus at h = 0 on ``device``; the
     parameters and the result as :func:`bitspin.sw.ising.msc.run_msc`."""
     import torch
@@ -142,6 +166,7 @@ def run_msc_torch(L: int, beta: float, *, sweeps: int, burn_in: int = 0, J: int 
         raise ValueError(f"need sweeps >= 1 and 0 <= burn_in < sweeps, not {sweeps}, {burn_in}")
     n = L // 2
     spins = torch.from_numpy(pack(initial_lattice(L, init, seed)).view(np.int64)).to(device)
+    signs = torch_signs(couplings, L, device)
     generator = torch.Generator(device=device)
     generator.manual_seed(int(seed) % (1 << 63))
     p4, p8 = (min(1 << 32, int(round(math.exp(-de * beta) * (1 << 32)))) for de in (4.0, 8.0))
@@ -156,9 +181,9 @@ def run_msc_torch(L: int, beta: float, *, sweeps: int, burn_in: int = 0, J: int 
     start = time.perf_counter()
     for sweep in range(sweeps):
         for colour in (0, 1):
-            flips += half_sweep(spins, colour, n, p4, p8, J < 0, generator)
+            flips += half_sweep(spins, colour, n, p4, p8, J < 0, generator, signs)
         if sweep >= burn_in:
-            m, b = observables(spins, n)
+            m, b = observables(spins, n, signs)
             measured[sweep - burn_in, 0], measured[sweep - burn_in, 1] = m, b
         if progress is not None and ((sweep + 1) % every == 0 or sweep + 1 == sweeps):
             progress(sweep + 1)

@@ -19,7 +19,13 @@ from bitspin.hw.ising.params import IsingParams
 
 from .thresholds import threshold_table
 
-__all__ = ["GoldenReplicas", "MscReplicas", "replica_sampler", "open_replicas"]
+__all__ = ["GoldenReplicas", "MscReplicas", "TorchReplicas", "replica_sampler",
+           "open_replicas"]
+
+
+def _acceptance_words(beta: float) -> tuple[int, int]:
+    """p4 = e^{−4β} and p8 = e^{−8β} times 2^32, the multi-spin-coded samplers' thresholds."""
+    return tuple(min(1 << 32, int(round(math.exp(-de * beta) * (1 << 32)))) for de in (4.0, 8.0))
 
 
 class GoldenReplicas:
@@ -87,8 +93,7 @@ class MscReplicas:
         out = np.empty((sweeps, len(self.spins), 2), dtype=np.int64)
         observables = np.zeros((sweeps, 2), dtype=np.int64)
         for j, beta in enumerate(betas):
-            p4, p8 = (min(1 << 32, int(round(math.exp(-de * beta) * (1 << 32))))
-                      for de in (4.0, 8.0))
+            p4, p8 = _acceptance_words(beta)
             self.run_sweeps(self.spins[j], self.n, p4, p8, self.antiferro, self.signs,
                             self.states[j], self.flip_counts[j], observables, 0, sweeps, 0,
                             self.rows)
@@ -101,6 +106,58 @@ class MscReplicas:
     @property
     def flips(self) -> int:
         return int(self.flip_counts.sum())
+
+
+class TorchReplicas:
+    """``slots`` lattices on the torch multi-spin-coded sampler (h = 0 Metropolis) on
+    ``device``: the gpu backend on CUDA; the tests run it on the CPU. Slot j's generator is
+    seeded with S + j."""
+
+    name = "gpu"
+
+    def __init__(self, L: int, slots: int, seed: int, couplings, *, J: int, device="cuda"):
+        import torch
+
+        from . import msc, msc_torch
+        from .fast import resolve_device
+        if (reason := msc.msc_unsupported(L)) is not None:
+            raise ValueError(f"the gpu backend's tempering does not take {reason}")
+        self.torch, self.msc_torch, self.msc = torch, msc_torch, msc
+        self.device = resolve_device(device)
+        self.L, self.n, self.antiferro = L, L // 2, J < 0
+        self.signs = msc_torch.torch_signs(couplings, L, self.device)
+        self.spins, self.generators = [], []
+        for j in range(slots):
+            slot_seed = (seed + j) % (1 << 64)
+            packed = msc.pack(msc.initial_lattice(L, "hot", slot_seed)).view(np.int64)
+            self.spins.append(torch.from_numpy(packed).to(self.device))
+            generator = torch.Generator(device=self.device)
+            generator.manual_seed(slot_seed % (1 << 63))
+            self.generators.append(generator)
+        self.flip_count = torch.zeros((), dtype=torch.int64, device=self.device)
+        if self.device.type == "cuda":
+            self.name = f"gpu ({torch.cuda.get_device_name(self.device)})"
+
+    def advance(self, sweeps: int, betas) -> np.ndarray:
+        torch = self.torch
+        out = torch.empty((sweeps, len(self.spins), 2), dtype=torch.int64, device=self.device)
+        for j, beta in enumerate(betas):
+            p4, p8 = _acceptance_words(beta)
+            for t in range(sweeps):
+                for colour in (0, 1):
+                    self.flip_count += self.msc_torch.half_sweep(
+                        self.spins[j], colour, self.n, p4, p8, self.antiferro,
+                        self.generators[j], self.signs)
+                m, b = self.msc_torch.observables(self.spins[j], self.n, self.signs)
+                out[t, j, 0], out[t, j, 1] = m, b
+        return out.cpu().numpy()
+
+    def lattice(self, j: int) -> np.ndarray:
+        return self.msc.unpack(self.spins[j].cpu().numpy().view(np.uint64), self.L)
+
+    @property
+    def flips(self) -> int:
+        return int(self.flip_count)
 
 
 def replica_sampler(backend: str, config, slots: int, couplings):
@@ -116,8 +173,10 @@ def replica_sampler(backend: str, config, slots: int, couplings):
         return MscReplicas(config.size, slots, config.seed, couplings, J=config.coupling,
                            threads=config.threads)
     if backend == "gpu":
-        raise ValueError("ising temper does not run on the gpu backend yet (use golden, cpu or "
-                         "device)")
+        if config.field != 0 or config.algorithm != "metropolis":
+            raise ValueError("the gpu backend tempers h = 0 Metropolis only (its multi-spin-"
+                             "coded sampler); use the golden backend for a field or heat-bath")
+        return TorchReplicas(config.size, slots, config.seed, couplings, J=config.coupling)
     raise ValueError(f"unknown backend {backend!r}; choose golden, cpu or device")
 
 

@@ -19,11 +19,15 @@ from bitspin.sw.ising.report import run_summary
 from bitspin.sw.ising.replica_samplers import replica_sampler
 from bitspin.sw.ising.temper_report import temper_summary
 from bitspin.sw.ising.tempering import TemperConfig, temper
+from tests.conftest import _SEED_BASE
 
-# Two boards: three tiles with xoroshiro64+ lanes, sums and couplings; four small tiles with the
-# wheels and no couplings (two temperatures, two copies).
-BOARDS = {"three": IsingParams(8, 4, replicas=3, sums=True, couplings=True),
-          "four": IsingParams(4, 2, rng="wheel", replicas=4)}
+# Two boards, their P drawn from the session's seed (printed in the report header): three tiles
+# with xoroshiro64+ lanes, sums and couplings; four small tiles with the wheels and no couplings
+# (two temperatures, two copies).
+_LANES = np.random.default_rng(_SEED_BASE)
+BOARDS = {"three": IsingParams(8, int(_LANES.choice([1, 2, 4, 8, 16])), replicas=3, sums=True,
+                               couplings=True),
+          "four": IsingParams(4, int(_LANES.choice([1, 2, 4, 8])), rng="wheel", replicas=4)}
 
 
 @pytest.fixture(scope="module", params=list(BOARDS))

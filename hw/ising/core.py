@@ -40,9 +40,33 @@ from .threshold_tables import THRESHOLD_TABLES, lutram_lane_tables, table_load_c
 from .timing import LANES_PER_COPY, POPCOUNT_CHUNK, SUM_FAN_IN, WORD_SLICE, data_reg
 from .window import neighbourhoods, window_loads
 
-__all__ = ["IsingCore", "ObservablesLayout", "PassMode", "THRESHOLD_TABLES",
+__all__ = ["IsingCore", "core_ports", "ObservablesLayout", "PassMode", "THRESHOLD_TABLES",
            "table_load_cycles"]
 
+
+def core_ports(p: IsingParams) -> dict:
+    """The members of :class:`IsingCore`'s signature (``hw.ising.tiles`` extends them)."""
+    return {
+        "op": In(IsingOp),
+        "start": In(1),
+        "seed": In(64),
+        "sweeps": In(32),
+        "thresholds": In(data.ArrayLayout(unsigned(p.k + 1), TABLE_SIZE)),
+        "busy": Out(1),
+        "observables": Out(stream.Signature(ObservablesLayout)),
+        "lattice_addr": In(p.lattice_address_bits),
+        "lattice_wdata": In(p.memory_word_bits),
+        "lattice_we": In(1),
+        "lattice_rdata": Out(p.memory_word_bits),
+        "update_cycles": Out(48),
+        "run_cycles": Out(48),
+        "stall_cycles": Out(48),
+        "flips": Out(48),
+        # With ``params.sums``: RUN's decimation and the sums of its records (sums_spec).
+        **({"every": In(32),
+            "sums": Out(data.ArrayLayout(signed(SUM_BITS), len(OBSERVABLE_SUMS)))}
+           if p.sums else {}),
+    }
 
 
 class IsingCore(wiring.Component):
@@ -69,28 +93,7 @@ class IsingCore(wiring.Component):
                              f"{threshold_table!r}")
         self.params = params
         self.threshold_table = threshold_table
-        p = params
-        super().__init__({
-            "op": In(IsingOp),
-            "start": In(1),
-            "seed": In(64),
-            "sweeps": In(32),
-            "thresholds": In(data.ArrayLayout(unsigned(p.k + 1), TABLE_SIZE)),
-            "busy": Out(1),
-            "observables": Out(stream.Signature(ObservablesLayout)),
-            "lattice_addr": In(p.lattice_address_bits),
-            "lattice_wdata": In(p.memory_word_bits),
-            "lattice_we": In(1),
-            "lattice_rdata": Out(p.memory_word_bits),
-            "update_cycles": Out(48),
-            "run_cycles": Out(48),
-            "stall_cycles": Out(48),
-            "flips": Out(48),
-            # With ``params.sums``: RUN's decimation and the sums of its records (sums_spec).
-            **({"every": In(32),
-                "sums": Out(data.ArrayLayout(signed(SUM_BITS), len(OBSERVABLE_SUMS)))}
-               if params.sums else {}),
-        })
+        super().__init__(core_ports(params))
 
     def elaborate(self, platform):
         m = Module()

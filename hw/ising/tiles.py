@@ -11,13 +11,12 @@ order, round-robin: sweep t of tile 0, of tile 1, …, of tile R − 1, then swe
 
 from __future__ import annotations
 
-from amaranth import Module, Mux, Signal, Value, signed, unsigned
-from amaranth.lib import data, stream, wiring
-from amaranth.lib.wiring import In, Out
+from amaranth import Module, Mux, Signal, Value, unsigned
+from amaranth.lib import data, wiring
+from amaranth.lib.wiring import In
 
-from .core import IsingCore, ObservablesLayout
-from .params import IsingOp, IsingParams, TABLE_SIZE
-from .sums_spec import OBSERVABLE_SUMS, SUM_BITS
+from .core import IsingCore, core_ports
+from .params import IsingParams, TABLE_SIZE
 
 __all__ = ["IsingTiles"]
 
@@ -38,27 +37,8 @@ class IsingTiles(wiring.Component):
         self.params, self.threshold_table = params, threshold_table
         p, R = params, params.replicas
         table = data.ArrayLayout(unsigned(p.k + 1), TABLE_SIZE)
-        super().__init__({
-            "op": In(IsingOp),
-            "start": In(1),
-            "seed": In(64),
-            "sweeps": In(32),
-            "thresholds": In(data.ArrayLayout(table, R)),
-            "tile": In(range(R)),
-            "busy": Out(1),
-            "observables": Out(stream.Signature(ObservablesLayout)),
-            "lattice_addr": In(p.lattice_address_bits),
-            "lattice_wdata": In(p.memory_word_bits),
-            "lattice_we": In(1),
-            "lattice_rdata": Out(p.memory_word_bits),
-            "update_cycles": Out(48),
-            "run_cycles": Out(48),
-            "stall_cycles": Out(48),
-            "flips": Out(48),
-            **({"every": In(32),
-                "sums": Out(data.ArrayLayout(signed(SUM_BITS), len(OBSERVABLE_SUMS)))}
-               if p.sums else {}),
-        })
+        super().__init__({**core_ports(p), "thresholds": In(data.ArrayLayout(table, R)),
+                          "tile": In(range(R))})
 
     def elaborate(self, platform):
         m = Module()

@@ -44,6 +44,52 @@ async def _start(dut, op, sweeps=0, seed=0):
         await RisingEdge(dut.clk)
 
 
+async def _run_ops(dut, ops, load):
+    """Run the session's ``ops`` in order (``load(dut, value)`` for a "load"), then settle."""
+    for name, value in ops:
+        if name == "seed":
+            await _start(dut, IsingOp.SEED, seed=value)
+        elif name == "run":
+            await _start(dut, IsingOp.RUN, sweeps=value)
+        elif name == "load":
+            await load(dut, value)
+        else:
+            await _start(dut, _OPS[name])
+    await ClockCycles(dut.clk, 4)
+
+
+async def _load_words(dut, words):
+    """Write the hex ``words`` through the lattice port, one per clock from address 0."""
+    for g, word in enumerate(words):
+        dut.lattice_addr.value = g
+        dut.lattice_wdata.value = int(word, 16)
+        dut.lattice_we.value = 1
+        await RisingEdge(dut.clk)
+    dut.lattice_we.value = 0
+
+
+async def _read_words(dut, groups: int) -> list[str]:
+    """The lattice memory's ``groups`` words, hex, through the port (READ_LATENCY each)."""
+    words = []
+    for g in range(groups):
+        dut.lattice_addr.value = g
+        for _ in range(READ_LATENCY):
+            await RisingEdge(dut.clk)
+        await ReadOnly()
+        words.append(f"{int(dut.lattice_rdata.value):x}")
+        await RisingEdge(dut.clk)
+    return words
+
+
+def _sums(dut) -> list[int]:
+    """The ``sums`` port, one signed int per OBSERVABLE_SUMS entry."""
+    packed, sums = int(dut.sums.value), []
+    for i in range(len(OBSERVABLE_SUMS)):
+        word = (packed >> (i * SUM_BITS)) & ((1 << SUM_BITS) - 1)
+        sums.append(word - (1 << SUM_BITS) if word >> (SUM_BITS - 1) else word)
+    return sums
+
+
 async def _reset_with_thresholds(dut, a: dict, ready: int):
     dut.start.value = 0
     dut.lattice_we.value = 0
@@ -66,36 +112,10 @@ async def session(dut):
 
     observables = []
     cocotb.start_soon(_collect(dut, observables, a.get("ready_probability", 1.0), rng))
-    for name, value in a["ops"]:
-        if name == "seed":
-            await _start(dut, IsingOp.SEED, seed=value)
-        elif name == "run":
-            await _start(dut, IsingOp.RUN, sweeps=value)
-        elif name == "load":
-            for g, word in enumerate(value):
-                dut.lattice_addr.value = g
-                dut.lattice_wdata.value = int(word, 16)
-                dut.lattice_we.value = 1
-                await RisingEdge(dut.clk)
-            dut.lattice_we.value = 0
-        else:
-            await _start(dut, _OPS[name])
-    await ClockCycles(dut.clk, 4)
+    await _run_ops(dut, a["ops"], _load_words)
 
-    words = []
-    for g in range(a["groups"]):
-        dut.lattice_addr.value = g
-        for _ in range(READ_LATENCY):
-            await RisingEdge(dut.clk)
-        await ReadOnly()
-        words.append(f"{int(dut.lattice_rdata.value):x}")
-        await RisingEdge(dut.clk)
-    sums = None
-    if hasattr(dut, "sums"):
-        packed, sums = int(dut.sums.value), []
-        for i in range(len(OBSERVABLE_SUMS)):
-            word = (packed >> (i * SUM_BITS)) & ((1 << SUM_BITS) - 1)
-            sums.append(word - (1 << SUM_BITS) if word >> (SUM_BITS - 1) else word)
+    words = await _read_words(dut, a["groups"])
+    sums = _sums(dut) if hasattr(dut, "sums") else None
     report(observables=observables, lattice=words, update_cycles=int(dut.update_cycles.value),
            run_cycles=int(dut.run_cycles.value), stall_cycles=int(dut.stall_cycles.value),
            flips=int(dut.flips.value), sums=sums)

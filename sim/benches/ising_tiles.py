@@ -10,16 +10,15 @@ tile), ``sums`` (per tile, with on-chip sums) and the counters.
 import random
 
 import cocotb
-from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
 
-from bitspin.hw.ising.params import READ_LATENCY, IsingOp
-from bitspin.hw.ising.sums_spec import OBSERVABLE_SUMS, SUM_BITS
-from bitspin.sim.benches.ising_core import _OPS, _collect, _start
+from bitspin.sim.benches.ising_core import _collect, _load_words, _read_words, _run_ops, _sums
 from bitspin.sim.testbench import args, report, start_clock_and_reset
 
 
-def _signed(word: int, bits: int) -> int:
-    return word - (1 << bits) if word >> (bits - 1) else word
+async def _load_tile(dut, value):
+    tile, words = value
+    dut.tile.value = tile
+    await _load_words(dut, words)
 
 
 @cocotb.test()
@@ -42,40 +41,14 @@ async def session(dut):
 
     observables = []
     cocotb.start_soon(_collect(dut, observables, a.get("ready_probability", 1.0), rng))
-    for name, value in a["ops"]:
-        if name == "seed":
-            await _start(dut, IsingOp.SEED, seed=value)
-        elif name == "run":
-            await _start(dut, IsingOp.RUN, sweeps=value)
-        elif name == "load":
-            tile, words = value
-            dut.tile.value = tile
-            for g, word in enumerate(words):
-                dut.lattice_addr.value = g
-                dut.lattice_wdata.value = int(word, 16)
-                dut.lattice_we.value = 1
-                await RisingEdge(dut.clk)
-            dut.lattice_we.value = 0
-        else:
-            await _start(dut, _OPS[name])
-    await ClockCycles(dut.clk, 4)
+    await _run_ops(dut, a["ops"], _load_tile)
 
     lattices, sums = [], []
     for tile in range(a["replicas"]):
         dut.tile.value = tile
-        words = []
-        for g in range(a["groups"]):
-            dut.lattice_addr.value = g
-            for _ in range(READ_LATENCY):
-                await RisingEdge(dut.clk)
-            await ReadOnly()
-            words.append(f"{int(dut.lattice_rdata.value):x}")
-            if hasattr(dut, "sums") and g == 0:
-                packed_sums = int(dut.sums.value)
-                sums.append([_signed((packed_sums >> (i * SUM_BITS)) & ((1 << SUM_BITS) - 1),
-                                     SUM_BITS) for i in range(len(OBSERVABLE_SUMS))])
-            await RisingEdge(dut.clk)
-        lattices.append(words)
+        lattices.append(await _read_words(dut, a["groups"]))
+        if hasattr(dut, "sums"):
+            sums.append(_sums(dut))
     report(observables=observables, lattices=lattices, sums=sums or None,
            update_cycles=int(dut.update_cycles.value), run_cycles=int(dut.run_cycles.value),
            flips=int(dut.flips.value))

@@ -117,8 +117,8 @@ def test_the_lean_lanes_wheels_match_golden(size, lanes, rng):
     _check(params, ops, thresholds, 1.0, f"L={size} P={lanes} wheel", "verilator", 0, "mux")
 
 
-@pytest.mark.parametrize("size,lanes,table", [(8, 1, "mux"), (4, 2, "lutram"), (16, 8, "lutram"),
-                                              (8, 32, "mux"), (16, 128, "mux")])
+@pytest.mark.parametrize("size,lanes,table", [(8, 1, "mux"), (4, 2, "lutram"), (8, 32, "mux"),
+                                              (16, 128, "lutram")])
 def test_couplings_in_every_schedule_shape_match_golden(size, lanes, table, rng):
     """A random ±J instance in the memory's sign bits, for each schedule shape: the lanes'
     neighbour counts and the bond sum B = Σ J_ij s_i s_j; a hot start keeps the signs."""

@@ -180,16 +180,19 @@ def device_runs(url: str, size: int, lanes: int, sweeps: int, repeats: int = 3,
 
 
 def projected(size: int, lanes: int, sweeps: int, cycles_per_sweep: float, fmax_mhz: float,
-              board: str, fmax_source: str, meter=None) -> dict:
-    """The workload's rate on ``board``: simulated cycles × the post-route fmax of a build."""
+              board: str, fmax_source: str, meter=None, replicas: int = 1) -> dict:
+    """The workload's rate on ``board``: simulated cycles × the post-route fmax of a build.
+    With ``replicas`` tiles, each runs the workload on its own lattice in the same clocks
+    (``hw.ising.tiles``; tests/test_ising_tiles.py checks the cycle counts)."""
     from .meters import projected_energy
     params = IsingParams(size, lanes)
     # The same run as on the device: the sweeps, then the read-only pass that measures the end.
     cycles = sweeps * cycles_per_sweep + params.measure_pass_cycles
     seconds = cycles / (fmax_mhz * 1e6)
-    updates = sweeps * size * size
+    updates = sweeps * size * size * replicas
     rate = updates / seconds / 1e9
     return {"size": size, "lanes": lanes, "sweeps": sweeps, "board": board,
+            **({"replicas": replicas} if replicas > 1 else {}),
             "fmax_mhz": fmax_mhz, "fmax_source": fmax_source,
             "cycles_per_sweep": cycles_per_sweep, "run_cycles": cycles,
             **spread("spin_updates_per_ns", [rate]),
@@ -241,7 +244,7 @@ def fast_energy(size: int, device: str, meter, sweeps: int | None = None,
 def run(options: BenchOptions, progress: Progress = lambda line: None) -> Report:
     """The Ising workload (L = ``options.size``, ``options.sweeps`` sweeps at the critical
     temperature) on each of ``options.backends``."""
-    IsingParams(options.size, options.lanes)             # a clear error before any work
+    IsingParams(options.size, options.lanes, replicas=options.replicas)   # a clear error first
     set_threads(options)
     meters = backend_meters(options.meters, options.backends)
     check_meters(meters)
@@ -287,8 +290,10 @@ def _backend(options: BenchOptions, name: str, meter, progress: Progress, host_c
             cores.append(simulate_core(core_size, core_lanes, options.sim_sweeps))
         return {"cores": cores, **NOT_MEASURED}
     board = options.board or DEFAULT_ISING_BOARD
-    fmax, source = projected_fmax(options, "ising", {"size": size, "lanes": lanes}, board,
-                                  progress)
+    wanted = {"size": size, "lanes": lanes,
+              **({"replicas": options.replicas} if options.replicas > 1 else {})}
+    fmax, source = projected_fmax(options, "ising", wanted, board, progress)
     progress(f"Verilator: cycles of L={size} P={lanes}")
     cycles = simulate_core(size, lanes, options.sim_sweeps)["cycles_per_sweep"]
-    return projected(size, lanes, options.sweeps, cycles, fmax, board, source, meter)
+    return projected(size, lanes, options.sweeps, cycles, fmax, board, source, meter,
+                     options.replicas)

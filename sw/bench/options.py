@@ -44,6 +44,8 @@ class BenchOptions:
         GAN: the engine configuration.
     board : str or None
         projected: the board whose post-route fmax is used.
+    replicas : int
+        Ising projected: the core's tiles (independent lattices on the same schedule).
     build_json : Path or None
         projected: a build report to take the fmax from (None: build now).
     device : str
@@ -59,6 +61,7 @@ class BenchOptions:
     size: int = 64
     sweeps: int = 1000
     lanes: int = DEFAULT_ISING_PARAMS.lanes
+    replicas: int = 1
     count: int = 100
     repeats: int = 3
     sizes: list[int] = field(default_factory=list)

@@ -30,6 +30,9 @@ def add_parser(sub):
     parser.add_argument("--sweeps", type=int, default=1000, help="ising: sweeps per run")
     parser.add_argument("--lanes", type=int, default=BenchOptions.lanes,
                         help="ising device/projected: the core's spins per clock P")
+    parser.add_argument("--replicas", type=int, default=1, metavar="R",
+                        help="ising projected: the core's tiles, each a lattice of L×L running "
+                             "the same schedule (a build with --replicas R)")
     parser.add_argument("--count", type=int, default=100, help="gan: images per run")
     parser.add_argument("--repeats", type=int, default=3,
                         help="runs per backend: min, median and max are reported")
@@ -70,7 +73,8 @@ def options_from_args(args):
     """The parsed flags as :class:`bitspin.sw.bench.options.BenchOptions` (checked there)."""
     return BenchOptions(
         workload=args.workload, backends=[b for b in args.backends.split(",") if b],
-        size=args.size, sweeps=args.sweeps, lanes=args.lanes, count=args.count,
+        size=args.size, sweeps=args.sweeps, lanes=args.lanes, replicas=args.replicas,
+        count=args.count,
         repeats=args.repeats,
         sizes=int_list(args.sizes, "--sizes") if args.sizes else [],
         cores=pair_list(args.cores, "--cores", "64x32,256x64"), sim_sweeps=args.sim_sweeps,

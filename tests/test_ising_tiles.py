@@ -7,7 +7,7 @@ import pytest
 
 from bitspin.hw.ising.params import ALGORITHMS, LANE_RNGS, IsingParams
 from bitspin.hw.ising.sums_spec import OBSERVABLE_SUMS, observable_sums
-from bitspin.hw.ising.tiles import IsingTiles
+from bitspin.hw.ising.tiles import IsingTiles, tiles_read_latency
 from bitspin.sim import simulate
 from bitspin.sw.ising.couplings import random_couplings
 from bitspin.sw.ising.golden import GoldenIsingCore
@@ -74,7 +74,8 @@ def _check(rng, params, tables, couplings, ops, simulator):
                                                        for table in tables],
                             "threshold_bits": params.k + 1, "groups": params.groups,
                             "replicas": params.replicas, "ready_probability": ready,
-                            "bench_seed": int(rng.integers(1 << 30)), "every": every})
+                            "bench_seed": int(rng.integers(1 << 30)), "every": every,
+                            "read_latency": tiles_read_latency(params)})
     out = result.outputs
     cores, records = _golden(params, tables, couplings, ops)
     sweeps = ops[-1][1]

@@ -68,12 +68,12 @@ async def _load_words(dut, words):
     dut.lattice_we.value = 0
 
 
-async def _read_words(dut, groups: int) -> list[str]:
-    """The lattice memory's ``groups`` words, hex, through the port (READ_LATENCY each)."""
+async def _read_words(dut, groups: int, latency: int = READ_LATENCY) -> list[str]:
+    """The lattice memory's ``groups`` words, hex, through the port (``latency`` clocks each)."""
     words = []
     for g in range(groups):
         dut.lattice_addr.value = g
-        for _ in range(READ_LATENCY):
+        for _ in range(latency):
             await RisingEdge(dut.clk)
         await ReadOnly()
         words.append(f"{int(dut.lattice_rdata.value):x}")

@@ -2,7 +2,8 @@
 
 args: ``ops`` ([name, value] with name in seed/cold/hot/run, or ["load", [tile, words]]),
 ``thresholds`` (one 10-entry table per tile), ``threshold_bits``, ``groups``, ``replicas``,
-``ready_probability`` and ``bench_seed`` (back-pressure on the merged stream), ``every``.
+``ready_probability`` and ``bench_seed`` (back-pressure on the merged stream), ``every``,
+``read_latency`` (of the lattice port).
 Reports: ``observables`` (the merged stream, [[M, B], ...]), ``lattices`` (hex words per
 tile), ``sums`` (per tile, with on-chip sums) and the counters.
 """
@@ -46,7 +47,7 @@ async def session(dut):
     lattices, sums = [], []
     for tile in range(a["replicas"]):
         dut.tile.value = tile
-        lattices.append(await _read_words(dut, a["groups"]))
+        lattices.append(await _read_words(dut, a["groups"], a["read_latency"]))
         if hasattr(dut, "sums"):
             sums.append(_sums(dut))
     report(observables=observables, lattices=lattices, sums=sums or None,

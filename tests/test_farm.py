@@ -110,6 +110,21 @@ def test_cli_farm_ising_json(boards, capsys):
     assert tuple(point[k] for k in HASHES) == _golden_hashes(config)
 
 
+def test_cli_farm_ising_with_couplings_starts_boards_that_hold_them(tmp_path, capsys):
+    """--virtual-boards starts boards whose cores hold bond signs when the run has couplings."""
+    from bitspin.sw.ising.couplings import random_couplings
+    random_couplings(8, 3).save(tmp_path / "glass.npz")
+    argv = ["farm", "ising", "--virtual-boards", "2", "--size", "8", "--lanes", "4",
+            "--couplings", str(tmp_path / "glass.npz"), "--sweeps", "20", "--burn-in", "2",
+            "--seed", "5", "--temperatures", "1.0,2.0", "--json"]
+    assert main(argv) == 0
+    result = json.loads(capsys.readouterr().out)
+    for i, point in enumerate(result["points"]):
+        config = RunConfig(size=8, lanes=4, sweeps=20, burn_in=2, seed=5 + i,
+                           beta=1 / point["temperature"], couplings=str(tmp_path / "glass.npz"))
+        assert tuple(point[k] for k in HASHES) == _golden_hashes(config), f"point {i}"
+
+
 def test_cli_farm_gan_writes_the_golden_images(boards, tmp_path, capsys):
     out = tmp_path / "farm.npz"
     model_file = engine_config(ENGINE).model

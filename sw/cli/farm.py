@@ -85,18 +85,18 @@ def _max_failures(args) -> dict:
 
 
 def run_ising(args) -> int:
-    from bitspin.hw.ising.params import IsingParams
     from bitspin.sw.cli.ising import run_config
+    from bitspin.sw.ising.backends import core_params
     from bitspin.sw.cli.ising_format import parse_temperatures
     from bitspin.sw.farm import farm_ising
     from bitspin.sw.farm.ising import sweep_configs
     if args.couplings_seeds is not None:
-        raise ValueError("--couplings-seeds needs per-bond couplings (±J spin glasses), which no "
-                         "backend supports yet")
+        raise ValueError("--couplings-seeds (one ±J instance per seed) is not written yet; "
+                         "--couplings FILE.npz runs every point on one instance")
     temperatures = parse_temperatures(args.temperatures)
     config = run_config(args, 1 / temperatures[0])
     sweep_configs(config, temperatures)      # every bad parameter is reported before any start
-    params = IsingParams(config.size, config.lanes, config.k, rng=config.rng)
+    params = core_params(config)     # the boards' core: couplings and sums as the run needs
     with progress_lines("starting the farm") as update, \
             _farm(args, update, ising=params) as farm:
         result = farm_ising(farm, config, temperatures, **_max_failures(args),

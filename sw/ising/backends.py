@@ -15,7 +15,7 @@ from bitspin.hw.ising.params import DEFAULT_ISING_PARAMS, LANE_RNGS, IsingParams
 from .result import SamplerRun
 from .thresholds import check_parameters, threshold_table
 
-__all__ = ["BACKENDS", "RunConfig", "run"]
+__all__ = ["BACKENDS", "RunConfig", "run", "core_params"]
 
 BACKENDS = ("golden", "cpu", "gpu", "device")
 #: The largest lattice side a run takes: 2^30 spins, a few GiB in the samplers' working arrays.
@@ -89,7 +89,7 @@ class RunConfig:
         return {**asdict(self), "temperature": temperature if math.isfinite(temperature) else None}
 
 
-def _params(config: RunConfig) -> IsingParams:
+def core_params(config: RunConfig) -> IsingParams:
     """The core a golden or device run of ``config`` needs (on-chip sums if it decimates, the
     bonds' signs if it has couplings)."""
     return IsingParams(config.size, config.lanes, config.k, rng=config.rng,
@@ -100,7 +100,7 @@ def _golden(config: RunConfig, progress) -> SamplerRun:
     from .golden import run_golden
     thresholds = threshold_table(config.beta, config.coupling, config.field, config.algorithm,
                                  config.k)
-    result = run_golden(_params(config), thresholds, sweeps=config.sweeps,
+    result = run_golden(core_params(config), thresholds, sweeps=config.sweeps,
                         burn_in=config.burn_in, seed=config.seed, init=config.init,
                         progress=progress, couplings=config.load_couplings())
     if config.observe_every > 1:
@@ -150,7 +150,7 @@ def _fast(config: RunConfig, progress, device: str) -> SamplerRun:
 def _device(config: RunConfig, progress, url: str | None) -> SamplerRun:
     from bitspin.sw.device.connect import open_device
     from bitspin.sw.device.ising_sampler import IsingSampler
-    with open_device(url, ising=_params(config)) as device:
+    with open_device(url, ising=core_params(config)) as device:
         return IsingSampler(device).sample(config, progress)
 
 

@@ -48,7 +48,7 @@ DEFAULT_ROUTER = {"ecp5": "router2", "ice40": "router1"}
 
 
 def build_for_board(top, board: str, out_dir: Path, *, name: str = "top", seed: int = 1,
-                    router: str | None = None, log=None) -> BuildResult:
+                    router: str | None = None, log=None, synth_opts: str = "") -> BuildResult:
     """Synthesize, place, route and pack ``top`` for ``board``; return the parsed report.
 
     ``top`` is an elaboratable that requests its pins from the platform it is given. nextpnr runs
@@ -56,6 +56,7 @@ def build_for_board(top, board: str, out_dir: Path, *, name: str = "top", seed: 
     ``DEFAULT_ROUTER`` of the board's family) and ``--timing-allow-fail``,
     so a design that misses timing still yields a report whose ``timing_met`` is False. The
     whole tool output goes to ``out_dir/build.log``; ``log``, if given, is called with each line.
+    ``synth_opts`` are extra options of Yosys's ``synth_*`` command (``designs.SYNTH_OPTS``).
     """
     spec = board_by_name(board)
     if not isinstance(seed, int) or seed < 0:
@@ -72,7 +73,7 @@ def build_for_board(top, board: str, out_dir: Path, *, name: str = "top", seed: 
     report_file = out_dir / f"{name}.report.json"
     report_file.unlink(missing_ok=True)
     plan = spec.platform().prepare(
-        top, name=name, script_after_read=KEEP_REPLICAS_SCRIPT,
+        top, name=name, script_after_read=KEEP_REPLICAS_SCRIPT, synth_opts=synth_opts,
         nextpnr_opts=f"--seed {seed} --router {router} --timing-allow-fail "
                      f"--report {report_file.name}")
     plan.extract(out_dir)
@@ -93,7 +94,11 @@ def build_for_board(top, board: str, out_dir: Path, *, name: str = "top", seed: 
     elapsed = time.monotonic() - started
     bitstream = out_dir / _bitstream_name(spec.family, name)
     if process.returncode != 0 or not bitstream.exists():
-        tail = "".join(lines[-40:])
+        # Yosys runs quietly (-q): its errors are in its report, not in the tool output.
+        report = out_dir / f"{name}.rpt"
+        errors = [line for line in (report.read_text(errors="replace").splitlines()
+                                    if report.exists() else []) if line.startswith("ERROR")]
+        tail = "".join(lines[-40:]) + "".join(f"{line} (yosys, {report})\n" for line in errors)
         raise BuildFailure(f"build for {board} failed (exit {process.returncode}); "
                            f"log: {log_path}\n{tail}")
     return BuildResult(board, bitstream, parse_nextpnr_report(report_file), out_dir, elapsed, seed,

@@ -15,7 +15,8 @@ from .catalog import board_by_name
 from .core_harness import CoreHarness
 from .uart_top import UARTPinsTop
 
-__all__ = ["DESIGNS", "make_top", "identifying_params", "uart_divisor", "GanImageSource"]
+__all__ = ["DESIGNS", "SYNTH_OPTS", "make_top", "identifying_params", "uart_divisor",
+           "GanImageSource"]
 
 #: (engine configuration name, engine parallelism) -> the engine's memory image.
 GanImageSource = Callable[[str, EngineParams], EngineImage]
@@ -63,6 +64,14 @@ def _lanes(params: dict, gan_images=None):
     from bitspin.hw.ising.lane_compare import LaneCompare
     core_params = _ising_params(params)
     return CoreHarness(lambda: LaneCompare(core_params.lanes, core_params.k, core_params.rng))
+
+
+def _exchange(params: dict, gan_images=None):
+    from bitspin.hw.ising.exchange_unit import ExchangeUnit
+    core_params = _ising_params(params)
+    if core_params.replicas < 2:
+        raise ValueError("the exchange unit needs --replicas R with R ≥ 2 temperatures")
+    return CoreHarness(lambda: ExchangeUnit(core_params, core_params.replicas))
 
 
 def _engine_target(params: dict):
@@ -127,7 +136,12 @@ DESIGNS = {
     "gan": _gan,      # the GAN engine alone, in a harness
     "soc": _soc,      # the device: UART, framed protocol, registers, both cores
     "lanes": _lanes,  # the lanes' RNGs and compares alone (--rng), for LUTs per lane
+    "exchange": _exchange,  # chip-side exchange decisions for --replicas tiles of --size
 }
+
+#: Extra options of Yosys's synth command per design. Yosys 0.70's LUT mapping fails an internal
+#: assertion on the exchange unit (while it renames the mapped outputs); with -dff it maps.
+SYNTH_OPTS = {"exchange": "-dff"}
 
 
 def identifying_params(design: str, params: dict) -> dict:
@@ -141,6 +155,8 @@ def identifying_params(design: str, params: dict) -> dict:
         return ising
     if design == "lanes":
         return {"lanes": core.lanes, "k": core.k, "rng": core.rng}
+    if design == "exchange":
+        return {"size": core.size, "k": core.k, "replicas": core.replicas}
     if design in ("gan", "soc"):
         name, target = _engine_target(params)
         engine = {"engine": name,

@@ -48,7 +48,8 @@ def test_tempering_on_the_tiles_equals_golden(tile_board, rng):
                           sweeps=int(rng.integers(20, 50)), burn_in=int(rng.integers(0, 8)),
                           exchange_every=int(rng.integers(1, 5)), copies=copies,
                           seed=int(rng.integers(1 << 62)),
-                          algorithm=str(rng.choice(["metropolis", "heatbath"])))
+                          algorithm=str(rng.choice(["metropolis", "heatbath"])),
+                          exchange_rule=str(rng.choice(["host", "chip"])))
     couplings = (random_couplings(params.size, int(rng.integers(1 << 62)))
                  if params.couplings else None)
     golden = temper(replica_sampler("golden", config, params.replicas, couplings), config,

@@ -42,7 +42,8 @@ def add_parser(sub):
                              "icebreaker)")
     parser.add_argument("--replicas", type=int, default=None, metavar="R",
                         help="ising, soc: tiles, independent lattices each with its own "
-                             "temperature (default 1)")
+                             "temperature (default 1); exchange: the temperatures it decides "
+                             "between")
     parser.add_argument("--couplings", action=argparse.BooleanOptionalAction, default=None,
                         help="ising, soc: a sign bit per bond in the lattice memory (±J spin "
                              "glasses; default off)")
@@ -83,7 +84,7 @@ def report_table(result) -> Table:
 
 def run(args) -> int:
     from bitspin.boards import build_for_board
-    from bitspin.boards.designs import identifying_params, make_top
+    from bitspin.boards.designs import SYNTH_OPTS, identifying_params, make_top
     from bitspin.boards.catalog import board_by_name
     out = args.out or Path("build") / f"{args.board}-{args.design}"
     size, lanes, k = (given if given is not None else default for given, default in zip(
@@ -98,7 +99,8 @@ def run(args) -> int:
     console = Console(stderr=True)
     with console.status(f"building {args.design} for {args.board} (yosys, nextpnr, packer)...") as status:
         result = build_for_board(top, args.board, out, seed=args.seed, router=args.router,
-                                 log=lambda line: status.update(f"[dim]{line[:100]}[/dim]"))
+                                 log=lambda line: status.update(f"[dim]{line[:100]}[/dim]"),
+                                 synth_opts=SYNTH_OPTS.get(args.design, ""))
     extra = {}
     if getattr(top, "frequency", None) is not None:  # a PLL-clocked top (--clock-mhz)
         extra = {"clock_mhz": round(top.frequency / 1e6, 6), "pll": {

@@ -17,7 +17,7 @@ TEMPER_BACKENDS = ("golden", "cpu", "gpu", "device")
 
 def add_parsers(commands) -> None:
     """Add ``temper`` and ``couplings`` to the ``ising`` subcommands."""
-    from bitspin.sw.ising.tempering import TemperConfig
+    from bitspin.sw.ising.tempering import EXCHANGE_RULES, TemperConfig
     d = TemperConfig(temperatures=[])
     parser = commands.add_parser("temper", help="parallel tempering over a temperature ladder")
     parser.add_argument("--backend", choices=TEMPER_BACKENDS, default="cpu")
@@ -32,6 +32,9 @@ def add_parsers(commands) -> None:
                         help="sweeps between exchange rounds")
     parser.add_argument("--copies", type=int, choices=(1, 2), default=d.copies,
                         help="2: two independent replica sets and their overlap q")
+    parser.add_argument("--exchange-rule", choices=EXCHANGE_RULES, default=d.exchange_rule,
+                        help="host: floating point (default); chip: the fixed-point rule of "
+                             "the chip's exchange unit, applied by the host")
     parser.add_argument("--seed", type=int, default=d.seed)
     parser.add_argument("--lanes", type=int, default=DEFAULT_ISING_PARAMS.lanes,
                         help="P, spins per clock (golden, device)")
@@ -88,7 +91,7 @@ def temper_command(args) -> int:
         burn_in=args.burn_in, exchange_every=args.exchange_every, copies=args.copies,
         seed=args.seed, lanes=args.lanes, k=args.precision, rng=args.rng,
         algorithm=args.algorithm, field=args.field, couplings=args.couplings,
-        threads=args.threads)
+        threads=args.threads, exchange_rule=args.exchange_rule)
     config.validate()
     from bitspin.sw.ising.backends import RunConfig
     couplings = RunConfig(size=config.size, couplings=config.couplings).load_couplings()

@@ -13,6 +13,9 @@ exchange stream of copy c is SplitMix64 started at (S ⊕ EXCHANGE_STREAM_KEY) +
 takes one output u, in round order and pair order, whether or not it is needed, and accepts when
 Δ ≥ 0 or (u >> 11)·2^−53 < exp(Δ). The host decides from the (M, B) the samplers report, so
 golden and device, which report the same (M, B), make the same decisions.
+
+With ``exchange_rule = "chip"`` the decisions follow the fixed-point rule that a chip can apply
+instead (``hw.ising.exchange_spec``, its own stream; ``sw.ising.exchange_fixed``).
 """
 
 from __future__ import annotations
@@ -23,15 +26,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from bitspin.hw.ising.exchange_spec import EXCHANGE_STREAM_KEY
 from bitspin.hw.ising.params import DEFAULT_ISING_PARAMS, LANE_RNGS, SPLITMIX64_GAMMA
 
+from .exchange_fixed import FixedExchange, exchange_stream_seed
 from .rng import splitmix64
 
-__all__ = ["TemperConfig", "TemperRun", "temper", "EXCHANGE_STREAM_KEY"]
+__all__ = ["TemperConfig", "TemperRun", "temper", "EXCHANGE_STREAM_KEY", "EXCHANGE_RULES"]
 
-#: "TEMPERNG" in ASCII: keeps the exchange stream apart from the lanes' SplitMix64 seeding.
-EXCHANGE_STREAM_KEY = 0x54454D5045524E47
 MAX_REPLICAS = 64
+#: Who decides, by the rule they can apply: the host in floating point, or a chip in fixed point.
+EXCHANGE_RULES = ("host", "chip")
 
 
 @dataclass
@@ -52,6 +57,7 @@ class TemperConfig:
     coupling: int = 1
     couplings: str | None = None
     threads: int | None = None
+    exchange_rule: str = EXCHANGE_RULES[0]
 
     def validate(self) -> None:
         """Raise ``ValueError`` with a clear message for any parameter no backend accepts."""
@@ -64,6 +70,14 @@ class TemperConfig:
             raise ValueError("temperatures must be positive and finite")
         if len(set(temps)) != len(temps):
             raise ValueError("temperatures must differ from each other")
+        if self.exchange_rule not in EXCHANGE_RULES:
+            raise ValueError(f"exchange rule must be one of {', '.join(EXCHANGE_RULES)}, not "
+                             f"{self.exchange_rule!r}")
+        if self.exchange_rule == "chip":
+            from bitspin.hw.ising.exchange_spec import exchange_coefficients
+            betas = self.betas
+            for i in range(len(betas) - 1):
+                exchange_coefficients(betas[i], betas[i + 1], self.coupling, self.field)
         if self.copies not in (1, 2):
             raise ValueError(f"copies must be 1 or 2, not {self.copies!r}")
         if not isinstance(self.exchange_every, int) or self.exchange_every < 1:
@@ -141,8 +155,9 @@ def temper(sampler, config: TemperConfig, couplings=None, progress=None) -> Temp
     J, h = config.coupling, config.field
     slot_at = np.array([[c * R + t for t in range(R)] for c in range(C)])   # [copy, temperature]
     rounds = -(-config.sweeps // K)
-    streams = [_ExchangeStream(((config.seed ^ EXCHANGE_STREAM_KEY) + c) % (1 << 64))
-               for c in range(C)]
+    streams = [_ExchangeStream(exchange_stream_seed(config.seed, c)) for c in range(C)]
+    chip = ([FixedExchange(betas, J, h, config.seed, c) for c in range(C)]
+            if config.exchange_rule == "chip" else None)
     accepted, proposed = np.zeros(R - 1, np.int64), np.zeros(R - 1, np.int64)
     trips = [_RoundTrips(C * R) for _ in range(C)]
     measured = config.sweeps - config.burn_in
@@ -170,11 +185,15 @@ def temper(sampler, config: TemperConfig, couplings=None, progress=None) -> Temp
         energy = -J * records[-1, :, 1] - h * records[-1, :, 0]
         for c in range(C):
             for i in range(round_ % 2, R - 1, 2):
-                u = streams[c].next()
                 low, high = slot_at[c, i], slot_at[c, i + 1]
-                delta = (betas[i] - betas[i + 1]) * float(energy[low] - energy[high])
                 proposed[i] += 1
-                if _decide(delta, u):
+                if chip:
+                    exchange = chip[c].propose(i, records[-1, low], records[-1, high])
+                else:
+                    u = streams[c].next()
+                    delta = (betas[i] - betas[i + 1]) * float(energy[low] - energy[high])
+                    exchange = _decide(delta, u)
+                if exchange:
                     accepted[i] += 1
                     slot_at[c, i], slot_at[c, i + 1] = high, low
             trips[c].visit(slot_at[c])

@@ -33,11 +33,12 @@ from .lane_rngs import lane_rngs, seed_outputs
 from .observable_sums import ObservableSums, ObservablesLayout
 from .sums_spec import OBSERVABLE_SUMS, SUM_BITS
 from .params import IsingOp, IsingParams, TABLE_SIZE
-from .popcount import chunked, delayed, pipelined_sum, popcount
+from .popcount import delayed
 from .seeder import SplitMix64Seeder
 from .sequencer import PassControl, PassMode
+from .sweep_counts import SweepCounts
 from .threshold_tables import THRESHOLD_TABLES, lutram_lane_tables, table_load_cycles, uses_lutram
-from .timing import LANES_PER_COPY, POPCOUNT_CHUNK, SUM_FAN_IN, WORD_SLICE, data_reg
+from .timing import LANES_PER_COPY, WORD_SLICE, data_reg
 from .window import neighbourhoods, window_loads
 
 __all__ = ["IsingCore", "core_ports", "ObservablesLayout", "PassMode", "THRESHOLD_TABLES",
@@ -210,23 +211,16 @@ class IsingCore(wiring.Component):
                        if lutram else [])
         t_valid, t_last, t_s, t_g = Signal(), Signal(), Signal.like(s), Signal.like(g)
         t_base = data_reg(W)
-        t_mode, t_measure = Signal(2), Signal()
+        t_mode = Signal(2)
         t_threshold = [data_reg(k + 1, name=f"t_threshold{i}") for i in range(P)]
         t_old, t_par = data_reg(P), data_reg(P)
         t_rand = [data_reg(k, name=f"t_rand{i}") for i in range(P)]
-        ups_chunks = chunked(a_ups_bits, POPCOUNT_CHUNK)
-        agree_chunks = chunked(a_agree_bits, POPCOUNT_CHUNK)
-        t_ups_parts = [Signal(range(len(c) + 1), name=f"t_ups{j}") for j, c in enumerate(ups_chunks)]
-        t_agree_parts = [Signal(range(len(c) + 1), name=f"t_agree{j}")
-                         for j, c in enumerate(agree_chunks)]
         for i in range(P):
             looked_up = lane_tables[i] if lutram else table[a_idx[i]]
             m.d.sync += [t_threshold[i].eq(looked_up), t_rand[i].eq(rng_values[i])]
         m.d.sync += [
             t_valid.eq(a_valid), t_last.eq(a_last), t_s.eq(a_s), t_g.eq(a_g), t_base.eq(a_base),
-            t_mode.eq(a_mode), t_measure.eq(a_measure), t_old.eq(a_old), t_par.eq(a_par),
-            *[part.eq(popcount(c)) for part, c in zip(t_ups_parts, ups_chunks)],
-            *[part.eq(popcount(c)) for part, c in zip(t_agree_parts, agree_chunks)],
+            t_mode.eq(a_mode), t_old.eq(a_old), t_par.eq(a_par),
         ]
 
         # --- stage B: threshold compare, new spins and flips registered, counts ---------------
@@ -274,37 +268,15 @@ class IsingCore(wiring.Component):
             with m.If(b_valid_copies[lane // LANES_PER_COPY]):
                 m.d.sync += wbuf[bit].eq(Mux(take, b_new[lane], base[bit]))
 
-        # --- the counts: summed over pipelined trees, then accumulated ---------------------
-        # The stage-T partial counts and the flip bits are summed through registered trees of
-        # SUM_FAN_IN-input adders: a sum of 8 or 16 partial counts in one stage was 9–10 LUT
-        # levels on ECP5 (Yosys maps such multi-operand sums to LUT full-adder trees) and the
-        # critical path at L=256, P=256. The trees' latency costs nothing: the (M, B) output
-        # and the end of an operation wait for the flags that travel beside them.
-        ups_total, ups_stages = pipelined_sum(m, t_ups_parts, SUM_FAN_IN, "ups_sum")
-        agree_total, agree_stages = pipelined_sum(m, t_agree_parts, SUM_FAN_IN, "agree_sum")
-        count_stages = max(ups_stages, agree_stages)
-        ups_count = ([ups_total] + delayed(m, ups_total, count_stages - ups_stages, "ups_late"))[-1]
-        agree_count = ([agree_total] +
-                       delayed(m, agree_total, count_stages - agree_stages, "agree_late"))[-1]
-        measure_line = delayed(m, t_measure, count_stages, "counting")  # beside the trees
-        counted = ([t_measure] + measure_line)[-1]
-        acc_ups = Signal(range(L * L + 1))
-        acc_agree = Signal(range(2 * L * L + 1))
-        with m.If(clear_acc):
-            m.d.sync += [acc_ups.eq(0), acc_agree.eq(0)]
-        with m.Elif(counted):
-            m.d.sync += [acc_ups.eq(acc_ups + ups_count), acc_agree.eq(acc_agree + agree_count)]
-        # The flip bits (stage B) are pop-counted in chunks, then summed the same way; flips of
-        # invalid steps are zero, so the count adds every clock.
-        flip_chunks = chunked(b_flip_bits, POPCOUNT_CHUNK)
-        c_flip_parts = [Signal(range(len(c) + 1), name=f"c_flips{j}")
-                        for j, c in enumerate(flip_chunks)]
-        m.d.sync += [part.eq(popcount(c)) for part, c in zip(c_flip_parts, flip_chunks)]
-        flip_total, flip_stages = pipelined_sum(m, c_flip_parts, SUM_FAN_IN, "flip_sum")
-        m.d.sync += self.flips.eq(self.flips + flip_total)
+        # --- the counts (``SweepCounts``): M and B of measured steps, accepted flips ----------
+        m.submodules.counts = counts = SweepCounts(p)
+        m.d.comb += [counts.ups_bits.eq(a_ups_bits), counts.agree_bits.eq(a_agree_bits),
+                     counts.measure.eq(a_measure), counts.clear.eq(clear_acc),
+                     counts.flip_bits.eq(b_flip_bits), self.flips.eq(counts.flips)]
         # Valid flags beside everything after stage T: the write-back (B, C), the flip count
-        # (B, the chunks, the tree) and the count trees (which only MEASURE-flagged steps use).
-        valid_line = delayed(m, t_valid, max(2 + flip_stages, count_stages), "in_flight")
+        # and the count trees (which only MEASURE-flagged steps use).
+        valid_line = delayed(m, t_valid, max(counts.flip_latency, counts.count_stages),
+                             "in_flight")
 
         # ``idle`` and ``cold_write`` are registers equal to "the FSM is in IDLE" and "... in
         # COLD" (set on the transitions below): the memory's address multiplexers select with
@@ -358,11 +330,10 @@ class IsingCore(wiring.Component):
                          self.sums.eq(sums.sums)]
         with m.If(records.ready):
             m.d.sync += records.valid.eq(0)
-        with m.If(pending_emit & ~Cat(a_measure, t_measure, *measure_line).any() &
-                  (~records.valid | records.ready)):
+        with m.If(pending_emit & ~counts.counting & (~records.valid | records.ready)):
             m.d.sync += [
-                records.payload.magnetization.eq(2 * acc_ups - L * L),
-                records.payload.bond_sum.eq(2 * acc_agree - 2 * L * L),
+                records.payload.magnetization.eq(2 * counts.ups - L * L),
+                records.payload.bond_sum.eq(2 * counts.agree - 2 * L * L),
                 records.valid.eq(1),
                 pending_emit.eq(0),
             ]

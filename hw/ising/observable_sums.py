@@ -1,6 +1,6 @@
 """The core's observable sums and its decimated record stream (``sums_spec``)."""
 
-from amaranth import Module, Mux, Signal, signed, unsigned
+from amaranth import Cat, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -17,9 +17,9 @@ class ObservableSums(wiring.Component):
 
     Every record that enters is added to the sums (``OBSERVABLE_SUMS``, each ``SUM_BITS`` wide)
     and forwarded if its index is a multiple of ``every``. ``clear`` (a RUN's start) zeroes the
-    sums and the index and latches ``every``. The products and additions are pipelined over four clocks after a record
-    is taken; records arrive at most once per sweep, so the sums are final a few clocks after the
-    last one (the core's RUN is still busy with its measurement pass by then).
+    sums and the index and latches ``every``. The products and additions are pipelined over
+    five clocks after a record is taken; records arrive at most once per sweep, so the sums are
+    final a few clocks after the last one, long before the host can read them.
     """
 
     def __init__(self, params: IsingParams):
@@ -47,7 +47,8 @@ class ObservableSums(wiring.Component):
         with m.Elif(taken):
             m.d.sync += phase.eq(Mux(phase + 1 >= every, 0, phase + 1))
 
-        # Stage 1: the record; stage 2: |M|, M², B², B·M; stage 3: M⁴; stage 4: the sums.
+        # Stage 1: the record; stage 2: |M|, M², B², B·M; stage 3: registered; stage 4: the
+        # sums (M⁴ one stage later, see below).
         s1_valid, s1_m, s1_b = Signal(), Signal(signed(m_bits)), Signal(signed(b_bits))
         m.d.sync += [s1_valid.eq(taken & ~self.clear),
                      s1_m.eq(records.payload.magnetization), s1_b.eq(records.payload.bond_sum)]
@@ -59,15 +60,29 @@ class ObservableSums(wiring.Component):
         m.d.sync += [s2_valid.eq(s1_valid & ~self.clear), s2_m.eq(s1_m), s2_b.eq(s1_b),
                      s2_abs.eq(Mux(s1_m < 0, -s1_m, s1_m)), s2_m2.eq(s1_m * s1_m),
                      s2_b2.eq(s1_b * s1_b), s2_bm.eq(s1_b * s1_m)]
+        # M⁴ = (M²)² in halves, M² = hi·2^H + lo: hi², hi·lo and lo² in stage 3 (one small DSP
+        # product each), M⁴ = Cat(lo², hi²) + hi·lo·2^(H+1) in stage 4, its sum in stage 5. As
+        # one product in stage 3, a 28×28 multiply at L = 64 (four DSPs and their carry chains)
+        # was the critical path of a 4-tile build (62.5 MHz).
+        half = (2 * m_bits + 1) // 2
+        s2_hi, s2_lo = s2_m2[half:], s2_m2[:half]
         s3_valid = Signal()
-        s3 = {name: Signal(signed(SUM_BITS), name=f"s3_{name}") for name in OBSERVABLE_SUMS}
+        s3 = {name: Signal(signed(SUM_BITS), name=f"s3_{name}") for name in OBSERVABLE_SUMS
+              if name != "m4"}
+        s3_hh, s3_hl = Signal(2 * len(s2_hi)), Signal(len(s2_hi) + half)
+        s3_ll = Signal(2 * half)
         m.d.sync += [s3_valid.eq(s2_valid & ~self.clear), s3["count"].eq(1), s3["m"].eq(s2_m),
-                     s3["abs_m"].eq(s2_abs), s3["m2"].eq(s2_m2), s3["m4"].eq(s2_m2 * s2_m2),
+                     s3["abs_m"].eq(s2_abs), s3["m2"].eq(s2_m2),
+                     s3_hh.eq(s2_hi * s2_hi), s3_hl.eq(s2_hi * s2_lo), s3_ll.eq(s2_lo * s2_lo),
                      s3["b"].eq(s2_b), s3["b2"].eq(s2_b2), s3["bm"].eq(s2_bm)]
+        s4_valid, s4_m4 = Signal(), Signal(signed(SUM_BITS))
+        m.d.sync += [s4_valid.eq(s3_valid & ~self.clear),
+                     s4_m4.eq(Cat(s3_ll, s3_hh) + (s3_hl << (half + 1)))]
         for index, name in enumerate(OBSERVABLE_SUMS):
             total = self.sums[index]
+            valid, term = (s4_valid, s4_m4) if name == "m4" else (s3_valid, s3[name])
             with m.If(self.clear):
                 m.d.sync += total.eq(0)
-            with m.Elif(s3_valid):
-                m.d.sync += total.eq(total + s3[name])
+            with m.Elif(valid):
+                m.d.sync += total.eq(total + term)
         return m

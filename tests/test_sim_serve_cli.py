@@ -34,7 +34,8 @@ def test_serve_then_run_through_the_socket_url():
             assert device.identity.cores == {"ising": {"size": 16, "lanes": 8, "k": 16,
                                                           "algorithms": ["metropolis",
                                                                          "heatbath"],
-                                                          "rng": "xoroshiro64+", "sums": False}}
+                                                          "rng": "xoroshiro64+", "sums": False,
+                                                          "replicas": 1, "couplings": False}}
             config = RunConfig(size=16, lanes=8, sweeps=40, burn_in=0, seed=11)
             ours = IsingSampler(device).sample(config)
         golden = run("golden", config)

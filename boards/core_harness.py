@@ -15,6 +15,9 @@ from amaranth.lib import io, wiring
 
 __all__ = ["CoreHarness"]
 
+#: Bits XORed per register of the output fold: 16 is two LUT levels.
+FOLD_WIDTH = 16
+
 
 class CoreHarness(Elaboratable):
     """Wraps ``make_core()`` (a ``wiring.Component``) between a pin-fed shift register and an LED."""
@@ -45,7 +48,14 @@ class CoreHarness(Elaboratable):
         # Register the outputs before folding them, so the harness adds no long paths of its
         # own (a block-RAM output feeding an XOR tree would otherwise set the fmax).
         captured = Signal(sum(len(v) for v in outputs), reset_less=True)
-        folded = Signal(reset_less=True)
-        m.d.sync += [captured.eq(Cat(*outputs)), folded.eq(captured.xor())]
-        m.d.comb += fold_out.o.eq(folded)
+        m.d.sync += captured.eq(Cat(*outputs))
+        # The fold is a registered tree, FOLD_WIDTH bits per register: one XOR of ~2 000
+        # captured bits was the critical path of a 4-tile build (14.4 ns, 12 ns of it routing).
+        level = captured
+        while len(level) > 1:
+            parts = [level[i:i + FOLD_WIDTH].xor() for i in range(0, len(level), FOLD_WIDTH)]
+            folded = Signal(len(parts), reset_less=True)
+            m.d.sync += folded.eq(Cat(*parts))
+            level = folded
+        m.d.comb += fold_out.o.eq(level)
         return m

@@ -130,3 +130,14 @@ def test_soc_cores_choose_what_the_device_carries():
     for bad in ("dsp", "ising,ising", ","):
         with pytest.raises(ValueError, match="--cores"):
             make_top("soc", {"cores": bad})
+
+
+def test_the_exchange_unit_design():
+    """``--design exchange``: identified by L, k and the temperatures; one temperature is refused;
+    Yosys gets the option that its LUT mapping needs for this design."""
+    from bitspin.boards.designs import SYNTH_OPTS, identifying_params
+    assert identifying_params("exchange", {"size": 64, "replicas": 4}) == \
+        {"size": 64, "k": 16, "replicas": 4}
+    with pytest.raises(ValueError, match="--replicas"):
+        make_top("exchange", {"size": 16})
+    assert SYNTH_OPTS["exchange"] == "-dff" and "ising" not in SYNTH_OPTS

@@ -139,6 +139,8 @@ class ExchangeUnit(wiring.Component):
         whole = Signal(len(y) - COEFF_FRACTION_BITS)
         word, threshold = Signal(UNIFORM_BITS), Signal(UNIFORM_BITS)
         positive, accept = Signal(), Signal()
+        at_pair, at_next = Signal(T, name="at_pair"), Signal(T, name="at_next")
+        tile_low, tile_high = Signal(T, name="tile_low"), Signal(T, name="tile_high")
         running = Signal()
         m.d.comb += self.busy.eq(running)
         z = -y
@@ -192,16 +194,27 @@ class ExchangeUnit(wiring.Component):
                 m.d.sync += threshold.eq(Mux(whole < UNIFORM_BITS, word >> whole[:5], 0))
                 m.next = "COMPARE"
             with m.State("COMPARE"):
-                m.d.sync += accept.eq(positive | (u < threshold))
+                # The swap's write enables are decoded here, one-hot, for SWAP: decoded there
+                # from ``pair``, ``low`` and ``high`` they were the fifth build's critical path.
+                m.d.sync += [accept.eq(positive | (u < threshold)),
+                             at_pair.eq(1 << pair), at_next.eq(1 << (pair + 1)),
+                             tile_low.eq(1 << low), tile_high.eq(1 << high)]
                 m.next = "SWAP"
             with m.State("SWAP"):
                 with m.If(accept):
-                    m.d.sync += [slot_at[pair].eq(high), slot_at[pair + 1].eq(low),
-                                 temp_of[low].eq(pair + 1), temp_of[high].eq(pair)]
+                    for t in range(T):
+                        with m.If(at_pair[t]):
+                            m.d.sync += slot_at[t].eq(high)
+                        with m.If(at_next[t]):
+                            m.d.sync += slot_at[t].eq(low)
+                        with m.If(tile_low[t]):
+                            m.d.sync += temp_of[t].eq(pair + 1)
+                        with m.If(tile_high[t]):
+                            m.d.sync += temp_of[t].eq(pair)
                     # Each counter increments itself: a multiplexed read of accepted[pair] into
                     # a shared adder was the critical path of the second build (86.8 MHz).
                     for i in range(T - 1):
-                        with m.If(pair == i):
+                        with m.If(at_pair[i]):
                             m.d.sync += accepted[i].eq(accepted[i] + 1)
                 m.d.sync += pair.eq(pair + 2)
                 with m.If(pair + 3 < T):

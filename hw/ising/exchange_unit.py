@@ -25,11 +25,11 @@ from .params import TABLE_SIZE, IsingParams
 
 __all__ = ["ExchangeUnit", "PAIR_CYCLES", "round_cycles", "observable_bits"]
 
-#: Clocks per proposed pair: fetch, multiply, join the halves' products, add, table read, table
-#: word, shift, compare, swap. Each is a stage of its own: the ROM's output through the shift into
-#: the compare was the critical path of the first build (49.3 MHz), the compare into the swap
-#: that of the second.
-PAIR_CYCLES = 9
+#: Clocks per proposed pair: select the tiles, fetch their (M, B), multiply, join the halves'
+#: products, add, table read, table word, shift, compare, swap. Each is a stage of its own: the
+#: ROM's output through the shift into the compare was the critical path of the first build
+#: (49.3 MHz), the compare into the swap that of the second.
+PAIR_CYCLES = 10
 HALF = 16     # the constants' low half, multiplied as an unsigned 16-bit operand
 ROUTE_SLICE = 32   # table bits per copy of a tile's temperature
 
@@ -160,13 +160,17 @@ class ExchangeUnit(wiring.Component):
                     m.d.sync += pair.eq(self.parity)
                     with m.If(self.parity < T - 1):
                         m.d.sync += running.eq(1)
-                        m.next = "FETCH"
-            with m.State("FETCH"):
-                lo, hi = slot_at[pair], slot_at[pair + 1]
-                m.d.sync += [low.eq(lo), high.eq(hi),
-                             d_bond.eq(bonds[lo] - bonds[hi]), d_mag.eq(mags[lo] - mags[hi]),
+                        m.next = "SELECT"
+            with m.State("SELECT"):
+                m.d.sync += [low.eq(slot_at[pair]), high.eq(slot_at[pair + 1]),
                              a.eq(coeff_a[pair]), c.eq(coeff_c[pair]), u.eq(rng.value)]
                 m.d.comb += rng.advance.eq(1)      # one uniform per proposal, needed or not
+                m.next = "FETCH"
+            with m.State("FETCH"):
+                # A stage of its own: the pair's tiles, then their (M, B) and the differences
+                # in one clock were the sixth build's critical path (97.9 MHz).
+                m.d.sync += [d_bond.eq(bonds[low] - bonds[high]),
+                             d_mag.eq(mags[low] - mags[high])]
                 m.next = "MULTIPLY"
             with m.State("MULTIPLY"):
                 # Each constant in halves, one DSP product each: a 32 × 16 product with its
@@ -218,7 +222,7 @@ class ExchangeUnit(wiring.Component):
                             m.d.sync += accepted[i].eq(accepted[i] + 1)
                 m.d.sync += pair.eq(pair + 2)
                 with m.If(pair + 3 < T):
-                    m.next = "FETCH"
+                    m.next = "SELECT"
                 with m.Else():
                     m.next = "COPY"
             with m.State("COPY"):       # the temperatures' copies take the last swap

@@ -22,6 +22,9 @@ def pytest_report_header(config):
 
 
 _SEED_BASE = int(os.environ.get("BITSPIN_TEST_SEED", random.SystemRandom().randrange(1 << 31)))
+# pytest-xdist's workers start after this module is imported, with this environment: they take
+# the same base, so the one in the report header replays every worker's tests.
+os.environ["BITSPIN_TEST_SEED"] = str(_SEED_BASE)
 
 
 @pytest.fixture

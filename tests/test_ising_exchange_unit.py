@@ -9,8 +9,8 @@ import pytest
 
 from bitspin.hw.ising.exchange_spec import (COEFF_FRACTION_BITS, EXP2_TABLE_BITS, accepts,
                                             exchange_coefficients)
-from bitspin.hw.ising.exchange_unit import ExchangeUnit, observable_bits, round_cycles
-from bitspin.hw.ising.params import TABLE_SIZE, IsingParams
+from bitspin.hw.ising.exchange_unit import ExchangeUnit, round_cycles
+from bitspin.hw.ising.params import TABLE_SIZE, IsingParams, observable_bits
 from bitspin.sw.ising.couplings import random_couplings
 from bitspin.sw.ising.exchange_fixed import FixedExchange
 from bitspin.sw.ising.replica_samplers import replica_sampler

@@ -18,12 +18,12 @@ from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from .exchange_spec import (COEFF_BITS, COEFF_FRACTION_BITS, EXP2_TABLE, EXP2_TABLE_BITS,
-                            UNIFORM_BITS)
+                            UNIFORM_BITS, pair_starts)
 from ..replica import group_count, registered_copies
 from .lane_rng import LaneRng
-from .params import TABLE_SIZE, IsingParams
+from .params import TABLE_SIZE, IsingParams, observable_bits
 
-__all__ = ["ExchangeUnit", "PAIR_CYCLES", "round_cycles", "observable_bits"]
+__all__ = ["ExchangeUnit", "PAIR_CYCLES", "round_cycles"]
 
 #: Clocks per proposed pair: select the tiles, fetch their (M, B), multiply, join the halves'
 #: products, add, table read, table word, shift, compare, swap. Each is a stage of its own: the
@@ -36,14 +36,8 @@ ROUTE_SLICE = 32   # table bits per copy of a tile's temperature
 
 def round_cycles(temperatures: int, round_: int) -> int:
     """Clocks from ``start`` until ``busy`` falls for round ``round_`` (its parity)."""
-    pairs = len(range(round_ % 2, temperatures - 1, 2))
+    pairs = len(pair_starts(temperatures, round_))
     return PAIR_CYCLES * pairs + 3 if pairs else 1
-
-
-def observable_bits(params: IsingParams) -> tuple[int, int]:
-    """Signed widths of M and B for an L×L lattice (|M| ≤ L², |B| ≤ 2L²)."""
-    n = params.size ** 2
-    return n.bit_length() + 1, (2 * n).bit_length() + 1
 
 
 class ExchangeUnit(wiring.Component):

@@ -5,7 +5,7 @@ from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from ..replica import registered_copies
-from .params import IsingParams
+from .params import IsingParams, observable_bits
 from .sums_spec import OBSERVABLE_SUMS, SUM_BITS
 
 __all__ = ["ObservableSums", "ObservablesLayout"]
@@ -34,8 +34,7 @@ class ObservableSums(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        n = self.params.size ** 2
-        m_bits, b_bits = n.bit_length() + 1, (2 * n).bit_length() + 1   # signed, |M| ≤ N
+        m_bits, b_bits = observable_bits(self.params)
         records, out = self.records, self.observables
         # ``every`` is latched by ``clear``: the host cannot change a RUN's decimation midway.
         phase, every = Signal(32), Signal(32)

@@ -27,7 +27,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["IsingParams", "IsingOp", "ALGORITHMS", "LANE_RNGS", "TABLE_SIZE", "table_index", "XOROSHIRO64_ROTATE_S0",
+__all__ = ["IsingParams", "IsingOp", "ALGORITHMS", "LANE_RNGS", "TABLE_SIZE", "table_index",
+           "observable_bits", "XOROSHIRO64_ROTATE_S0",
            "XOROSHIRO64_SHIFT", "XOROSHIRO64_ROTATE_S1", "SPLITMIX64_GAMMA", "SPLITMIX64_MUL1",
            "SPLITMIX64_MUL2", "READ_LATENCY", "TAIL_CYCLES", "PRIME_CYCLES",
            "PRIME_CYCLES_FEW_GROUPS"]
@@ -58,6 +59,12 @@ READ_LATENCY = 3
 TAIL_CYCLES = 3
 PRIME_CYCLES = 3
 PRIME_CYCLES_FEW_GROUPS = 5
+
+
+def observable_bits(params: "IsingParams") -> tuple[int, int]:
+    """Signed widths of M and B for an L×L lattice (|M| ≤ L², |B| ≤ 2L²)."""
+    n = params.size ** 2
+    return n.bit_length() + 1, (2 * n).bit_length() + 1
 
 
 def table_index(up: int, ups: int) -> int:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bitspin.hw.ising.exchange_spec import EXCHANGE_STREAM_KEY
+from bitspin.hw.ising.exchange_spec import EXCHANGE_STREAM_KEY, pair_starts
 from bitspin.hw.ising.params import DEFAULT_ISING_PARAMS, LANE_RNGS, SPLITMIX64_GAMMA
 
 from .exchange_fixed import FixedExchange, exchange_stream_seed
@@ -184,7 +184,7 @@ def temper(sampler, config: TemperConfig, couplings=None, progress=None) -> Temp
             overlaps.append([float((a * b).sum()) / n for a, b in zip(*spins)])
         energy = -J * records[-1, :, 1] - h * records[-1, :, 0]
         for c in range(C):
-            for i in range(round_ % 2, R - 1, 2):
+            for i in pair_starts(R, round_):
                 low, high = slot_at[c, i], slot_at[c, i + 1]
                 proposed[i] += 1
                 if chip:

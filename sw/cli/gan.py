@@ -41,6 +41,10 @@ def add_parser(sub):
     tr.add_argument("--ema-decay", type=float, default=None, metavar="D",
                     help="the model is an exponential moving average of the generator's "
                          "parameters with this decay per step (0: off, the default)")
+    tr.add_argument("--teacher", type=Path, default=None, metavar="FLOAT.npz",
+                    help="float checkpoint to distil (its pixels for the same z and label)")
+    tr.add_argument("--distill-weight", type=float, default=None, metavar="W",
+                    help="weight of the distillation loss (default 0; with --teacher: needed)")
     tr.add_argument("--out", type=output_file, required=True, help="model file (.npz)")
     tr.add_argument("--json", action="store_true", help="print one JSON object")
     tr.set_defaults(run=train)
@@ -85,8 +89,13 @@ def train(args) -> int:
     if args.out.suffix != ".npz":
         raise ValueError(f"--out must end in .npz, not {args.out}")
     chosen = {name: getattr(args, name) for name in
-              ("epochs", "aux_weight", "aux_on_fakes", "projection", "lr_decay_start", "ema_decay")
+              ("epochs", "aux_weight", "aux_on_fakes", "projection", "lr_decay_start", "ema_decay",
+               "distill_weight")
               if getattr(args, name) is not None}
+    if args.teacher is not None:
+        if not args.teacher.is_file():
+            raise ValueError(f"--teacher: no such file: {args.teacher}")
+        chosen["teacher"] = str(args.teacher)
     options = TrainOptions(config=preset(args.config), binary=not args.float, seed=args.seed,
                            max_steps=args.max_steps, **chosen)
     err = Console(stderr=True)

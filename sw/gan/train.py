@@ -15,8 +15,11 @@ weights otherwise go on changing sign until the last step: its conditional accur
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass, field
+
+from pathlib import Path
 
 import torch
 from torch.nn import functional as F
@@ -55,6 +58,9 @@ class TrainOptions:
     #   fall linearly to 0 at the last step (1.0: constant)
     ema_decay: float = 0.0           # > 0: the model is an exponential moving average of the
     #   generator's parameters (latent weights included) with this decay per step
+    teacher: str | None = None       # a float checkpoint (``save_float_checkpoint``) to distil:
+    #   the generator is also pulled towards the teacher's pixels for the same (z, y)
+    distill_weight: float = 0.0      # weight of that pull (mean squared pixel error)
 
     def __post_init__(self):
         if self.epochs < 1:
@@ -69,6 +75,10 @@ class TrainOptions:
             raise ValueError(f"lr_decay_start must be in [0, 1], not {self.lr_decay_start}")
         if not 0 <= self.ema_decay < 1:
             raise ValueError(f"ema_decay must be in [0, 1), not {self.ema_decay}")
+        if self.distill_weight < 0:
+            raise ValueError(f"distill_weight must be >= 0, not {self.distill_weight}")
+        if (self.distill_weight > 0) != (self.teacher is not None):
+            raise ValueError("distillation needs both a teacher and a distill_weight > 0")
 
 
 def sample_latent(count: int, config: GanConfig, gen: torch.Generator) -> torch.Tensor:
@@ -115,6 +125,24 @@ def train(options: TrainOptions, progress=None) -> tuple[Generator, dict]:
         torch.use_deterministic_algorithms(saved[1])
 
 
+def _sha256(path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _load_teacher(path, config: GanConfig):
+    """The float generator to distil, in eval mode, checked to have the student's shape."""
+    from bitspin.sw.gan.export import load_float_checkpoint
+    teacher = load_float_checkpoint(path)
+    if teacher.binary:
+        raise ValueError(f"{path}: the teacher must be a float checkpoint, not a binarized one")
+    if teacher.config != config:
+        raise ValueError(f"{path}: the teacher's shape differs from the generator's "
+                         f"({teacher.config.to_dict()} against {config.to_dict()})")
+    for parameter in teacher.parameters():
+        parameter.requires_grad_(False)
+    return teacher
+
+
 def _train(options: TrainOptions, progress) -> tuple[Generator, dict]:
     torch.manual_seed(options.seed)
     gen = torch.Generator().manual_seed(options.seed)
@@ -126,6 +154,7 @@ def _train(options: TrainOptions, progress) -> tuple[Generator, dict]:
     aux = options.aux_weight > 0
     d = Discriminator(c.n_classes, c.image_side, aux_classifier=aux,
                       projection=options.projection)
+    teacher = _load_teacher(options.teacher, c) if options.teacher is not None else None
     lr_g = options.lr_g if options.lr_g is not None else (2e-3 if options.binary else 2e-4)
     opt_g = torch.optim.Adam(g.parameters(), lr=lr_g, betas=options.betas)
     opt_d = torch.optim.Adam(d.parameters(), lr=options.lr_d, betas=options.betas)
@@ -177,6 +206,10 @@ def _train(options: TrainOptions, progress) -> tuple[Generator, dict]:
             loss_g = F.binary_cross_entropy_with_logits(logit, torch.ones_like(logit))
             if aux:
                 loss_g = loss_g + options.aux_weight * F.cross_entropy(d.classify(fake), y)
+            if teacher is not None:
+                with torch.no_grad():
+                    target = teacher(z, y)
+                loss_g = loss_g + options.distill_weight * F.mse_loss(fake, target)
             loss_g.backward()
             opt_g.step()
             clip_latent_weights(g)
@@ -202,6 +235,9 @@ def _train(options: TrainOptions, progress) -> tuple[Generator, dict]:
         "aux_weight": options.aux_weight, "aux_on_fakes": options.aux_on_fakes,
         "projection": options.projection, "lr_decay_start": options.lr_decay_start,
         "ema_decay": options.ema_decay,
+        "teacher": (None if teacher is None else
+                    {"file": Path(options.teacher).name, "sha256": _sha256(options.teacher)}),
+        "distill_weight": options.distill_weight,
         "train_seconds": round(time.perf_counter() - start, 1),
         "final_losses": losses, "torch": str(torch.__version__),
         "train_digits": int(len(y_all)),

@@ -43,7 +43,8 @@ class IsingTiles(wiring.Component):
 
     With R > 1 the tiles take a command a clock later, from registered copies beside each of
     them (``busy`` covers the gap), and ``lattice_rdata``, ``sums`` and ``flips`` are
-    registered: the lattice port's latency is :func:`tiles_read_latency`.
+    registered (``sums`` twice: beside each tile, then after the multiplexer): the lattice
+    port's latency is :func:`tiles_read_latency`.
     """
 
     def __init__(self, params: IsingParams, threshold_table: str = "auto"):
@@ -125,13 +126,23 @@ class IsingTiles(wiring.Component):
         any_busy = tiles[0].busy
         flips = tiles[0].flips
         rdata = tiles[0].lattice_rdata
-        sums = Value.cast(tiles[0].sums) if p.sums else None
+        # Each tile's sums are registered beside the tile before the multiplexer: a route from
+        # one tile into the shared output register was the critical path of a 4-tile build.
+        tile_sums = []
+        for j, tile in enumerate(tiles if p.sums else []):
+            if local:
+                held = Signal.like(Value.cast(tile.sums), name=f"tile{j}_sums", reset_less=True)
+                m.d.sync += held.eq(Value.cast(tile.sums))
+                tile_sums.append(held)
+            else:
+                tile_sums.append(Value.cast(tile.sums))
+        sums = tile_sums[0] if p.sums else None
         for j, tile in enumerate(tiles[1:], start=1):
             any_busy = any_busy | tile.busy
             flips = flips + tile.flips
             rdata = Mux(self.tile == j, tile.lattice_rdata, rdata)
             if p.sums:
-                sums = Mux(self.tile == j, Value.cast(tile.sums), sums)
+                sums = Mux(self.tile == j, tile_sums[j], sums)
         domain = m.d.sync if local else m.d.comb     # the shared outputs, registered
         m.d.comb += [busy_any.eq(any_busy), self.busy.eq(busy),
                      self.update_cycles.eq(tiles[0].update_cycles),

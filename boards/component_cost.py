@@ -24,7 +24,7 @@ from pathlib import Path
 from amaranth.back import rtlil
 
 from bitspin.hw import toolchain
-from bitspin.hw.ising.params import DEFAULT_K, IsingParams, LANE_RNGS
+from bitspin.hw.ising.params import ALGORITHMS, DEFAULT_K, IsingParams, LANE_RNGS, LANE_RULES
 from bitspin.hw.replica import KEEP_REPLICAS_SCRIPT
 
 __all__ = ["LUT_EQUIVALENTS", "component_cells", "ising_parts", "main"]
@@ -81,10 +81,14 @@ def main(argv=None) -> int:
     parser.add_argument("--lanes", type=int, default=128, help="P (default 128)")
     parser.add_argument("--precision", type=int, default=DEFAULT_K, help="k")
     parser.add_argument("--rng", choices=LANE_RNGS, default="wheel")
+    parser.add_argument("--lane-rule", choices=LANE_RULES, default=LANE_RULES[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     try:
-        params = IsingParams(args.size, args.lanes, k=args.precision, rng=args.rng)
+        params = IsingParams(args.size, args.lanes, k=args.precision, rng=args.rng,
+                             lane_rule=args.lane_rule,
+                             algorithms=(("metropolis",) if args.lane_rule == "metropolis-h0"
+                                         else ALGORITHMS))
     except ValueError as error:
         parser.error(str(error))
     rows = {}

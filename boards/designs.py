@@ -44,7 +44,10 @@ def _ising_params(params: dict) -> IsingParams:
                        params.get("k") or d.k, rng=params.get("rng") or d.rng,
                        sums=bool(params.get("sums", d.sums)),
                        replicas=params.get("replicas") or d.replicas,
-                       couplings=bool(params.get("couplings") or d.couplings))
+                       couplings=bool(params.get("couplings") or d.couplings),
+                       lane_rule=params.get("lane_rule") or d.lane_rule,
+                       algorithms=(("metropolis",) if params.get("lane_rule") == "metropolis-h0"
+                                   else d.algorithms))
 
 
 def _loopback(params: dict, gan_images=None):
@@ -150,7 +153,8 @@ def identifying_params(design: str, params: dict) -> dict:
     ising = {"size": core.size, "lanes": core.lanes, "k": core.k, "rng": core.rng,
              "sums": core.sums,
              **({"replicas": core.replicas} if core.replicas > 1 else {}),
-             **({"couplings": True} if core.couplings else {})}
+             **({"couplings": True} if core.couplings else {}),
+             **({"lane_rule": core.lane_rule} if core.lane_rule != "table" else {})}
     if design == "ising":
         return ising
     if design == "lanes":

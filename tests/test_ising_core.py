@@ -8,7 +8,7 @@ compares the whole final lattice, the SHA-256 of the whole (M, B) stream and the
 import numpy as np
 import pytest
 
-from bitspin.hw.ising.params import ALGORITHMS, LANE_RNGS, IsingParams
+from bitspin.hw.ising.params import ALGORITHMS, LANE_RNGS, LANE_RULES, IsingParams
 from bitspin.hw.ising.sums_spec import OBSERVABLE_SUMS, decimate, observable_sums
 from bitspin.sw.ising.couplings import random_couplings
 from bitspin.sw.ising.thresholds import threshold_table
@@ -20,8 +20,12 @@ from tests.ising_session import (golden_session, hardware_session, lattice_to_wo
 def _random_case(rng, sizes, max_lanes):
     L = int(rng.choice(sizes))
     lane_choices = [1 << e for e in range(0, 12) if (1 << e) <= min(max_lanes, L * L // 2)]
+    # The metropolis-h0 lanes run any table as ``lane_rule_table`` says, like the golden model.
+    lane_rule = str(rng.choice(LANE_RULES))
     params = IsingParams(L, int(rng.choice(lane_choices)), k=int(rng.integers(8, 33)),
-                         rng=str(rng.choice(LANE_RNGS)), couplings=bool(rng.random() < 0.5))
+                         rng=str(rng.choice(LANE_RNGS)), couplings=bool(rng.random() < 0.5),
+                         lane_rule=lane_rule, algorithms=(("metropolis",) if lane_rule ==
+                                                          "metropolis-h0" else ALGORITHMS))
     beta = float(rng.uniform(0.1, 1.0))
     J = int(rng.choice([1, -1]))
     h = float(rng.uniform(-1, 1)) if rng.random() < 0.5 else 0.0
@@ -40,7 +44,8 @@ def _random_case(rng, sizes, max_lanes):
     ops.append(["run", int(rng.integers(10, 31))])
     ready = float(rng.choice([1.0, 0.25]))
     description = (f"L={L} P={params.lanes} k={params.k} rng={params.rng} beta={beta:.3f} J={J} h={h:.3f} "
-                   f"{algorithm} init={init} couplings={params.couplings} sweeps={ops[-1][1]} "
+                   f"{algorithm} init={init} couplings={params.couplings} lane_rule={lane_rule} "
+                   f"sweeps={ops[-1][1]} "
                    f"ready={ready}")
     return params, ops, thresholds, ready, description, couplings
 
@@ -157,8 +162,11 @@ def test_on_chip_sums_and_decimation_match_golden(size, lanes, every, rng):
     ({"size": 8, "lanes": 3}, "lanes"), ({"size": 8, "lanes": 64}, "lanes"),
     ({"size": 8, "lanes": 4, "k": 7}, "precision"), ({"size": 8, "lanes": 4, "k": 33}, "precision"),
     ({"size": 8, "lanes": 4, "algorithms": ("gibbs",)}, "algorithms"),
+    ({"size": 8, "lanes": 4, "lane_rule": "two"}, "lane_rule"),
+    ({"size": 8, "lanes": 4, "lane_rule": "metropolis-h0"}, "Metropolis only"),
 ])
 def test_bad_parameters_are_rejected(kwargs, match):
+    """(The metropolis-h0 case leaves algorithms at its default, which has heat-bath.)"""
     with pytest.raises(ValueError, match=match):
         IsingParams(**kwargs)
 

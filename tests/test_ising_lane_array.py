@@ -1,14 +1,15 @@
 """LaneArray (hw/ising/lane_array.py) under Amaranth's simulator: a whole colour half of steps
 over a random lattice (with random bond signs when the core has couplings), random thresholds
-and random numbers, in UPDATE, HOT and MEASURE modes, with the shared table and with per-lane
-distributed-RAM tables. Each step's stage-B outputs are checked against the sites of
-``golden.site_schedule`` computed in NumPy, and its count bits by their pop-counts."""
+and random numbers, in UPDATE, HOT and MEASURE modes: with the shared table, with per-lane
+distributed-RAM tables, and with the two thresholds of the ``metropolis-h0`` lane rule. Each
+step's stage-B outputs are checked against the sites of ``golden.site_schedule`` computed in
+NumPy, and its count bits by their pop-counts."""
 
 import numpy as np
 import pytest
 
 from bitspin.hw.ising.lane_array import LaneArray
-from bitspin.hw.ising.params import IsingParams, TABLE_SIZE
+from bitspin.hw.ising.params import IsingParams, LANE_RULES, TABLE_SIZE, lane_rule_table
 from bitspin.hw.ising.sequencer import PassMode
 from bitspin.hw.ising.threshold_tables import table_load_cycles
 from bitspin.sw.ising.couplings import random_couplings
@@ -35,6 +36,7 @@ def expected_steps(p: IsingParams, lattice, couplings, colour, thresholds, draws
     """Per step: (new, par, flip bits) as ints over the lanes, and the chunk's (ups, agree)."""
     L, P, k = p.size, p.lanes, p.k
     spin, up_count, x = lane_sites(p, lattice, couplings, colour)
+    thresholds = np.asarray(lane_rule_table(p, thresholds))
     neg = couplings.negations() if couplings is not None else None
     steps = []
     for n in range(p.steps_per_half):
@@ -66,19 +68,25 @@ def expected_steps(p: IsingParams, lattice, couplings, colour, thresholds, draws
 @pytest.mark.parametrize("table", ["mux", "lutram"])
 def test_one_half_of_steps_equals_numpy(table, rng):
     size, lanes = SHAPES[int(rng.integers(len(SHAPES)))]
+    lane_rule = str(rng.choice(LANE_RULES))
     p = IsingParams(size, lanes, k=int(rng.choice([8, 12, 16])),
-                    couplings=bool(rng.random() < 0.5))
+                    couplings=bool(rng.random() < 0.5), lane_rule=lane_rule,
+                    algorithms=("metropolis",) if lane_rule == "metropolis-h0" else
+                    ("metropolis", "heatbath"))
     L, P, k, S, G = p.size, p.lanes, p.k, p.steps_per_group, p.groups
     lattice = rng.integers(0, 2, (L, L)).astype(np.uint8)
     couplings = random_couplings(L, int(rng.integers(1 << 32))) if p.couplings else None
     words = lattice_to_words(p, lattice, couplings)
     thresholds = rng.integers(0, (1 << k) + 1, TABLE_SIZE)
+    if rng.random() < 0.2:     # β = 0: every entry 2^k (metropolis-h0 reads J's sign as +1)
+        thresholds[:] = 1 << k
     draws = rng.integers(0, 1 << k, (p.steps_per_half, P))
     # A quarter of the numbers equal their lane's threshold (or one less): the compare's edge.
     colour = int(rng.integers(2))
     spin, ups, _ = lane_sites(p, lattice, couplings, colour)
     edge = rng.random(draws.shape) < 0.25
-    near = thresholds[5 * spin + ups] - rng.integers(0, 2, draws.shape)
+    near = np.asarray(lane_rule_table(p, thresholds))[5 * spin + ups] - \
+        rng.integers(0, 2, draws.shape)
     draws = np.where(edge, np.clip(near, 0, (1 << k) - 1), draws)
     mode = [PassMode.UPDATE, PassMode.UPDATE, PassMode.HOT, PassMode.MEASURE][
         int(rng.integers(4))]

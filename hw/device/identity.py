@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bitspin.hw.gan.architecture import GanConfig
 from bitspin.hw.gan.plan import EngineParams, EnginePlan, plan_engine
-from bitspin.hw.ising.params import LANE_RNGS, IsingParams
+from bitspin.hw.ising.params import LANE_RNGS, LANE_RULES, IsingParams
 
 __all__ = ["DeviceIdentity", "GanIdentity", "IdentityError", "git_hash", "DESIGN_VERSION",
            "VIRTUAL_BOARD_REVISION"]
@@ -165,7 +165,8 @@ class DeviceIdentity:
                 c = cores["ising"]
                 ising = IsingParams(c["size"], c["lanes"], c["k"], tuple(c["algorithms"]),
                                     c.get("rng", LANE_RNGS[0]), bool(c.get("sums", False)),
-                                    int(c.get("replicas", 1)), bool(c.get("couplings", False)))
+                                    int(c.get("replicas", 1)), bool(c.get("couplings", False)),
+                                    lane_rule=c.get("lane_rule", LANE_RULES[0]))
             gan = GanIdentity.from_dict(cores["gan"]) if "gan" in cores else None
             return cls(d["design"], int(d["clock_hz"]), d.get("baud"), ising, gan,
                        d.get("git", "unknown"), d.get("version", "unknown"))

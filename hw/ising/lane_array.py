@@ -8,7 +8,7 @@ from amaranth.lib.wiring import In, Out
 from ..replica import group_count, registered_copies
 from .params import IsingParams, TABLE_SIZE
 from .sequencer import PassMode
-from .threshold_tables import lutram_lane_tables, table_load_cycles, uses_lutram
+from .threshold_tables import TABLE_GROUP, lutram_lane_tables, table_load_cycles, uses_lutram
 from .timing import LANES_PER_COPY, data_reg
 from .window import neighbourhoods
 
@@ -29,6 +29,10 @@ class LaneArray(wiring.Component):
     (``agree_bits``) for the counts, with ``measuring`` set for a MEASURE-flagged step.
     Stage T: the threshold (from ``thresholds``, or per-lane distributed-RAM copies written from it
     entry ``table_step`` per clock of ``table_we``, see ``threshold_tables``) and the number.
+    With ``params.lane_rule`` ``metropolis-h0`` the lanes hold no table: stage A classes the
+    flip's cost by the agreeing neighbours, stage T picks one of the two thresholds of
+    ``params.h0_thresholds`` (copied beside every ``TABLE_GROUP`` lanes), and a flip that costs
+    no energy is always accepted.
     Stage B: ``flip_bits`` (accepted flips of valid steps), ``new`` (UPDATE: old spin xor flip;
     HOT: the number's top bit), ``par``, ``base`` (the centre word), ``b_g``, ``b_s`` and
     ``store`` (the group's last step of a pass that writes).
@@ -76,11 +80,27 @@ class LaneArray(wiring.Component):
         a_last, a_s, a_g = Signal(), Signal.like(s), Signal.like(g)
         a_base = data_reg(W)
         a_mode = Signal(2)
-        a_idx = [data_reg(4, name=f"a_idx{i}") for i in range(P)]
+        a_idx = [data_reg(4, name=f"a_idx{i}") for i in range(P)]      # (lane_rule "table")
         a_old, a_par = data_reg(P), data_reg(P)
         # Copies of the colour a clock late: it changes only at a pass's start, and priming takes
         # at least three clocks before the first step.
         colour_copies = registered_copies(m, self.colour, copies, "colour", reset_less=True)
+        h0 = p.lane_rule == "metropolis-h0"
+        if h0:
+            # The two thresholds and J's sign (``params.h0_thresholds``), registered from the
+            # table (latched at a RUN's start, long before its first step), then copied beside
+            # the lanes like the per-lane tables' write chain.
+            thresholds = self.thresholds
+            h0_ferro = Signal()
+            h0_pair = Signal(2 * (k + 1))
+            ferro_now = thresholds[9] <= thresholds[5]
+            m.d.sync += [h0_ferro.eq(ferro_now),
+                         h0_pair.eq(Mux(ferro_now, Cat(thresholds[9], thresholds[8]),
+                                        Cat(thresholds[5], thresholds[6])))]
+            ferro_copies = registered_copies(m, h0_ferro, copies, "h0_ferro", reset_less=True)
+            pair_copies = registered_copies(m, h0_pair, group_count(P, TABLE_GROUP), "h0_pair",
+                                            reset_less=True)
+            a_costly, a_far = data_reg(P), data_reg(P)
         for i in range(P):
             r, q = divmod(i, chunk_width // 2)
             lane_colour = colour_copies[i // LANES_PER_COPY]
@@ -99,8 +119,16 @@ class LaneArray(wiring.Component):
                 down = down ^ Mux(par, down_signs[r][2 * q + 2], down_signs[r][2 * q + 1])
                 up = up ^ Mux(par, up_signs[r][2 * q + 1], up_signs[r][2 * q])
             ups = left + right + up + down
-            m.d.sync += [a_idx[i].eq(Mux(centre, 5, 0) + ups), a_old[i].eq(centre),
-                         a_par[i].eq(par)]
+            m.d.sync += [a_old[i].eq(centre), a_par[i].eq(par)]
+            if h0:
+                # a = the neighbours that agree with the spin; the flip costs energy when
+                # J·(a − 2) > 0, twice the least cost when |a − 2| = 2.
+                agree = Mux(centre, ups, 4 - ups)
+                ferro = ferro_copies[i // LANES_PER_COPY]
+                m.d.sync += [a_costly[i].eq(Mux(ferro, agree >= 3, agree <= 1)),
+                             a_far[i].eq(Mux(ferro, agree == 4, agree == 0))]
+            else:
+                m.d.sync += a_idx[i].eq(Mux(centre, 5, 0) + ups)
 
         ups_bits, agree_bits = [], []
         for r in range(chunk_rows):
@@ -125,9 +153,10 @@ class LaneArray(wiring.Component):
         # A separate stage because the 10:1 threshold mux followed by the compare was the
         # critical path.
         table = Array(self.thresholds[e] for e in range(TABLE_SIZE))
-        lutram = uses_lutram(self.threshold_table, platform)
+        lutram = not h0 and uses_lutram(self.threshold_table, platform)
         lane_tables = (lutram_lane_tables(m, P, k, table, self.table_step[:4], self.table_we,
                                           self.table_step, a_idx) if lutram else [])
+        t_always = data_reg(P)       # metropolis-h0: the flip costs no energy
         t_last, t_s, t_g = Signal(), Signal.like(s), Signal.like(g)
         t_base = data_reg(W)
         t_mode = Signal(2)
@@ -135,7 +164,12 @@ class LaneArray(wiring.Component):
         t_old, t_par = data_reg(P), data_reg(P)
         t_rand = [data_reg(k, name=f"t_rand{i}") for i in range(P)]
         for i in range(P):
-            looked_up = lane_tables[i] if lutram else table[a_idx[i]]
+            if h0:
+                pair = pair_copies[i // TABLE_GROUP]
+                looked_up = Mux(a_far[i], pair[:k + 1], pair[k + 1:])
+                m.d.sync += t_always[i].eq(~a_costly[i])
+            else:
+                looked_up = lane_tables[i] if lutram else table[a_idx[i]]
             m.d.sync += [t_threshold[i].eq(looked_up), t_rand[i].eq(self.rand[i])]
         m.d.sync += [
             self.t_valid.eq(self.a_valid), t_last.eq(a_last), t_s.eq(a_s), t_g.eq(a_g),
@@ -155,7 +189,8 @@ class LaneArray(wiring.Component):
         t_valid_copies = registered_copies(m, self.a_valid, copies, "t_valid", reset_less=True)
         for i in range(P):
             copy = i // LANES_PER_COPY
-            m.d.comb += flip[i].eq(t_update[copy] & (t_rand[i] < t_threshold[i]))
+            accept = t_rand[i] < t_threshold[i]
+            m.d.comb += flip[i].eq(t_update[copy] & ((t_always[i] | accept) if h0 else accept))
             m.d.comb += new[i].eq(Mux(t_hot[copy], t_rand[i][k - 1], t_old[i] ^ flip[i]))
         m.d.sync += [
             b_new.eq(new), b_par.eq(t_par), b_base.eq(t_base), self.b_s.eq(t_s),

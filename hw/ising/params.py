@@ -28,12 +28,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = ["IsingParams", "IsingOp", "ALGORITHMS", "LANE_RNGS", "TABLE_SIZE", "table_index",
-           "observable_bits", "XOROSHIRO64_ROTATE_S0",
+           "observable_bits", "LANE_RULES", "lane_rule_table", "XOROSHIRO64_ROTATE_S0",
            "XOROSHIRO64_SHIFT", "XOROSHIRO64_ROTATE_S1", "SPLITMIX64_GAMMA", "SPLITMIX64_MUL1",
            "SPLITMIX64_MUL2", "READ_LATENCY", "TAIL_CYCLES", "PRIME_CYCLES",
            "PRIME_CYCLES_FEW_GROUPS"]
 
 ALGORITHMS = ("metropolis", "heatbath")
+#: How the lanes turn the host's table into thresholds: the whole 10-entry table per lane, or the
+#: two thresholds of Metropolis at h = 0 (``lane_rule_table``: the lean lanes' cheaper mode).
+LANE_RULES = ("table", "metropolis-h0")
 #: The lanes' generators: one xoroshiro64+ per lane, or a lagged-Fibonacci wheel per 64 lanes.
 LANE_RNGS = ("xoroshiro64+", "wheel")
 TABLE_SIZE = 10
@@ -65,6 +68,36 @@ def observable_bits(params: "IsingParams") -> tuple[int, int]:
     """Signed widths of M and B for an L×L lattice (|M| ≤ L², |B| ≤ 2L²)."""
     n = params.size ** 2
     return n.bit_length() + 1, (2 * n).bit_length() + 1
+
+
+def h0_thresholds(table) -> tuple[int, int, bool]:
+    """What the ``metropolis-h0`` lanes take from a host table: ``(far, near, ferro)``.
+
+    At h = 0 a Metropolis flip costs ΔE = 4J(a − 2), a = the neighbours that agree with the
+    spin (after the bonds' signs), so only two entries differ from 2^k: a = 4 and 3 for J = +1
+    (entries 9 and 8: an up spin with 4 and 3 up neighbours), a = 0 and 1 for J = −1 (entries 5
+    and 6). ``ferro`` (J = +1) is read from the table itself: T[9] ≤ T[5] (equal only at β = 0,
+    where every entry is 2^k and either reading gives the same thresholds).
+    """
+    ferro = int(table[9]) <= int(table[5])
+    return (int(table[9]), int(table[8]), True) if ferro else (int(table[5]), int(table[6]), False)
+
+
+def lane_rule_table(params: "IsingParams", table) -> list[int]:
+    """The 10-entry table that the lanes of ``params.lane_rule`` realise for the host's ``table``
+    (the golden model runs this one): ``table`` itself, or for ``metropolis-h0`` the entries
+    ``h0_thresholds`` gives for a flip that costs energy and 2^k (always) for the others. For a
+    Metropolis table of h = 0 the two are equal."""
+    if params.lane_rule == "table":
+        return [int(t) for t in table]
+    far, near, ferro = h0_thresholds(table)
+    realised = []
+    for index in range(TABLE_SIZE):
+        up, ups = divmod(index, 5)
+        agree = ups if up else 4 - ups
+        cost = agree - 2 if ferro else 2 - agree
+        realised.append(far if cost == 2 else near if cost == 1 else 1 << params.k)
+    return realised
 
 
 def table_index(up: int, ups: int) -> int:
@@ -106,6 +139,10 @@ class IsingParams:
         glass): each memory word is then the W spins, the W right-bond signs and the W
         down-bond signs (``memory_word_bits``); a sign of 1 (a −1 bond) inverts the neighbour
         before it is counted. All-zero signs are the uniform couplings.
+    lane_rule
+        One of :data:`LANE_RULES`: ``table`` (every lane looks up the whole table: Metropolis and
+        heat-bath, any J and h) or ``metropolis-h0`` (two thresholds per lane, for Metropolis at
+        h = 0 with J = ±1: ``lane_rule_table``; then ``algorithms`` is ``("metropolis",)``).
     replicas
         R, the tiles: independent lattices of L×L, each with its own lanes, memory, threshold
         table (temperature), RNG stream (seed + tile) and sums (``hw.ising.tiles``), from 1 to
@@ -119,6 +156,7 @@ class IsingParams:
     sums: bool = False
     replicas: int = 1
     couplings: bool = False
+    lane_rule: str = LANE_RULES[0]
 
     def __post_init__(self):
         if not _is_power_of_two(self.size) or not 4 <= self.size <= 1024:
@@ -139,6 +177,12 @@ class IsingParams:
             raise ValueError(f"rng must be one of {', '.join(LANE_RNGS)}, not {self.rng!r}")
         if not isinstance(self.couplings, bool):
             raise ValueError(f"couplings must be True or False, not {self.couplings!r}")
+        if self.lane_rule not in LANE_RULES:
+            raise ValueError(f"lane_rule must be one of {', '.join(LANE_RULES)}, not "
+                             f"{self.lane_rule!r}")
+        if self.lane_rule == "metropolis-h0" and tuple(self.algorithms) != ("metropolis",):
+            raise ValueError("lane_rule metropolis-h0 runs Metropolis only: algorithms must be "
+                             f"('metropolis',), not {tuple(self.algorithms)!r}")
         if (not isinstance(self.replicas, int) or isinstance(self.replicas, bool)
                 or not 1 <= self.replicas <= MAX_REPLICAS):
             raise ValueError(f"replicas R must be an integer from 1 to {MAX_REPLICAS}, not "
@@ -208,7 +252,8 @@ class IsingParams:
     def as_dict(self) -> dict:
         return {"size": self.size, "lanes": self.lanes, "k": self.k,
                 "algorithms": list(self.algorithms), "rng": self.rng, "sums": self.sums,
-                "replicas": self.replicas, "couplings": self.couplings}
+                "replicas": self.replicas, "couplings": self.couplings,
+                **({"lane_rule": self.lane_rule} if self.lane_rule != LANE_RULES[0] else {})}
 
 
 #: The core that host runs and virtual boards use unless a flag or a board says otherwise.

@@ -16,7 +16,7 @@ from bitspin.sw.cli.values import positive_float, positive_int
 def add_parser(sub):
     from bitspin.boards.catalog import BOARDS
     from bitspin.boards.designs import DESIGNS
-    from bitspin.hw.ising.params import LANE_RNGS
+    from bitspin.hw.ising.params import LANE_RNGS, LANE_RULES
     parser = sub.add_parser("build", help="build a design into a bitstream for a board")
     parser.add_argument("--board", required=True, choices=sorted(BOARDS))
     parser.add_argument("--design", required=True, choices=sorted(DESIGNS))
@@ -47,6 +47,9 @@ def add_parser(sub):
     parser.add_argument("--couplings", action=argparse.BooleanOptionalAction, default=None,
                         help="ising, soc: a sign bit per bond in the lattice memory (±J spin "
                              "glasses; default off)")
+    parser.add_argument("--lane-rule", choices=LANE_RULES, default=None,
+                        help="ising, soc: the lanes' thresholds: the whole table (default) or "
+                             "the two of Metropolis at h = 0 (leaner lanes, Metropolis only)")
     parser.add_argument("--cores", default=None, metavar="ising,gan",
                         help="soc: the cores the device carries (default: both; icebreaker "
                              "holds one)")
@@ -93,6 +96,7 @@ def run(args) -> int:
               "engine": args.engine, "board": args.board, "gan_lanes": args.gan_lanes,
               "chunk_bits": args.chunk_bits, "clock_mhz": args.clock_mhz, "cores": args.cores,
               "rng": args.rng, "replicas": args.replicas, "couplings": args.couplings,
+              "lane_rule": args.lane_rule,
               "sums": board_by_name(args.board).ising_sums if args.sums is None else args.sums}
     from bitspin.sw.gan.engine_configs import engine_image
     top = make_top(args.design, params, gan_images=engine_image)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.console import Console
 
-from bitspin.hw.ising.params import DEFAULT_ISING_PARAMS, LANE_RNGS
+from bitspin.hw.ising.params import DEFAULT_ISING_PARAMS, LANE_RNGS, LANE_RULES
 
 
 def add_parser(sub):
@@ -22,6 +22,9 @@ def add_parser(sub):
                        help="the Ising lanes' generator")
     serve.add_argument("--sums", action="store_true",
                        help="the Ising core adds up the observables on chip (--observe-every)")
+    serve.add_argument("--lane-rule", choices=LANE_RULES, default=LANE_RULES[0],
+                       help="Ising: the lanes' thresholds (metropolis-h0: two, Metropolis at "
+                            "h = 0 only)")
     serve.add_argument("--couplings", action="store_true",
                        help="Ising: a sign bit per bond in the lattice memory (--couplings runs)")
     serve.add_argument("--replicas", type=int, default=1, metavar="R",
@@ -31,13 +34,16 @@ def add_parser(sub):
 
 
 def run_serve(args) -> int:
-    from bitspin.hw.ising.params import IsingParams
+    from bitspin.hw.ising.params import ALGORITHMS, IsingParams
     from bitspin.sim.virtual_board import build_virtual_board, serve
     from bitspin.sim.virtual_board.devices import SIM_DIVISOR, device_top
     if not 0 <= args.port < 65536:
         raise ValueError(f"--port must be in 0..65535, not {args.port}")
     ising = IsingParams(args.size, args.lanes, args.precision, rng=args.rng,
-                        sums=args.sums, replicas=args.replicas, couplings=args.couplings) \
+                        sums=args.sums, replicas=args.replicas, couplings=args.couplings,
+                        lane_rule=args.lane_rule,
+                        algorithms=(("metropolis",) if args.lane_rule == "metropolis-h0"
+                                    else ALGORITHMS)) \
         if args.design in ("soc", "ising") else None
     engine = args.engine if args.design in ("soc", "gan") else None
     console = Console(stderr=True)

@@ -87,9 +87,20 @@ class IsingSampler:
                 self.select_tile(each)
             self.device.write_all("ISING_THRESHOLDS", table)
 
+    def check_rule(self, algorithm: str, field: float) -> None:
+        """:class:`IdentityMismatch` if the device's lanes cannot run ``algorithm`` at ``field``
+        (a core built without it, or metropolis-h0 lanes and h ≠ 0)."""
+        if algorithm not in self.params.algorithms:
+            raise IdentityMismatch(f"the device at {self.device.url} was built without "
+                                   f"{algorithm}")
+        if self.params.lane_rule == "metropolis-h0" and field != 0:
+            raise IdentityMismatch(f"the device at {self.device.url} has metropolis-h0 lanes "
+                                   f"(two thresholds, h = 0): it cannot run h = {field:g}")
+
     def set_temperature(self, beta: float, coupling: int = 1, field: float = 0.0,
                         algorithm: str = "metropolis") -> None:
         from bitspin.sw.ising.thresholds import threshold_table
+        self.check_rule(algorithm, field)
         self.set_thresholds(threshold_table(beta, coupling, field, algorithm, self.params.k))
 
     def init(self, kind: str) -> None:
@@ -218,8 +229,7 @@ class IsingSampler:
         if self.params.replicas > 1:
             raise IdentityMismatch(f"the device at {self.device.url} has {self.params.replicas} "
                                    "tiles (replicas): it runs ising temper, not a single run")
-        if config.algorithm not in self.params.algorithms:
-            raise IdentityMismatch(f"the device was built without {config.algorithm}")
+        self.check_rule(config.algorithm, config.field)
         couplings = config.load_couplings()
         if self.params.couplings:
             # Always: signs a previous job left would otherwise apply to this one.

@@ -31,8 +31,7 @@ class DeviceReplicas:
         if p.rng != config.rng:
             raise IdentityMismatch(f"the device's lanes use {p.rng}, the run asks for "
                                    f"{config.rng} (--rng)")
-        if config.algorithm not in p.algorithms:
-            raise IdentityMismatch(f"the device was built without {config.algorithm}")
+        self.ising.check_rule(config.algorithm, config.field)
         self._table = lambda beta: [int(t) for t in threshold_table(
             beta, config.coupling, config.field, config.algorithm, p.k)]
         self.tables: list = [None] * slots

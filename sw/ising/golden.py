@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from bitspin.hw.ising.params import IsingParams, TABLE_SIZE
+from bitspin.hw.ising.params import IsingParams, TABLE_SIZE, lane_rule_table
 
 from .result import SamplerRun, lattice_observables
 from .generators import lane_rngs
@@ -102,6 +102,8 @@ class GoldenIsingCore:
         limit = 1 << self.params.k
         if thresholds.shape != (TABLE_SIZE,) or (thresholds < 0).any() or (thresholds > limit).any():
             raise ValueError(f"thresholds must be {TABLE_SIZE} integers in [0, 2^k]")
+        # What the lanes make of the table (itself, unless params.lane_rule says otherwise).
+        thresholds = np.asarray(lane_rule_table(self.params, thresholds), dtype=np.int64)
         magnetization = np.empty(sweeps, dtype=np.int64)
         bond_sum = np.empty(sweeps, dtype=np.int64)
         for t in range(sweeps):

@@ -138,3 +138,16 @@ def test_one_half_of_steps_equals_numpy(table, rng):
     for n, (new, par, flips, ups, agree) in enumerate(want):
         assert seen[n]["b"] == (new, par, flips), f"step {n}"
         assert seen[n]["counts"] == (ups, agree, 1), f"step {n}"
+
+
+def test_metropolis_h0_lanes_realise_every_metropolis_table_of_h0(rng):
+    from bitspin.sw.ising.thresholds import threshold_table
+    for _ in range(20):
+        k = int(rng.integers(8, 33))
+        p = IsingParams(8, 4, k=k, algorithms=("metropolis",), lane_rule="metropolis-h0")
+        J, beta = int(rng.choice([1, -1])), float(rng.choice([0.0, rng.uniform(0, 3)]))
+        table = threshold_table(beta, J, 0.0, "metropolis", k)
+        assert lane_rule_table(p, table) == [int(t) for t in table], (J, beta, k)
+        # h ≠ 0 or heat-bath: the lanes realise another table (the host refuses those runs).
+        other = threshold_table(max(beta, 0.1), J, 0.5, "metropolis", k)
+        assert lane_rule_table(p, other) != [int(t) for t in other]

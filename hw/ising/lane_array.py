@@ -118,16 +118,22 @@ class LaneArray(wiring.Component):
                 right = right ^ Mux(par, rs[2 * q + 2], rs[2 * q + 1])
                 down = down ^ Mux(par, down_signs[r][2 * q + 2], down_signs[r][2 * q + 1])
                 up = up ^ Mux(par, up_signs[r][2 * q + 1], up_signs[r][2 * q])
-            ups = left + right + up + down
             m.d.sync += [a_old[i].eq(centre), a_par[i].eq(par)]
             if h0:
-                # a = the neighbours that agree with the spin; the flip costs energy when
-                # J·(a − 2) > 0, twice the least cost when |a − 2| = 2.
-                agree = Mux(centre, ups, 4 - ups)
+                # The flip costs energy when J·(a − 2) > 0, a = the neighbours that agree with
+                # the spin, and twice the least cost when |a − 2| = 2. As logic of the four
+                # disagreements (no adder: small sums became carry chains).
+                d = [n ^ centre for n in (left, right, up, down)]
+                pairs = [d[x] & d[y] for x in range(4) for y in range(x + 1, 4)]
+                triples = [d[x] & d[y] & d[z] for x, y, z in
+                           ((0, 1, 2), (0, 1, 3), (0, 2, 3), (1, 2, 3))]
+                at_most_one = ~Cat(*pairs).any()          # a ≥ 3
+                at_least_three = Cat(*triples).any()      # a ≤ 1
                 ferro = ferro_copies[i // LANES_PER_COPY]
-                m.d.sync += [a_costly[i].eq(Mux(ferro, agree >= 3, agree <= 1)),
-                             a_far[i].eq(Mux(ferro, agree == 4, agree == 0))]
+                m.d.sync += [a_costly[i].eq(Mux(ferro, at_most_one, at_least_three)),
+                             a_far[i].eq(Mux(ferro, ~Cat(*d).any(), Cat(*d).all()))]
             else:
+                ups = left + right + up + down
                 m.d.sync += a_idx[i].eq(Mux(centre, 5, 0) + ups)
 
         ups_bits, agree_bits = [], []

@@ -13,8 +13,8 @@ is an ordinary register.
 
 from amaranth import Signal
 
-__all__ = ["REPLICA_TAG", "KEEP_REPLICAS_SCRIPT", "registered_copies", "replica_signals",
-           "group_count"]
+__all__ = ["REPLICA_TAG", "KEEP_REPLICAS_SCRIPT", "registered_copies", "registered_tree",
+           "replica_signals", "group_count"]
 
 REPLICA_TAG = "_replica"
 # Select the cells whose Q output drives a wire named *_replica*, then drop the wires themselves.
@@ -33,6 +33,18 @@ def registered_copies(m, value, count: int, name: str, *, reset_less: bool = Fal
     copies = [Signal.like(value, name=f"{name}{REPLICA_TAG}{i}", reset_less=reset_less)
               for i in range(count)]
     m.d.sync += [copy.eq(value) for copy in copies]
+    return copies
+
+
+def registered_tree(m, value, count: int, name: str, *, fan_out: int = 8,
+                    reset_less: bool = False) -> list[Signal]:
+    """``count`` registers that load ``value`` two clocks late, through ⌈count / fan_out⌉
+    registered hubs: no net drives more than ``fan_out`` copies (or hubs) across the chip."""
+    hubs = registered_copies(m, value, group_count(count, fan_out), f"{name}_hub",
+                             reset_less=reset_less)
+    copies = [Signal.like(value, name=f"{name}{REPLICA_TAG}{i}", reset_less=reset_less)
+              for i in range(count)]
+    m.d.sync += [copy.eq(hubs[i // fan_out]) for i, copy in enumerate(copies)]
     return copies
 
 

@@ -89,3 +89,35 @@ def test_projection_discriminator_scores_the_label():
         d.embed.weight[2] += 1.0
         changed = d(x, y)
     assert changed[0] == base[0] and changed[2] == base[2] and changed[1] != base[1]
+
+
+def test_distillation_from_a_float_teacher(tmp_path):
+    """--teacher/--distill-weight: a float checkpoint of the same shape pulls the student; its
+    file name and hash go into the metadata; a binarized or differently shaped teacher, or half
+    of the pair, is a clear error."""
+    import pytest
+
+    from bitspin.sw.gan.export import save_float_checkpoint
+    small = PRESETS["small"]
+    teacher, _ = train(TrainOptions(config=small, binary=False, epochs=1, max_steps=1,
+                                    batch_size=16, calibration_batches=1))
+    path = tmp_path / "teacher.npz"
+    save_float_checkpoint(teacher, path)
+    options = TrainOptions(config=small, epochs=1, max_steps=2, batch_size=16,
+                           calibration_batches=1, teacher=str(path), distill_weight=10.0)
+    g1, info = train(options)
+    g2, _ = train(options)
+    assert info["teacher"]["file"] == "teacher.npz" and len(info["teacher"]["sha256"]) == 64
+    for a, b in zip(g1.state_dict().values(), g2.state_dict().values()):
+        assert torch.equal(a, b)
+    with pytest.raises(ValueError, match="both a teacher"):
+        TrainOptions(config=small, teacher=str(path))
+    student, _ = train(TrainOptions(config=small, epochs=1, max_steps=1, batch_size=16,
+                                    calibration_batches=1))
+    save_float_checkpoint(student, tmp_path / "binary.npz")
+    with pytest.raises(ValueError, match="float checkpoint"):
+        train(TrainOptions(config=small, epochs=1, max_steps=1, batch_size=16,
+                           teacher=str(tmp_path / "binary.npz"), distill_weight=1.0))
+    with pytest.raises(ValueError, match="shape differs"):
+        train(TrainOptions(epochs=1, max_steps=1, batch_size=16, teacher=str(path),
+                           distill_weight=1.0))

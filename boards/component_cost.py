@@ -24,8 +24,9 @@ from pathlib import Path
 from amaranth.back import rtlil
 
 from bitspin.hw import toolchain
-from bitspin.hw.ising.params import ALGORITHMS, DEFAULT_K, IsingParams, LANE_RNGS, LANE_RULES
-from bitspin.hw.replica import KEEP_REPLICAS_SCRIPT
+from bitspin.hw.ising.params import (DEFAULT_K, IsingParams, LANE_RNGS, LANE_RULES,
+                                     rule_algorithms)
+from bitspin.hw.replica import KEEP_REPLICAS_SCRIPT, group_count
 
 __all__ = ["LUT_EQUIVALENTS", "component_cells", "ising_parts", "main"]
 
@@ -70,7 +71,7 @@ def ising_parts(params: IsingParams) -> dict:
              "counts": SweepCounts(params)}
     if params.rng == "wheel":
         parts["wheels"] = WheelRngBank(params.lanes, params.k,
-                                       max(1, params.lanes // LANES_PER_COPY))
+                                       group_count(params.lanes, LANES_PER_COPY))
     return parts
 
 
@@ -87,8 +88,7 @@ def main(argv=None) -> int:
     try:
         params = IsingParams(args.size, args.lanes, k=args.precision, rng=args.rng,
                              lane_rule=args.lane_rule,
-                             algorithms=(("metropolis",) if args.lane_rule == "metropolis-h0"
-                                         else ALGORITHMS))
+                             algorithms=rule_algorithms(args.lane_rule))
     except ValueError as error:
         parser.error(str(error))
     rows = {}

@@ -8,7 +8,7 @@ from bitspin.hw.gan.engine_targets import engine_for_board, engine_target
 from bitspin.hw.gan.image import EngineImage
 from bitspin.hw.gan.plan import EngineParams
 from bitspin.hw.ising.core import IsingCore
-from bitspin.hw.ising.params import DEFAULT_ISING_PARAMS, IsingParams
+from bitspin.hw.ising.params import DEFAULT_ISING_PARAMS, IsingParams, rule_algorithms
 from bitspin.hw.uart_loopback import UARTLoopback
 
 from .catalog import board_by_name
@@ -46,8 +46,7 @@ def _ising_params(params: dict) -> IsingParams:
                        replicas=params.get("replicas") or d.replicas,
                        couplings=bool(params.get("couplings") or d.couplings),
                        lane_rule=params.get("lane_rule") or d.lane_rule,
-                       algorithms=(("metropolis",) if params.get("lane_rule") == "metropolis-h0"
-                                   else d.algorithms))
+                       algorithms=rule_algorithms(params.get("lane_rule") or d.lane_rule))
 
 
 def _loopback(params: dict, gan_images=None):

@@ -28,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = ["IsingParams", "IsingOp", "ALGORITHMS", "LANE_RNGS", "TABLE_SIZE", "table_index",
-           "observable_bits", "LANE_RULES", "lane_rule_table", "XOROSHIRO64_ROTATE_S0",
+           "observable_bits", "LANE_RULES", "lane_rule_table", "rule_algorithms", "XOROSHIRO64_ROTATE_S0",
            "XOROSHIRO64_SHIFT", "XOROSHIRO64_ROTATE_S1", "SPLITMIX64_GAMMA", "SPLITMIX64_MUL1",
            "SPLITMIX64_MUL2", "READ_LATENCY", "TAIL_CYCLES", "PRIME_CYCLES",
            "PRIME_CYCLES_FEW_GROUPS"]
@@ -68,6 +68,12 @@ def observable_bits(params: "IsingParams") -> tuple[int, int]:
     """Signed widths of M and B for an L×L lattice (|M| ≤ L², |B| ≤ 2L²)."""
     n = params.size ** 2
     return n.bit_length() + 1, (2 * n).bit_length() + 1
+
+
+def rule_algorithms(lane_rule: str) -> tuple[str, ...]:
+    """The update rules a core with ``lane_rule`` lanes runs: Metropolis only for
+    ``metropolis-h0``, every one of :data:`ALGORITHMS` otherwise."""
+    return ("metropolis",) if lane_rule == "metropolis-h0" else ALGORITHMS
 
 
 def h0_thresholds(table) -> tuple[int, int, bool]:

@@ -34,7 +34,7 @@ def add_parser(sub):
 
 
 def run_serve(args) -> int:
-    from bitspin.hw.ising.params import ALGORITHMS, IsingParams
+    from bitspin.hw.ising.params import IsingParams, rule_algorithms
     from bitspin.sim.virtual_board import build_virtual_board, serve
     from bitspin.sim.virtual_board.devices import SIM_DIVISOR, device_top
     if not 0 <= args.port < 65536:
@@ -42,8 +42,7 @@ def run_serve(args) -> int:
     ising = IsingParams(args.size, args.lanes, args.precision, rng=args.rng,
                         sums=args.sums, replicas=args.replicas, couplings=args.couplings,
                         lane_rule=args.lane_rule,
-                        algorithms=(("metropolis",) if args.lane_rule == "metropolis-h0"
-                                    else ALGORITHMS)) \
+                        algorithms=rule_algorithms(args.lane_rule)) \
         if args.design in ("soc", "ising") else None
     engine = args.engine if args.design in ("soc", "gan") else None
     console = Console(stderr=True)

@@ -1,5 +1,6 @@
 """WheelRngBank (hw/ising/wheel_rng.py) against the golden wheels (sw/ising/wheel_rng.py), under
-Amaranth's simulator: seeding from SplitMix64 outputs, then random advance patterns."""
+Amaranth's simulator: seeding by injection from SplitMix64 outputs at random paces, then random
+advance patterns."""
 
 import numpy as np
 import pytest
@@ -33,6 +34,12 @@ def test_the_bank_seeds_and_draws_the_golden_streams(lanes, k, copies, rng):
             await ctx.tick()
             ctx.set(dut.load, 0)
             await ctx.tick().repeat(int(rng.integers(1, 4)))
+        assert ctx.get(dut.busy)
+        clocks = 0
+        while ctx.get(dut.busy):
+            await ctx.tick()
+            clocks += 1
+        assert clocks <= layout.warmup_advances + 3
         for step in advance:
             ctx.set(dut.advance, every_copy if step else 0)
             seen.append([int(v) for v in ctx.get(dut.values)])
@@ -45,7 +52,8 @@ def test_the_bank_seeds_and_draws_the_golden_streams(lanes, k, copies, rng):
 
 def test_the_layout_of_the_default_lean_core():
     layout = WheelLayout(256, 16)
-    assert (layout.wheel_lanes, layout.wheels, layout.segments, layout.fills) == (64, 4, 16, 2)
+    assert (layout.wheel_lanes, layout.wheels, layout.segments) == (64, 4, 4)
+    assert (layout.rounds, layout.warmup_advances) == (32, 512)
     assert layout.seed_outputs == 128          # half of the xoroshiro lanes' 256
 
 

@@ -35,7 +35,7 @@ class LaneCompare(wiring.Component):
         copies = group_count(P, LANES_PER_COPY)
         advance = registered_copies(m, self.advance, copies, "rng_advance", reset_less=True)
         load = registered_copies(m, self.load, copies, "rng_load", reset_less=True)
-        values = lane_rngs(m, self.rng, P, k, advance=advance, load=load,
+        values, _ = lane_rngs(m, self.rng, P, k, advance=advance, load=load,
                            load_value=self.load_value, seed_start=self.seed_start)
         # As in the core: the number is registered (stage T), then compared (stage B) with a
         # threshold held beside the lane (the core's lanes read their own table copies; one

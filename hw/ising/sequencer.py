@@ -94,7 +94,7 @@ class PassControl:
         G = self.params.groups
         return value % G if G > 1 else C(0, 1)
 
-    def sequence(self, core, *, seeder, read_port, window, table_step, table_we, load_cycles,
+    def sequence(self, core, *, seeder, rng_busy, read_port, window, table_step, table_we, load_cycles,
                  idle, cold_write, cold_addr, write_en, in_flight):
         """Build the read address, the prefetch and priming, and the FSM.
 
@@ -105,6 +105,8 @@ class PassControl:
             counters) the FSM serves.
         seeder : SplitMix64Seeder
             The lane RNGs' seeder.
+        rng_busy
+            High while the lane RNGs still seed themselves after the seeder's last output.
         read_port
             The lattice memory's read port.
         window : (prev, cur, nxt)
@@ -186,7 +188,7 @@ class PassControl:
         # The seeder's busy flag comes back registered too (seeder → FSM was the next such
         # path); it rises two clocks after ``seed_start``, so SEED waits those out first.
         seeder_busy, seed_started = Signal(), Signal()
-        m.d.sync += [seeder_busy.eq(seeder.busy), seed_started.eq(seed_start)]
+        m.d.sync += [seeder_busy.eq(seeder.busy | rng_busy), seed_started.eq(seed_start)]
         with m.If(idle):  # the value at the start clock is the last one latched: "at start"
             m.d.sync += thresholds.eq(core.thresholds)
         with m.FSM():

@@ -1,10 +1,10 @@
 """The lean lanes' random numbers in gateware: the lagged-Fibonacci wheels of ``wheel_spec``."""
 
-from amaranth import Cat, Module, Signal
+from amaranth import Module, Mux, Signal
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
-from ..replica import registered_copies
+from ..replica import REPLICA_TAG, registered_copies
 from .wheel_spec import WHEEL_LONG_LAG, WHEEL_OUTPUT_LAG, WHEEL_SHORT_LAG, WheelLayout
 
 __all__ = ["WheelRngBank"]
@@ -14,11 +14,11 @@ class WheelRngBank(wiring.Component):
     """P / G wheels giving every lane a fresh k-bit number each clock that ``advance`` is high.
 
     ``values[i]`` is lane i's number for the current state, consumed in the same clock as
-    ``advance`` (as :class:`.lane_rng.LaneRng`). Seeding: pulse ``seed_start`` with the
-    seeder's start, then pulse ``load`` once per SplitMix64 output with ``load_value`` (the
-    seeder holds it), ``WheelLayout.seed_outputs`` times; the bank makes its own seed shifts
-    between fills. Only the regions (the G newest words of each wheel) take the chain; the
-    other words only ever shift, so they need no multiplexer.
+    ``advance`` (as :class:`.lane_rng.LaneRng`). Seeding (``wheel_spec``): pulse ``seed_start``
+    with the seeder's start, then pulse ``load`` once per SplitMix64 output with ``load_value``
+    (the seeder holds it), ``WheelLayout.seed_outputs`` times, at least a clock apart. The bank
+    clears its state, makes each round's injecting advance and the warm-up advances itself;
+    ``busy`` is high from the clock after ``seed_start`` until the last warm-up advance is done.
 
     ``advance`` and ``load`` come as ``copies`` equal registered copies (the core's per-lane-group
     replicas): the words of lanes i take copy i·copies // P, so that no enable net spans the
@@ -31,67 +31,84 @@ class WheelRngBank(wiring.Component):
             raise ValueError(f"copies must be from 1 to {lanes}, not {copies}")
         self.k, self.copies = k, copies
         super().__init__({"advance": In(copies), "load": In(copies), "load_value": In(64),
-                          "seed_start": In(1),
+                          "seed_start": In(1), "busy": Out(1),
                           "values": Out(data.ArrayLayout(k, lanes))})
 
     def elaborate(self, platform):
         m = Module()
         lay, k, copies = self.layout, self.k, self.copies
-        g, c = lay.wheel_lanes, lay.segment_bits
+        P, g, c = lay.lanes, lay.wheel_lanes, lay.segment_bits
         shifted = WHEEL_LONG_LAG - g
-        # State is reset-less: it is seeded before use, like the xoroshiro lanes.
+        # State is reset-less: seeding clears it.
         words = [[Signal(k, name=f"wheel{w}_x{i}", reset_less=True)
                   for i in range(WHEEL_LONG_LAG)] for w in range(lay.wheels)]
 
         def copy_of(w, i):
             """The enable copy for word i of wheel w: the copy of the lane it sits beside."""
-            return (w * g + i % g) * copies // lay.lanes
+            return (w * g + i % g) * copies // P
 
-        # Seed shifts between fills: after every wheels·segments loads, except the last fill.
-        per_fill = lay.wheels * lay.segments
-        loads = Signal(range(per_fill + 1), reset_less=True)
-        fills = Signal(range(lay.fills + 1), reset_less=True)
-        shift_next = Signal()
+        # Rounds: every ``segments`` loads fill the staging register; a clock later it is
+        # taken into the injection register, which is zero except in the injecting advance.
+        round_loads = Signal(range(max(2, lay.segments)), reset_less=True)
+        rounds = Signal(range(lay.rounds + 1), reset_less=True)
+        round_done = Signal()
         with m.If(self.seed_start):
-            m.d.sync += [loads.eq(0), fills.eq(0)]
+            m.d.sync += [round_loads.eq(0), rounds.eq(0)]
         with m.Elif(self.load[0]):
-            with m.If(loads == per_fill - 1):
-                m.d.sync += [loads.eq(0), fills.eq(fills + 1)]
-                m.d.comb += shift_next.eq(fills != lay.fills - 1)
+            with m.If(round_loads == lay.segments - 1):
+                m.d.sync += [round_loads.eq(0), rounds.eq(rounds + 1)]
+                m.d.comb += round_done.eq(1)
             with m.Else():
-                m.d.sync += loads.eq(loads + 1)
-        seed_shift = registered_copies(m, shift_next, copies, "wheel_seed_shift",
-                                       reset_less=True)
+                m.d.sync += round_loads.eq(round_loads + 1)
+        clear = registered_copies(m, self.seed_start, copies, "wheel_clear", reset_less=True)
+        take = registered_copies(m, round_done, copies, "wheel_take", reset_less=True)
+        inject = [Signal(name=f"wheel_inject{REPLICA_TAG}{n}", reset_less=True)
+                  for n in range(copies)]
+        m.d.sync += [mine.eq(taken) for mine, taken in zip(inject, take)]
 
-        # The chain, wheel by wheel: segment t of wheel w takes the next segment; the last
-        # segment of the last wheel takes the seeder's value (OR 1: an odd first word).
+        # Warm-up: after the last round's injecting advance, ``warmup_advances`` plain ones.
+        last_inject = Signal(reset_less=True)
+        m.d.sync += last_inject.eq(take[0] & (rounds == lay.rounds))
+        warm = Signal(range(lay.warmup_advances + 1))
+        with m.If(self.seed_start):
+            m.d.sync += warm.eq(0)
+        with m.Elif(last_inject):
+            m.d.sync += warm.eq(lay.warmup_advances)
+        with m.Elif(warm != 0):
+            m.d.sync += warm.eq(warm - 1)
+        warming = registered_copies(m, warm != 0, copies, "wheel_warming", reset_less=True)
+        seeding = Signal()
+        with m.If(self.seed_start):
+            m.d.sync += seeding.eq(1)
+        with m.Elif(warm == 1):
+            m.d.sync += seeding.eq(0)
+        m.d.comb += self.busy.eq(seeding | warming[0])
+
+        # The staging chain (segment t takes segment t + 1; the last takes the seeder's value,
+        # OR 1) and the injection register: flip-flops with enables and sync resets, no LUTs.
+        staging = Signal(P, reset_less=True)
+        injection = Signal(P, reset_less=True)
         value = self.load_value | 1
-        for w in range(lay.wheels):
-            region = Cat(*words[w][shifted:])
-            for t in range(lay.segments):
-                bits = slice(t * c, (t + 1) * c)
-                if t + 1 < lay.segments:
-                    source = region[(t + 1) * c:(t + 2) * c]
-                elif w + 1 < lay.wheels:
-                    source = Cat(*words[w + 1][shifted:])[:c]
-                else:
-                    source = value[:c]
-                enable = self.load[copy_of(w, shifted + t * c // k)]
-                with m.If(enable):
-                    m.d.sync += region[bits].eq(source)
+        for t in range(lay.segments):
+            bits = slice(t * c, (t + 1) * c)
+            source = staging[(t + 1) * c:(t + 2) * c] if t + 1 < lay.segments else value[:c]
+            with m.If(self.load[(t * c) * copies // P]):
+                m.d.sync += staging[bits].eq(source)
+        for i in range(P):
+            m.d.sync += injection[i].eq(Mux(take[i * copies // P], staging[i], 0))
 
         new_lo = WHEEL_LONG_LAG - WHEEL_SHORT_LAG      # x_{n+j-64} is word j + 63
         mix_lo = WHEEL_LONG_LAG - WHEEL_OUTPUT_LAG     # x_{n+j-126} is word j + 1
         for w in range(lay.wheels):
             x = words[w]
-            new = [(x[j] + x[j + new_lo])[:k] for j in range(g)]
+            # The injected bit is the adder's carry in (the chain's feed-in cell on ECP5).
+            new = [(x[j] + x[j + new_lo] + injection[w * g + j])[:k] for j in range(g)]
             for j in range(g):
                 m.d.comb += self.values[w * g + j].eq(new[j] ^ x[j + mix_lo])
-            for i in range(shifted):
+            for i in range(WHEEL_LONG_LAG):
                 n = copy_of(w, i)
-                with m.If(self.advance[n] | seed_shift[n]):
-                    m.d.sync += x[i].eq(x[i + g])
-            for j in range(g):
-                with m.If(self.advance[copy_of(w, shifted + j)]):
-                    m.d.sync += x[shifted + j].eq(new[j])
+                with m.If(clear[n]):
+                    m.d.sync += x[i].eq(0)
+                with m.Elif(self.advance[n] | inject[n] | warming[n]):
+                    m.d.sync += x[i].eq(x[i + g] if i < shifted else new[i - shifted])
         return m

@@ -18,24 +18,37 @@ on old words only): lane j takes y_{n+j} = (state[j] + state[j+63]) ⊕ state[j+
 becomes ``state[G:] + new``. In hardware a lane therefore costs a k-bit adder, k XORs and
 127·k/G flip-flops of a state that only shifts: no per-lane 64-bit generator.
 
-Seeding. The seeder's SplitMix64 outputs, each OR 1 (so that every segment's first word is odd),
-fill the wheels' *regions* (``state[127−G:]``, G·k bits per wheel) through a chain of
-c = gcd(64, G·k)-bit segments: the value enters the last segment of the last wheel and shifts
-towards segment 0 of wheel 0, so after a fill, global segment T (wheel w, segment t: T =
-w·segments + t) holds the low c bits of output ``base + T``. A fill is followed by a *seed
-shift* (``state[:127−G] ← state[G:]``) and the next fill, ⌈127 / G⌉ fills in all.
+Seeding by injection. No state word is ever loaded, so no word needs a multiplexer in front of
+it (a k-bit load multiplexer per lane was a third of a wheel's LUTs). Seeding clears the state,
+then runs ``WHEEL_ROUNDS`` rounds: the seeder's SplitMix64 outputs, each OR 1, fill a P-bit
+injection register through a chain of c = min(64, P)-bit segments (the value enters the last
+segment and shifts towards segment 0, so after a round global segment t holds the low c bits of
+output ``round·segments + t``), and the wheel advances once with bit i of that register (lane i:
+wheel i // G, word i % G) added as the carry into lane i's new word:
+
+    x_{n+j} = state[j] + state[j+63] + inject[w·G + j]  (mod 2^k).
+
+The carry input of an adder is free on ECP5 (the carry chain's feed-in cell takes it). After
+the last round the wheels make ``warmup_advances`` plain advances, ``WHEEL_WARMUP_WORDS`` words
+in all, so that the injected low bits have carried into every bit of every word. Round 0's
+first bit is 1 (the OR), so the state's low bits, a GF(2)-linear function of the injected bits,
+start non-zero; a round can cancel them only if 64 random bits match the state exactly.
 """
 
 from __future__ import annotations
 
-from math import gcd
-
-__all__ = ["WHEEL_LONG_LAG", "WHEEL_SHORT_LAG", "WHEEL_OUTPUT_LAG", "WHEEL_MAX_LANES", "WheelLayout"]
+__all__ = ["WHEEL_LONG_LAG", "WHEEL_SHORT_LAG", "WHEEL_OUTPUT_LAG", "WHEEL_MAX_LANES",
+           "WHEEL_ROUNDS", "WHEEL_WARMUP_WORDS", "WheelLayout"]
 
 WHEEL_LONG_LAG = 127
 WHEEL_SHORT_LAG = 64
 WHEEL_OUTPUT_LAG = 126
 WHEEL_MAX_LANES = 64
+# 32 rounds inject 2 048 bits into a 64-lane wheel: as many as its 127 × 16-bit state holds.
+WHEEL_ROUNDS = 32
+# 2^15 words: a word grows by a factor of 2 about every 100 words of the sequence, so the
+# injected ones have reached bit 15 after ~1 600 words; twenty times that mixes the state.
+WHEEL_WARMUP_WORDS = 1 << 15
 
 
 class WheelLayout:
@@ -49,15 +62,15 @@ class WheelLayout:
         self.lanes, self.k = lanes, k
         self.wheel_lanes = min(lanes, WHEEL_MAX_LANES)
         self.wheels = lanes // self.wheel_lanes
-        self.region_words = self.wheel_lanes
-        self.segment_bits = gcd(64, self.wheel_lanes * k)
-        self.segments = self.wheel_lanes * k // self.segment_bits
-        self.fills = -(-WHEEL_LONG_LAG // self.wheel_lanes)
+        self.segment_bits = min(64, lanes)
+        self.segments = lanes // self.segment_bits
+        self.rounds = WHEEL_ROUNDS
+        self.warmup_advances = -(-WHEEL_WARMUP_WORDS // self.wheel_lanes)
 
     @property
     def seed_outputs(self) -> int:
         """SplitMix64 outputs that one seeding takes."""
-        return self.fills * self.wheels * self.segments
+        return self.rounds * self.segments
 
     @property
     def state_bits(self) -> int:

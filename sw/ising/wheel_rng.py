@@ -16,29 +16,25 @@ _MIX_FROM = WHEEL_LONG_LAG - WHEEL_OUTPUT_LAG       # x_{n+j-126} is state[j + 1
 
 
 class WheelRngs:
-    """The wheels of ``lanes`` lanes, seeded from ``seed`` as the hardware seeds them; :meth:`draw`
+    """The wheels of ``lanes`` lanes, seeded from ``seed`` as the hardware seeds them (by
+    injection, ``wheel_spec``); :meth:`draw`
     gives one k-bit number per lane, like :class:`sw.ising.rng.LaneRngs`."""
 
     def __init__(self, seed: int, lanes: int, k: int):
         self.layout = layout = WheelLayout(lanes, k)
         self.k = k
         self.mask = np.uint64((1 << k) - 1)
+        self.state = np.zeros((layout.wheels, WHEEL_LONG_LAG), dtype=np.uint64)
         outputs = splitmix64(seed, layout.seed_outputs)
-        state = np.zeros((layout.wheels, WHEEL_LONG_LAG), dtype=np.uint64)
-        per_fill = layout.wheels * layout.segments
-        c, g = layout.segment_bits, layout.wheel_lanes
-        for fill in range(layout.fills):
-            if fill:
-                state[:, :WHEEL_LONG_LAG - g] = state[:, g:].copy()
-            chunk = outputs[fill * per_fill:(fill + 1) * per_fill]
-            for w in range(layout.wheels):
-                bits = 0
-                for t in range(layout.segments):
-                    segment = (chunk[w * layout.segments + t] | 1) & ((1 << c) - 1)
-                    bits |= segment << (t * c)
-                for j in range(g):
-                    state[w, WHEEL_LONG_LAG - g + j] = (bits >> (j * k)) & ((1 << k) - 1)
-        self.state = state
+        c, segments = layout.segment_bits, layout.segments
+        for r in range(layout.rounds):
+            bits = 0
+            for t, value in enumerate(outputs[r * segments:(r + 1) * segments]):
+                bits |= ((int(value) | 1) & ((1 << c) - 1)) << (t * c)
+            inject = (bits >> np.arange(lanes, dtype=object)) & 1
+            self._advance(inject.astype(np.uint64).reshape(layout.wheels, -1))
+        for _ in range(layout.warmup_advances):
+            self._advance()
 
     def _step(self) -> tuple[np.ndarray, np.ndarray]:
         """The G new words of every wheel, and the lanes' numbers (uint32 [lanes])."""
@@ -50,12 +46,19 @@ class WheelRngs:
         """The numbers the next :meth:`draw` returns (uint32 [lanes]), without advancing."""
         return self._step()[1]
 
+    def _advance(self, inject=None) -> np.ndarray:
+        """Every wheel advances by G words, ``inject`` (0/1 [wheels, G]) added as carries;
+        returns the lanes' numbers of the state before."""
+        new, out = self._step()
+        if inject is not None:
+            new = (new + inject) & self.mask
+        self.state = np.concatenate([self.state[:, self.layout.wheel_lanes:], new], axis=1)
+        return out
+
     def draw(self) -> np.ndarray:
         """One k-bit number per lane (uint32 [lanes], lane i = wheel i // G, word i % G); then
         every wheel advances by G words."""
-        new, out = self._step()
-        self.state = np.concatenate([self.state[:, self.layout.wheel_lanes:], new], axis=1)
-        return out
+        return self._advance()
 
     def draw_many(self, count: int) -> np.ndarray:
         """``count`` successive draws: uint32 [count, lanes]."""

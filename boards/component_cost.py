@@ -35,11 +35,20 @@ CELLS = ("LUT4", "CCU2C", "TRELLIS_DPR16X4", "PFUMX", "L6MUX21", "TRELLIS_FF", "
          "MULT18X18D")
 
 
+class _Ecp5Family:
+    """What the core's components ask of a platform: its family, for their ECP5 cells."""
+    family = "ecp5"
+
+
+_ECP5_FAMILY = _Ecp5Family()
+
+
 def component_cells(component, work_dir: Path) -> dict:
     """Synthesise ``component`` (an elaboratable) for ECP5 with Yosys; return its cell counts
     (``CELLS``) and ``lut_equivalents``."""
     yosys = toolchain.require("yosys").path
-    (work_dir / "part.il").write_text(rtlil.convert(component, name="top"))
+    (work_dir / "part.il").write_text(rtlil.convert(component, name="top",
+                                                    platform=_ECP5_FAMILY))
     script = (f"read_rtlil part.il; {KEEP_REPLICAS_SCRIPT.strip()}; synth_ecp5 -top top; "
               "tee -q -o part.stat stat")
     done = subprocess.run([yosys, "-q", "-p", script], cwd=work_dir, capture_output=True,

@@ -8,6 +8,7 @@ from amaranth.lib.wiring import In, Out
 from ..replica import group_count, registered_copies
 from .params import IsingParams, TABLE_SIZE
 from .sequencer import PassMode
+from .threshold_compare import ThresholdCompare
 from .threshold_tables import TABLE_GROUP, lutram_lane_tables, table_load_cycles, uses_lutram
 from .timing import LANES_PER_COPY, data_reg
 from .window import neighbourhoods
@@ -30,9 +31,10 @@ class LaneArray(wiring.Component):
     Stage T: the threshold (from ``thresholds``, or per-lane distributed-RAM copies written from it
     entry ``table_step`` per clock of ``table_we``, see ``threshold_tables``) and the number.
     With ``params.lane_rule`` ``metropolis-h0`` the lanes hold no table: stage A classes the
-    flip's cost by the agreeing neighbours, stage T picks one of the two thresholds of
-    ``params.h0_thresholds`` (copied beside every ``TABLE_GROUP`` lanes), and a flip that costs
-    no energy is always accepted.
+    flip's cost by the agreeing neighbours, stage B compares with one of the two thresholds of
+    ``params.h0_thresholds`` (copied beside every ``TABLE_GROUP`` lanes; the class selects it
+    inside the compare, ``threshold_compare``), and a flip that costs no energy is always
+    accepted.
     Stage B: ``flip_bits`` (accepted flips of valid steps), ``new`` (UPDATE: old spin xor flip;
     HOT: the number's top bit), ``par``, ``base`` (the centre word), ``b_g``, ``b_s`` and
     ``store`` (the group's last step of a pass that writes).
@@ -162,21 +164,20 @@ class LaneArray(wiring.Component):
         lutram = not h0 and uses_lutram(self.threshold_table, platform)
         lane_tables = (lutram_lane_tables(m, P, k, table, self.table_step[:4], self.table_we,
                                           self.table_step, a_idx) if lutram else [])
-        t_always = data_reg(P)       # metropolis-h0: the flip costs no energy
+        t_always, t_far = data_reg(P), data_reg(P)     # metropolis-h0: no cost; the far class
         t_last, t_s, t_g = Signal(), Signal.like(s), Signal.like(g)
         t_base = data_reg(W)
         t_mode = Signal(2)
-        t_threshold = [data_reg(k + 1, name=f"t_threshold{i}") for i in range(P)]
+        t_threshold = [] if h0 else [data_reg(k + 1, name=f"t_threshold{i}") for i in range(P)]
         t_old, t_par = data_reg(P), data_reg(P)
         t_rand = [data_reg(k, name=f"t_rand{i}") for i in range(P)]
         for i in range(P):
             if h0:
-                pair = pair_copies[i // TABLE_GROUP]
-                looked_up = Mux(a_far[i], pair[:k + 1], pair[k + 1:])
-                m.d.sync += t_always[i].eq(~a_costly[i])
+                m.d.sync += [t_always[i].eq(~a_costly[i]), t_far[i].eq(a_far[i])]
             else:
                 looked_up = lane_tables[i] if lutram else table[a_idx[i]]
-            m.d.sync += [t_threshold[i].eq(looked_up), t_rand[i].eq(self.rand[i])]
+                m.d.sync += t_threshold[i].eq(looked_up)
+            m.d.sync += t_rand[i].eq(self.rand[i])
         m.d.sync += [
             self.t_valid.eq(self.a_valid), t_last.eq(a_last), t_s.eq(a_s), t_g.eq(a_g),
             t_base.eq(a_base), t_mode.eq(a_mode), t_old.eq(a_old), t_par.eq(a_par),
@@ -195,7 +196,16 @@ class LaneArray(wiring.Component):
         t_valid_copies = registered_copies(m, self.a_valid, copies, "t_valid", reset_less=True)
         for i in range(P):
             copy = i // LANES_PER_COPY
-            accept = t_rand[i] < t_threshold[i]
+            if h0:
+                # The class picks its threshold inside the compare's carry chain on ECP5
+                # (``threshold_compare``): no multiplexer or threshold register per lane.
+                m.submodules[f"compare{i}"] = compare = ThresholdCompare(k)
+                pair = pair_copies[i // TABLE_GROUP]
+                m.d.comb += [compare.rand.eq(t_rand[i]), compare.far.eq(t_far[i]),
+                             compare.t_far.eq(pair[:k + 1]), compare.t_near.eq(pair[k + 1:])]
+                accept = compare.accept
+            else:
+                accept = t_rand[i] < t_threshold[i]
             m.d.comb += flip[i].eq(t_update[copy] & ((t_always[i] | accept) if h0 else accept))
             m.d.comb += new[i].eq(Mux(t_hot[copy], t_rand[i][k - 1], t_old[i] ^ flip[i]))
         m.d.sync += [

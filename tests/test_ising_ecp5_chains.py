@@ -30,7 +30,8 @@ class _ValidThresholds(ThresholdCompare):
 # name: (component of k, module, its INIT function, a wrong INIT for it, the k to prove)
 CHAINS = {
     "compare": (_ValidThresholds, threshold_compare, "bit_init", 0x99a4, (1, 8, 12, 16, 17)),
-    "adder": (WheelAdder, wheel_adder, "sum_init", 0x960C, (1, 2, 12, 16, 32)),
+    "adder": (lambda k: WheelAdder(k, hand_placed=True), wheel_adder, "sum_init", 0x960C,
+              (1, 2, 12, 16, 32)),
 }
 
 

@@ -6,6 +6,11 @@ propagate is 0, a_i equals the operand bit b_i ⊕ c_i, so a_i is the carry). Th
 half is the carry in: D = 1 makes its propagate 0, and its generate is A = ``carry``, whatever
 reaches the chain from the west (the feed-in cell nextpnr would add for a carry-in signal).
 A word is ⌈(k + 1) / 2⌉ CCU2C and no other LUT.
+
+The hand-placed chain is off by default (``hand_placed``): it saves 16 LUT4 per lane, but its
+three distinct inputs per half (Yosys's chains use two) did not route. At L = 256, P = 256 with
+it, router2's overuse stalled at a few hundred to a few thousand wires after 30–70 iterations,
+at a third of the chip (docs/design_space.md). Yosys then maps the XOR to a LUT4 per bit.
 """
 
 from amaranth import Cat, Module
@@ -28,16 +33,17 @@ def carry_in_init() -> int:
 
 
 class WheelAdder(wiring.Component):
-    """``total`` = (``a`` + (``b`` ⊕ ``c``) + ``carry``) mod 2^k, combinational."""
+    """``total`` = (``a`` + (``b`` ⊕ ``c``) + ``carry``) mod 2^k, combinational; on ECP5 one
+    hand-placed carry chain if ``hand_placed``."""
 
-    def __init__(self, k: int):
-        self.k = k
+    def __init__(self, k: int, hand_placed: bool = False):
+        self.k, self.hand_placed = k, hand_placed
         super().__init__({"a": In(k), "b": In(k), "c": In(k), "carry": In(1), "total": Out(k)})
 
     def elaborate(self, platform):
         m = Module()
         k = self.k
-        if getattr(platform, "family", None) != "ecp5":
+        if not self.hand_placed or getattr(platform, "family", None) != "ecp5":
             m.d.comb += self.total.eq(self.a + (self.b ^ self.c) + self.carry)
             return m
         halves = [CarryHalf(carry_in_init(), self.carry, 0, 0, 1)]

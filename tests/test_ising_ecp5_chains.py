@@ -18,7 +18,7 @@ class _ValidThresholds(ThresholdCompare):
 
     def elaborate(self, platform):
         m = Module()
-        m.submodules.compare = compare = ThresholdCompare(self.k)
+        m.submodules.compare = compare = ThresholdCompare(self.k, self.hand_placed)
         top = 1 << self.k
         m.d.comb += [compare.rand.eq(self.rand), compare.far.eq(self.far),
                      compare.t_far.eq(Mux(self.t_far[self.k], top, self.t_far)),
@@ -29,7 +29,8 @@ class _ValidThresholds(ThresholdCompare):
 
 # name: (component of k, module, its INIT function, a wrong INIT for it, the k to prove)
 CHAINS = {
-    "compare": (_ValidThresholds, threshold_compare, "bit_init", 0x99a4, (1, 8, 12, 16, 17)),
+    "compare": (lambda k: _ValidThresholds(k, hand_placed=True), threshold_compare, "bit_init",
+                0x99a4, (1, 8, 12, 16, 17)),
     "adder": (lambda k: WheelAdder(k, hand_placed=True), wheel_adder, "sum_init", 0x960C,
               (1, 2, 12, 16, 32)),
 }

@@ -17,7 +17,10 @@ with a half whose LUT4 gives the threshold's top bit T_k (set only for T = 2^k, 
 bits are 0 and the chain's carry is 0): its sum T_k ⊕ carry is the accept, in the chain's own
 slice, so no feed-out cell is needed either. A lane's compare is ⌈(k + 2) / 2⌉ CCU2C.
 
-Elsewhere (simulation, other families) the same function is plain logic.
+Elsewhere (simulation, other families) the same function is plain logic. The hand-placed
+chain is off by default (``hand_placed``): it routed at L = 256, P = 256 but slowed the clock
+(83.1 MHz with 5.6 ns of routing into a chain, against 108.8 MHz for Yosys's compare and
+multiplexer; docs/design_space.md, runs 20 and 21).
 """
 
 from amaranth import Module, Mux
@@ -42,17 +45,17 @@ def top_init() -> int:
 class ThresholdCompare(wiring.Component):
     """``accept`` = ``rand`` < (``far`` ? ``t_far`` : ``t_near``), combinational; ``rand`` has k
     bits and the thresholds k + 1, each at most 2^k (as the host's tables are). On ECP5 one
-    hand-placed carry chain."""
+    hand-placed carry chain if ``hand_placed``."""
 
-    def __init__(self, k: int):
-        self.k = k
+    def __init__(self, k: int, hand_placed: bool = False):
+        self.k, self.hand_placed = k, hand_placed
         super().__init__({"rand": In(k), "far": In(1), "t_far": In(k + 1), "t_near": In(k + 1),
                           "accept": Out(1)})
 
     def elaborate(self, platform):
         m = Module()
         k = self.k
-        if getattr(platform, "family", None) != "ecp5":
+        if not self.hand_placed or getattr(platform, "family", None) != "ecp5":
             threshold = Mux(self.far, self.t_far, self.t_near)
             m.d.comb += self.accept.eq(self.rand < threshold)
             return m

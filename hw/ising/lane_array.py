@@ -33,7 +33,7 @@ class LaneArray(wiring.Component):
     With ``params.lane_rule`` ``metropolis-h0`` the lanes hold no table: stage A classes the
     flip's cost by the agreeing neighbours, stage B compares with one of the two thresholds of
     ``params.h0_thresholds`` (copied beside every ``TABLE_GROUP`` lanes; the class selects it
-    inside the compare, ``threshold_compare``), and a flip that costs no energy is always
+    in front of the compare, ``threshold_compare``), and a flip that costs no energy is always
     accepted.
     Stage B: ``flip_bits`` (accepted flips of valid steps), ``new`` (UPDATE: old spin xor flip;
     HOT: the number's top bit), ``par``, ``base`` (the centre word), ``b_g``, ``b_s`` and
@@ -197,8 +197,8 @@ class LaneArray(wiring.Component):
         for i in range(P):
             copy = i // LANES_PER_COPY
             if h0:
-                # The class picks its threshold inside the compare's carry chain on ECP5
-                # (``threshold_compare``): no multiplexer or threshold register per lane.
+                # The class picks its threshold in this stage (``threshold_compare``): no
+                # threshold register per lane.
                 m.submodules[f"compare{i}"] = compare = ThresholdCompare(k)
                 pair = pair_copies[i // TABLE_GROUP]
                 m.d.comb += [compare.rand.eq(t_rand[i]), compare.far.eq(t_far[i]),

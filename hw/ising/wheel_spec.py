@@ -12,8 +12,8 @@ unless the low bits start constant, the low bit is an m-sequence of period 2^126
 satisfies no relation of fewer than four terms. The carries make the higher bits nonlinear.
 Mixing + and ⊕ breaks the exact three-term relation of a two-tap generator, which biased Ising
 simulations (Ferrenberg, Landau & Wong 1992); Janus's Parisi–Rapuano generator mixes them in
-its output instead (lags 24, 55, ⊕ 61), which costs an XOR per bit after the adder. Here the
-XOR sits in the adder's own LUTs (``wheel_adder``).
+its output instead (lags 24, 55, ⊕ 61). Here the XOR is on an operand, where a hand-placed
+carry chain can take it into the adder's own LUTs (``wheel_adder``).
 
 State and step. The wheel holds the last 127 words, ``state[0] = x_{n−127}`` … ``state[126] =
 x_{n−1}``. One advance makes G words at once (G ≤ 64 < 75, the shortest lag, so each new word

@@ -203,10 +203,10 @@ class LaneArray(wiring.Component):
                 pair = pair_copies[i // TABLE_GROUP]
                 m.d.comb += [compare.rand.eq(t_rand[i]), compare.far.eq(t_far[i]),
                              compare.t_far.eq(pair[:k + 1]), compare.t_near.eq(pair[k + 1:])]
-                accept = compare.accept
+                accept = t_always[i] | compare.accept
             else:
                 accept = t_rand[i] < t_threshold[i]
-            m.d.comb += flip[i].eq(t_update[copy] & ((t_always[i] | accept) if h0 else accept))
+            m.d.comb += flip[i].eq(t_update[copy] & accept)
             m.d.comb += new[i].eq(Mux(t_hot[copy], t_rand[i][k - 1], t_old[i] ^ flip[i]))
         m.d.sync += [
             b_new.eq(new), b_par.eq(t_par), b_base.eq(t_base), self.b_s.eq(t_s),

@@ -94,8 +94,8 @@ class PassControl:
         G = self.params.groups
         return value % G if G > 1 else C(0, 1)
 
-    def sequence(self, core, *, seeder, rng_busy, read_port, window, table_step, table_we, load_cycles,
-                 idle, cold_write, cold_addr, write_en, in_flight):
+    def sequence(self, core, *, seeder, rng_busy, read_port, window, table_step, table_we,
+                 load_cycles, idle, cold_write, cold_addr, write_en, in_flight):
         """Build the read address, the prefetch and priming, and the FSM.
 
         Parameters

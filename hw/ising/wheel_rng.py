@@ -63,6 +63,7 @@ class WheelRngBank(wiring.Component):
                 m.d.sync += round_loads.eq(round_loads + 1)
         clear = registered_copies(m, self.seed_start, copies, "wheel_clear", reset_less=True)
         take = registered_copies(m, round_done, copies, "wheel_take", reset_less=True)
+        # Each copy of ``take``, a clock later (a replica per copy, so no net joins the groups).
         inject = [Signal(name=f"wheel_inject{REPLICA_TAG}{n}", reset_less=True)
                   for n in range(copies)]
         m.d.sync += [mine.eq(taken) for mine, taken in zip(inject, take)]
@@ -104,7 +105,7 @@ class WheelRngBank(wiring.Component):
             x = words[w]
             new = []
             for j in range(g):
-                # The injected bit is the adder's carry in (the chain's first half on ECP5).
+                # The injected bit is the adder's carry in (free on ECP5: the chain's feed-in).
                 m.submodules[f"wheel{w}_adder{j}"] = adder = WheelAdder(k)
                 m.d.comb += [adder.a.eq(x[j + add_lo]), adder.b.eq(x[j + mix_lo]),
                              adder.c.eq(x[j]), adder.carry.eq(injection[w * g + j]),

@@ -193,12 +193,17 @@ class IsingCore(wiring.Component):
             wiring.connect(m, sums.observables, wiring.flipped(self.observables))
             m.d.comb += [sums.clear.eq(starts_run), sums.every.eq(self.every),
                          self.sums.eq(sums.sums)]
+        # The record's payload is reset-less (no reset net to it): it means nothing until valid.
+        magnetization = Signal.like(records.payload.magnetization, reset_less=True)
+        bond_sum = Signal.like(records.payload.bond_sum, reset_less=True)
+        m.d.comb += [records.payload.magnetization.eq(magnetization),
+                     records.payload.bond_sum.eq(bond_sum)]
         with m.If(records.ready):
             m.d.sync += records.valid.eq(0)
         with m.If(pending_emit & ~counts.counting & (~records.valid | records.ready)):
             m.d.sync += [
-                records.payload.magnetization.eq(2 * counts.ups - L * L),
-                records.payload.bond_sum.eq(2 * counts.agree - 2 * L * L),
+                magnetization.eq(2 * counts.ups - L * L),
+                bond_sum.eq(2 * counts.agree - 2 * L * L),
                 records.valid.eq(1),
                 pending_emit.eq(0),
             ]
@@ -209,6 +214,10 @@ class IsingCore(wiring.Component):
             table_step=table_step, table_we=table_we, load_cycles=load_cycles, idle=idle, cold_write=cold_write,
             cold_addr=cold_addr, write_en=write_back.write_en,
             in_flight=(lanes.a_valid, lanes.t_valid, valid_line))
+
+        m.d.comb += [self.update_cycles.eq(control.update_cycles),
+                     self.run_cycles.eq(control.run_cycles),
+                     self.stall_cycles.eq(control.stall_cycles)]
 
         # --- the window's loads, per WORD_SLICE bits ----------------------------------------
         window_loads(m, p, (prev, cur, nxt), rd_data, control, prime, prime_loads)

@@ -93,8 +93,8 @@ class LaneArray(wiring.Component):
             # table (latched at a RUN's start, long before its first step), then copied beside
             # the lanes like the per-lane tables' write chain.
             thresholds = self.thresholds
-            h0_ferro = Signal()
-            h0_pair = Signal(2 * (k + 1))
+            h0_ferro = Signal(reset_less=True)
+            h0_pair = Signal(2 * (k + 1), reset_less=True)
             ferro_now = thresholds[9] <= thresholds[5]
             m.d.sync += [h0_ferro.eq(ferro_now),
                          h0_pair.eq(Mux(ferro_now, Cat(thresholds[9], thresholds[8]),
@@ -187,7 +187,7 @@ class LaneArray(wiring.Component):
         # The compare and the merge into the write buffer are separate stages: together they
         # were the critical path at L=256, P=256 (lane → write buffer → block RAMs, three hops
         # across the chip), so each lane's new spin is registered next to the lane first.
-        b_new, b_par, b_base = data_reg(P), data_reg(P), data_reg(W)
+        b_new, b_par, b_base, b_flips = data_reg(P), data_reg(P), data_reg(W), data_reg(P)
         flip, new = Signal(P), Signal(P)
         # Stage T's mode and valid bits, once per LANES_PER_COPY lanes (same timing as t_mode).
         t_update = registered_copies(m, a_mode == PassMode.UPDATE, copies, "t_update",
@@ -212,8 +212,8 @@ class LaneArray(wiring.Component):
             b_new.eq(new), b_par.eq(t_par), b_base.eq(t_base), self.b_s.eq(t_s),
             self.b_g.eq(t_g),
             self.store.eq(self.t_valid & t_last & (t_mode != PassMode.MEASURE)),
-            self.flip_bits.eq(Cat(flip[i] & t_valid_copies[i // LANES_PER_COPY]
-                                  for i in range(P))),
+            b_flips.eq(Cat(flip[i] & t_valid_copies[i // LANES_PER_COPY] for i in range(P))),
         ]
-        m.d.comb += [self.new.eq(b_new), self.par.eq(b_par), self.base.eq(b_base)]
+        m.d.comb += [self.new.eq(b_new), self.par.eq(b_par), self.base.eq(b_base),
+                     self.flip_bits.eq(b_flips)]
         return m

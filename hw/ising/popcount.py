@@ -29,14 +29,16 @@ def chunked(bits: Value, width: int) -> list[Value]:
 def pipelined_sum(m, terms, fan_in: int, name: str) -> tuple[Value, int]:
     """The sum of ``terms`` through a tree of registers, each adding at most ``fan_in`` values of
     the level before (so no stage holds more than one small adder tree). Returns the total and
-    the clocks it trails ``terms`` by (0 for a single term, which is returned as it is)."""
+    the clocks it trails ``terms`` by (0 for a single term, which is returned as it is). The
+    registers are reset-less: a reset does not clear the values in flight."""
     terms = list(terms)
     stages = 0
     while len(terms) > 1:
         sums = []
         for j in range(0, len(terms), fan_in):
             total = balanced_sum(terms[j:j + fan_in])
-            register = Signal(total.shape(), name=f"{name}{stages}_{j // fan_in}")
+            register = Signal(total.shape(), name=f"{name}{stages}_{j // fan_in}",
+                              reset_less=True)
             m.d.sync += register.eq(total)
             sums.append(register)
         terms = sums
@@ -44,11 +46,12 @@ def pipelined_sum(m, terms, fan_in: int, name: str) -> tuple[Value, int]:
     return terms[0], stages
 
 
-def delayed(m, value: Value, clocks: int, name: str) -> list[Signal]:
+def delayed(m, value: Value, clocks: int, name: str, *, reset_less: bool = False
+            ) -> list[Signal]:
     """``clocks`` registers in a chain after ``value``: element i is ``value`` i + 1 clocks ago."""
     line = []
     for i in range(clocks):
-        register = Signal.like(value, name=f"{name}{i + 1}")
+        register = Signal.like(value, name=f"{name}{i + 1}", reset_less=reset_less)
         m.d.sync += register.eq(line[-1] if line else value)
         line.append(register)
     return line

@@ -14,7 +14,8 @@ class Phase(enum.Enum, shape=3):
     NEXT = 1      # take the next output, or stop
     MULTIPLY = 2  # one shift-and-add step of a multiplication
     MIX = 3       # after a multiplication: the xor-shift, then the second one or OUTPUT
-    OUTPUT = 4    # the zero check on the registered xor-shift, then the output
+    OUTPUT = 4    # the zero check on the registered xor-shift
+    EMIT = 5      # the output, 1 in place of zero
 
 
 class SplitMix64Seeder(wiring.Component):
@@ -22,7 +23,7 @@ class SplitMix64Seeder(wiring.Component):
 
     The two 64-bit multiplications by constants run bit-serially (one shift-and-add per clock),
     because seeding happens once per run and a 64×64 multiplier would cost more than all the
-    lanes' RNGs: about 132 clocks per output and one 64-bit adder. An all-zero output is replaced
+    lanes' RNGs: about 133 clocks per output and one 64-bit adder. An all-zero output is replaced
     by 1 (a xoroshiro state must not be zero). ``valid`` pulses for one clock per output.
     """
 
@@ -51,6 +52,7 @@ class SplitMix64Seeder(wiring.Component):
         remaining = Signal(range(self.count + 1), reset_less=True)
         valid = Signal(reset_less=True)
         value = Signal(64, reset_less=True)
+        zero = Signal(reset_less=True)
         mul1, mul2 = Const(SPLITMIX64_MUL1, 64), Const(SPLITMIX64_MUL2, 64)
         multiplier_bit = Mux(second, mul2.bit_select(bit, 1), mul1.bit_select(bit, 1))
         m.d.comb += [self.busy.eq(phase != Phase.IDLE), self.valid.eq(valid),
@@ -81,6 +83,10 @@ class SplitMix64Seeder(wiring.Component):
                 # in one clock was the critical path of an L=256, P=256 build (10.4 ns).
                 m.d.sync += [product.eq(product ^ (product >> 31)), phase.eq(Phase.OUTPUT)]
         with m.Elif(phase == Phase.OUTPUT):
-            m.d.sync += [value.eq(Mux(product == 0, 1, product)), valid.eq(1),
+            # The zero flag is registered: the 64-bit check straight into ``value`` (Yosys
+            # makes it the registers' sync reset) was the critical path of run 22, seed 2.
+            m.d.sync += [zero.eq(product == 0), phase.eq(Phase.EMIT)]
+        with m.Elif(phase == Phase.EMIT):
+            m.d.sync += [value.eq(product | zero), valid.eq(1),
                          remaining.eq(remaining - 1), phase.eq(Phase.NEXT)]
         return m

@@ -13,7 +13,7 @@ from amaranth.lib import data
 
 from ..replica import group_count, replica_signals
 from .params import READ_LATENCY, TABLE_SIZE, IsingOp, IsingParams
-from .timing import WORD_SLICE
+from .timing import WORD_SLICE, reset_hold
 
 __all__ = ["PassControl", "PassMode"]
 
@@ -75,6 +75,11 @@ class PassControl:
         # chip).
         self.advancing = Signal()
         self.thresholds = Signal(data.ArrayLayout(unsigned(k + 1), TABLE_SIZE), reset_less=True)
+        # The core's cycle counters (``update_cycles``, ``run_cycles``, ``stall_cycles``):
+        # reset-less, zeroed by a local copy of the reset (``reset_hold``).
+        self.update_cycles, self.run_cycles, self.stall_cycles = (
+            Signal(48, name=name, reset_less=True)
+            for name in ("update_cycles", "run_cycles", "stall_cycles"))
         self.sweeps_left = Signal(32)
         self.first_sweep = Signal()
         self.pending_emit = Signal()
@@ -142,7 +147,7 @@ class PassControl:
         m.d.sync += read_addr_q.eq(Mux(idle, core.lattice_addr, read_addr))
         m.d.comb += rd.addr.eq(read_addr_q)
         with m.If(stepping & (mode == PassMode.UPDATE)):
-            m.d.sync += core.update_cycles.eq(core.update_cycles + 1)
+            m.d.sync += self.update_cycles.eq(self.update_cycles + 1)
 
         def begin_pass(next_colour, next_mode, next_measure):
             m.d.sync += [colour.eq(next_colour), mode.eq(next_mode), measure.eq(next_measure),
@@ -233,7 +238,7 @@ class PassControl:
                     m.next = "IDLE"
             with m.State("PASS"):
                 with m.If(mode != PassMode.HOT):
-                    m.d.sync += core.run_cycles.eq(core.run_cycles + 1)
+                    m.d.sync += self.run_cycles.eq(self.run_cycles + 1)
                 with m.If(cycle < prime):
                     m.d.sync += cycle.eq(cycle + 1)
                     with m.Switch(cycle):
@@ -297,13 +302,13 @@ class PassControl:
             with m.State("WAIT_EMIT"):
                 # The previous sweep's (M, B) is still unread: a slow host (a UART) stalls the
                 # core here, and only here, so these clocks are counted apart.
-                m.d.sync += core.stall_cycles.eq(core.stall_cycles + 1)
+                m.d.sync += self.stall_cycles.eq(self.stall_cycles + 1)
                 with m.If(~pending_emit):
                     m.d.sync += table_step.eq(0)
                     m.next = "REFETCH"
             with m.State("REFETCH"):
                 # The tail's prefetch went stale while waiting: fetch groups 0, 1, G-1 again.
-                m.d.sync += [core.stall_cycles.eq(core.stall_cycles + 1),
+                m.d.sync += [self.stall_cycles.eq(self.stall_cycles + 1),
                              table_step.eq(table_step + 1)]
                 prefetch_until(READ_LATENCY - 1)
                 with m.If(table_step == READ_LATENCY - 1):
@@ -313,4 +318,8 @@ class PassControl:
                           ~Cat(a_valid, t_valid, *valid_line).any()):
                     m.d.sync += idle.eq(1)
                     m.next = "IDLE"
+        # Last, so that the clear wins over the counts above.
+        with m.If(reset_hold(m, "cycle_counters_reset")):
+            m.d.sync += [self.update_cycles.eq(0), self.run_cycles.eq(0),
+                         self.stall_cycles.eq(0)]
         return prime, prime_loads

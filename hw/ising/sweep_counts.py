@@ -8,7 +8,7 @@ from amaranth.lib.wiring import In, Out
 
 from .params import IsingParams
 from .popcount import chunked, delayed, pipelined_sum, popcount
-from .timing import POPCOUNT_CHUNK, SUM_FAN_IN
+from .timing import POPCOUNT_CHUNK, SUM_FAN_IN, reset_hold
 
 __all__ = ["SweepCounts", "tree_stages"]
 
@@ -36,6 +36,11 @@ class SweepCounts(wiring.Component):
     the same way into ``flips``, which only the domain reset zeroes. A flip reaches ``flips``
     ``flip_latency`` clocks after it is given.
 
+    Every register is reset-less: the accumulators are cleared by a local copy of the reset
+    (``reset_hold``) that lasts until the pipelines in front of them have flushed, and the
+    pipelines' stale values after a reset are ones that no ``clear``ed count will see (``ups``
+    and ``agree`` are cleared at each measured pass's start, long after the flush).
+
     A multi-operand sum in one stage was 9–10 LUT levels on ECP5 (Yosys maps it to a tree of
     LUT full adders) and the critical path at L=256, P=256; the trees' latency costs nothing,
     because the record and the end of an operation wait for ``counting``.
@@ -61,10 +66,11 @@ class SweepCounts(wiring.Component):
         m = Module()
         ups_chunks = chunked(self.ups_bits, POPCOUNT_CHUNK)
         agree_chunks = chunked(self.agree_bits, POPCOUNT_CHUNK)
-        ups_parts = [Signal(range(len(c) + 1), name=f"t_ups{j}") for j, c in enumerate(ups_chunks)]
-        agree_parts = [Signal(range(len(c) + 1), name=f"t_agree{j}")
+        ups_parts = [Signal(range(len(c) + 1), name=f"t_ups{j}", reset_less=True)
+                     for j, c in enumerate(ups_chunks)]
+        agree_parts = [Signal(range(len(c) + 1), name=f"t_agree{j}", reset_less=True)
                        for j, c in enumerate(agree_chunks)]
-        t_measure = Signal()
+        t_measure = Signal(reset_less=True)
         m.d.sync += [
             t_measure.eq(self.measure),
             *[part.eq(popcount(c)) for part, c in zip(ups_parts, ups_chunks)],
@@ -74,23 +80,31 @@ class SweepCounts(wiring.Component):
         agree_total, agree_stages = pipelined_sum(m, agree_parts, SUM_FAN_IN, "agree_sum")
         stages = self.count_stages
         assert max(ups_stages, agree_stages) == stages
-        ups_count = ([ups_total] + delayed(m, ups_total, stages - ups_stages, "ups_late"))[-1]
-        agree_count = ([agree_total] +
-                       delayed(m, agree_total, stages - agree_stages, "agree_late"))[-1]
-        measure_line = delayed(m, t_measure, stages, "counting")      # beside the trees
+        ups_count = ([ups_total] + delayed(m, ups_total, stages - ups_stages, "ups_late",
+                                           reset_less=True))[-1]
+        agree_count = ([agree_total] + delayed(m, agree_total, stages - agree_stages,
+                                               "agree_late", reset_less=True))[-1]
+        measure_line = delayed(m, t_measure, stages, "counting", reset_less=True)  # beside trees
         counted = ([t_measure] + measure_line)[-1]
-        with m.If(self.clear):
-            m.d.sync += [self.ups.eq(0), self.agree.eq(0)]
+        hold = reset_hold(m, "counts_reset", self.flip_latency + 3)   # + stages T and B
+        ups, agree, flips = (Signal.like(self.ups, reset_less=True),
+                             Signal.like(self.agree, reset_less=True),
+                             Signal.like(self.flips, reset_less=True))
+        m.d.comb += [self.ups.eq(ups), self.agree.eq(agree), self.flips.eq(flips)]
+        with m.If(self.clear | hold):
+            m.d.sync += [ups.eq(0), agree.eq(0)]
         with m.Elif(counted):
-            m.d.sync += [self.ups.eq(self.ups + ups_count),
-                         self.agree.eq(self.agree + agree_count)]
+            m.d.sync += [ups.eq(ups + ups_count), agree.eq(agree + agree_count)]
         m.d.comb += self.counting.eq(Cat(self.measure, t_measure, *measure_line).any())
 
         flip_chunks = chunked(self.flip_bits, POPCOUNT_CHUNK)
-        flip_parts = [Signal(range(len(c) + 1), name=f"c_flips{j}")
+        flip_parts = [Signal(range(len(c) + 1), name=f"c_flips{j}", reset_less=True)
                       for j, c in enumerate(flip_chunks)]
         m.d.sync += [part.eq(popcount(c)) for part, c in zip(flip_parts, flip_chunks)]
         flip_total, flip_stages = pipelined_sum(m, flip_parts, SUM_FAN_IN, "flip_sum")
         assert flip_stages == self.flip_stages
-        m.d.sync += self.flips.eq(self.flips + flip_total)
+        with m.If(hold):
+            m.d.sync += flips.eq(0)
+        with m.Else():
+            m.d.sync += flips.eq(flips + flip_total)
         return m

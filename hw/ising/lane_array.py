@@ -33,16 +33,19 @@ class LaneArray(wiring.Component):
     With ``params.lane_rule`` ``metropolis-h0`` the lanes hold no table: stage A classes the
     flip's cost by the agreeing neighbours, stage B compares with one of the two thresholds of
     ``params.h0_thresholds`` (copied beside every ``TABLE_GROUP`` lanes; the class selects it
-    in front of the compare, ``threshold_compare``), and a flip that costs no energy is always
+    into a register in stage T, or with ``hand_placed_compare`` inside the compare's own carry
+    chain in stage B, ``threshold_compare``), and a flip that costs no energy is always
     accepted.
     Stage B: ``flip_bits`` (accepted flips of valid steps), ``new`` (UPDATE: old spin xor flip;
     HOT: the number's top bit), ``par``, ``base`` (the centre word), ``b_g``, ``b_s`` and
     ``store`` (the group's last step of a pass that writes).
     """
 
-    def __init__(self, params: IsingParams, threshold_table: str = "auto"):
+    def __init__(self, params: IsingParams, threshold_table: str = "auto",
+                 hand_placed_compare: bool = False):
         self.params = params
         self.threshold_table = threshold_table
+        self.hand_placed_compare = hand_placed_compare
         p = params
         P, W, k = p.lanes, p.word_bits, p.k
         g_shape, s_shape = range(max(2, p.groups)), range(max(2, p.steps_per_group))
@@ -168,12 +171,22 @@ class LaneArray(wiring.Component):
         t_last, t_s, t_g = Signal(), Signal.like(s), Signal.like(g)
         t_base = data_reg(W)
         t_mode = Signal(2)
-        t_threshold = [] if h0 else [data_reg(k + 1, name=f"t_threshold{i}") for i in range(P)]
+        # Stage B's compare reads a register: with the selection in front of it instead (run
+        # 23), a lane's flip-flop → multiplexer → chain was the critical path (85.7 MHz).
+        # The register costs flip-flops only, packed beside the multiplexer's LUTs.
+        in_chain = h0 and self.hand_placed_compare
+        t_threshold = [] if in_chain else [data_reg(k + 1, name=f"t_threshold{i}")
+                                           for i in range(P)]
         t_old, t_par = data_reg(P), data_reg(P)
         t_rand = [data_reg(k, name=f"t_rand{i}") for i in range(P)]
         for i in range(P):
             if h0:
-                m.d.sync += [t_always[i].eq(~a_costly[i]), t_far[i].eq(a_far[i])]
+                m.d.sync += t_always[i].eq(~a_costly[i])
+                if in_chain:
+                    m.d.sync += t_far[i].eq(a_far[i])
+                else:
+                    pair = pair_copies[i // TABLE_GROUP]
+                    m.d.sync += t_threshold[i].eq(Mux(a_far[i], pair[:k + 1], pair[k + 1:]))
             else:
                 looked_up = lane_tables[i] if lutram else table[a_idx[i]]
                 m.d.sync += t_threshold[i].eq(looked_up)
@@ -196,14 +209,15 @@ class LaneArray(wiring.Component):
         t_valid_copies = registered_copies(m, self.a_valid, copies, "t_valid", reset_less=True)
         for i in range(P):
             copy = i // LANES_PER_COPY
-            if h0:
-                # The class picks its threshold in this stage (``threshold_compare``): no
-                # threshold register per lane.
-                m.submodules[f"compare{i}"] = compare = ThresholdCompare(k)
+            if in_chain:
+                # The class picks its threshold inside the chain (``threshold_compare``).
+                m.submodules[f"compare{i}"] = compare = ThresholdCompare(k, hand_placed=True)
                 pair = pair_copies[i // TABLE_GROUP]
                 m.d.comb += [compare.rand.eq(t_rand[i]), compare.far.eq(t_far[i]),
                              compare.t_far.eq(pair[:k + 1]), compare.t_near.eq(pair[k + 1:])]
                 accept = t_always[i] | compare.accept
+            elif h0:
+                accept = t_always[i] | (t_rand[i] < t_threshold[i])
             else:
                 accept = t_rand[i] < t_threshold[i]
             m.d.comb += flip[i].eq(t_update[copy] & accept)

@@ -11,8 +11,9 @@ and only there) and FINISH (the pipeline drains).
 from amaranth import C, Cat, Mux, Signal, unsigned
 from amaranth.lib import data
 
-from ..replica import group_count, replica_signals
+from ..replica import REPLICA_TAG, group_count, replica_signals
 from .params import READ_LATENCY, TABLE_SIZE, IsingOp, IsingParams
+from .popcount import delayed
 from .timing import WORD_SLICE, reset_hold
 
 __all__ = ["PassControl", "PassMode"]
@@ -189,11 +190,19 @@ class PassControl:
         # decode → seeder took two cross-chip hops (14.6 ns).
         seed_start = Signal()
         m.d.sync += [seed_start.eq(0), priming_next.eq(0)]
-        m.d.comb += seeder.start.eq(seed_start)
+        # Two more registers on the way to the seeder and the wheels (their start reads a copy
+        # beside them): one hop from the FSM's register was the critical path of run 23, seed
+        # 2 (8.9 ns of routing). Reset-less: the harness's reset, held until the PLL locks,
+        # flushes them.
+        seed_go = [Signal(name=f"seed_go{REPLICA_TAG}{i}", reset_less=True) for i in range(2)]
+        m.d.sync += [seed_go[0].eq(seed_start), seed_go[1].eq(seed_go[0])]
+        m.d.comb += seeder.start.eq(seed_go[1])
         # The seeder's busy flag comes back registered too (seeder → FSM was the next such
-        # path); it rises two clocks after ``seed_start``, so SEED waits those out first.
-        seeder_busy, seed_started = Signal(), Signal()
-        m.d.sync += [seeder_busy.eq(seeder.busy | rng_busy), seed_started.eq(seed_start)]
+        # path); it rises four clocks after ``seed_start``, so SEED waits those out first
+        # (``seed_started``: the FSM's own copy of the start's first three clocks).
+        seeder_busy = Signal()
+        seed_started = delayed(m, seed_start, 3, "seed_started")
+        m.d.sync += seeder_busy.eq(seeder.busy | rng_busy)
         with m.If(idle):  # the value at the start clock is the last one latched: "at start"
             m.d.sync += thresholds.eq(core.thresholds)
         with m.FSM():
@@ -228,7 +237,7 @@ class PassControl:
                         begin_pass(0, PassMode.UPDATE, 1)
                     m.next = "PASS"
             with m.State("SEED"):
-                with m.If(~seeder_busy & ~seed_start & ~seed_started):
+                with m.If(~seeder_busy & ~seed_start & ~Cat(*seed_started).any()):
                     m.d.sync += idle.eq(1)
                     m.next = "IDLE"
             with m.State("COLD"):

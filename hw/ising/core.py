@@ -137,8 +137,9 @@ class IsingCore(wiring.Component):
                                                control.clear_acc)
         rng_advance = registered_copies(m, control.advancing, copies, "rng_advance",
                                         reset_less=True)
+        wheel_start = Signal()      # the lane RNGs' copy of the seeder's start
         rng_values, rng_busy = lane_rngs(m, p.rng, P, k, advance=rng_advance, load=rng_load,
-                                         load_value=seeder.value, seed_start=seeder.start)
+                                         load_value=seeder.value, seed_start=wheel_start)
 
         # --- the lanes (stages A, T, B) and the write-back (stages C, D) ---------------------
         load_cycles = table_load_cycles(P)
@@ -210,7 +211,7 @@ class IsingCore(wiring.Component):
 
         # --- sequencing (``PassControl.sequence``) ---------------------------------------------
         prime, prime_loads = control.sequence(
-            self, seeder=seeder, rng_busy=rng_busy, read_port=rd, window=(prev, cur, nxt),
+            self, seeder=seeder, wheel_start=wheel_start, rng_busy=rng_busy, read_port=rd, window=(prev, cur, nxt),
             table_step=table_step, table_we=table_we, load_cycles=load_cycles, idle=idle, cold_write=cold_write,
             cold_addr=cold_addr, write_en=write_back.write_en,
             in_flight=(lanes.a_valid, lanes.t_valid, valid_line))

@@ -100,7 +100,7 @@ class PassControl:
         G = self.params.groups
         return value % G if G > 1 else C(0, 1)
 
-    def sequence(self, core, *, seeder, rng_busy, read_port, window, table_step, table_we,
+    def sequence(self, core, *, seeder, wheel_start, rng_busy, read_port, window, table_step, table_we,
                  load_cycles, idle, cold_write, cold_addr, write_en, in_flight):
         """Build the read address, the prefetch and priming, and the FSM.
 
@@ -111,6 +111,8 @@ class PassControl:
             counters) the FSM serves.
         seeder : SplitMix64Seeder
             The lane RNGs' seeder.
+        wheel_start
+            The lane RNGs' seed start (driven here, in step with the seeder's ``start``).
         rng_busy
             High while the lane RNGs still seed themselves after the seeder's last output.
         read_port
@@ -194,9 +196,12 @@ class PassControl:
         # beside them): one hop from the FSM's register was the critical path of run 23, seed
         # 2 (8.9 ns of routing). Reset-less: the harness's reset, held until the PLL locks,
         # flushes them.
-        seed_go = [Signal(name=f"seed_go{REPLICA_TAG}{i}", reset_less=True) for i in range(2)]
-        m.d.sync += [seed_go[0].eq(seed_start), seed_go[1].eq(seed_go[0])]
-        m.d.comb += seeder.start.eq(seed_go[1])
+        # The seeder and the wheels each have their own pair: with one, the placer left the
+        # shared copy between them and the wheels' spread (run 24, seed 1: 6.5 ns of routing).
+        for name, start in (("seeder_go", seeder.start), ("wheels_go", wheel_start)):
+            go = [Signal(name=f"{name}{REPLICA_TAG}{i}", reset_less=True) for i in range(2)]
+            m.d.sync += [go[0].eq(seed_start), go[1].eq(go[0])]
+            m.d.comb += start.eq(go[1])
         # The seeder's busy flag comes back registered too (seeder → FSM was the next such
         # path); it rises four clocks after ``seed_start``, so SEED waits those out first
         # (``seed_started``: the FSM's own copy of the start's first three clocks).

@@ -211,8 +211,9 @@ class IsingCore(wiring.Component):
 
         # --- sequencing (``PassControl.sequence``) ---------------------------------------------
         prime, prime_loads = control.sequence(
-            self, seeder=seeder, wheel_start=wheel_start, rng_busy=rng_busy, read_port=rd, window=(prev, cur, nxt),
-            table_step=table_step, table_we=table_we, load_cycles=load_cycles, idle=idle, cold_write=cold_write,
+            self, seeder=seeder, wheel_start=wheel_start, rng_busy=rng_busy, read_port=rd,
+            window=(prev, cur, nxt), table_step=table_step, table_we=table_we,
+            load_cycles=load_cycles, idle=idle, cold_write=cold_write,
             cold_addr=cold_addr, write_en=write_back.write_en,
             in_flight=(lanes.a_valid, lanes.t_valid, valid_line))
 

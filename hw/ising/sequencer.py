@@ -53,9 +53,10 @@ class PassControl:
         self.g3_ahead = Signal(range(max(2, G)))
         self.stepping = Signal()
         # Copies of ``stepping``, one per WORD_SLICE bits of the window: it enables every window
-        # register (3 words of ``memory_word_bits`` flip-flops). Reset-less (no reset net across the chip to them): after a
-        # reset in mid-pass a copy may shift the idle window until the next pass sets it, and
-        # the priming loads take precedence over the shift, so that pass's window is exact.
+        # register (3 words of ``memory_word_bits`` flip-flops). Reset-less (no reset net
+        # across the chip to them): after a reset in mid-pass a copy may shift the idle window
+        # until the next pass sets it, and the priming loads take precedence over the shift, so
+        # that pass's window is exact.
         self.word_slices = group_count(p.memory_word_bits, WORD_SLICE)
         self.stepping_copies = replica_signals(self.stepping, self.word_slices, "stepping",
                                                reset_less=True)
@@ -100,8 +101,8 @@ class PassControl:
         G = self.params.groups
         return value % G if G > 1 else C(0, 1)
 
-    def sequence(self, core, *, seeder, wheel_start, rng_busy, read_port, window, table_step, table_we,
-                 load_cycles, idle, cold_write, cold_addr, write_en, in_flight):
+    def sequence(self, core, *, seeder, wheel_start, rng_busy, read_port, window, table_step,
+                 table_we, load_cycles, idle, cold_write, cold_addr, write_en, in_flight):
         """Build the read address, the prefetch and priming, and the FSM.
 
         Parameters
@@ -192,12 +193,10 @@ class PassControl:
         # decode → seeder took two cross-chip hops (14.6 ns).
         seed_start = Signal()
         m.d.sync += [seed_start.eq(0), priming_next.eq(0)]
-        # Two more registers on the way to the seeder and the wheels (their start reads a copy
-        # beside them): one hop from the FSM's register was the critical path of run 23, seed
-        # 2 (8.9 ns of routing). Reset-less: the harness's reset, held until the PLL locks,
-        # flushes them.
-        # The seeder and the wheels each have their own pair: with one, the placer left the
-        # shared copy between them and the wheels' spread (run 24, seed 1: 6.5 ns of routing).
+        # The seeder and the wheels each take the start through a pair of registers of their
+        # own, the second placed beside them: one hop from the FSM's register was the critical
+        # path of run 23 (8.9 ns of routing), and a pair shared by both of run 24 (6.5 ns).
+        # Reset-less: the harness's reset, held until the PLL locks, flushes them.
         for name, start in (("seeder_go", seeder.start), ("wheels_go", wheel_start)):
             go = [Signal(name=f"{name}{REPLICA_TAG}{i}", reset_less=True) for i in range(2)]
             m.d.sync += [go[0].eq(seed_start), go[1].eq(go[0])]

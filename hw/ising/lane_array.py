@@ -217,11 +217,11 @@ class LaneArray(wiring.Component):
                 pair = pair_copies[i // TABLE_GROUP]
                 m.d.comb += [compare.rand.eq(t_rand[i]), compare.far.eq(t_far[i]),
                              compare.t_far.eq(pair[:k + 1]), compare.t_near.eq(pair[k + 1:])]
-                accept = t_always[i] | compare.accept
-            elif h0:
-                accept = t_always[i] | (t_rand[i] < t_threshold[i])
+                accept = compare.accept
             else:
                 accept = t_rand[i] < t_threshold[i]
+            if h0:
+                accept = t_always[i] | accept
             m.d.comb += flip[i].eq(t_update[copy] & accept)
             m.d.comb += new[i].eq(Mux(t_hot[copy], t_rand[i][k - 1], t_old[i] ^ flip[i]))
         m.d.sync += [

@@ -198,9 +198,8 @@ class PassControl:
         # path of run 23 (8.9 ns of routing), and a pair shared by both of run 24 (6.5 ns).
         # Reset-less: the harness's reset, held until the PLL locks, flushes them.
         for name, start in (("seeder_go", seeder.start), ("wheels_go", wheel_start)):
-            go = [Signal(name=f"{name}{REPLICA_TAG}{i}", reset_less=True) for i in range(2)]
-            m.d.sync += [go[0].eq(seed_start), go[1].eq(go[0])]
-            m.d.comb += start.eq(go[1])
+            go = delayed(m, seed_start, 2, f"{name}{REPLICA_TAG}", reset_less=True)
+            m.d.comb += start.eq(go[-1])
         # The seeder's busy flag comes back registered too (seeder → FSM was the next such
         # path); it rises four clocks after ``seed_start``, so SEED waits those out first
         # (``seed_started``: the FSM's own copy of the start's first three clocks).

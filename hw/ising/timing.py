@@ -4,6 +4,7 @@ datapath register, and the local copy of the domain reset."""
 from amaranth import Cat, ResetSignal, Signal
 
 from ..replica import REPLICA_TAG
+from .popcount import delayed
 
 __all__ = ["LANES_PER_COPY", "POPCOUNT_CHUNK", "WORD_SLICE", "SUM_FAN_IN", "data_reg",
            "reset_hold"]
@@ -35,9 +36,8 @@ def reset_hold(m, name: str, clocks: int = 1) -> Signal:
     instead of every counter (run 22's critical path, 10.6 ns of routing). ``clocks`` covers the
     reset-less pipeline in front of those registers, whose stale contents must not count.
     """
-    line = [Signal(name=f"{name}{REPLICA_TAG}{i}", reset_less=True) for i in range(clocks)]
+    line = delayed(m, ResetSignal(allow_reset_less=True), clocks, f"{name}{REPLICA_TAG}",
+                   reset_less=True)
     hold = Signal(name=f"{name}{REPLICA_TAG}", reset_less=True)
-    m.d.sync += [line[0].eq(ResetSignal(allow_reset_less=True)),
-                 *[line[i].eq(line[i - 1]) for i in range(1, clocks)],
-                 hold.eq(Cat(*line).any())]
+    m.d.sync += hold.eq(Cat(*line).any())
     return hold

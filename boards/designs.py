@@ -93,7 +93,8 @@ def _gan(params: dict, gan_images: GanImageSource | None):
     from bitspin.hw.gan.engine import GanEngine
     name, target = _engine_target(params)
     engine_params = EngineParams(params.get("gan_lanes") or target.params.lanes,
-                                 params.get("chunk_bits") or target.params.chunk_bits)
+                                 params.get("chunk_bits") or target.params.chunk_bits,
+                                 params.get("gan_batch") or target.params.batch)
     image = _gan_image(gan_images, name, engine_params)
     return CoreHarness(lambda: GanEngine(image, loadable=target.loadable,
                                          single_port_thresholds=target.thresholds_in_spram))
@@ -165,6 +166,9 @@ def identifying_params(design: str, params: dict) -> dict:
         engine = {"engine": name,
                   "gan_lanes": params.get("gan_lanes") or target.params.lanes,
                   "chunk_bits": params.get("chunk_bits") or target.params.chunk_bits}
+        batch = params.get("gan_batch") or target.params.batch
+        if batch > 1:
+            engine["gan_batch"] = batch
         if design == "gan":
             return engine
         cores = soc_cores(params)

@@ -47,10 +47,13 @@ def test_engine_matches_golden_model(name, rng):
     result = simulate(GanEngine(image, loadable=target.loadable,
                                 single_port_thresholds=target.thresholds_in_spram),
                       test_module="bitspin.sim.benches.gan_engine",
-                      args={"requests": requests, "pixels": image.plan.pixels, "load": load})
+                      args={"requests": requests, "pixels": image.plan.pixels, "load": load,
+                            "batch": image.plan.params.batch})
     side = architecture.image_side
     images = np.array([np.frombuffer(bytes.fromhex(h), np.uint8)
                        for h in result.outputs["images"]]).reshape(len(y), side, side)
     expected = GoldenGenerator.load(config.model).generate(z, y)
     assert sha(images) == sha(expected)
-    assert result.outputs["image_cycles"] == [image.plan.cycles_per_image] * len(y)
+    batch = image.plan.params.batch
+    sizes = [min(batch, len(y) - first) for first in range(0, len(y), batch)]
+    assert result.outputs["image_cycles"] == [image.plan.batch_cycles(n) for n in sizes]

@@ -21,7 +21,10 @@ from tests.gan_engine_models import random_folded_model, random_inputs, \
 
 
 def run_engine(image, z, y, ready_probability=1.0, seed=0, load=None):
-    """Pixels [count, side, side] and the per-image cycle counts of the engine in pysim.
+    """Pixels [count, side, side] and the per-batch cycle counts of the engine in pysim.
+
+    The requests go in batches of the engine's ``batch`` on consecutive clocks; the last batch
+    may be partial (closed by ``end_batch``).
 
     ``load``: (target, address, word) writes through the load port first (the engine is then
     built loadable, with ``image`` as its initial contents).
@@ -40,15 +43,20 @@ def run_engine(image, z, y, ready_probability=1.0, seed=0, load=None):
             await ctx.tick()
         if load:
             ctx.set(dut.load_write, 0)
-        for k in range(len(y)):
+        batch = plan.params.batch
+        for first in range(0, len(y), batch):
             while not ctx.get(dut.ready):
                 await ctx.tick()
-            value, mask = pack_latent(z[k])
-            ctx.set(dut.z_value, value)
-            ctx.set(dut.z_mask, mask)
-            ctx.set(dut.label, int(y[k]))
-            ctx.set(dut.start, 1)
-            await ctx.tick()
+            members = range(first, min(first + batch, len(y)))
+            for k in members:
+                assert ctx.get(dut.ready)
+                value, mask = pack_latent(z[k])
+                ctx.set(dut.z_value, value)
+                ctx.set(dut.z_mask, mask)
+                ctx.set(dut.label, int(y[k]))
+                ctx.set(dut.end_batch, k == members[-1])
+                ctx.set(dut.start, 1)
+                await ctx.tick()
             ctx.set(dut.start, 0)
             await ctx.tick()
             while ctx.get(dut.busy):
@@ -80,16 +88,20 @@ def sha(a):
 def test_engine_matches_golden_on_random_models(case, rng):
     config = random_small_config(rng)
     chunk = int(rng.choice([8, 16]))
-    params = EngineParams(lanes=int(rng.choice([1, 2, 4, 8, chunk])), chunk_bits=chunk)
+    batch = int(rng.choice([1, 1, 2, 3, 4]))
+    params = EngineParams(lanes=int(rng.choice([1, 2, 4, 8, chunk])), chunk_bits=chunk,
+                          batch=batch)
     model = random_folded_model(config, rng)
     plan = plan_engine(config, params)
-    z, y = random_inputs(rng, 4, config)
+    count = int(rng.integers(batch + 1, 2 * batch + 3)) if batch > 1 else 4
+    z, y = random_inputs(rng, count, config)
     z[0] = 0                                       # an all-zero z
     images, cycles = run_engine(build_engine_image(model, plan), z, y,
                                 ready_probability=float(rng.choice([1.0, 0.3])), seed=case)
     expected = GoldenGenerator(model).generate(z, y)
     assert sha(images) == sha(expected), (config, params)
-    assert cycles == [plan.cycles_per_image] * len(y)
+    sizes = [min(batch, count - first) for first in range(0, count, batch)]
+    assert cycles == [plan.batch_cycles(n) for n in sizes]
 
 
 def test_engine_loads_another_model_through_its_port(rng):

@@ -106,7 +106,8 @@ class GanBlock(wiring.Component):
         load_target, load_addr = Signal(8), Signal(32)
         tag = Signal(32, init=self.model_tag)
         commit = Signal()
-        m.d.comb += [engine.z_value.eq(z_value), engine.z_mask.eq(z_mask),
+        # One image per start: the device takes a request at a time over its link.
+        m.d.comb += [engine.end_batch.eq(1), engine.z_value.eq(z_value), engine.z_mask.eq(z_mask),
                      engine.label.eq(label), engine.load_target.eq(load_target),
                      engine.load_addr.eq(load_addr), engine.load_data.eq(staged),
                      engine.load_write.eq(commit)]

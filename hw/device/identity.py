@@ -60,7 +60,7 @@ class GanIdentity:
     table_entries : int
         Entries of the sigmoid table.
     cycles_per_image : int
-        Clocks per image, from the engine plan.
+        Clocks per image, from the engine plan (a batch of one).
     model_sha256 : str
         Digest of the engine image the bitstream was built with.
     weights_in_spram, thresholds_in_spram : bool
@@ -89,14 +89,16 @@ class GanIdentity:
 
     def as_dict(self) -> dict:
         return {"config": self.config.to_dict(), "lanes": self.params.lanes,
-                "chunk_bits": self.params.chunk_bits, "load_bits": self.load_bits,
+                "chunk_bits": self.params.chunk_bits, "batch": self.params.batch,
+                "load_bits": self.load_bits,
                 "table_entries": self.table_entries, "cycles_per_image": self.cycles_per_image,
                 "model_sha256": self.model_sha256, "weights_in_spram": self.weights_in_spram,
                 "thresholds_in_spram": self.thresholds_in_spram}
 
     @classmethod
     def from_dict(cls, d: dict) -> GanIdentity:
-        return cls(GanConfig.from_dict(d["config"]), EngineParams(d["lanes"], d["chunk_bits"]),
+        return cls(GanConfig.from_dict(d["config"]), EngineParams(d["lanes"], d["chunk_bits"],
+                                                                 d.get("batch", 1)),
                    d["load_bits"], d["table_entries"], d["cycles_per_image"], d["model_sha256"],
                    d.get("weights_in_spram", False), d.get("thresholds_in_spram", False))
 

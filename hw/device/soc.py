@@ -42,6 +42,9 @@ class DeviceCore(wiring.Component):
         # cells of compares on an iCE40, which the full UP5K cannot spare).
         self.check_addresses = check_addresses
         self.ising_block = IsingBlock(ising) if ising is not None else None
+        if gan_image is not None:
+            # A batch of one: the device takes one request at a time over its link.
+            gan_image = gan_image.with_batch(1)
         self.gan_block = GanBlock(gan_image, weights_in_spram, thresholds_in_spram) \
             if gan_image is not None else None
         gan = GanIdentity.of_image(gan_image, self.gan_block.load_bits, weights_in_spram,

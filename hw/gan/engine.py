@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from amaranth import Cat, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import stream, wiring
-from amaranth.lib.fifo import SyncFIFOBuffered
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from bitspin.hw.gan.image import EngineImage
 from bitspin.hw.gan.integer_lane import IntegerLane
 from bitspin.hw.gan.load_map import TABLE_BIAS_BITS, LoadTarget
+from bitspin.hw.gan.output_buffer import OutputBuffer
 from bitspin.hw.gan.plan import FINISH_CYCLES
 from bitspin.hw.gan.sequencer import LayerSequencer, Source
 from bitspin.hw.gan.xnor_popcount import XnorPopcountArray
@@ -19,36 +19,45 @@ from bitspin.hw.single_port_ram import SinglePortRAM
 __all__ = ["GanEngine"]
 
 
-def _memory(m, name: str, width: int, init, addr, load=None):
-    """A memory initialised with ``init``, read at ``addr``; its read data (next clock).
+def _memory(m, name: str, width: int, init, addrs, load=None):
+    """A memory initialised with ``init``, with a read port at each of ``addrs``; their read data
+    (next clock).
 
     ``load``: a (write enable, address, data) triple adds a write port (a reloadable memory).
     """
     memory = Memory(shape=unsigned(width), depth=max(1, len(init)), init=list(init) or [0])
     m.submodules[name] = memory
-    read = memory.read_port(transparent_for=())
-    m.d.comb += read.addr.eq(addr)
+    data = []
+    for addr in addrs:
+        read = memory.read_port(transparent_for=())
+        m.d.comb += read.addr.eq(addr)
+        data.append(read.data)
     if load is not None:
         write = memory.write_port()
-        enable, address, data = load
-        m.d.comb += [write.en.eq(enable), write.addr.eq(address), write.data.eq(data)]
-    return read.data
+        enable, address, data_in = load
+        m.d.comb += [write.en.eq(enable), write.addr.eq(address), write.data.eq(data_in)]
+    return data
 
 
 class GanEngine(wiring.Component):
-    """The whole generator of one model file, computed layer by layer in one datapath.
+    """The whole generator of one model file, computed layer by layer in one datapath, for a
+    batch of images in lockstep.
 
     Ports:
 
-    - ``start``: with ``ready`` high, latches ``z_value`` / ``z_mask`` (z_i = 0 where the mask bit
-      is 0, else +1 / −1 for value bit 1 / 0) and ``label`` and computes one image; with
-      ``latch_request=False`` z is not latched and must hold while ``busy`` (the device's
-      registers already hold it, and 2·z_dim flip-flops matter on an iCE40);
-    - ``ready``: idle, and the output FIFO has room for a whole image (so the pipeline never
-      stalls mid-image; the FIFO holds two images, so one can drain while the next computes);
-    - ``pixels``: the image row-major, one 8-bit pixel per transfer (0 background, 255 ink);
-    - ``busy``; ``image_cycles``: clocks of the last image, from the start strobe to its last pixel
-      entering the FIFO (equals ``plan.cycles_per_image``);
+    - ``start``: with ``ready`` high, takes a request into the batch being collected: latches
+      ``z_value`` / ``z_mask`` (z_i = 0 where the mask bit is 0, else +1 / −1 for value bit 1 /
+      0) and ``label``. The batch computes once it holds ``batch`` requests, or at once if
+      ``end_batch`` is high with the start. With ``latch_request=False`` (batch 1 only) z is not
+      latched and must hold while ``busy`` (the device's registers already hold it, and
+      2·z_dim flip-flops matter on an iCE40);
+    - ``ready``: not computing, and the output buffer has a free bank for a whole batch (so
+      the pipeline never stalls mid-image; one bank drains while the next batch computes);
+    - ``pixels``: the images of a batch one after another, each row-major, one 8-bit pixel per
+      transfer (0 background, 255 ink);
+    - ``busy``: collecting or computing; ``image_cycles``: clocks of the last batch, from its
+      first request to its last pixel in the output buffer (``plan.batch_cycles(n)`` for n
+      requests on consecutive clocks);
     - ``images``: images computed since reset.
 
     With ``loadable``, ``load_write`` stores ``load_data`` at ``load_addr`` of the memory (or
@@ -59,14 +68,15 @@ class GanEngine(wiring.Component):
     ``single_port_thresholds`` puts the thresholds in a single-port RAM too (the UP5K's block
     RAM cannot hold them beside a device top).
 
-    Memories: the binary weights (one word of lanes × chunk_bits bits per clock), thresholds,
-    label terms, the last layer's integer weights and label terms and the sigmoid table, all
-    initialised from the :class:`EngineImage` at elaboration; two ping-pong activation memories
-    of chunk_bits-bit words, written ``lanes`` bits at a time.
+    Memories: the binary weights (one word of lanes × chunk_bits bits per clock, shared by the
+    batch), thresholds, label terms (a read port per image: each adds its own label), the last
+    layer's integer weights and label terms and the sigmoid table, all initialised from the
+    :class:`EngineImage` at elaboration; two ping-pong activation memories whose words hold
+    chunk_bits bits of every image of the batch, written ``lanes`` bits at a time.
 
     Pipeline: issue (registered addresses) → operands → operands registered → popcount (or two
     adder-tree stages) → accumulate and compare → write back (binary layers) or table lookup →
-    FIFO (last layer).
+    output buffer (last layer).
     """
 
     def __init__(self, image: EngineImage, loadable: bool = False,
@@ -75,6 +85,8 @@ class GanEngine(wiring.Component):
             raise TypeError("image must be an EngineImage (see sw.gan.engine_image)")
         if single_port_thresholds and not loadable:
             raise ValueError("single-port thresholds need the load port (SPRAM starts empty)")
+        if not latch_request and image.plan.params.batch != 1:
+            raise ValueError("a batch of requests must be latched (latch_request=True)")
         self.image = image
         self.plan = plan = image.plan
         self.loadable = bool(loadable)
@@ -82,7 +94,7 @@ class GanEngine(wiring.Component):
         self.latch_request = bool(latch_request)
         c = plan.config
         members = {
-            "start": In(1), "z_value": In(c.z_dim), "z_mask": In(c.z_dim),
+            "start": In(1), "end_batch": In(1), "z_value": In(c.z_dim), "z_mask": In(c.z_dim),
             "label": In(range(c.n_classes)),
             "ready": Out(1), "busy": Out(1), "pixels": Out(stream.Signature(8)),
             "image_cycles": Out(32), "images": Out(32),
@@ -100,14 +112,18 @@ class GanEngine(wiring.Component):
         m = Module()
         plan, image = self.plan, self.image
         c, p = plan.config, plan.params
-        lanes, chunk = p.lanes, p.chunk_bits
+        lanes, chunk, batch = p.lanes, p.chunk_bits, p.batch
+        images = range(batch)
 
         m.submodules.sequencer = seq = LayerSequencer(plan)
-        m.submodules.array = array = XnorPopcountArray(lanes, chunk, plan.accumulator_bits,
-                                                       plan.label_bits)
-        m.submodules.integer = lane = IntegerLane(chunk, c.last_weight_bits,
-                                                  plan.last_accumulator_bits)
-        m.submodules.fifo = fifo = SyncFIFOBuffered(width=8, depth=2 * plan.pixels)
+        arrays = [XnorPopcountArray(lanes, chunk, plan.accumulator_bits, plan.label_bits)
+                  for _ in images]
+        integer_lanes = [IntegerLane(chunk, c.last_weight_bits, plan.last_accumulator_bits)
+                         for _ in images]
+        for i in images:
+            m.submodules[f"array{i}"] = arrays[i]
+            m.submodules[f"integer{i}"] = integer_lanes[i]
+        m.submodules.output = output = OutputBuffer(batch, plan.pixels)
 
         # Loads are refused while busy, judged on last clock's busy: the guard then stays off
         # the weight-address path (busy is a wide OR; the address fans out to every block RAM).
@@ -131,28 +147,55 @@ class GanEngine(wiring.Component):
                          ram.addr.eq(Mux(writing, self.load_addr, addr))]
             return ram.read_data
 
+        # The requests of the batch: slot i holds image i's z and label.
+        z_chunks = plan.layers[0].in_chunks
+        z_value = [Signal(z_chunks * chunk, name=f"z_value{i}") for i in images]
+        z_mask = [Signal(z_chunks * chunk, name=f"z_mask{i}") for i in images]
+        label = [Signal.like(self.label, name=f"label{i}") for i in images]
+        fill = Signal(range(batch))                  # the slot the next request goes to
+        batch_images = Signal(range(1, batch + 1), init=1)
+        computing, ready, take, closes = Signal(), Signal(), Signal(), Signal()
+        m.d.comb += [ready.eq(~computing & output.free), self.ready.eq(ready),
+                     take.eq(self.start & ready),
+                     closes.eq(take & ((fill == batch - 1) | self.end_batch)),
+                     seq.start.eq(closes)]
+        if not self.latch_request:
+            m.d.comb += [z_value[0].eq(self.z_value), z_mask[0].eq(self.z_mask)]
+        with m.If(take):
+            m.d.sync += fill.eq(fill + 1)
+            with m.Switch(fill):
+                for i in images:
+                    with m.Case(i):
+                        m.d.sync += label[i].eq(self.label)
+                        if self.latch_request:
+                            m.d.sync += [z_value[i].eq(self.z_value), z_mask[i].eq(self.z_mask)]
+        with m.If(closes):
+            m.d.sync += [fill.eq(0), batch_images.eq(fill + 1)]
+
         if self.loadable:
             weight_data = single_port("weights", LoadTarget.WEIGHTS, image.weights,
                                       plan.weight_depth, seq.weight_addr)
         else:
-            weight_data = _memory(m, "weights", widths["weights"], image.weights,
-                                  seq.weight_addr)
+            weight_data, = _memory(m, "weights", widths["weights"], image.weights,
+                                   [seq.weight_addr])
         if self.single_port_thresholds:
             threshold_data = single_port("thresholds", LoadTarget.THRESHOLDS, image.thresholds,
                                          plan.threshold_depth, seq.threshold_addr)
         else:
-            threshold_data = _memory(m, "thresholds", widths["thresholds"], image.thresholds,
-                                     seq.threshold_addr, load(LoadTarget.THRESHOLDS))
-        label_data = _memory(m, "labels", widths["labels"], image.labels, seq.label_addr,
+            threshold_data, = _memory(m, "thresholds", widths["thresholds"], image.thresholds,
+                                      [seq.threshold_addr], load(LoadTarget.THRESHOLDS))
+        label_data = _memory(m, "labels", widths["labels"], image.labels,
+                             [seq.label_addr + label[i] for i in images],
                              load(LoadTarget.LABELS))
-        last_weight_data = _memory(m, "last_weights", widths["last_weights"],
-                                   image.last_weights, seq.last_weight_addr,
-                                   load(LoadTarget.LAST_WEIGHTS))
+        last_weight_data, = _memory(m, "last_weights", widths["last_weights"],
+                                    image.last_weights, [seq.last_weight_addr],
+                                    load(LoadTarget.LAST_WEIGHTS))
         mask = (1 << c.last_weight_bits) - 1
         last_label_data = _memory(m, "last_labels", widths["last_labels"],
-                                  [v & mask for v in image.last_labels], seq.last_label_addr,
+                                  [v & mask for v in image.last_labels],
+                                  [seq.last_label_addr + label[i] for i in images],
                                   load(LoadTarget.LAST_LABELS))
-        table_index = Signal(range(len(image.table)))
+        table_index = [Signal(range(len(image.table)), name=f"table_index{i}") for i in images]
         table_data = _memory(m, "table", 8, image.table, table_index, load(LoadTarget.TABLE))
         # Reset-less: a loaded model's bias must survive a device ABORT (which resets control).
         table_bias = Signal(signed(TABLE_BIAS_BITS), init=image.table_bias, reset_less=True)
@@ -162,23 +205,10 @@ class GanEngine(wiring.Component):
 
         activations = {}
         for name in (Source.A, Source.B):
-            memory = Memory(shape=unsigned(chunk), depth=plan.activation_depth, init=[])
+            memory = Memory(shape=unsigned(batch * chunk), depth=plan.activation_depth, init=[])
             m.submodules[f"activations_{name.name.lower()}"] = memory
             activations[name] = (memory.read_port(transparent_for=()),
                                  memory.write_port(granularity=lanes))
-
-        # The request, latched at start (unless the source holds it); z padded to whole chunks.
-        z_chunks = plan.layers[0].in_chunks
-        z_value, z_mask = Signal(z_chunks * chunk), Signal(z_chunks * chunk)
-        if not self.latch_request:
-            m.d.comb += [z_value.eq(self.z_value), z_mask.eq(self.z_mask)]
-        ready = Signal()
-        m.d.comb += [ready.eq(~self.busy & (fifo.level <= fifo.depth - plan.pixels)),
-                     self.ready.eq(ready), seq.start.eq(self.start & ready),
-                     seq.label.eq(self.label)]
-        if self.latch_request:
-            with m.If(self.start & ready):
-                m.d.sync += [z_value.eq(self.z_value), z_mask.eq(self.z_mask)]
 
         # Stage 0: the sequencer's addresses went to every read port.
         for read, _ in activations.values():
@@ -190,38 +220,47 @@ class GanEngine(wiring.Component):
                            "mask", "dest_addr", "dest_slice")}
         for name, reg in s1.items():
             m.d.sync += reg.eq(getattr(seq, name))
-        s1_z_value, s1_z_mask = Signal(chunk), Signal(chunk)
-        m.d.sync += [s1_z_value.eq(z_value.word_select(seq.chunk, chunk)),
-                     s1_z_mask.eq(z_mask.word_select(seq.chunk, chunk))]
+        s1_z_value = [Signal(chunk, name=f"s1_z_value{i}") for i in images]
+        s1_z_mask = [Signal(chunk, name=f"s1_z_mask{i}") for i in images]
+        for i in images:
+            m.d.sync += [s1_z_value[i].eq(z_value[i].word_select(seq.chunk, chunk)),
+                         s1_z_mask[i].eq(z_mask[i].word_select(seq.chunk, chunk))]
         # Stage 2: the operands registered (block-RAM clock-to-out is slow on ECP5), the source
         # selected and the z mask applied.
         source = s1["source"]
-        operand, mask = Signal(chunk), Signal(chunk)
-        m.d.sync += [
-            operand.eq(Mux(source == Source.Z, s1_z_value,
-                           Mux(source == Source.A, activations[Source.A][0].data,
-                               activations[Source.B][0].data))),
-            mask.eq(s1["mask"] & Mux(source == Source.Z, s1_z_mask, (1 << chunk) - 1)),
-        ]
+        operand = [Signal(chunk, name=f"operand{i}") for i in images]
+        operand_mask = [Signal(chunk, name=f"operand_mask{i}") for i in images]
+        for i in images:
+            word = {name: read.data.word_select(i, chunk)
+                    for name, (read, _) in activations.items()}
+            m.d.sync += [
+                operand[i].eq(Mux(source == Source.Z, s1_z_value[i],
+                                  Mux(source == Source.A, word[Source.A], word[Source.B]))),
+                operand_mask[i].eq(s1["mask"] & Mux(source == Source.Z, s1_z_mask[i],
+                                                    (1 << chunk) - 1)),
+            ]
         s2 = {name: Signal.like(reg, name=f"s2_{name}") for name, reg in s1.items()}
         for name, reg in s1.items():
             m.d.sync += s2[name].eq(reg)
-        operands = {name: Signal.like(data, name=f"s2_{name}") for name, data in (
-            ("weights", weight_data), ("labels", label_data), ("thresholds", threshold_data),
-            ("last_weights", last_weight_data), ("last_labels", last_label_data))}
-        m.d.sync += [operands["weights"].eq(weight_data), operands["labels"].eq(label_data),
-                     operands["thresholds"].eq(threshold_data),
-                     operands["last_weights"].eq(last_weight_data),
-                     operands["last_labels"].eq(last_label_data)]
-        for unit, valid in ((array, s2["valid"] & ~s2["integer"]),
-                            (lane, s2["valid"] & s2["integer"])):
-            m.d.comb += [unit.valid.eq(valid), unit.first.eq(s2["first"]),
-                         unit.last.eq(s2["last"]), unit.add_label.eq(s2["add_label"]),
-                         unit.activations.eq(operand), unit.mask.eq(mask)]
-        m.d.comb += [array.weights.eq(operands["weights"]), array.labels.eq(operands["labels"]),
-                     array.thresholds.eq(operands["thresholds"]),
-                     lane.weights.eq(operands["last_weights"]),
-                     lane.label.eq(operands["last_labels"])]
+        shared = {name: Signal.like(data, name=f"s2_{name}") for name, data in (
+            ("weights", weight_data), ("thresholds", threshold_data),
+            ("last_weights", last_weight_data))}
+        m.d.sync += [shared["weights"].eq(weight_data),
+                     shared["thresholds"].eq(threshold_data),
+                     shared["last_weights"].eq(last_weight_data)]
+        for i in images:
+            labels_i = Signal.like(label_data[i], name=f"s2_labels{i}")
+            last_label_i = Signal.like(last_label_data[i], name=f"s2_last_label{i}")
+            m.d.sync += [labels_i.eq(label_data[i]), last_label_i.eq(last_label_data[i])]
+            for unit, valid in ((arrays[i], s2["valid"] & ~s2["integer"]),
+                                (integer_lanes[i], s2["valid"] & s2["integer"])):
+                m.d.comb += [unit.valid.eq(valid), unit.first.eq(s2["first"]),
+                             unit.last.eq(s2["last"]), unit.add_label.eq(s2["add_label"]),
+                             unit.activations.eq(operand[i]), unit.mask.eq(operand_mask[i])]
+            m.d.comb += [arrays[i].weights.eq(shared["weights"]), arrays[i].labels.eq(labels_i),
+                         arrays[i].thresholds.eq(shared["thresholds"]),
+                         integer_lanes[i].weights.eq(shared["last_weights"]),
+                         integer_lanes[i].label.eq(last_label_i)]
 
         # Stages 3-4: the tags of the write-back wait for the array's two stages.
         s4 = {}
@@ -231,38 +270,40 @@ class GanEngine(wiring.Component):
             m.d.sync += [s3.eq(s2[name]), s4[name].eq(s3)]
         slices = chunk // lanes
         for name, (_, write) in activations.items():
+            enable = Mux(arrays[0].result_valid & (s4["dest"] == name), 1 << s4["dest_slice"], 0)
             m.d.comb += [write.addr.eq(s4["dest_addr"]),
-                         write.data.eq(Cat(*[array.result] * slices)),
-                         write.en.eq(Mux(array.result_valid & (s4["dest"] == name),
-                                         1 << s4["dest_slice"], 0))]
+                         write.data.eq(Cat(*(Cat(*[array.result] * slices) for array in arrays))),
+                         write.en.eq(Cat(*[enable[:slices]] * batch))]
 
-        # Last layer: table lookup, then the FIFO.
-        index = table_index
-        biased = Signal(signed(max(len(lane.result), TABLE_BIAS_BITS) + 1))
-        m.d.comb += biased.eq(lane.result + table_bias)
-        with m.If(biased < 0):
-            m.d.comb += index.eq(0)
-        with m.Elif(biased > len(image.table) - 1):
-            m.d.comb += index.eq(len(image.table) - 1)
-        with m.Else():
-            m.d.comb += index.eq(biased)
+        # Last layer: table lookups (every image's pixel in the same clock), then the buffer.
+        for i in images:
+            result = integer_lanes[i].result
+            biased = Signal(signed(max(len(result), TABLE_BIAS_BITS) + 1), name=f"biased{i}")
+            m.d.comb += biased.eq(result + table_bias)
+            with m.If(biased < 0):
+                m.d.comb += table_index[i].eq(0)
+            with m.Elif(biased > len(image.table) - 1):
+                m.d.comb += table_index[i].eq(len(image.table) - 1)
+            with m.Else():
+                m.d.comb += table_index[i].eq(biased)
         pixel_valid = Signal()
-        m.d.sync += pixel_valid.eq(lane.result_valid)
-        m.d.comb += [fifo.w_data.eq(table_data), fifo.w_en.eq(pixel_valid),
-                     self.pixels.payload.eq(fifo.r_data), self.pixels.valid.eq(fifo.r_rdy),
-                     fifo.r_en.eq(self.pixels.ready)]
+        m.d.sync += pixel_valid.eq(integer_lanes[0].result_valid)
+        m.d.comb += [output.write.eq(pixel_valid), output.data.eq(Cat(*table_data)),
+                     output.images.eq(batch_images)]
+        wiring.connect(m, wiring.flipped(self.pixels), output.pixels)
 
-        # Busy from the start strobe until the last pixel is in the FIFO.
-        # Issue → operands → registered → tree → total → accumulator → table → FIFO.
+        # Computing from the batch's start until its last pixel is in the buffer.
+        # Issue → operands → registered → tree → total → accumulator → table → buffer.
         pending = Signal(FINISH_CYCLES)
         m.d.sync += pending.eq(Cat(seq.valid, pending[:-1]))
-        m.d.comb += self.busy.eq(seq.busy | pending.any())
-        with m.If(self.start & ready):
+        m.d.comb += [computing.eq(seq.busy | pending.any()),
+                     self.busy.eq(computing | (fill != 0))]
+        with m.If(take & (fill == 0)):
             m.d.sync += self.image_cycles.eq(1)
         with m.Elif(self.busy):
             m.d.sync += self.image_cycles.eq(self.image_cycles + 1)
         with m.If(pending[-1] & ~pending[:-1].any() & ~seq.busy):
-            m.d.sync += self.images.eq(self.images + 1)
+            m.d.sync += self.images.eq(self.images + batch_images)
         return m
 
     def _memory_widths(self) -> dict[str, int]:

@@ -25,7 +25,8 @@ class EngineTarget:
     model_file : str
         The model file's name in the package's models folder.
     params : EngineParams
-        The engine's parallelism (lanes × chunk bits).
+        The engine's parallelism (lanes × chunk bits × batch; a device top runs it at a batch
+        of one).
     boards : tuple of str
         The boards this configuration is made for.
     loadable : bool

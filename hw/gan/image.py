@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
-from bitspin.hw.gan.plan import EnginePlan
+from bitspin.hw.gan.plan import EnginePlan, plan_engine
 
 __all__ = ["EngineImage"]
 
@@ -45,6 +46,12 @@ class EngineImage:
                                  f"the plan needs {depth}")
         if not self.table or any(not 0 <= v <= 255 for v in self.table):
             raise ValueError("engine image: the sigmoid table must hold 1 or more bytes")
+
+    def with_batch(self, batch: int) -> EngineImage:
+        """The same contents for an engine of ``batch`` images (the layout does not depend on
+        the batch: every image reads the same words)."""
+        params = dataclasses.replace(self.plan.params, batch=batch)
+        return dataclasses.replace(self, plan=plan_engine(self.plan.config, params))
 
     def sha256(self) -> str:
         """A digest of every memory's contents and the table bias (names the loaded model)."""

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from bitspin.hw.gan.architecture import GanConfig
 
 __all__ = ["EngineParams", "LayerPlan", "EnginePlan", "plan_engine", "PIPELINE_DRAIN_CYCLES",
-           "START_CYCLES", "FINISH_CYCLES"]
+           "START_CYCLES", "FINISH_CYCLES", "MAX_BATCH"]
 
 # Idle cycles between the last read of one layer and the first read of the next: the last
 # group's result is written four clocks after its last read (read, register, popcount,
@@ -43,6 +43,11 @@ START_CYCLES = 2
 FINISH_CYCLES = 6
 
 
+# Images one engine computes in lockstep, at most (the output buffer packs a pixel of each into
+# one word).
+MAX_BATCH = 16
+
+
 def _is_power_of_two(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value > 0 and \
         value & (value - 1) == 0
@@ -50,14 +55,19 @@ def _is_power_of_two(value) -> bool:
 
 @dataclass(frozen=True)
 class EngineParams:
-    """Parallelism of the engine: ``lanes`` output channels, each ``chunk_bits`` inputs per clock.
+    """Parallelism of the engine: ``lanes`` output channels, each ``chunk_bits`` inputs per clock,
+    for ``batch`` images in lockstep.
 
-    Binary MACs per clock = lanes × chunk_bits. Both are powers of two and lanes ≤ chunk_bits, so
-    one group's output bits fill a whole, aligned slice of one activation word.
+    Binary MACs per clock per image = lanes × chunk_bits (``bits_per_clock``: also the width of a
+    weight word). Both are powers of two and lanes ≤ chunk_bits, so one group's output bits fill
+    a whole, aligned slice of one activation word. The ``batch`` images share every weight,
+    threshold and address: one read of each serves them all, so the weight memory's bandwidth
+    stops bounding the rate; each image has its own datapath and activations.
     """
 
     lanes: int = 16
     chunk_bits: int = 64
+    batch: int = 1
 
     def __post_init__(self):
         if not _is_power_of_two(self.lanes) or self.lanes > 256:
@@ -66,6 +76,9 @@ class EngineParams:
             raise ValueError(f"chunk_bits must be a power of two in 8..512, not {self.chunk_bits!r}")
         if self.lanes > self.chunk_bits:
             raise ValueError(f"lanes ({self.lanes}) must not exceed chunk_bits ({self.chunk_bits})")
+        if not isinstance(self.batch, int) or isinstance(self.batch, bool) or \
+                not 1 <= self.batch <= MAX_BATCH:
+            raise ValueError(f"batch must be an integer in 1..{MAX_BATCH}, not {self.batch!r}")
 
     @property
     def bits_per_clock(self) -> int:
@@ -227,12 +240,23 @@ class EnginePlan:
     def issue_cycles(self) -> int:
         return sum(layer.issue_cycles for layer in self.layers)
 
-    @property
-    def cycles_per_image(self) -> int:
-        """Clocks from the start strobe to the last pixel in the output FIFO (the gateware's
-        ``image_cycles`` counter equals this; tests check it)."""
-        return START_CYCLES + self.issue_cycles + \
+    def batch_cycles(self, images: int | None = None) -> int:
+        """Clocks from a batch's first request to its last pixel in the output buffer, with the
+        ``images`` requests (default: a full batch) on consecutive clocks. The gateware's
+        ``image_cycles`` counter equals this; tests check it."""
+        images = self.params.batch if images is None else images
+        if not 1 <= images <= self.params.batch:
+            raise ValueError(f"a batch holds 1..{self.params.batch} images, not {images}")
+        return START_CYCLES + (images - 1) + self.issue_cycles + \
             PIPELINE_DRAIN_CYCLES * (len(self.layers) - 1) + FINISH_CYCLES
+
+    @property
+    def cycles_per_image(self) -> float:
+        """Clocks per image of full batches: :meth:`batch_cycles` / batch (an integer when the
+        batch is 1). The output buffer drains one batch while the next computes, so this is
+        the engine's rate with a source and a sink that keep up."""
+        cycles = self.batch_cycles()
+        return cycles if self.params.batch == 1 else cycles / self.params.batch
 
     @property
     def useful_binary_macs(self) -> int:
@@ -260,7 +284,9 @@ class EnginePlan:
         """Cycle and utilization figures, as printed by the benchmark."""
         return {
             "lanes": self.params.lanes, "chunk_bits": self.params.chunk_bits,
-            "bits_per_clock": self.params.bits_per_clock,
+            "batch": self.params.batch, "bits_per_clock": self.params.bits_per_clock,
+            "binary_macs_per_clock": self.params.bits_per_clock * self.params.batch,
+            "batch_cycles": self.batch_cycles(),
             "cycles_per_image": self.cycles_per_image,
             "useful_binary_macs": self.useful_binary_macs,
             "binary_utilization": self.binary_utilization,

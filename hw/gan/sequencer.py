@@ -39,8 +39,10 @@ class LayerSequencer(wiring.Component):
     they are read.
 
     No multiplier: each address is a sum of a kernel-row term and a kernel-column term, looked up
-    in per-layer constant tables that hold them premultiplied, plus the chunk, the label, and
-    offsets that step by a constant when the group or the output pixel advances.
+    in per-layer constant tables that hold them premultiplied, plus the chunk and offsets that
+    step by a constant when the group or the output pixel advances. The label tables hold
+    ``n_classes`` consecutive words per tap: ``label_addr`` and ``last_label_addr`` point at the
+    tap's first, and each image of a batch adds its own label.
     """
 
     def __init__(self, plan: EnginePlan):
@@ -54,7 +56,7 @@ class LayerSequencer(wiring.Component):
         self._slices = p.chunk_bits // p.lanes
         last = plan.last_layer
         super().__init__({
-            "start": In(1), "label": In(range(c.n_classes)),
+            "start": In(1),
             "busy": Out(1), "valid": Out(1), "first": Out(1), "last": Out(1),
             "add_label": Out(1), "integer": Out(1),
             "source": Out(Source), "dest": Out(Source),
@@ -81,7 +83,6 @@ class LayerSequencer(wiring.Component):
         g = Signal(w["groups"])
         ri, ci = Signal(range(8)), Signal(range(8))
         c = Signal(w["chunks"])
-        y = Signal.like(self.label)
         drain = Signal(range(PIPELINE_DRAIN_CYCLES + 1))
         wraps = Signal(6)      # c, ci, ri, g, ox, oy are at their last value
         # Offsets that step with the group and the output pixel.
@@ -97,7 +98,7 @@ class LayerSequencer(wiring.Component):
         with m.Switch(layer):
             for index, lp in enumerate(plan.layers):
                 with m.Case(index):
-                    self._layer_logic(m, lp, oy, ox, g, ri, ci, c, y, wraps, issue, steps,
+                    self._layer_logic(m, lp, oy, ox, g, ri, ci, c, wraps, issue, steps,
                                       group_weight, group_label, pixel_threshold, pixel_dest)
         c_w, ci_w, ri_w, g_w, ox_w, oy_w = (wraps[i] for i in range(6))
         m.d.comb += [issue["first"].eq((c == 0) & (ci == 0) & (ri == 0)),
@@ -109,7 +110,7 @@ class LayerSequencer(wiring.Component):
         with m.FSM():
             with m.State("IDLE"):
                 with m.If(self.start):
-                    m.d.sync += [y.eq(self.label), layer.eq(0), group_weight.eq(0),
+                    m.d.sync += [layer.eq(0), group_weight.eq(0),
                                  group_label.eq(0), pixel_dest.eq(0),
                                  pixel_threshold.eq(first_threshold[0])]
                     m.next = "RUN"
@@ -156,7 +157,7 @@ class LayerSequencer(wiring.Component):
                    "mask", "act_addr", "weight_addr", "threshold_addr", "label_addr",
                    "last_weight_addr", "last_label_addr", "dest_addr", "dest_slice")
 
-    def _layer_logic(self, m, lp, oy, ox, g, ri, ci, c, y, wraps, issue, steps,
+    def _layer_logic(self, m, lp, oy, ox, g, ri, ci, c, wraps, issue, steps,
                      group_weight, group_label, pixel_threshold, pixel_dest):
         plan, n = self.plan, self.plan.config.n_classes
         b_bits = plan.params.chunk_bits
@@ -203,11 +204,11 @@ class LayerSequencer(wiring.Component):
         if binary:
             m.d.comb += [
                 issue["weight_addr"].eq(group_weight + tap_weight + c),
-                issue["label_addr"].eq(group_label + tap_label + y),
+                issue["label_addr"].eq(group_label + tap_label),
                 issue["threshold_addr"].eq(pixel_threshold + g),
                 issue["dest_addr"].eq(pixel_dest + (g >> exact_log2(self._slices))),
                 issue["dest_slice"].eq(g & (self._slices - 1)),
             ]
         else:
             m.d.comb += [issue["last_weight_addr"].eq(tap_weight + c),
-                         issue["last_label_addr"].eq(tap_label + y)]
+                         issue["last_label_addr"].eq(tap_label)]

@@ -2,12 +2,14 @@
 
 args: ``load`` (optional: ``[target, address, hex word]`` writes through the load port first), then
 ``requests``, a list of ``[z_value, z_mask, label]`` (z as integers: bit i of value is
-z_i > 0, bit i of mask is z_i != 0). Reports ``images`` (one hex string of the row-major pixels
-per request) and ``image_cycles`` (the engine's counter after each image).
+z_i > 0, bit i of mask is z_i != 0), and ``batch`` (the engine's; default 1): the requests go
+in batches of that many on consecutive clocks, the last one closed early by ``end_batch`` if it
+is short. Reports ``images`` (one hex string of the row-major pixels per request) and
+``image_cycles`` (the engine's counter after each batch).
 
-The sink holds ``pixels.ready`` low while an image computes and drains the FIFO afterwards (it
-holds two images, so the engine never stalls); back-pressure in every pattern is covered by the
-faster Amaranth-simulator tests.
+The sink holds ``pixels.ready`` low while a batch computes and drains its images afterwards
+(the buffer holds two batches, so the engine never stalls); back-pressure in every pattern is
+covered by the faster Amaranth-simulator tests.
 """
 
 import cocotb
@@ -21,6 +23,7 @@ async def generate(dut):
     a = args()
     pixels_per_image = a["pixels"]
     dut.start.value = 0
+    dut.end_batch.value = 0
     dut.pixels__ready.value = 0
     await start_clock_and_reset(dut)
     writes = a.get("load") or []
@@ -33,25 +36,30 @@ async def generate(dut):
     if writes:
         dut.load_write.value = 0
     images, cycles = [], []
-    for z_value, z_mask, label in a["requests"]:
+    requests, batch = a["requests"], int(a.get("batch", 1))
+    for first in range(0, len(requests), batch):
+        members = requests[first:first + batch]
         while not int(dut.ready.value):
             await RisingEdge(dut.clk)
-        dut.z_value.value = int(z_value)
-        dut.z_mask.value = int(z_mask)
-        dut.label.value = int(label)
-        dut.start.value = 1
-        await RisingEdge(dut.clk)
+        for n, (z_value, z_mask, label) in enumerate(members):
+            dut.z_value.value = int(z_value)
+            dut.z_mask.value = int(z_mask)
+            dut.label.value = int(label)
+            dut.end_batch.value = int(n == len(members) - 1)
+            dut.start.value = 1
+            await RisingEdge(dut.clk)
         dut.start.value = 0
         await FallingEdge(dut.busy)
         cycles.append(int(dut.image_cycles.value))
         await RisingEdge(dut.clk)
         dut.pixels__ready.value = 1
         data = bytearray()
-        while len(data) < pixels_per_image:
+        while len(data) < pixels_per_image * len(members):
             await ReadOnly()
             if int(dut.pixels__valid.value):
                 data.append(int(dut.pixels__payload.value))
             await RisingEdge(dut.clk)
         dut.pixels__ready.value = 0
-        images.append(data.hex())
+        images += [data[i:i + pixels_per_image].hex()
+                   for i in range(0, len(data), pixels_per_image)]
     report(images=images, image_cycles=cycles)

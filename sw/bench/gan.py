@@ -44,11 +44,16 @@ def simulate_engine(target, count: int = 4, seed: int = 0) -> dict:
     z = latent_from_seed(seed, count, config.z_dim, config.z_zero_threshold)
     requests = [[*pack_latent(row), k % config.n_classes] for k, row in enumerate(z)]
     start = time.perf_counter()
+    plan = image.plan
+    batch = plan.params.batch
     result = simulate(GanEngine(image), test_module="bitspin.sim.benches.gan_engine",
-                      args={"requests": requests, "pixels": image.plan.pixels})
+                      args={"requests": requests, "pixels": plan.pixels, "batch": batch})
     cycles = result.outputs["image_cycles"]
-    return {"images": count, "cycles_per_image": cycles[-1],
-            "cycles_match_plan": all(c == image.plan.cycles_per_image for c in cycles),
+    sizes = [min(batch, count - first) for first in range(0, count, batch)]
+    # Per image of the last batch: a full batch's clocks over its images.
+    return {"images": count, "batch": batch, "batch_cycles": cycles[-1],
+            "cycles_per_image": cycles[-1] / sizes[-1] if batch > 1 else cycles[-1],
+            "cycles_match_plan": cycles == [plan.batch_cycles(n) for n in sizes],
             "wall_s": time.perf_counter() - start, **NOT_MEASURED_IMAGE}
 
 
@@ -244,6 +249,7 @@ def _backend(options: BenchOptions, name: str, target, figures: dict, meter, pro
                              meter=meter)
     board = options.board or target.boards[0]
     params = {"engine": options.engine, "gan_lanes": target.params.lanes,
-              "chunk_bits": target.params.chunk_bits}
+              "chunk_bits": target.params.chunk_bits,
+              **({"gan_batch": target.params.batch} if target.params.batch > 1 else {})}
     fmax, source = projected_fmax(options, "gan", params, board, progress)
     return projected(figures["cycles_per_image"], fmax, board, source, count, meter)

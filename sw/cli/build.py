@@ -60,6 +60,9 @@ def add_parser(sub):
                         help="GAN: output channels per clock (default: the configuration's)")
     parser.add_argument("--chunk-bits", type=positive_int, default=None, metavar="B",
                         help="GAN: input bits per lane per clock (default: the configuration's)")
+    parser.add_argument("--gan-batch", type=positive_int, default=None, metavar="K",
+                        help="GAN: images computed in lockstep, sharing every weight read "
+                             "(default: the configuration's)")
     parser.add_argument("--clock-mhz", type=positive_float, default=None, metavar="F",
                         help="core clock from the board's PLL at F MHz, or the closest it can "
                              "make (default: the board's oscillator, no PLL)")
@@ -94,7 +97,8 @@ def run(args) -> int:
         (args.size, args.lanes, args.precision), board_by_name(args.board).ising_defaults))
     params = {"baud": args.baud, "size": size, "lanes": lanes, "k": k,
               "engine": args.engine, "board": args.board, "gan_lanes": args.gan_lanes,
-              "chunk_bits": args.chunk_bits, "clock_mhz": args.clock_mhz, "cores": args.cores,
+              "chunk_bits": args.chunk_bits, "gan_batch": args.gan_batch,
+              "clock_mhz": args.clock_mhz, "cores": args.cores,
               "rng": args.rng, "replicas": args.replicas, "couplings": args.couplings,
               "lane_rule": args.lane_rule,
               "sums": board_by_name(args.board).ising_sums if args.sums is None else args.sums}

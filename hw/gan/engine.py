@@ -217,28 +217,25 @@ class GanEngine(wiring.Component):
         # Stage 1: operands arrive; tags registered alongside them.
         s1 = {name: Signal.like(getattr(seq, name), name=f"s1_{name}")
               for name in ("valid", "first", "last", "add_label", "integer", "source", "dest",
-                           "mask", "dest_addr", "dest_slice")}
+                           "z_pass", "mask", "correction", "dest_addr", "dest_slice")}
         for name, reg in s1.items():
             m.d.sync += reg.eq(getattr(seq, name))
-        s1_z_value = [Signal(chunk, name=f"s1_z_value{i}") for i in images]
-        s1_z_mask = [Signal(chunk, name=f"s1_z_mask{i}") for i in images]
+        # z as this pass reads it: a zero is +1 in pass 0 and -1 in pass 1 (see hw.gan.plan).
+        s1_z = [Signal(chunk, name=f"s1_z{i}") for i in images]
         for i in images:
-            m.d.sync += [s1_z_value[i].eq(z_value[i].word_select(seq.chunk, chunk)),
-                         s1_z_mask[i].eq(z_mask[i].word_select(seq.chunk, chunk))]
+            value = z_value[i].word_select(seq.chunk, chunk)
+            zero = ~z_mask[i].word_select(seq.chunk, chunk)
+            m.d.sync += s1_z[i].eq(Mux(seq.z_pass, value & ~zero, value | zero))
         # Stage 2: the operands registered (block-RAM clock-to-out is slow on ECP5), the source
-        # selected and the z mask applied.
+        # selected, padding read as 0.
         source = s1["source"]
         operand = [Signal(chunk, name=f"operand{i}") for i in images]
-        operand_mask = [Signal(chunk, name=f"operand_mask{i}") for i in images]
         for i in images:
             word = {name: read.data.word_select(i, chunk)
                     for name, (read, _) in activations.items()}
-            m.d.sync += [
-                operand[i].eq(Mux(source == Source.Z, s1_z_value[i],
-                                  Mux(source == Source.A, word[Source.A], word[Source.B]))),
-                operand_mask[i].eq(s1["mask"] & Mux(source == Source.Z, s1_z_mask[i],
-                                                    (1 << chunk) - 1)),
-            ]
+            m.d.sync += operand[i].eq(s1["mask"] & Mux(
+                source == Source.Z, s1_z[i],
+                Mux(source == Source.A, word[Source.A], word[Source.B])))
         s2 = {name: Signal.like(reg, name=f"s2_{name}") for name, reg in s1.items()}
         for name, reg in s1.items():
             m.d.sync += s2[name].eq(reg)
@@ -256,7 +253,9 @@ class GanEngine(wiring.Component):
                                 (integer_lanes[i], s2["valid"] & s2["integer"])):
                 m.d.comb += [unit.valid.eq(valid), unit.first.eq(s2["first"]),
                              unit.last.eq(s2["last"]), unit.add_label.eq(s2["add_label"]),
-                             unit.activations.eq(operand[i]), unit.mask.eq(operand_mask[i])]
+                             unit.activations.eq(operand[i])]
+            m.d.comb += [arrays[i].correction.eq(s2["correction"]),
+                         integer_lanes[i].mask.eq(s2["mask"])]
             m.d.comb += [arrays[i].weights.eq(shared["weights"]), arrays[i].labels.eq(labels_i),
                          arrays[i].thresholds.eq(shared["thresholds"]),
                          integer_lanes[i].weights.eq(shared["last_weights"]),

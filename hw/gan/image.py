@@ -17,7 +17,8 @@ class EngineImage:
     - ``weights``: ``plan.weight_depth`` words of lanes × chunk_bits bits; lane m holds bits
       [m·B, (m+1)·B), bit j = weight of input channel chunk·B + j for output channel g·M + m,
       1 for +1 (padding 0). Word ``weight_base + (g·taps + tap)·in_chunks + chunk``.
-    - ``thresholds``: lanes × (accumulator_bits + 1) bits; per lane bit 0 = flip, then τ.
+    - ``thresholds``: lanes × (accumulator_bits + 1) bits; per lane bit 0 = flip, then τ
+      (times the layer's passes: 2τ for the layer fed by the ternary z).
     - ``labels``: lanes × label_bits (signed) per word ``(label_base + g·taps + tap)·n + y``.
     - ``last_weights``: chunk_bits × last_weight_bits (signed) per word ``tap·in_chunks + chunk``.
     - ``last_labels``: one signed int per ``tap·n + y``.

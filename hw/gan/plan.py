@@ -18,6 +18,13 @@ The label planes (and the label copies after z) never enter the datapath: with y
 the label value 1, their whole contribution at a tap is the weight of channel ``C + y``, which
 a small label table adds once per tap.
 
+Binary lanes have no per-bit mask. A lane adds ``2·popcount(XNOR(a, w)) − (B + pad)`` per chunk,
+where pad counts the chunk's padding channels: their activations are read as 0 and their
+weights are 0, so each is one match, which the constant takes back. The ternary z is read twice
+per chunk (``passes`` = 2), as u (a zero of z read as +1) and as v (read as −1): over the two
+passes a zero is one match whatever its weight, so the layer accumulates exactly twice its sum,
+and its thresholds are stored doubled.
+
 The last layer has one output channel and integer weights; it runs one output pixel at a time,
 B inputs per clock, through an adder tree instead of a popcount.
 """
@@ -114,6 +121,7 @@ class LayerPlan:
     per_position_thresholds: bool
     out_chunks: int              # B-bit words per output pixel in the destination memory
     fan_in: int                  # inputs per output, labels included (bounds |acc| and |τ|)
+    passes: int = 1              # 2 for the ternary z: each chunk is read as two ±1 words
     weight_base: int = 0         # first word in the binary weight memory (or last-weight memory)
     threshold_base: int = 0
     label_base: int = 0
@@ -151,8 +159,8 @@ class LayerPlan:
 
     @property
     def issue_cycles(self) -> int:
-        """Clocks in which this layer reads operands (one per tap, group and chunk)."""
-        return self.landing_taps * self.groups * self.in_chunks
+        """Clocks in which this layer reads operands (one per tap, group, chunk and pass)."""
+        return self.landing_taps * self.groups * self.in_chunks * self.passes
 
     @property
     def zero_insertion_macs(self) -> int:
@@ -217,8 +225,10 @@ class EnginePlan:
 
     @property
     def accumulator_bits(self) -> int:
-        """Signed width of every binary accumulator and threshold (|acc|, |τ| ≤ fan_in + 1)."""
-        return _bits_for(max(layer.fan_in for layer in self.binary_layers) + 1) + 1
+        """Signed width of every binary accumulator and threshold (|acc|, |τ| ≤ fan_in + 1,
+        times the passes: a two-pass layer accumulates twice its sum)."""
+        return _bits_for(max((layer.fan_in + 1) * layer.passes
+                             for layer in self.binary_layers)) + 1
 
     @property
     def label_bits(self) -> int:
@@ -317,7 +327,8 @@ def plan_engine(config: GanConfig, params: EngineParams = EngineParams()) -> Eng
             if kw["has_labels"] else 0
         fan_in = (kw["in_channels"] + labels) * \
             (1 if kw["name"].startswith("fc") else kw["kernel"] ** 2)
-        return LayerPlan(out_chunks=out_chunks, fan_in=fan_in, **kw)
+        return LayerPlan(out_chunks=out_chunks, fan_in=fan_in,
+                         passes=2 if kw["source"] == "z" else 1, **kw)
 
     single = (((0, 0),),)
     widths = [c.z_dim, *c.fc_widths]

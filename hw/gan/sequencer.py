@@ -31,7 +31,8 @@ class LayerSequencer(wiring.Component):
     """Walks :class:`~hw.gan.plan.EnginePlan`'s loop nest and issues the operand addresses.
 
     Loop order per layer: output row oy, output column ox, group g, kernel-row entry ri,
-    kernel-column entry ci, chunk c (innermost). Every issued clock drives ``valid`` and the
+    kernel-column entry ci, chunk c (innermost; a two-pass layer reads each chunk twice in a
+    row, ``z_pass`` telling which). Every issued clock drives ``valid`` and the
     read addresses for the memories, all registered (the sequencer's outputs lag its counters by
     one clock; the memories' read ports are synchronous, so the operands arrive one clock after
     the outputs, and the engine registers the tags alongside). Between layers it idles
@@ -60,7 +61,8 @@ class LayerSequencer(wiring.Component):
             "busy": Out(1), "valid": Out(1), "first": Out(1), "last": Out(1),
             "add_label": Out(1), "integer": Out(1),
             "source": Out(Source), "dest": Out(Source),
-            "chunk": Out(range(max_chunks)), "mask": Out(p.chunk_bits),
+            "chunk": Out(range(max_chunks)), "z_pass": Out(1), "mask": Out(p.chunk_bits),
+            "correction": Out(range(2 * p.chunk_bits + 1)),
             "act_addr": Out(_width(plan.activation_depth)),
             "weight_addr": Out(_width(plan.weight_depth)),
             "threshold_addr": Out(_width(plan.threshold_depth)),
@@ -70,8 +72,9 @@ class LayerSequencer(wiring.Component):
             "dest_addr": Out(_width(plan.activation_depth)),
             "dest_slice": Out(range(max(2, self._slices))),
         })
+        max_steps = max(layer.in_chunks * layer.passes for layer in plan.layers)
         self._counter_widths = dict(side=range(max_side), groups=range(max_groups),
-                                    chunks=range(max_chunks))
+                                    chunks=range(max_steps))
 
     def elaborate(self, platform):
         m = Module()
@@ -102,7 +105,7 @@ class LayerSequencer(wiring.Component):
                                       group_weight, group_label, pixel_threshold, pixel_dest)
         c_w, ci_w, ri_w, g_w, ox_w, oy_w = (wraps[i] for i in range(6))
         m.d.comb += [issue["first"].eq((c == 0) & (ci == 0) & (ri == 0)),
-                     issue["last"].eq(c_w & ci_w & ri_w), issue["chunk"].eq(c)]
+                     issue["last"].eq(c_w & ci_w & ri_w)]
         first_threshold = Array(Const(lp.threshold_base, len(pixel_threshold))
                                 for lp in [*plan.layers, plan.layers[-1]])
 
@@ -154,7 +157,7 @@ class LayerSequencer(wiring.Component):
         return m
 
     _registered = ("valid", "first", "last", "add_label", "integer", "source", "dest", "chunk",
-                   "mask", "act_addr", "weight_addr", "threshold_addr", "label_addr",
+                   "z_pass", "mask", "correction", "act_addr", "weight_addr", "threshold_addr", "label_addr",
                    "last_weight_addr", "last_label_addr", "dest_addr", "dest_slice")
 
     def _layer_logic(self, m, lp, oy, ox, g, ri, ci, c, wraps, issue, steps,
@@ -181,34 +184,40 @@ class LayerSequencer(wiring.Component):
             return rows[oy][ri] + cols[ox][ci]
 
         chunks, k = lp.in_chunks, lp.kernel
+        # The step counter c walks the chunks, each read ``passes`` times in a row.
+        chunk = c >> 1 if lp.passes == 2 else c
         act = table(lambda i, a: i * lp.in_side * chunks, lambda i, b: i * chunks)
         tap_weight = table(lambda i, a: weight_base + a * k * chunks, lambda i, b: b * chunks)
         tap_label = table(lambda i, a: label_base + a * k * n, lambda i, b: b * n)
         m.d.comb += [
-            wraps.eq(Cat(c == lp.in_chunks - 1, ci == counts[ox] - 1, ri == counts[oy] - 1,
+            wraps.eq(Cat(c == lp.in_chunks * lp.passes - 1, ci == counts[ox] - 1,
+                         ri == counts[oy] - 1,
                           g == lp.groups - 1, ox == lp.out_side - 1, oy == lp.out_side - 1)),
             issue["source"].eq(_SOURCE[lp.source]), issue["dest"].eq(_SOURCE[lp.dest]),
-            issue["act_addr"].eq(act + c),
-            issue["add_label"].eq(lp.has_labels & (c == 0)),
+            issue["chunk"].eq(chunk), issue["z_pass"].eq(c[0] if lp.passes == 2 else 0),
+            issue["act_addr"].eq(act + chunk),
+            issue["add_label"].eq(lp.has_labels & (chunk == 0)),
             issue["integer"].eq(not binary),
             steps["weight"].eq(lp.taps * chunks), steps["label"].eq(lp.taps * n),
             steps["threshold"].eq(lp.groups if lp.per_position_thresholds else 0),
             steps["dest"].eq(lp.out_chunks),
         ]
-        # Static mask: the valid channels of chunk c (padding beyond in_channels reads as 0).
-        with m.Switch(c):
-            for chunk in range(lp.in_chunks):
-                valid = min(b_bits, lp.in_channels - chunk * b_bits)
-                with m.Case(chunk):
-                    m.d.comb += issue["mask"].eq((1 << valid) - 1)
+        # Static per chunk: the valid channels (padding beyond in_channels reads as 0), and the
+        # constant B + pad that a binary lane subtracts (see hw.gan.plan).
+        with m.Switch(chunk):
+            for index in range(lp.in_chunks):
+                valid = min(b_bits, lp.in_channels - index * b_bits)
+                with m.Case(index):
+                    m.d.comb += [issue["mask"].eq((1 << valid) - 1),
+                                 issue["correction"].eq(2 * b_bits - valid)]
         if binary:
             m.d.comb += [
-                issue["weight_addr"].eq(group_weight + tap_weight + c),
+                issue["weight_addr"].eq(group_weight + tap_weight + chunk),
                 issue["label_addr"].eq(group_label + tap_label),
                 issue["threshold_addr"].eq(pixel_threshold + g),
                 issue["dest_addr"].eq(pixel_dest + (g >> exact_log2(self._slices))),
                 issue["dest_slice"].eq(g & (self._slices - 1)),
             ]
         else:
-            m.d.comb += [issue["last_weight_addr"].eq(tap_weight + c),
+            m.d.comb += [issue["last_weight_addr"].eq(tap_weight + chunk),
                          issue["last_label_addr"].eq(tap_label)]

@@ -60,7 +60,8 @@ def build_engine_image(model: FoldedModel, plan: EnginePlan) -> EngineImage:
         bits = _binary_weights(layer, folded.weight.astype(np.int64), config, params)
         weights.extend(_words(bits.reshape(-1, m * b), 1))
         # Thresholds: [positions or 1, groups, lanes] with per-lane (flip | tau << 1).
-        tau = folded.threshold.astype(np.int64)
+        # A two-pass layer (the ternary z) accumulates twice its sum: its thresholds double.
+        tau = folded.threshold.astype(np.int64) * layer.passes
         flip = folded.flip.astype(np.int64)
         if layer.per_position_thresholds:                            # neuron o = c·P + p
             tau = tau.reshape(layer.out_channels, layer.positions).T

@@ -117,7 +117,7 @@ def test_engine_loads_another_model_through_its_port(rng):
     table += [table[-1]] * (len(built.table) - len(table))
     wanted = dataclasses.replace(wanted, table=tuple(table), table_bias=wanted.table_bias)
     z, y = random_inputs(rng, 2, config)
-    writes = [(t.value, a, w) for t, a, w in image_writes(wanted, config.last_weight_bits)]
+    writes = [(t.value, a, w) for t, a, w in image_writes(wanted)]
     images, _ = run_engine(built, z, y, load=writes)
     assert sha(images) == sha(GoldenGenerator(second).generate(z, y))
 

@@ -6,9 +6,10 @@ from amaranth import Cat, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
+from amaranth.utils import bits_for
 
 from bitspin.hw.gan.image import EngineImage
-from bitspin.hw.gan.integer_lane import IntegerLane
+from bitspin.hw.gan.integer_lane import IntegerLane, total_bits
 from bitspin.hw.gan.load_map import TABLE_BIAS_BITS, LoadTarget
 from bitspin.hw.gan.output_buffer import OutputBuffer
 from bitspin.hw.gan.plan import FINISH_CYCLES
@@ -19,24 +20,23 @@ from bitspin.hw.single_port_ram import SinglePortRAM
 __all__ = ["GanEngine"]
 
 
-def _memory(m, name: str, width: int, init, addrs, load=None):
-    """A memory initialised with ``init``, with a read port at each of ``addrs``; their read data
-    (next clock).
+def _memory(m, name: str, width: int, init, addr, load=None, enable=None):
+    """A memory initialised with ``init``, read at ``addr``; its read data (next clock, or the
+    clock after ``enable`` was last high).
 
     ``load``: a (write enable, address, data) triple adds a write port (a reloadable memory).
     """
     memory = Memory(shape=unsigned(width), depth=max(1, len(init)), init=list(init) or [0])
     m.submodules[name] = memory
-    data = []
-    for addr in addrs:
-        read = memory.read_port(transparent_for=())
-        m.d.comb += read.addr.eq(addr)
-        data.append(read.data)
+    read = memory.read_port(transparent_for=())
+    m.d.comb += read.addr.eq(addr)
+    if enable is not None:
+        m.d.comb += read.en.eq(enable)
     if load is not None:
         write = memory.write_port()
-        enable, address, data_in = load
-        m.d.comb += [write.en.eq(enable), write.addr.eq(address), write.data.eq(data_in)]
-    return data
+        enable, address, data = load
+        m.d.comb += [write.en.eq(enable), write.addr.eq(address), write.data.eq(data)]
+    return read.data
 
 
 class GanEngine(wiring.Component):
@@ -123,7 +123,8 @@ class GanEngine(wiring.Component):
         for i in images:
             m.submodules[f"array{i}"] = arrays[i]
             m.submodules[f"integer{i}"] = integer_lanes[i]
-        m.submodules.output = output = OutputBuffer(batch, plan.pixels)
+        m.submodules.output = output = OutputBuffer(batch, plan.pixels,
+                                                    bits_for(len(image.table) - 1))
 
         # Loads are refused while busy, judged on last clock's busy: the guard then stays off
         # the weight-address path (busy is a wide OR; the address fans out to every block RAM).
@@ -176,43 +177,38 @@ class GanEngine(wiring.Component):
             weight_data = single_port("weights", LoadTarget.WEIGHTS, image.weights,
                                       plan.weight_depth, seq.weight_addr)
         else:
-            weight_data, = _memory(m, "weights", widths["weights"], image.weights,
-                                   [seq.weight_addr])
+            weight_data = _memory(m, "weights", widths["weights"], image.weights,
+                                  seq.weight_addr)
         if self.single_port_thresholds:
             threshold_data = single_port("thresholds", LoadTarget.THRESHOLDS, image.thresholds,
                                          plan.threshold_depth, seq.threshold_addr)
         else:
-            threshold_data, = _memory(m, "thresholds", widths["thresholds"], image.thresholds,
-                                      [seq.threshold_addr], load(LoadTarget.THRESHOLDS))
-        label_data = _memory(m, "labels", widths["labels"], image.labels,
-                             [seq.label_addr + label[i] for i in images],
+            threshold_data = _memory(m, "thresholds", widths["thresholds"], image.thresholds,
+                                     seq.threshold_addr, load(LoadTarget.THRESHOLDS))
+        # One read of each label table serves the batch: a word holds every label's terms.
+        label_data = _memory(m, "labels", widths["labels"], image.labels, seq.label_addr,
                              load(LoadTarget.LABELS))
-        last_weight_data, = _memory(m, "last_weights", widths["last_weights"],
-                                    image.last_weights, [seq.last_weight_addr],
-                                    load(LoadTarget.LAST_WEIGHTS))
-        mask = (1 << c.last_weight_bits) - 1
-        last_label_data = _memory(m, "last_labels", widths["last_labels"],
-                                  [v & mask for v in image.last_labels],
-                                  [seq.last_label_addr + label[i] for i in images],
-                                  load(LoadTarget.LAST_LABELS))
-        table_index = [Signal(range(len(image.table)), name=f"table_index{i}") for i in images]
-        table_data = _memory(m, "table", 8, image.table, table_index, load(LoadTarget.TABLE))
+        last_weight_data = _memory(m, "last_weights", widths["last_weights"],
+                                   image.last_weights, seq.last_weight_addr,
+                                   load(LoadTarget.LAST_WEIGHTS))
+        last_label_data = _memory(m, "last_labels", widths["last_labels"], image.last_labels,
+                                  seq.last_label_addr, load(LoadTarget.LAST_LABELS))
         # Reset-less: a loaded model's bias must survive a device ABORT (which resets control).
         table_bias = Signal(signed(TABLE_BIAS_BITS), init=image.table_bias, reset_less=True)
         if self.loadable:
             with m.If(loading & (self.load_target == LoadTarget.TABLE_BIAS)):
                 m.d.sync += table_bias.eq(self.load_data[:TABLE_BIAS_BITS])
 
-        activations = {}
-        for name in (Source.A, Source.B):
-            memory = Memory(shape=unsigned(batch * chunk), depth=plan.activation_depth, init=[])
-            m.submodules[f"activations_{name.name.lower()}"] = memory
-            activations[name] = (memory.read_port(transparent_for=()),
-                                 memory.write_port(granularity=lanes))
+        # The two ping-pong activation memories are the halves of one: a layer reads one half
+        # and writes the other, so one read and one write port serve both.
+        half = 1 << len(seq.act_addr)
+        m.submodules.activations = memory = Memory(shape=unsigned(batch * chunk),
+                                                   depth=2 * half, init=[])
+        act_read, act_write = memory.read_port(transparent_for=()), \
+            memory.write_port(granularity=lanes)
 
         # Stage 0: the sequencer's addresses went to every read port.
-        for read, _ in activations.values():
-            m.d.comb += read.addr.eq(seq.act_addr)
+        m.d.comb += act_read.addr.eq(Cat(seq.act_addr, seq.source == Source.B))
 
         # Stage 1: operands arrive; tags registered alongside them.
         s1 = {name: Signal.like(getattr(seq, name), name=f"s1_{name}")
@@ -231,11 +227,8 @@ class GanEngine(wiring.Component):
         source = s1["source"]
         operand = [Signal(chunk, name=f"operand{i}") for i in images]
         for i in images:
-            word = {name: read.data.word_select(i, chunk)
-                    for name, (read, _) in activations.items()}
-            m.d.sync += operand[i].eq(s1["mask"] & Mux(
-                source == Source.Z, s1_z[i],
-                Mux(source == Source.A, word[Source.A], word[Source.B])))
+            m.d.sync += operand[i].eq(s1["mask"] & Mux(source == Source.Z, s1_z[i],
+                                                       act_read.data.word_select(i, chunk)))
         s2 = {name: Signal.like(reg, name=f"s2_{name}") for name, reg in s1.items()}
         for name, reg in s1.items():
             m.d.sync += s2[name].eq(reg)
@@ -245,17 +238,19 @@ class GanEngine(wiring.Component):
         m.d.sync += [shared["weights"].eq(weight_data),
                      shared["thresholds"].eq(threshold_data),
                      shared["last_weights"].eq(last_weight_data)]
+        label_field = lanes * plan.label_bits
         for i in images:
-            labels_i = Signal.like(label_data[i], name=f"s2_labels{i}")
-            last_label_i = Signal.like(last_label_data[i], name=f"s2_last_label{i}")
-            m.d.sync += [labels_i.eq(label_data[i]), last_label_i.eq(last_label_data[i])]
+            labels_i = Signal(label_field, name=f"s2_labels{i}")
+            last_label_i = Signal(c.last_weight_bits, name=f"s2_last_label{i}")
+            m.d.sync += [labels_i.eq(label_data.word_select(label[i], label_field)),
+                         last_label_i.eq(last_label_data.word_select(label[i],
+                                                                     c.last_weight_bits))]
             for unit, valid in ((arrays[i], s2["valid"] & ~s2["integer"]),
                                 (integer_lanes[i], s2["valid"] & s2["integer"])):
                 m.d.comb += [unit.valid.eq(valid), unit.first.eq(s2["first"]),
                              unit.last.eq(s2["last"]), unit.add_label.eq(s2["add_label"]),
                              unit.activations.eq(operand[i])]
-            m.d.comb += [arrays[i].correction.eq(s2["correction"]),
-                         integer_lanes[i].mask.eq(s2["mask"])]
+            m.d.comb += arrays[i].correction.eq(s2["correction"])
             m.d.comb += [arrays[i].weights.eq(shared["weights"]), arrays[i].labels.eq(labels_i),
                          arrays[i].thresholds.eq(shared["thresholds"]),
                          integer_lanes[i].weights.eq(shared["last_weights"]),
@@ -268,28 +263,42 @@ class GanEngine(wiring.Component):
             s4[name] = Signal.like(s2[name], name=f"s4_{name}")
             m.d.sync += [s3.eq(s2[name]), s4[name].eq(s3)]
         slices = chunk // lanes
-        for name, (_, write) in activations.items():
-            enable = Mux(arrays[0].result_valid & (s4["dest"] == name), 1 << s4["dest_slice"], 0)
-            m.d.comb += [write.addr.eq(s4["dest_addr"]),
-                         write.data.eq(Cat(*(Cat(*[array.result] * slices) for array in arrays))),
-                         write.en.eq(Cat(*[enable[:slices]] * batch))]
+        enable = Mux(arrays[0].result_valid & (s4["dest"] != Source.PIXELS),
+                     1 << s4["dest_slice"], 0)
+        m.d.comb += [act_write.addr.eq(Cat(s4["dest_addr"], s4["dest"] == Source.B)),
+                     act_write.data.eq(Cat(*(Cat(*[array.result] * slices) for array in arrays))),
+                     act_write.en.eq(Cat(*[enable[:slices]] * batch))]
 
-        # Last layer: table lookups (every image's pixel in the same clock), then the buffer.
+        # Last layer: every image's sum biased and clipped to a table index in the same clock,
+        # into the buffer; the table is looked up as the buffer drains (one read port).
+        indices = []
         for i in images:
             result = integer_lanes[i].result
             biased = Signal(signed(max(len(result), TABLE_BIAS_BITS) + 1), name=f"biased{i}")
+            index = Signal(range(len(image.table)), name=f"table_index{i}")
             m.d.comb += biased.eq(result + table_bias)
             with m.If(biased < 0):
-                m.d.comb += table_index[i].eq(0)
+                m.d.comb += index.eq(0)
             with m.Elif(biased > len(image.table) - 1):
-                m.d.comb += table_index[i].eq(len(image.table) - 1)
+                m.d.comb += index.eq(len(image.table) - 1)
             with m.Else():
-                m.d.comb += table_index[i].eq(biased)
+                m.d.comb += index.eq(biased)
+            index_q = Signal.like(index, name=f"table_index{i}_q")
+            m.d.sync += index_q.eq(index)
+            indices.append(index_q)
         pixel_valid = Signal()
         m.d.sync += pixel_valid.eq(integer_lanes[0].result_valid)
-        m.d.comb += [output.write.eq(pixel_valid), output.data.eq(Cat(*table_data)),
+        m.d.comb += [output.write.eq(pixel_valid), output.data.eq(Cat(*indices)),
                      output.images.eq(batch_images)]
-        wiring.connect(m, wiring.flipped(self.pixels), output.pixels)
+        # The lookup: a registered stream stage after the buffer's.
+        looked_up, advance = Signal(), Signal()
+        m.d.comb += [advance.eq(~looked_up | self.pixels.ready),
+                     output.pixels.ready.eq(advance), self.pixels.valid.eq(looked_up)]
+        with m.If(advance):
+            m.d.sync += looked_up.eq(output.pixels.valid)
+        m.d.comb += self.pixels.payload.eq(
+            _memory(m, "table", 8, image.table, output.pixels.payload, load(LoadTarget.TABLE),
+                    enable=advance))
 
         # Computing from the batch's start until its last pixel is in the buffer.
         # Issue → operands → registered → tree → total → accumulator → table → buffer.
@@ -309,5 +318,6 @@ class GanEngine(wiring.Component):
         plan, c = self.plan, self.plan.config
         lanes, chunk = plan.params.lanes, plan.params.chunk_bits
         return {"weights": lanes * chunk, "thresholds": lanes * (plan.accumulator_bits + 1),
-                "labels": lanes * plan.label_bits, "last_weights": chunk * c.last_weight_bits,
-                "last_labels": c.last_weight_bits, "table": 8}
+                "labels": c.n_classes * lanes * plan.label_bits,
+                "last_weights": chunk * c.last_weight_bits + total_bits(chunk, c.last_weight_bits),
+                "last_labels": c.n_classes * c.last_weight_bits, "table": 8}

@@ -19,9 +19,12 @@ class EngineImage:
       1 for +1 (padding 0). Word ``weight_base + (g·taps + tap)·in_chunks + chunk``.
     - ``thresholds``: lanes × (accumulator_bits + 1) bits; per lane bit 0 = flip, then τ
       (times the layer's passes: 2τ for the layer fed by the ternary z).
-    - ``labels``: lanes × label_bits (signed) per word ``(label_base + g·taps + tap)·n + y``.
-    - ``last_weights``: chunk_bits × last_weight_bits (signed) per word ``tap·in_chunks + chunk``.
-    - ``last_labels``: one signed int per ``tap·n + y``.
+    - ``labels``: word ``label_base + g·taps + tap`` holds n × lanes fields of label_bits
+      (signed when wider than 1): label y's term of lane m at field y·lanes + m.
+    - ``last_weights``: chunk_bits × last_weight_bits (signed) per word ``tap·in_chunks + chunk``,
+      then the word's total (``hw.gan.integer_lane.total_bits`` wide, signed).
+    - ``last_labels``: word ``tap`` holds n fields of last_weight_bits (two's complement): label
+      y's weight at field y.
     - ``table``: the sigmoid table; ``table_bias`` = last_bias − table_offset, so that the pixel
       is ``table[clip(acc + table_bias, 0, len(table) − 1)]``.
     """
@@ -40,7 +43,7 @@ class EngineImage:
         expected = {"weights": plan.weight_depth, "thresholds": plan.threshold_depth,
                     "labels": plan.label_depth,
                     "last_weights": last.taps * last.in_chunks,
-                    "last_labels": last.taps * plan.config.n_classes}
+                    "last_labels": last.taps}
         for name, depth in expected.items():
             if len(getattr(self, name)) != depth:
                 raise ValueError(f"engine image: {name} has {len(getattr(self, name))} words, "

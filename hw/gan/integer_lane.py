@@ -8,19 +8,28 @@ from amaranth.lib.wiring import In, Out
 
 from bitspin.hw.ising.popcount import balanced_sum
 
-__all__ = ["IntegerLane", "GROUP"]
+__all__ = ["IntegerLane", "GROUP", "total_bits"]
 
 #: Terms summed per partial sum in the tree's first pipeline stage.
 GROUP = 8
 
 
+def total_bits(chunk_bits: int, weight_bits: int) -> int:
+    """Signed width of a weight word's total: |Σ w| ≤ chunk_bits · (2^(weight_bits−1) − 1)."""
+    return (chunk_bits * ((1 << (weight_bits - 1)) - 1)).bit_length() + 1
+
+
 class IntegerLane(wiring.Component):
-    """One output pixel of the integer layer: ``acc += Σ_i mask_i · (a_i ? w_i : −w_i)``.
+    """One output pixel of the integer layer: ``acc += Σ_i (a_i ? w_i : −w_i)``.
 
     The weights are ``weight_bits``-bit two's complement, packed input i at bits
-    [i·weight_bits, (i+1)·weight_bits). Binary inputs mean no multiplier: each term is w, −w or 0,
-    summed by a balanced adder tree of B terms. The label term (the weight of the label plane
-    at this tap) is added with ``add_label``; ``first`` restarts the sum.
+    [i·weight_bits, (i+1)·weight_bits), and the word's total W = Σ_i w_i above them
+    (:func:`total_bits` wide, two's complement; the engine image stores it, so the batch shares
+    it instead of each image summing it). Binary inputs mean no multiplier:
+    ``Σ_i (a_i ? w_i : −w_i) = 2·Σ_i a_i·w_i − W``, and each gated term a_i·w_i is w or 0, summed
+    by a balanced adder tree of B terms. A padding input must have a zero weight. The label term
+    (the weight of the label plane at this tap) is added with ``add_label``; ``first`` restarts
+    the sum.
 
     Three pipeline stages: partial sums of ``GROUP`` terms, then the tree's total, then the
     accumulator; ``result`` holds the finished sum for one clock with ``result_valid``, three
@@ -34,10 +43,12 @@ class IntegerLane(wiring.Component):
             if not isinstance(value, int) or value < low:
                 raise ValueError(f"{name} must be an integer >= {low}, not {value!r}")
         self.chunk_bits, self.weight_bits, self.acc_bits = chunk_bits, weight_bits, acc_bits
+        self.total_bits = total_bits(chunk_bits, weight_bits)
         super().__init__({
             "valid": In(1), "first": In(1), "last": In(1), "add_label": In(1),
-            "activations": In(chunk_bits), "mask": In(chunk_bits),
-            "weights": In(chunk_bits * weight_bits), "label": In(signed(weight_bits)),
+            "activations": In(chunk_bits),
+            "weights": In(chunk_bits * weight_bits + self.total_bits),
+            "label": In(signed(weight_bits)),
             "result_valid": Out(1), "result": Out(signed(acc_bits)),
         })
 
@@ -47,20 +58,22 @@ class IntegerLane(wiring.Component):
         terms = []
         for i in range(self.chunk_bits):
             w = self.weights[i * wb:(i + 1) * wb].as_signed()
-            terms.append(Mux(self.mask[i], Mux(self.activations[i], w, -w), 0))
+            terms.append(Mux(self.activations[i], w, 0))
         partial_bits = self.weight_bits + GROUP.bit_length()
         partials = []
         for start in range(0, len(terms), GROUP):
             partial = Signal(signed(partial_bits), name=f"partial{start // GROUP}")
             m.d.sync += partial.eq(balanced_sum(terms[start:start + GROUP]))
             partials.append(partial)
-        label = Signal(signed(self.weight_bits))
+        # Stage 1 also takes the label term and the word's total off the inputs.
+        offset = Signal(signed(max(self.weight_bits, self.total_bits) + 1))
+        total_w = self.weights[self.chunk_bits * wb:].as_signed()
         tags = Signal(4)
-        m.d.sync += [label.eq(Mux(self.add_label, self.label, 0)),
+        m.d.sync += [offset.eq(Mux(self.add_label, self.label, 0) - total_w),
                      tags.eq(Cat(self.valid, self.first, self.last & self.valid))]
         chunk_sum = Signal(signed(self.acc_bits))
         valid, first, last = Signal(), Signal(), Signal()
-        m.d.sync += [chunk_sum.eq(balanced_sum(partials) + label),
+        m.d.sync += [chunk_sum.eq((balanced_sum(partials) << 1) + offset),
                      valid.eq(tags[0]), first.eq(tags[1]), last.eq(tags[2])]
         acc = Signal(signed(self.acc_bits))
         total = Signal(signed(self.acc_bits))

@@ -28,19 +28,18 @@ class LoadTarget(enum.Enum, shape=3):
     TABLE_BIAS = 6          # the register last_bias − table_offset; address ignored
 
 
-def image_writes(image: EngineImage, last_weight_bits: int) -> list[tuple[LoadTarget, int, int]]:
+def image_writes(image: EngineImage) -> list[tuple[LoadTarget, int, int]]:
     """Every (target, address, word) that loads ``image`` into an engine built for its plan.
 
     The table is padded with its last entry to the built depth by the caller if shorter (the
     clip to the last entry makes that exact).
     """
-    mask = (1 << last_weight_bits) - 1
     writes = []
     for target, words in ((LoadTarget.WEIGHTS, image.weights),
                           (LoadTarget.THRESHOLDS, image.thresholds),
                           (LoadTarget.LABELS, image.labels),
                           (LoadTarget.LAST_WEIGHTS, image.last_weights),
-                          (LoadTarget.LAST_LABELS, [v & mask for v in image.last_labels]),
+                          (LoadTarget.LAST_LABELS, image.last_labels),
                           (LoadTarget.TABLE, image.table)):
         writes.extend((target, address, int(word)) for address, word in enumerate(words))
     writes.append((LoadTarget.TABLE_BIAS, 0, image.table_bias & ((1 << TABLE_BIAS_BITS) - 1)))

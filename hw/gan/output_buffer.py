@@ -12,11 +12,12 @@ __all__ = ["OutputBuffer"]
 
 
 class OutputBuffer(wiring.Component):
-    """Two banks, each holding one batch of ``batch`` images of ``pixels`` 8-bit pixels.
+    """Two banks, each holding one batch of ``batch`` images of ``pixels`` pixels of ``width``
+    bits.
 
     The engine computes the images of a batch in lockstep, so pixel p of every image is ready in
-    the same clock: ``write`` stores them (``data``: image i at bits [8i, 8i + 8)) as one word of
-    the bank being filled. After its ``pixels``-th write the bank is full and holds ``images``
+    the same clock: ``write`` stores them (``data``: image i at bits [width·i, width·(i + 1)))
+    as one word of the bank being filled. After its ``pixels``-th write the bank is full and holds ``images``
     (sampled with that write) images; the other bank is filled next. ``pixels`` streams a full
     bank out image after image, first image first, one pixel per clock while the sink is
     ready, and frees the bank after the last pixel of its last image. ``free``: the bank to be
@@ -24,21 +25,23 @@ class OutputBuffer(wiring.Component):
     stalls mid-image).
     """
 
-    def __init__(self, batch: int, pixels: int):
+    def __init__(self, batch: int, pixels: int, width: int = 8):
         if not isinstance(batch, int) or batch < 1:
             raise ValueError(f"batch must be an integer >= 1, not {batch!r}")
         if not isinstance(pixels, int) or pixels < 1:
             raise ValueError(f"pixels must be an integer >= 1, not {pixels!r}")
-        self.batch, self.pixels_per_image = batch, pixels
+        if not isinstance(width, int) or width < 1:
+            raise ValueError(f"width must be an integer >= 1, not {width!r}")
+        self.batch, self.pixels_per_image, self.width = batch, pixels, width
         super().__init__({
-            "write": In(1), "data": In(8 * batch), "images": In(range(1, batch + 1)),
-            "free": Out(1), "pixels": Out(stream.Signature(8)),
+            "write": In(1), "data": In(width * batch), "images": In(range(1, batch + 1)),
+            "free": Out(1), "pixels": Out(stream.Signature(width)),
         })
 
     def elaborate(self, platform):
         m = Module()
-        n, k = self.pixels_per_image, self.batch
-        m.submodules.memory = memory = Memory(shape=unsigned(8 * k), depth=2 * n, init=[])
+        n, k, width = self.pixels_per_image, self.batch, self.width
+        m.submodules.memory = memory = Memory(shape=unsigned(width * k), depth=2 * n, init=[])
         write, read = memory.write_port(), memory.read_port(transparent_for=())
         full = [Signal(name=f"full{b}") for b in range(2)]
         count = [Signal(range(1, k + 1), init=1, name=f"count{b}") for b in range(2)]
@@ -65,7 +68,7 @@ class OutputBuffer(wiring.Component):
                      freeing.eq(taking & (r_pixel == n - 1) & (r_image == count_of[r_bank] - 1)),
                      read.addr.eq(r_bank * n + r_pixel), read.en.eq(advance),
                      self.pixels.valid.eq(valid),
-                     self.pixels.payload.eq(read.data.word_select(slot, 8))]
+                     self.pixels.payload.eq(read.data.word_select(slot, width))]
         with m.If(advance):
             m.d.sync += valid.eq(full_of[r_bank])
         with m.If(taking):

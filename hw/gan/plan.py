@@ -16,7 +16,8 @@ so its weights are W[c * base² + p, :] and it keeps one threshold per (pixel, c
 
 The label planes (and the label copies after z) never enter the datapath: with y one-hot and
 the label value 1, their whole contribution at a tap is the weight of channel ``C + y``, which
-a small label table adds once per tap.
+a small label table adds once per tap. A word of that table holds the terms of every label, so
+one read serves a whole batch and each image picks its own.
 
 Binary lanes have no per-bit mask. A lane adds ``2·popcount(XNOR(a, w)) − (B + pad)`` per chunk,
 where pad counts the chunk's padding channels: their activations are read as 0 and their
@@ -215,8 +216,8 @@ class EnginePlan:
 
     @property
     def label_depth(self) -> int:
-        return max(1, sum(layer.label_words for layer in self.binary_layers)) * \
-            self.config.n_classes
+        """Words of the label table: one per (group, tap), holding every label's terms."""
+        return max(1, sum(layer.label_words for layer in self.binary_layers))
 
     @property
     def activation_depth(self) -> int:

@@ -6,7 +6,7 @@ from amaranth import Mux, Signal, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from bitspin.hw.ising.popcount import popcount
+from bitspin.hw.gan.xnor_popcount_tree import XnorPopcount
 
 __all__ = ["XnorPopcountArray"]
 
@@ -27,16 +27,19 @@ class XnorPopcountArray(wiring.Component):
 
     ``acc_bits`` must hold every |sum| of a layer (its fan-in); intermediate sums are exact.
     Threshold word of lane m: bit 0 = flip, bits 1 … ``acc_bits`` = τ (two's complement).
-    Cost: M popcounts of B bits and M accumulators.
+    Cost: M popcounts of B bits (:class:`XnorPopcount`, hand-mapped on ECP5 unless
+    ``hand_mapped`` is False) and M accumulators.
     """
 
-    def __init__(self, lanes: int, chunk_bits: int, acc_bits: int, label_bits: int):
+    def __init__(self, lanes: int, chunk_bits: int, acc_bits: int, label_bits: int,
+                 hand_mapped: bool = True):
         for name, value, low in (("lanes", lanes, 1), ("chunk_bits", chunk_bits, 1),
                                  ("acc_bits", acc_bits, 2), ("label_bits", label_bits, 1)):
             if not isinstance(value, int) or value < low:
                 raise ValueError(f"{name} must be an integer >= {low}, not {value!r}")
         self.lanes, self.chunk_bits = lanes, chunk_bits
         self.acc_bits, self.label_bits = acc_bits, label_bits
+        self.hand_mapped = bool(hand_mapped)
         super().__init__({
             "valid": In(1), "first": In(1), "last": In(1), "add_label": In(1),
             "activations": In(chunk_bits), "correction": In(range(2 * chunk_bits + 1)),
@@ -66,7 +69,9 @@ class XnorPopcountArray(wiring.Component):
             lab = self.labels[i * self.label_bits:(i + 1) * self.label_bits]
             # One bit: the term is ±1 (1 = +1); wider: two's complement.
             lab = Mux(lab[0], 1, -1) if self.label_bits == 1 else lab.as_signed()
-            m.d.sync += [ones[i].eq(popcount(~(self.activations ^ w))),
+            m.submodules[f"count{i}"] = count = XnorPopcount(b, self.hand_mapped)
+            m.d.comb += [count.a.eq(self.activations), count.w.eq(w)]
+            m.d.sync += [ones[i].eq(count.count),
                          label[i].eq(Mux(self.add_label, lab, 0)),
                          tau[i].eq(word[1:].as_signed()), flip[i].eq(word[0])]
         # Stage 2: accumulate; on the last chunk of a group compare and present the bits.

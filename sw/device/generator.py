@@ -58,7 +58,7 @@ class Generator:
         image = dataclasses.replace(image, table=tuple(table))
         pieces_per_word = -(-self.info.load_bits // 32)
         by_target: dict = {}
-        for target, address, word in image_writes(image, self.config.last_weight_bits):
+        for target, address, word in image_writes(image):
             by_target.setdefault(target, []).append(word)
         total, done = sum(len(w) for w in by_target.values()), 0
         self._wait_idle(10.0)

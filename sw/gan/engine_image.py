@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from bitspin.hw.gan.image import EngineImage
+from bitspin.hw.gan.integer_lane import total_bits
 from bitspin.hw.gan.plan import EngineParams, EnginePlan, LayerPlan, plan_engine
 from bitspin.sw.gan.folding import FoldedModel
 
@@ -76,7 +77,7 @@ def build_engine_image(model: FoldedModel, plan: EnginePlan) -> EngineImage:
             terms = _label_terms(layer, folded.weight.astype(np.int64), config)
             terms = np.pad(terms, ((0, pad), (0, 0), (0, 0)))         # [groups·M, taps, n]
             terms = terms.reshape(layer.groups, m, layer.taps, n).transpose(0, 2, 3, 1)
-            fields = terms.reshape(-1, m)
+            fields = terms.reshape(-1, n * m)                         # label-major
             fields = (fields > 0).astype(np.int64) if label_bits == 1 else _twos(fields, label_bits)
             labels.extend(_words(fields, label_bits))
     if not labels:
@@ -85,11 +86,17 @@ def build_engine_image(model: FoldedModel, plan: EnginePlan) -> EngineImage:
     w = model.last_weight.astype(np.int64)[:, 0]                     # [in + n, k, k]
     w_main = np.zeros((last.taps, last.in_chunks * b), dtype=np.int64)
     w_main[:, :last.in_channels] = w[:last.in_channels].reshape(last.in_channels, -1).T
-    last_weights = _words(_twos(w_main.reshape(-1, b), config.last_weight_bits),
-                          config.last_weight_bits)
-    last_labels = tuple(int(v) for v in w[last.in_channels:].reshape(n, -1).T.reshape(-1))
+    # Each word carries its total above the weights (see hw.gan.integer_lane).
+    words = w_main.reshape(-1, b)
+    totals = _twos(words.sum(axis=1), total_bits(b, config.last_weight_bits))
+    last_weights = tuple(word | int(total) << (b * config.last_weight_bits) for word, total in
+                         zip(_words(_twos(words, config.last_weight_bits),
+                                    config.last_weight_bits), totals))
+    last_labels = _words(_twos(w[last.in_channels:].reshape(n, -1).T, config.last_weight_bits),
+                         config.last_weight_bits)                    # [taps] of n fields
     return EngineImage(plan=plan, weights=tuple(weights), thresholds=tuple(thresholds),
-                       labels=tuple(labels), last_weights=last_weights, last_labels=last_labels,
+                       labels=tuple(labels), last_weights=last_weights,
+                       last_labels=tuple(last_labels),
                        table=tuple(int(v) for v in model.table),
                        table_bias=int(model.last_bias - model.table_offset))
 

@@ -6,6 +6,7 @@ from amaranth import Cat, Module, Mux, Signal, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
+from bitspin.hw.gan.gated_sum import GatedSum
 from bitspin.hw.ising.popcount import balanced_sum
 
 __all__ = ["IntegerLane", "GROUP", "total_bits"]
@@ -27,9 +28,10 @@ class IntegerLane(wiring.Component):
     (:func:`total_bits` wide, two's complement; the engine image stores it, so the batch shares
     it instead of each image summing it). Binary inputs mean no multiplier:
     ``Σ_i (a_i ? w_i : −w_i) = 2·Σ_i a_i·w_i − W``, and each gated term a_i·w_i is w or 0, summed
-    by a balanced adder tree of B terms. A padding input must have a zero weight. The label term
-    (the weight of the label plane at this tap) is added with ``add_label``; ``first`` restarts
-    the sum.
+    by partial sums of ``GROUP`` terms (:class:`~hw.gan.gated_sum.GatedSum`: hand-mapped carry
+    chains on ECP5 unless ``hand_mapped`` is False), then a balanced tree of those. A padding
+    input must have a zero weight. The label term (the weight of the label plane at this tap)
+    is added with ``add_label``; ``first`` restarts the sum.
 
     Three pipeline stages: partial sums of ``GROUP`` terms, then the tree's total, then the
     accumulator; ``result`` holds the finished sum for one clock with ``result_valid``, three
@@ -37,12 +39,14 @@ class IntegerLane(wiring.Component):
     40 MHz.)
     """
 
-    def __init__(self, chunk_bits: int, weight_bits: int, acc_bits: int):
+    def __init__(self, chunk_bits: int, weight_bits: int, acc_bits: int,
+                 hand_mapped: bool = True):
         for name, value, low in (("chunk_bits", chunk_bits, 1), ("weight_bits", weight_bits, 2),
                                  ("acc_bits", acc_bits, 2)):
             if not isinstance(value, int) or value < low:
                 raise ValueError(f"{name} must be an integer >= {low}, not {value!r}")
         self.chunk_bits, self.weight_bits, self.acc_bits = chunk_bits, weight_bits, acc_bits
+        self.hand_mapped = bool(hand_mapped)
         self.total_bits = total_bits(chunk_bits, weight_bits)
         super().__init__({
             "valid": In(1), "first": In(1), "last": In(1), "add_label": In(1),
@@ -55,15 +59,14 @@ class IntegerLane(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         wb = self.weight_bits
-        terms = []
-        for i in range(self.chunk_bits):
-            w = self.weights[i * wb:(i + 1) * wb].as_signed()
-            terms.append(Mux(self.activations[i], w, 0))
-        partial_bits = self.weight_bits + GROUP.bit_length()
         partials = []
-        for start in range(0, len(terms), GROUP):
-            partial = Signal(signed(partial_bits), name=f"partial{start // GROUP}")
-            m.d.sync += partial.eq(balanced_sum(terms[start:start + GROUP]))
+        for start in range(0, self.chunk_bits, GROUP):
+            size = min(GROUP, self.chunk_bits - start)
+            m.submodules[f"group{start // GROUP}"] = group = GatedSum(size, wb, self.hand_mapped)
+            m.d.comb += [group.a.eq(self.activations[start:start + size]),
+                         group.w.eq(self.weights[start * wb:(start + size) * wb])]
+            partial = Signal.like(group.total, name=f"partial{start // GROUP}")
+            m.d.sync += partial.eq(group.total)
             partials.append(partial)
         # Stage 1 also takes the label term and the word's total off the inputs.
         offset = Signal(signed(max(self.weight_bits, self.total_bits) + 1))

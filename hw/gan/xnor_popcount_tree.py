@@ -7,24 +7,19 @@ XNOR in separate LUTs. The hand-mapped tree costs about 3.2 LUT equivalents per 
 - pairs: one LUT4 per output bit reads (a_2j, w_2j, a_2j+1, w_2j+1), so the XNOR is free:
   the pair's count in two bits, 1 LUT per input bit;
 - quads: two pair counts (each 0..2) to a 3-bit count (0..4), three LUT4s per four inputs;
-- then a tree of ripple adders, each one carry chain (CCU2C) with its bit 0 in a LUT4.
+- then a tree of ripple adders, each one carry chain (``hw.gan.ecp5_adders``).
 """
 
 from __future__ import annotations
 
-from amaranth import Cat, Const, Instance, Module, Signal
+from amaranth import Cat, Module
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from bitspin.hw.ising.ecp5_carry import CarryHalf, carry_chain, lut_init
+from bitspin.hw.gan.ecp5_adders import Cells
 from bitspin.hw.ising.popcount import popcount
 
-__all__ = ["XnorPopcount", "START_INIT", "BIT_INIT"]
-
-#: Carry-chain half of an adder's bit 0: propagate 0 (D = 1), generate a·b.
-START_INIT = lut_init(lambda a, b, c, d: 0 if d else (a & b if not c else 0))
-#: Carry-chain half of bit i > 0: propagate a ⊕ b (D = 1), generate a (used where a = b).
-BIT_INIT = lut_init(lambda a, b, c, d: (a ^ b) if d else (a if not c else 0))
+__all__ = ["XnorPopcount"]
 
 
 class XnorPopcount(wiring.Component):
@@ -47,16 +42,7 @@ class XnorPopcount(wiring.Component):
         if not self.hand_mapped or getattr(platform, "family", None) != "ecp5":
             m.d.comb += self.count.eq(popcount(~(self.a ^ self.w)))
             return m
-        a, w = self.a, self.w
-        luts = iter(range(1 << 20))
-
-        def lut(function, *inputs):
-            out = Signal(name=f"lut{next(luts)}")
-            pins = [*inputs, *[Const(0, 1)] * (4 - len(inputs))]
-            m.submodules[out.name] = Instance(
-                "LUT4", p_INIT=Const(lut_init(function), 16),
-                **{f"i_{pin}": value for pin, value in zip("ABCD", pins)}, o_Z=out)
-            return out
+        a, w, cells = self.a, self.w, Cells(m, "count")
 
         def pair_bit(k):
             return lambda a0, w0, a1, w1: ((a0 == w0) + (a1 == w1)) >> k & 1
@@ -64,28 +50,12 @@ class XnorPopcount(wiring.Component):
         def quad_bit(k):
             return lambda s0, c0, s1, c1: (s0 + 2 * c0 + s1 + 2 * c1) >> k & 1
 
-        pairs = [(lut(pair_bit(0), a[j], w[j], a[j + 1], w[j + 1]),
-                  lut(pair_bit(1), a[j], w[j], a[j + 1], w[j + 1]))
+        pairs = [[cells.lut(pair_bit(k), a[j], w[j], a[j + 1], w[j + 1]) for k in range(2)]
                  for j in range(0, self.bits, 2)]
-        terms = []
-        for j in range(0, len(pairs), 2):
-            (s0, c0), (s1, c1) = pairs[j], pairs[j + 1]
-            terms.append([lut(quad_bit(k), s0, c0, s1, c1) for k in range(3)])
-        adders = iter(range(1 << 20))
+        terms = [[cells.lut(quad_bit(k), *pairs[j], *pairs[j + 1]) for k in range(3)]
+                 for j in range(0, len(pairs), 2)]
         while len(terms) > 1:
-            terms = [self._add(m, lut, terms[j], terms[j + 1], f"add{next(adders)}")
+            terms = [cells.add(terms[j], terms[j + 1], signed=False)
                      for j in range(0, len(terms), 2)]
         m.d.comb += self.count.eq(Cat(*terms[0]))
         return m
-
-    @staticmethod
-    def _add(m, lut, x, y, name):
-        """x + y (unsigned, equal widths n >= 2) as n + 1 bits: bit 0 in a LUT4, bits 1 … n
-        from one carry chain whose first half generates bit 0's carry."""
-        n = len(x)
-        bit0 = lut(lambda p, q, c, d: p ^ q, x[0], y[0])
-        halves = [CarryHalf(START_INIT, x[0], y[0], 0, 1)]
-        halves += [CarryHalf(BIT_INIT, x[i], y[i], 0, 1) for i in range(1, n)]
-        halves.append(CarryHalf(0, 0, 0, 0, 1))      # propagate 0: its sum is the carry out
-        sums = carry_chain(m, halves, name)
-        return [bit0, *sums[1:n + 1]]

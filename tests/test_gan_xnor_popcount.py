@@ -41,7 +41,9 @@ def test_each_lane_thresholds_the_sum_of_its_chunks(lanes, chunk_bits, label_bit
 
     async def driver(ctx):
         for data, labels, add_label, tau, flip in plan:
-            ctx.set(dut.thresholds, sum(((int(tau[i]) & ((1 << acc_bits) - 1)) << 1 | int(flip[i]))
+            stored = tau + flip                 # a flipped lane's acc <= tau is acc < tau + 1
+            ctx.set(dut.thresholds, sum(((int(stored[i]) & ((1 << acc_bits) - 1)) << 1
+                                         | int(flip[i]))
                                         << (i * (acc_bits + 1)) for i in range(lanes)))
             ctx.set(dut.labels, sum((int(labels[i]) & ((1 << label_bits) - 1))
                                     << (i * label_bits) for i in range(lanes)))

@@ -15,6 +15,7 @@ from bitspin.hw.gan.output_buffer import OutputBuffer
 from bitspin.hw.gan.plan import FINISH_CYCLES
 from bitspin.hw.gan.sequencer import LayerSequencer, Source
 from bitspin.hw.gan.xnor_popcount import XnorPopcountArray
+from bitspin.hw.ising.popcount import delayed
 from bitspin.hw.single_port_ram import SinglePortRAM
 
 __all__ = ["GanEngine"]
@@ -256,16 +257,14 @@ class GanEngine(wiring.Component):
                          integer_lanes[i].weights.eq(shared["last_weights"]),
                          integer_lanes[i].label.eq(last_label_i)]
 
-        # Stages 3-4: the tags of the write-back wait for the array's two stages.
-        s4 = {}
+        # Stages 3-5: the tags of the write-back wait for the array's three stages.
+        s5 = {}
         for name in ("dest", "dest_addr", "dest_slice"):
-            s3 = Signal.like(s2[name], name=f"s3_{name}")
-            s4[name] = Signal.like(s2[name], name=f"s4_{name}")
-            m.d.sync += [s3.eq(s2[name]), s4[name].eq(s3)]
+            s5[name] = delayed(m, s2[name], 3, f"s3_{name}")[-1]
         slices = chunk // lanes
-        enable = Mux(arrays[0].result_valid & (s4["dest"] != Source.PIXELS),
-                     1 << s4["dest_slice"], 0)
-        m.d.comb += [act_write.addr.eq(Cat(s4["dest_addr"], s4["dest"] == Source.B)),
+        enable = Mux(arrays[0].result_valid & (s5["dest"] != Source.PIXELS),
+                     1 << s5["dest_slice"], 0)
+        m.d.comb += [act_write.addr.eq(Cat(s5["dest_addr"], s5["dest"] == Source.B)),
                      act_write.data.eq(Cat(*(Cat(*[array.result] * slices) for array in arrays))),
                      act_write.en.eq(Cat(*[enable[:slices]] * batch))]
 

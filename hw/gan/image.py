@@ -18,7 +18,7 @@ class EngineImage:
       [m·B, (m+1)·B), bit j = weight of input channel chunk·B + j for output channel g·M + m,
       1 for +1 (padding 0). Word ``weight_base + (g·taps + tap)·in_chunks + chunk``.
     - ``thresholds``: lanes × (accumulator_bits + 1) bits; per lane bit 0 = flip, then τ
-      (times the layer's passes: 2τ for the layer fed by the ternary z).
+      (times the layer's passes: 2τ for the layer fed by the ternary z), plus 1 where flip.
     - ``labels``: word ``label_base + g·taps + tap`` holds n × lanes fields of label_bits
       (signed when wider than 1): label y's term of lane m at field y·lanes + m.
     - ``last_weights``: chunk_bits × last_weight_bits (signed) per word ``tap·in_chunks + chunk``,

@@ -41,9 +41,9 @@ __all__ = ["EngineParams", "LayerPlan", "EnginePlan", "plan_engine", "PIPELINE_D
            "START_CYCLES", "FINISH_CYCLES", "MAX_BATCH"]
 
 # Idle cycles between the last read of one layer and the first read of the next: the last
-# group's result is written four clocks after its last read (read, register, popcount,
-# accumulate and compare, write), and the next layer must read it back.
-PIPELINE_DRAIN_CYCLES = 4
+# group's result is written five clocks after its last read (read, register, popcount, chunk
+# term, accumulate and compare, write), and the next layer must read it back.
+PIPELINE_DRAIN_CYCLES = 5
 # Clocks from the start strobe to the first issued read (latching z and y; the sequencer
 # registers its outputs).
 START_CYCLES = 2
@@ -226,9 +226,10 @@ class EnginePlan:
 
     @property
     def accumulator_bits(self) -> int:
-        """Signed width of every binary accumulator and threshold (|acc|, |τ| ≤ fan_in + 1,
-        times the passes: a two-pass layer accumulates twice its sum)."""
-        return _bits_for(max((layer.fan_in + 1) * layer.passes
+        """Signed width of every binary accumulator and stored threshold (|acc| ≤ fan_in,
+        |τ| ≤ fan_in + 1 and a flipped lane stores τ + 1; times the passes: a two-pass layer
+        accumulates twice its sum)."""
+        return _bits_for(max((layer.fan_in + 2) * layer.passes
                              for layer in self.binary_layers)) + 1
 
     @property

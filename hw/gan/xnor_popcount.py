@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from amaranth import Mux, Signal, signed, unsigned
+from amaranth import Cat, Mux, Signal, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -20,13 +20,17 @@ class XnorPopcountArray(wiring.Component):
     it), plus the lane's label term when ``add_label`` is set (``label_bits`` = 1: bit 1 is +1
     and 0 is −1; wider: two's complement), and restarts from 0 on ``first``.
 
-    Two pipeline stages: popcounts are registered, then the accumulator. On ``last`` the
-    finished sum is compared with the lane's threshold τ (``acc ≥ τ``, or ``acc ≤ τ`` when the
-    lane's flip bit is set; batch norm with γ < 0) and ``result`` holds the M output bits
-    (1 = +1) for one clock with ``result_valid``, two clocks after the inputs.
+    Three pipeline stages: popcounts, then each lane's chunk term (its own adder, so that
+    Yosys does not merge the additions into one multi-operand sum of LUT full adders: 28 LUT
+    equivalents per lane less), then the accumulator. On ``last`` the
+    finished sum is compared with the lane's threshold: ``acc ≥ τ``, or ``acc ≤ τ`` when the
+    lane's flip bit is set (batch norm with γ < 0), which the word holds as ``acc < τ + 1`` so
+    that one subtraction serves both. ``result`` holds the M output bits (1 = +1) for one clock
+    with ``result_valid``, three clocks after the inputs.
 
-    ``acc_bits`` must hold every |sum| of a layer (its fan-in); intermediate sums are exact.
-    Threshold word of lane m: bit 0 = flip, bits 1 … ``acc_bits`` = τ (two's complement).
+    ``acc_bits`` must hold every |sum| of a layer (its fan-in) and every stored threshold;
+    intermediate sums are exact. Threshold word of lane m: bit 0 = flip, bits 1 … ``acc_bits``
+    = τ, or τ + 1 where flipped (two's complement).
     Cost: M popcounts of B bits (:class:`XnorPopcount`, hand-mapped on ECP5 unless
     ``hand_mapped`` is False) and M accumulators.
     """
@@ -74,14 +78,28 @@ class XnorPopcountArray(wiring.Component):
             m.d.sync += [ones[i].eq(count.count),
                          label[i].eq(Mux(self.add_label, lab, 0)),
                          tau[i].eq(word[1:].as_signed()), flip[i].eq(word[0])]
-        # Stage 2: accumulate; on the last chunk of a group compare and present the bits.
+        # Stage 2: each lane's chunk term.
+        delta = [Signal(signed(b.bit_length() + 2), name=f"delta{i}") for i in range(m_lanes)]
+        for i in range(m_lanes):
+            m.d.sync += delta[i].eq((ones[i] << 1) - correction + label[i])
+        tags = Signal(3)
+        m.d.sync += tags.eq(Cat(valid, first, last))
+        valid, first, last = tags[0], tags[1], tags[2]
+        tau2 = [Signal.like(t, name=f"tau2_{i}") for i, t in enumerate(tau)]
+        flip2 = Signal.like(flip)
+        m.d.sync += [flip2.eq(flip), *[t2.eq(t) for t2, t in zip(tau2, tau)]]
+        tau, flip = tau2, flip2
+        # Stage 3: accumulate; on the last chunk of a group compare and present the bits.
         m.d.sync += self.result_valid.eq(last)
         for i in range(m_lanes):
             acc = Signal(signed(self.acc_bits), name=f"acc{i}")
             total = Signal(signed(self.acc_bits), name=f"total{i}")
-            m.d.comb += total.eq(Mux(first, 0, acc) + (ones[i] << 1) - correction + label[i])
+            m.d.comb += total.eq(Mux(first, 0, acc) + delta[i])
             with m.If(valid):
                 m.d.sync += acc.eq(total)
             with m.If(last):
-                m.d.sync += self.result[i].eq(Mux(flip[i], total <= tau[i], total >= tau[i]))
+                # One subtraction: the sign of total − τ' (τ' = τ + 1 where flipped).
+                diff = Signal(signed(self.acc_bits + 1), name=f"diff{i}")
+                m.d.comb += diff.eq(total - tau[i])
+                m.d.sync += self.result[i].eq(diff[-1] ^ ~flip[i])
         return m

@@ -70,7 +70,8 @@ def build_engine_image(model: FoldedModel, plan: EnginePlan) -> EngineImage:
         else:
             tau, flip = tau[None, :], flip[None, :]
         pad = layer.groups * m - layer.out_channels
-        field = flip | (_twos(tau, acc_bits) << 1)
+        # A flipped lane's acc <= tau is stored as acc < tau + 1 (hw.gan.xnor_popcount).
+        field = flip | (_twos(tau + flip, acc_bits) << 1)
         field = np.pad(field, ((0, 0), (0, pad))).reshape(-1, m)
         thresholds.extend(_words(field, acc_bits + 1))
         if layer.has_labels:

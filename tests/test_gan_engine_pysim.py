@@ -137,3 +137,13 @@ def test_plan_counts_the_work_zero_insertion_would_waste():
     assert deconv.zero_insertion_macs == 14 * 14 * 25 * 64 * 64
     assert deconv.useful_macs < 0.25 * deconv.zero_insertion_macs
     assert deconv.issue_cycles * 16 * 64 == deconv.useful_macs     # no padding: 100% busy
+
+
+def test_an_image_moves_between_batch_sizes(rng):
+    """with_batch lays the label tables out for the other batch: the same as building anew."""
+    config = random_small_config(rng)
+    model = random_folded_model(config, rng)
+    single, batched = (build_engine_image(model, plan_engine(config, EngineParams(2, 8, b)))
+                       for b in (1, 3))
+    assert batched.with_batch(1) == single
+    assert single.with_batch(3) == batched

@@ -69,15 +69,18 @@ class GanEngine(wiring.Component):
     ``single_port_thresholds`` puts the thresholds in a single-port RAM too (the UP5K's block
     RAM cannot hold them beside a device top).
 
-    Memories: the binary weights (one word of lanes × chunk_bits bits per clock, shared by the
-    batch), thresholds, label terms (a read port per image: each adds its own label), the last
-    layer's integer weights and label terms and the sigmoid table, all initialised from the
-    :class:`EngineImage` at elaboration; two ping-pong activation memories whose words hold
-    chunk_bits bits of every image of the batch, written ``lanes`` bits at a time.
+    Memories, each read once per clock for the whole batch: the binary weights (a word of
+    lanes × chunk_bits bits), thresholds, label terms (a word holds every label's, and each
+    image picks its own), the last layer's integer weights (with each word's total) and label
+    terms, all initialised from the :class:`EngineImage` at elaboration; the activations, one
+    memory whose halves are the two ping-pong buffers and whose words hold chunk_bits bits of
+    every image, written ``lanes`` bits at a time; the output buffer of table indices; the
+    sigmoid table, read as the buffer drains.
 
-    Pipeline: issue (registered addresses) → operands → operands registered → popcount (or two
-    adder-tree stages) → accumulate and compare → write back (binary layers) or table lookup →
-    output buffer (last layer).
+    Pipeline: issue (registered addresses) → operands → operands registered → popcount (or
+    the integer lane's partial sums) → chunk term (or the tree's total) → accumulate and
+    compare → write back (binary layers) or clip to a table index → output buffer (last
+    layer) → table lookup → ``pixels``.
     """
 
     def __init__(self, image: EngineImage, loadable: bool = False,
@@ -187,13 +190,17 @@ class GanEngine(wiring.Component):
             threshold_data = _memory(m, "thresholds", widths["thresholds"], image.thresholds,
                                      seq.threshold_addr, load(LoadTarget.THRESHOLDS))
         # One read of each label table serves the batch: a word holds every label's terms.
-        label_data = _memory(m, "labels", widths["labels"], image.labels, seq.label_addr,
+        # A batch reads one word of each label table (every label's terms) and each image picks
+        # its own; a single image reads its label's word.
+        picks = plan.labels_per_word > 1
+        own = 0 if picks else label[0]
+        label_data = _memory(m, "labels", widths["labels"], image.labels, seq.label_addr + own,
                              load(LoadTarget.LABELS))
         last_weight_data = _memory(m, "last_weights", widths["last_weights"],
                                    image.last_weights, seq.last_weight_addr,
                                    load(LoadTarget.LAST_WEIGHTS))
         last_label_data = _memory(m, "last_labels", widths["last_labels"], image.last_labels,
-                                  seq.last_label_addr, load(LoadTarget.LAST_LABELS))
+                                  seq.last_label_addr + own, load(LoadTarget.LAST_LABELS))
         # Reset-less: a loaded model's bias must survive a device ABORT (which resets control).
         table_bias = Signal(signed(TABLE_BIAS_BITS), init=image.table_bias, reset_less=True)
         if self.loadable:
@@ -243,9 +250,9 @@ class GanEngine(wiring.Component):
         for i in images:
             labels_i = Signal(label_field, name=f"s2_labels{i}")
             last_label_i = Signal(c.last_weight_bits, name=f"s2_last_label{i}")
-            m.d.sync += [labels_i.eq(label_data.word_select(label[i], label_field)),
-                         last_label_i.eq(last_label_data.word_select(label[i],
-                                                                     c.last_weight_bits))]
+            field = label[i] if picks else 0
+            m.d.sync += [labels_i.eq(label_data.word_select(field, label_field)),
+                         last_label_i.eq(last_label_data.word_select(field, c.last_weight_bits))]
             for unit, valid in ((arrays[i], s2["valid"] & ~s2["integer"]),
                                 (integer_lanes[i], s2["valid"] & s2["integer"])):
                 m.d.comb += [unit.valid.eq(valid), unit.first.eq(s2["first"]),
@@ -317,6 +324,6 @@ class GanEngine(wiring.Component):
         plan, c = self.plan, self.plan.config
         lanes, chunk = plan.params.lanes, plan.params.chunk_bits
         return {"weights": lanes * chunk, "thresholds": lanes * (plan.accumulator_bits + 1),
-                "labels": c.n_classes * lanes * plan.label_bits,
+                "labels": plan.labels_per_word * lanes * plan.label_bits,
                 "last_weights": chunk * c.last_weight_bits + total_bits(chunk, c.last_weight_bits),
-                "last_labels": c.n_classes * c.last_weight_bits, "table": 8}
+                "last_labels": plan.labels_per_word * c.last_weight_bits, "table": 8}

@@ -44,7 +44,9 @@ class EngineTarget:
 
 
 ENGINE_TARGETS = {
-    "ulx3s": EngineTarget("bdcgan_default.npz", EngineParams(lanes=16, chunk_bits=64),
+    # Eight images share each weight read: the binary weights (171 of the 208 DP16KD) can
+    # deliver only one 1024-bit word per clock.
+    "ulx3s": EngineTarget("bdcgan_default.npz", EngineParams(lanes=16, chunk_bits=64, batch=8),
                           ("ulx3s-85f",)),
     # 16 bits per clock: the binary weights fill two SPRAMs (32 576 words of 16 bits) and the
     # thresholds (2 lanes × 13 bits) the other two. The device top and this engine then fit the

@@ -10,6 +10,14 @@ from bitspin.hw.gan.plan import EnginePlan, plan_engine
 __all__ = ["EngineImage"]
 
 
+def _reflow(words, field_bits: int, per_word: int, new_per_word: int) -> tuple[int, ...]:
+    """``words`` of ``per_word`` fields each, as words of ``new_per_word`` fields."""
+    mask = (1 << field_bits) - 1
+    fields = [word >> (i * field_bits) & mask for word in words for i in range(per_word)]
+    return tuple(sum(f << (i * field_bits) for i, f in enumerate(fields[j:j + new_per_word]))
+                 for j in range(0, len(fields), new_per_word))
+
+
 @dataclass(frozen=True)
 class EngineImage:
     """Initial contents of every engine memory (Python ints), laid out by an :class:`EnginePlan`.
@@ -19,12 +27,13 @@ class EngineImage:
       1 for +1 (padding 0). Word ``weight_base + (g·taps + tap)·in_chunks + chunk``.
     - ``thresholds``: lanes × (accumulator_bits + 1) bits; per lane bit 0 = flip, then τ
       (times the layer's passes: 2τ for the layer fed by the ternary z), plus 1 where flip.
-    - ``labels``: word ``label_base + g·taps + tap`` holds n × lanes fields of label_bits
-      (signed when wider than 1): label y's term of lane m at field y·lanes + m.
+    - ``labels``: with L = ``plan.labels_per_word`` (n for a batch, else 1), word
+      ``((label_base + g·taps + tap)·n + y) / L`` holds L × lanes fields of label_bits (signed
+      when wider than 1): label y's term of lane m at field (y mod L)·lanes + m.
     - ``last_weights``: chunk_bits × last_weight_bits (signed) per word ``tap·in_chunks + chunk``,
       then the word's total (``hw.gan.integer_lane.total_bits`` wide, signed).
-    - ``last_labels``: word ``tap`` holds n fields of last_weight_bits (two's complement): label
-      y's weight at field y.
+    - ``last_labels``: word ``(tap·n + y) / L`` holds L fields of last_weight_bits (two's
+      complement): label y's weight at field y mod L.
     - ``table``: the sigmoid table; ``table_bias`` = last_bias − table_offset, so that the pixel
       is ``table[clip(acc + table_bias, 0, len(table) − 1)]``.
     """
@@ -43,7 +52,7 @@ class EngineImage:
         expected = {"weights": plan.weight_depth, "thresholds": plan.threshold_depth,
                     "labels": plan.label_depth,
                     "last_weights": last.taps * last.in_chunks,
-                    "last_labels": last.taps}
+                    "last_labels": last.taps * plan.config.n_classes // plan.labels_per_word}
         for name, depth in expected.items():
             if len(getattr(self, name)) != depth:
                 raise ValueError(f"engine image: {name} has {len(getattr(self, name))} words, "
@@ -52,10 +61,17 @@ class EngineImage:
             raise ValueError("engine image: the sigmoid table must hold 1 or more bytes")
 
     def with_batch(self, batch: int) -> EngineImage:
-        """The same contents for an engine of ``batch`` images (the layout does not depend on
-        the batch: every image reads the same words)."""
-        params = dataclasses.replace(self.plan.params, batch=batch)
-        return dataclasses.replace(self, plan=plan_engine(self.plan.config, params))
+        """The same model for an engine of ``batch`` images: only the label tables' words
+        change, when ``plan.labels_per_word`` does (the fields keep their order)."""
+        old = self.plan
+        plan = plan_engine(old.config, dataclasses.replace(old.params, batch=batch))
+        labels, last_labels = self.labels, self.last_labels
+        if plan.labels_per_word != old.labels_per_word:
+            labels = _reflow(labels, old.params.lanes * old.label_bits, old.labels_per_word,
+                             plan.labels_per_word)
+            last_labels = _reflow(last_labels, old.config.last_weight_bits,
+                                  old.labels_per_word, plan.labels_per_word)
+        return dataclasses.replace(self, plan=plan, labels=labels, last_labels=last_labels)
 
     def sha256(self) -> str:
         """A digest of every memory's contents and the table bias (names the loaded model)."""

@@ -16,8 +16,8 @@ so its weights are W[c * base² + p, :] and it keeps one threshold per (pixel, c
 
 The label planes (and the label copies after z) never enter the datapath: with y one-hot and
 the label value 1, their whole contribution at a tap is the weight of channel ``C + y``, which
-a small label table adds once per tap. A word of that table holds the terms of every label, so
-one read serves a whole batch and each image picks its own.
+a small label table adds once per tap. For a batch, a word of that table holds the terms of
+every label, so one read serves the batch and each image picks its own.
 
 Binary lanes have no per-bit mask. A lane adds ``2·popcount(XNOR(a, w)) − (B + pad)`` per chunk,
 where pad counts the chunk's padding channels: their activations are read as 0 and their
@@ -215,9 +215,17 @@ class EnginePlan:
         return sum(layer.threshold_words for layer in self.binary_layers)
 
     @property
+    def labels_per_word(self) -> int:
+        """Labels whose terms share a word of the label tables: all of them in a batch, whose
+        images read one word and each pick their own; one alone (a word per (tap, label)) for
+        a single image, which keeps the tables narrow (an iCE40 block RAM is 16 bits wide)."""
+        return self.config.n_classes if self.params.batch > 1 else 1
+
+    @property
     def label_depth(self) -> int:
-        """Words of the label table: one per (group, tap), holding every label's terms."""
-        return max(1, sum(layer.label_words for layer in self.binary_layers))
+        """Words of the label table: n_classes / labels_per_word per (group, tap)."""
+        return max(1, sum(layer.label_words for layer in self.binary_layers)) * \
+            (self.config.n_classes // self.labels_per_word)
 
     @property
     def activation_depth(self) -> int:

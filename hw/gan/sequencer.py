@@ -41,15 +41,16 @@ class LayerSequencer(wiring.Component):
 
     No multiplier: each address is a sum of a kernel-row term and a kernel-column term, looked up
     in per-layer constant tables that hold them premultiplied, plus the chunk and offsets that
-    step by a constant when the group or the output pixel advances. A word of the label tables
-    holds every label's terms of one tap: each image of a batch picks its own.
+    step by a constant when the group or the output pixel advances. The label addresses point
+    at a tap's first word: with ``plan.labels_per_word`` = 1 the engine adds the label, else
+    each image picks its own field of the word.
     """
 
     def __init__(self, plan: EnginePlan):
         if not isinstance(plan, EnginePlan):
             raise TypeError("plan must be an EnginePlan")
         self.plan = plan
-        p = plan.params
+        c, p = plan.config, plan.params
         max_side = max(layer.out_side for layer in plan.layers)
         max_groups = max(layer.groups for layer in plan.layers)
         max_chunks = max(layer.in_chunks for layer in plan.layers)
@@ -67,7 +68,7 @@ class LayerSequencer(wiring.Component):
             "threshold_addr": Out(_width(plan.threshold_depth)),
             "label_addr": Out(_width(plan.label_depth)),
             "last_weight_addr": Out(_width(last.taps * last.in_chunks)),
-            "last_label_addr": Out(_width(last.taps)),
+            "last_label_addr": Out(_width(last.taps * c.n_classes // plan.labels_per_word)),
             "dest_addr": Out(_width(plan.activation_depth)),
             "dest_slice": Out(range(max(2, self._slices))),
         })
@@ -162,6 +163,7 @@ class LayerSequencer(wiring.Component):
     def _layer_logic(self, m, lp, oy, ox, g, ri, ci, c, wraps, issue, steps,
                      group_weight, group_label, pixel_threshold, pixel_dest):
         plan = self.plan
+        n = plan.config.n_classes // plan.labels_per_word      # label words per tap
         b_bits = plan.params.chunk_bits
         longest = max(len(r) for r in lp.rows)
         if longest > 8:
@@ -172,7 +174,7 @@ class LayerSequencer(wiring.Component):
         counts = Array(Const(len(r), range(9)) for r in lp.rows)
         binary = lp.kind == "binary"
         weight_base = lp.weight_base if binary else 0
-        label_base = lp.label_base if binary else 0
+        label_base = lp.label_base * n if binary else 0
 
         def table(row_term, col_term):
             """Premultiplied (row, column) terms per output row / column and entry index."""
@@ -187,7 +189,7 @@ class LayerSequencer(wiring.Component):
         chunk = c >> 1 if lp.passes == 2 else c
         act = table(lambda i, a: i * lp.in_side * chunks, lambda i, b: i * chunks)
         tap_weight = table(lambda i, a: weight_base + a * k * chunks, lambda i, b: b * chunks)
-        tap_label = table(lambda i, a: label_base + a * k, lambda i, b: b)
+        tap_label = table(lambda i, a: label_base + a * k * n, lambda i, b: b * n)
         m.d.comb += [
             wraps.eq(Cat(c == lp.in_chunks * lp.passes - 1, ci == counts[ox] - 1,
                          ri == counts[oy] - 1,
@@ -197,7 +199,7 @@ class LayerSequencer(wiring.Component):
             issue["act_addr"].eq(act + chunk),
             issue["add_label"].eq(lp.has_labels & (chunk == 0)),
             issue["integer"].eq(not binary),
-            steps["weight"].eq(lp.taps * chunks), steps["label"].eq(lp.taps),
+            steps["weight"].eq(lp.taps * chunks), steps["label"].eq(lp.taps * n),
             steps["threshold"].eq(lp.groups if lp.per_position_thresholds else 0),
             steps["dest"].eq(lp.out_chunks),
         ]

@@ -34,30 +34,29 @@ def engine_figures(target) -> dict:
 
 
 def simulate_engine(target, count: int = 4, seed: int = 0) -> dict:
-    """Run ``count`` images through the engine in Verilator; cycles per image from its counter."""
+    """Run ``count`` images (rounded up to whole batches) through the engine in Verilator;
+    cycles per image from its counter: a full batch's clocks over its images."""
     from bitspin.hw.gan.engine import GanEngine
     from bitspin.sim import simulate
     from bitspin.sw.gan.engine_image import pack_latent
     from bitspin.sw.gan.latent import latent_from_seed
     image = target.engine_image()
-    config = image.plan.config
+    config, batch = image.plan.config, image.plan.params.batch
+    count = -(-count // batch) * batch
     z = latent_from_seed(seed, count, config.z_dim, config.z_zero_threshold)
     requests = [[*pack_latent(row), k % config.n_classes] for k, row in enumerate(z)]
     start = time.perf_counter()
     plan = image.plan
-    batch = plan.params.batch
     result = simulate(GanEngine(image), test_module="bitspin.sim.benches.gan_engine",
                       args={"requests": requests, "pixels": plan.pixels, "batch": batch})
     cycles = result.outputs["image_cycles"]
-    sizes = [min(batch, count - first) for first in range(0, count, batch)]
-    # Per image of the last batch: a full batch's clocks over its images.
     return {"images": count, "batch": batch, "batch_cycles": cycles[-1],
-            "cycles_per_image": cycles[-1] / sizes[-1] if batch > 1 else cycles[-1],
-            "cycles_match_plan": cycles == [plan.batch_cycles(n) for n in sizes],
+            "cycles_per_image": cycles[-1] / batch if batch > 1 else cycles[-1],
+            "cycles_match_plan": cycles == [plan.batch_cycles()] * len(cycles),
             "wall_s": time.perf_counter() - start, **NOT_MEASURED_IMAGE}
 
 
-def projected(cycles_per_image: int, fmax_mhz: float, board: str, source: str, count: int,
+def projected(cycles_per_image: float, fmax_mhz: float, board: str, source: str, count: int,
               meter=None) -> dict:
     """images/s = fmax / cycles per image (the engine never stalls with a reading host)."""
     from .meters import projected_energy

@@ -92,20 +92,23 @@ def _print_ising(report: dict) -> None:
 def _print_gan(report: dict) -> None:
     console = Console()
     w = report["workload"]
-    table = Table(title=f"GAN engine '{w['engine']}': {w['lanes']} lanes × {w['chunk_bits']} bits")
+    table = Table(title=f"GAN engine '{w['engine']}': {w['lanes']} lanes × {w['chunk_bits']} bits"
+                        f" × a batch of {w.get('batch', 1)}")
     for column in ("layer", "issue cycles", "useful MACs", "zero-insertion MACs",
                    "utilization"):
         table.add_column(column, justify="right")
     for layer in w["layers"]:
         table.add_row(layer["name"], str(layer["issue_cycles"]), str(layer["useful_macs"]),
                       str(layer["zero_insertion_macs"]), f"{layer['utilization']:.1%}")
-    table.add_row("total", str(w["cycles_per_image"]), str(w["useful_binary_macs"]), "",
+    table.add_row("total per image", f"{w['cycles_per_image']:g}", str(w["useful_binary_macs"]),
+                  "",
                   f"{w['binary_utilization']:.1%} (binary layers)")
     console.print(table)
     sim = report["backends"].get("sim")
     if sim:
-        console.print(f"Verilator: {sim['cycles_per_image']} cycles per image (matches the "
-                      f"plan: {sim['cycles_match_plan']})")
+        console.print(f"Verilator: {sim['batch_cycles']} cycles per batch of {sim['batch']}, "
+                      f"{sim['cycles_per_image']:g} per image (matches the plan: "
+                      f"{sim['cycles_match_plan']})")
     device = report["backends"].get("device")
     if device:
         console.print(f"device {device['url']}: {device['device_cycles_per_image']} device "

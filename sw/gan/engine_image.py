@@ -78,7 +78,7 @@ def build_engine_image(model: FoldedModel, plan: EnginePlan) -> EngineImage:
             terms = _label_terms(layer, folded.weight.astype(np.int64), config)
             terms = np.pad(terms, ((0, pad), (0, 0), (0, 0)))         # [groups·M, taps, n]
             terms = terms.reshape(layer.groups, m, layer.taps, n).transpose(0, 2, 3, 1)
-            fields = terms.reshape(-1, n * m)                         # label-major
+            fields = terms.reshape(-1, plan.labels_per_word * m)      # label-major
             fields = (fields > 0).astype(np.int64) if label_bits == 1 else _twos(fields, label_bits)
             labels.extend(_words(fields, label_bits))
     if not labels:
@@ -93,8 +93,8 @@ def build_engine_image(model: FoldedModel, plan: EnginePlan) -> EngineImage:
     last_weights = tuple(word | int(total) << (b * config.last_weight_bits) for word, total in
                          zip(_words(_twos(words, config.last_weight_bits),
                                     config.last_weight_bits), totals))
-    last_labels = _words(_twos(w[last.in_channels:].reshape(n, -1).T, config.last_weight_bits),
-                         config.last_weight_bits)                    # [taps] of n fields
+    last_labels = _words(_twos(w[last.in_channels:].reshape(n, -1).T.reshape(
+        -1, plan.labels_per_word), config.last_weight_bits), config.last_weight_bits)
     return EngineImage(plan=plan, weights=tuple(weights), thresholds=tuple(thresholds),
                        labels=tuple(labels), last_weights=last_weights,
                        last_labels=tuple(last_labels),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from pathlib import Path
@@ -28,6 +29,8 @@ def add_parser(sub):
     # Training defaults (None here) come from TrainOptions: the recipe of the committed model.
     tr.add_argument("--epochs", type=int, default=None, help="default 80")
     tr.add_argument("--seed", type=int, default=0)
+    tr.add_argument("--label-repeat", type=int, default=None, metavar="R",
+                    help="copies of the one-hot label after z (default: the config's, 1)")
     tr.add_argument("--max-steps", type=int, default=None, help=argparse.SUPPRESS)
     tr.add_argument("--aux-weight", type=float, default=None, metavar="W",
                     help="AC-GAN auxiliary classification loss weight (0: off; default 1.0)")
@@ -96,7 +99,10 @@ def train(args) -> int:
         if not args.teacher.is_file():
             raise ValueError(f"--teacher: no such file: {args.teacher}")
         chosen["teacher"] = str(args.teacher)
-    options = TrainOptions(config=preset(args.config), binary=not args.float, seed=args.seed,
+    config = preset(args.config)
+    if args.label_repeat is not None:
+        config = dataclasses.replace(config, label_repeat=args.label_repeat)
+    options = TrainOptions(config=config, binary=not args.float, seed=args.seed,
                            max_steps=args.max_steps, **chosen)
     err = Console(stderr=True)
     kind = "binarized" if options.binary else "float"

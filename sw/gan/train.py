@@ -15,6 +15,7 @@ weights otherwise go on changing sign until the last step: its conditional accur
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import time
 from dataclasses import dataclass, field
@@ -130,12 +131,13 @@ def _sha256(path) -> str:
 
 
 def _load_teacher(path, config: GanConfig):
-    """The float generator to distil, in eval mode, checked to have the student's shape."""
+    """The float generator to distil, in eval mode, checked to have the student's shape (the
+    label may be repeated a different number of times: the teacher builds its own input)."""
     from bitspin.sw.gan.export import load_float_checkpoint
     teacher = load_float_checkpoint(path)
     if teacher.binary:
         raise ValueError(f"{path}: the teacher must be a float checkpoint, not a binarized one")
-    if teacher.config != config:
+    if dataclasses.replace(teacher.config, label_repeat=config.label_repeat) != config:
         raise ValueError(f"{path}: the teacher's shape differs from the generator's "
                          f"({teacher.config.to_dict()} against {config.to_dict()})")
     for parameter in teacher.parameters():

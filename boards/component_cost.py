@@ -28,7 +28,7 @@ from bitspin.hw.ising.params import (DEFAULT_K, IsingParams, LANE_RNGS, LANE_RUL
                                      rule_algorithms)
 from bitspin.hw.replica import KEEP_REPLICAS_SCRIPT, group_count
 
-__all__ = ["LUT_EQUIVALENTS", "component_cells", "ising_parts", "main"]
+__all__ = ["LUT_EQUIVALENTS", "component_cells", "parts_cells", "ising_parts", "main"]
 
 LUT_EQUIVALENTS = {"LUT4": 1, "CCU2C": 2, "TRELLIS_DPR16X4": 8}
 CELLS = ("LUT4", "CCU2C", "TRELLIS_DPR16X4", "PFUMX", "L6MUX21", "TRELLIS_FF", "DP16KD",
@@ -66,6 +66,19 @@ def component_cells(component, work_dir: Path) -> dict:
     return cells
 
 
+def parts_cells(parts: dict, per: str) -> dict:
+    """Each part's cells (``component_cells``), synthesised one after another, by name, with
+    its LUT equivalents per unit under ``per``: ``parts`` maps name → (component, units)."""
+    rows = {}
+    for name, (part, units) in parts.items():
+        print(f"synthesising {name} ...", file=sys.stderr, flush=True)
+        with tempfile.TemporaryDirectory() as work:
+            cells = component_cells(part, Path(work))
+        cells[per] = round(cells["lut_equivalents"] / units, 2)
+        rows[name] = cells
+    return rows
+
+
 def ising_parts(params: IsingParams) -> dict:
     """The core and its per-lane parts, by name (what ``main`` synthesises)."""
     from bitspin.hw.ising.core import IsingCore
@@ -100,13 +113,8 @@ def main(argv=None) -> int:
                              algorithms=rule_algorithms(args.lane_rule))
     except ValueError as error:
         parser.error(str(error))
-    rows = {}
-    for name, part in ising_parts(params).items():
-        print(f"synthesising {name} ...", file=sys.stderr, flush=True)
-        with tempfile.TemporaryDirectory() as work:
-            cells = component_cells(part, Path(work))
-        cells["per_lane"] = round(cells["lut_equivalents"] / params.lanes, 1)
-        rows[name] = cells
+    rows = parts_cells({name: (part, params.lanes)
+                        for name, part in ising_parts(params).items()}, "per_lane")
     if args.json:
         print(json.dumps({"params": params.as_dict(), "parts": rows}, indent=2))
     else:

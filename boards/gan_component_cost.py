@@ -14,10 +14,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
-from pathlib import Path
 
-from bitspin.boards.component_cost import component_cells
+from bitspin.boards.component_cost import parts_cells
 from bitspin.hw.gan.architecture import GanConfig
 from bitspin.hw.gan.integer_lane import IntegerLane
 from bitspin.hw.gan.plan import EngineParams, plan_engine
@@ -53,13 +51,7 @@ def main(argv=None) -> int:
         params = EngineParams(args.lanes, args.chunk_bits)
     except ValueError as error:
         parser.error(str(error))
-    rows = {}
-    for name, (part, bits) in gan_parts(params).items():
-        print(f"synthesising {name} ...", file=sys.stderr, flush=True)
-        with tempfile.TemporaryDirectory() as work:
-            cells = component_cells(part, Path(work))
-        cells["per_input_bit"] = round(cells["lut_equivalents"] / bits, 2)
-        rows[name] = cells
+    rows = parts_cells(gan_parts(params), "per_input_bit")
     if args.json:
         print(json.dumps({"lanes": params.lanes, "chunk_bits": params.chunk_bits,
                           "parts": rows}, indent=2))

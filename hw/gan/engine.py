@@ -16,9 +16,13 @@ from bitspin.hw.gan.plan import FINISH_CYCLES
 from bitspin.hw.gan.sequencer import LayerSequencer, Source
 from bitspin.hw.gan.xnor_popcount import XnorPopcountArray
 from bitspin.hw.ising.popcount import delayed
+from bitspin.hw.replica import registered_copies
 from bitspin.hw.single_port_ram import SinglePortRAM
 
-__all__ = ["GanEngine"]
+__all__ = ["GanEngine", "OPERAND_FAN_OUT"]
+
+#: Lanes that share one register of an image's operand (each of its bits feeds two LUT4s a lane).
+OPERAND_FAN_OUT = 4
 
 
 def _memory(m, name: str, width: int, init, addr, load=None, enable=None):
@@ -120,7 +124,8 @@ class GanEngine(wiring.Component):
         images = range(batch)
 
         m.submodules.sequencer = seq = LayerSequencer(plan)
-        arrays = [XnorPopcountArray(lanes, chunk, plan.accumulator_bits, plan.label_bits)
+        arrays = [XnorPopcountArray(lanes, chunk, plan.accumulator_bits, plan.label_bits,
+                                    operand_copies=max(1, lanes // OPERAND_FAN_OUT))
                   for _ in images]
         integer_lanes = [IntegerLane(chunk, c.last_weight_bits, plan.last_accumulator_bits)
                          for _ in images]
@@ -231,21 +236,23 @@ class GanEngine(wiring.Component):
             zero = ~z_mask[i].word_select(seq.chunk, chunk)
             m.d.sync += s1_z[i].eq(Mux(seq.z_pass, value & ~zero, value | zero))
         # Stage 2: the operands registered (block-RAM clock-to-out is slow on ECP5), the source
-        # selected, padding read as 0.
+        # selected, padding read as 0. Each image has its own copies of the shared words, and
+        # each group of OPERAND_FAN_OUT lanes its own copy of the operand: registers beside
+        # their consumers instead of nets across the chip.
         source = s1["source"]
-        operand = [Signal(chunk, name=f"operand{i}") for i in images]
+        copies = max(1, lanes // OPERAND_FAN_OUT)
+        operand, integer_operand = [], []
         for i in images:
-            m.d.sync += operand[i].eq(s1["mask"] & Mux(source == Source.Z, s1_z[i],
-                                                       act_read.data.word_select(i, chunk)))
+            value = s1["mask"] & Mux(source == Source.Z, s1_z[i],
+                                     act_read.data.word_select(i, chunk))
+            operand.append(registered_copies(m, value, copies, f"operand{i}_"))
+            integer_operand.append(registered_copies(m, value, 1, f"integer_operand{i}_")[0])
         s2 = {name: Signal.like(reg, name=f"s2_{name}") for name, reg in s1.items()}
         for name, reg in s1.items():
             m.d.sync += s2[name].eq(reg)
-        shared = {name: Signal.like(data, name=f"s2_{name}") for name, data in (
+        shared = [{name: registered_copies(m, data, 1, f"s2_{name}{i}_")[0] for name, data in (
             ("weights", weight_data), ("thresholds", threshold_data),
-            ("last_weights", last_weight_data))}
-        m.d.sync += [shared["weights"].eq(weight_data),
-                     shared["thresholds"].eq(threshold_data),
-                     shared["last_weights"].eq(last_weight_data)]
+            ("last_weights", last_weight_data))} for i in images]
         label_field = lanes * plan.label_bits
         for i in images:
             labels_i = Signal(label_field, name=f"s2_labels{i}")
@@ -256,12 +263,14 @@ class GanEngine(wiring.Component):
             for unit, valid in ((arrays[i], s2["valid"] & ~s2["integer"]),
                                 (integer_lanes[i], s2["valid"] & s2["integer"])):
                 m.d.comb += [unit.valid.eq(valid), unit.first.eq(s2["first"]),
-                             unit.last.eq(s2["last"]), unit.add_label.eq(s2["add_label"]),
-                             unit.activations.eq(operand[i])]
-            m.d.comb += arrays[i].correction.eq(s2["correction"])
-            m.d.comb += [arrays[i].weights.eq(shared["weights"]), arrays[i].labels.eq(labels_i),
-                         arrays[i].thresholds.eq(shared["thresholds"]),
-                         integer_lanes[i].weights.eq(shared["last_weights"]),
+                             unit.last.eq(s2["last"]), unit.add_label.eq(s2["add_label"])]
+            m.d.comb += [arrays[i].activations.eq(Cat(*operand[i])),
+                         integer_lanes[i].activations.eq(integer_operand[i]),
+                         arrays[i].correction.eq(s2["correction"])]
+            m.d.comb += [arrays[i].weights.eq(shared[i]["weights"]),
+                         arrays[i].labels.eq(labels_i),
+                         arrays[i].thresholds.eq(shared[i]["thresholds"]),
+                         integer_lanes[i].weights.eq(shared[i]["last_weights"]),
                          integer_lanes[i].label.eq(last_label_i)]
 
         # Stages 3-5: the tags of the write-back wait for the array's three stages.

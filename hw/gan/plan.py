@@ -45,8 +45,8 @@ __all__ = ["EngineParams", "LayerPlan", "EnginePlan", "plan_engine", "PIPELINE_D
 # term, accumulate and compare, write), and the next layer must read it back.
 PIPELINE_DRAIN_CYCLES = 5
 # Clocks from the start strobe to the first issued read (latching z and y; the sequencer
-# registers its outputs).
-START_CYCLES = 2
+# registers an address's parts, then their sum).
+START_CYCLES = 3
 # Clocks from the last read of the last layer to its last pixel entering the output FIFO.
 FINISH_CYCLES = 6
 

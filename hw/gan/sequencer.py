@@ -32,10 +32,11 @@ class LayerSequencer(wiring.Component):
 
     Loop order per layer: output row oy, output column ox, group g, kernel-row entry ri,
     kernel-column entry ci, chunk c (innermost; a two-pass layer reads each chunk twice in a
-    row, ``z_pass`` telling which). Every issued clock drives ``valid`` and the
-    read addresses for the memories, all registered (the sequencer's outputs lag its counters by
-    one clock; the memories' read ports are synchronous, so the operands arrive one clock after
-    the outputs, and the engine registers the tags alongside). Between layers it idles
+    row, ``z_pass`` telling which). Every issued clock drives ``valid`` and the read addresses
+    for the memories, all registered: the outputs lag the counters by two clocks (an address's
+    table term and offset are registered, then their sum). The memories' read ports are
+    synchronous, so the operands arrive one clock after the outputs, and the engine registers
+    the tags alongside. Between layers it idles
     ``PIPELINE_DRAIN_CYCLES`` clocks so the previous layer's last results are written before
     they are read.
 
@@ -97,11 +98,15 @@ class LayerSequencer(wiring.Component):
             ("dest", pixel_dest))}
         issue = {name: Signal.like(getattr(self, name), name=f"next_{name}")
                  for name in self._registered}
+        # An address is its kernel tap's table term plus an offset; both are registered before
+        # they are added (the table lookups and the sum in one clock were the longest path).
+        tap = {name: Signal.like(getattr(self, name), name=f"tap_{name}")
+               for name in self._tabled}
 
         with m.Switch(layer):
             for index, lp in enumerate(plan.layers):
                 with m.Case(index):
-                    self._layer_logic(m, lp, oy, ox, g, ri, ci, c, wraps, issue, steps,
+                    self._layer_logic(m, lp, oy, ox, g, ri, ci, c, wraps, issue, tap, steps,
                                       group_weight, group_label, pixel_threshold, pixel_dest)
         c_w, ci_w, ri_w, g_w, ox_w, oy_w = (wraps[i] for i in range(6))
         m.d.comb += [issue["first"].eq((c == 0) & (ci == 0) & (ri == 0)),
@@ -151,16 +156,24 @@ class LayerSequencer(wiring.Component):
                 m.d.sync += drain.eq(drain - 1)
                 with m.If(drain == 1):
                     m.next = "RUN"
+        staged = {name: Signal.like(value, name=f"staged_{name}") for name, value in issue.items()}
+        staged_tap = {name: Signal.like(value, name=f"staged_tap_{name}")
+                      for name, value in tap.items()}
         for name, value in issue.items():
-            m.d.sync += getattr(self, name).eq(value)
-        m.d.comb += self.busy.eq(running | self.valid)
+            m.d.sync += [staged[name].eq(value),
+                         getattr(self, name).eq(staged[name] + staged_tap[name]
+                                                if name in tap else staged[name])]
+        m.d.sync += [staged_tap[name].eq(value) for name, value in tap.items()]
+        m.d.comb += self.busy.eq(running | staged["valid"] | self.valid)
         return m
+
+    _tabled = ("act_addr", "weight_addr", "label_addr", "last_weight_addr", "last_label_addr")
 
     _registered = ("valid", "first", "last", "add_label", "integer", "source", "dest", "chunk",
                    "z_pass", "mask", "correction", "act_addr", "weight_addr", "threshold_addr", "label_addr",
                    "last_weight_addr", "last_label_addr", "dest_addr", "dest_slice")
 
-    def _layer_logic(self, m, lp, oy, ox, g, ri, ci, c, wraps, issue, steps,
+    def _layer_logic(self, m, lp, oy, ox, g, ri, ci, c, wraps, issue, tap, steps,
                      group_weight, group_label, pixel_threshold, pixel_dest):
         plan = self.plan
         n = plan.config.n_classes // plan.labels_per_word      # label words per tap
@@ -196,7 +209,7 @@ class LayerSequencer(wiring.Component):
                           g == lp.groups - 1, ox == lp.out_side - 1, oy == lp.out_side - 1)),
             issue["source"].eq(_SOURCE[lp.source]), issue["dest"].eq(_SOURCE[lp.dest]),
             issue["chunk"].eq(chunk), issue["z_pass"].eq(c[0] if lp.passes == 2 else 0),
-            issue["act_addr"].eq(act + chunk),
+            tap["act_addr"].eq(act), issue["act_addr"].eq(chunk),
             issue["add_label"].eq(lp.has_labels & (chunk == 0)),
             issue["integer"].eq(not binary),
             steps["weight"].eq(lp.taps * chunks), steps["label"].eq(lp.taps * n),
@@ -213,12 +226,12 @@ class LayerSequencer(wiring.Component):
                                  issue["correction"].eq(2 * b_bits - valid)]
         if binary:
             m.d.comb += [
-                issue["weight_addr"].eq(group_weight + tap_weight + chunk),
-                issue["label_addr"].eq(group_label + tap_label),
+                tap["weight_addr"].eq(tap_weight), issue["weight_addr"].eq(group_weight + chunk),
+                tap["label_addr"].eq(tap_label), issue["label_addr"].eq(group_label),
                 issue["threshold_addr"].eq(pixel_threshold + g),
                 issue["dest_addr"].eq(pixel_dest + (g >> exact_log2(self._slices))),
                 issue["dest_slice"].eq(g & (self._slices - 1)),
             ]
         else:
-            m.d.comb += [issue["last_weight_addr"].eq(tap_weight + chunk),
-                         issue["last_label_addr"].eq(tap_label)]
+            m.d.comb += [tap["last_weight_addr"].eq(tap_weight), issue["last_weight_addr"].eq(chunk),
+                         tap["last_label_addr"].eq(tap_label)]

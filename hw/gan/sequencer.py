@@ -106,9 +106,27 @@ class LayerSequencer(wiring.Component):
         with m.Switch(layer):
             for index, lp in enumerate(plan.layers):
                 with m.Case(index):
-                    self._layer_logic(m, lp, oy, ox, g, ri, ci, c, wraps, issue, tap, steps,
+                    self._layer_logic(m, lp, oy, ox, g, ri, ci, c, issue, tap, steps,
                                       group_weight, group_label, pixel_threshold, pixel_dest)
+        # Each counter's last value is held in a register, loaded when the position or the
+        # layer changes, so a wrap is one compare of two registers (looking the kernel-tap
+        # counts up by position in the same clock as the wraps was the longest path).
+        limits = self._limit_tables()
+        last = {name: Signal(range(max(table) + 1), name=f"{name}_last")
+                for name, table in limits.items() if name not in ("ci", "ri")}
+        last["ci"], last["ri"] = Signal(range(8)), Signal(range(8))
+        m.d.comb += wraps.eq(Cat(c == last["c"], ci == last["ci"], ri == last["ri"],
+                                 g == last["g"], ox == last["side"], oy == last["side"]))
         c_w, ci_w, ri_w, g_w, ox_w, oy_w = (wraps[i] for i in range(6))
+        taps_at = Array(Array(Const(len(r) - 1, range(8)) for r in lp.rows)
+                        for lp in [*plan.layers, plan.layers[-1]])
+
+        def load_limits(next_layer, next_ox, next_oy):
+            m.d.sync += [last["ci"].eq(taps_at[next_layer][next_ox]),
+                         last["ri"].eq(taps_at[next_layer][next_oy])]
+            for name in ("c", "g", "side"):
+                table = Array(Const(v, len(last[name])) for v in limits[name])
+                m.d.sync += last[name].eq(table[next_layer])
         m.d.comb += [issue["first"].eq((c == 0) & (ci == 0) & (ri == 0)),
                      issue["last"].eq(c_w & ci_w & ri_w)]
         first_threshold = Array(Const(lp.threshold_base, len(pixel_threshold))
@@ -118,6 +136,7 @@ class LayerSequencer(wiring.Component):
         with m.FSM():
             with m.State("IDLE"):
                 with m.If(self.start):
+                    load_limits(0, 0, 0)
                     m.d.sync += [layer.eq(0), group_weight.eq(0),
                                  group_label.eq(0), pixel_dest.eq(0),
                                  pixel_threshold.eq(first_threshold[0])]
@@ -139,9 +158,13 @@ class LayerSequencer(wiring.Component):
                                              pixel_threshold.eq(pixel_threshold
                                                                 + steps["threshold"]),
                                              pixel_dest.eq(pixel_dest + steps["dest"])]
+                                m.d.sync += last["ci"].eq(taps_at[layer][ox + 1])
                                 with m.If(ox_w):
-                                    m.d.sync += [ox.eq(0), oy.eq(oy + 1)]
+                                    m.d.sync += [ox.eq(0), oy.eq(oy + 1),
+                                                 last["ci"].eq(taps_at[layer][0]),
+                                                 last["ri"].eq(taps_at[layer][oy + 1])]
                                     with m.If(oy_w):
+                                        load_limits(layer + 1, 0, 0)
                                         m.d.sync += [oy.eq(0), layer.eq(layer + 1),
                                                      drain.eq(PIPELINE_DRAIN_CYCLES),
                                                      pixel_dest.eq(0),
@@ -167,13 +190,20 @@ class LayerSequencer(wiring.Component):
         m.d.comb += self.busy.eq(running | staged["valid"] | self.valid)
         return m
 
+    def _limit_tables(self) -> dict:
+        """Per layer (and once more past the last): the last value of c, g and ox / oy."""
+        layers = [*self.plan.layers, self.plan.layers[-1]]
+        return {"c": [lp.in_chunks * lp.passes - 1 for lp in layers],
+                "g": [lp.groups - 1 for lp in layers],
+                "side": [lp.out_side - 1 for lp in layers]}
+
     _tabled = ("act_addr", "weight_addr", "label_addr", "last_weight_addr", "last_label_addr")
 
     _registered = ("valid", "first", "last", "add_label", "integer", "source", "dest", "chunk",
                    "z_pass", "mask", "correction", "act_addr", "weight_addr", "threshold_addr", "label_addr",
                    "last_weight_addr", "last_label_addr", "dest_addr", "dest_slice")
 
-    def _layer_logic(self, m, lp, oy, ox, g, ri, ci, c, wraps, issue, tap, steps,
+    def _layer_logic(self, m, lp, oy, ox, g, ri, ci, c, issue, tap, steps,
                      group_weight, group_label, pixel_threshold, pixel_dest):
         plan = self.plan
         n = plan.config.n_classes // plan.labels_per_word      # label words per tap
@@ -184,7 +214,6 @@ class LayerSequencer(wiring.Component):
                              "(at most 8 supported)")
         if min(len(r) for r in lp.rows) == 0:
             raise ValueError(f"layer {lp.name}: an output row has no kernel tap")
-        counts = Array(Const(len(r), range(9)) for r in lp.rows)
         binary = lp.kind == "binary"
         weight_base = lp.weight_base if binary else 0
         label_base = lp.label_base * n if binary else 0
@@ -204,9 +233,6 @@ class LayerSequencer(wiring.Component):
         tap_weight = table(lambda i, a: weight_base + a * k * chunks, lambda i, b: b * chunks)
         tap_label = table(lambda i, a: label_base + a * k * n, lambda i, b: b * n)
         m.d.comb += [
-            wraps.eq(Cat(c == lp.in_chunks * lp.passes - 1, ci == counts[ox] - 1,
-                         ri == counts[oy] - 1,
-                          g == lp.groups - 1, ox == lp.out_side - 1, oy == lp.out_side - 1)),
             issue["source"].eq(_SOURCE[lp.source]), issue["dest"].eq(_SOURCE[lp.dest]),
             issue["chunk"].eq(chunk), issue["z_pass"].eq(c[0] if lp.passes == 2 else 0),
             tap["act_addr"].eq(act), issue["act_addr"].eq(chunk),

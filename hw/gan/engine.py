@@ -239,12 +239,11 @@ class GanEngine(wiring.Component):
         # selected, padding read as 0. Each image has its own copies of the shared words, and
         # each group of OPERAND_FAN_OUT lanes its own copy of the operand: registers beside
         # their consumers instead of nets across the chip.
-        source = s1["source"]
+        from_z = registered_copies(m, seq.source == Source.Z, batch, "s1_from_z")
         copies = max(1, lanes // OPERAND_FAN_OUT)
         operand, integer_operand = [], []
         for i in images:
-            value = s1["mask"] & Mux(source == Source.Z, s1_z[i],
-                                     act_read.data.word_select(i, chunk))
+            value = s1["mask"] & Mux(from_z[i], s1_z[i], act_read.data.word_select(i, chunk))
             operand.append(registered_copies(m, value, copies, f"operand{i}_"))
             integer_operand.append(registered_copies(m, value, 1, f"integer_operand{i}_")[0])
         s2 = {name: Signal.like(reg, name=f"s2_{name}") for name, reg in s1.items()}
@@ -253,20 +252,25 @@ class GanEngine(wiring.Component):
         shared = [{name: registered_copies(m, data, 1, f"s2_{name}{i}_")[0] for name, data in (
             ("weights", weight_data), ("thresholds", threshold_data),
             ("last_weights", last_weight_data))} for i in images]
+        # The tags that every lane reads, one copy per image.
+        lane_tags = [registered_copies(m, Cat(s1["valid"] & ~s1["integer"],
+                                              s1["valid"] & s1["integer"], s1["first"],
+                                              s1["last"], s1["add_label"], s1["correction"]),
+                                       1, f"s2_tags{i}_")[0] for i in images]
         label_field = lanes * plan.label_bits
         for i in images:
+            binary_valid, integer_valid, first, last, add_label = lane_tags[i][:5]
             labels_i = Signal(label_field, name=f"s2_labels{i}")
             last_label_i = Signal(c.last_weight_bits, name=f"s2_last_label{i}")
             field = label[i] if picks else 0
             m.d.sync += [labels_i.eq(label_data.word_select(field, label_field)),
                          last_label_i.eq(last_label_data.word_select(field, c.last_weight_bits))]
-            for unit, valid in ((arrays[i], s2["valid"] & ~s2["integer"]),
-                                (integer_lanes[i], s2["valid"] & s2["integer"])):
-                m.d.comb += [unit.valid.eq(valid), unit.first.eq(s2["first"]),
-                             unit.last.eq(s2["last"]), unit.add_label.eq(s2["add_label"])]
+            for unit, valid in ((arrays[i], binary_valid), (integer_lanes[i], integer_valid)):
+                m.d.comb += [unit.valid.eq(valid), unit.first.eq(first), unit.last.eq(last),
+                             unit.add_label.eq(add_label)]
             m.d.comb += [arrays[i].activations.eq(Cat(*operand[i])),
                          integer_lanes[i].activations.eq(integer_operand[i]),
-                         arrays[i].correction.eq(s2["correction"])]
+                         arrays[i].correction.eq(lane_tags[i][5:])]
             m.d.comb += [arrays[i].weights.eq(shared[i]["weights"]),
                          arrays[i].labels.eq(labels_i),
                          arrays[i].thresholds.eq(shared[i]["thresholds"]),

@@ -19,7 +19,18 @@ from bitspin.hw.ising.popcount import delayed
 from bitspin.hw.replica import registered_copies
 from bitspin.hw.single_port_ram import SinglePortRAM
 
-__all__ = ["GanEngine", "OPERAND_FAN_OUT"]
+__all__ = ["GanEngine", "OPERAND_FAN_OUT", "WEIGHT_SLICES"]
+
+#: Slices of the binary weight word, each a memory with its own address register.
+WEIGHT_SLICES = 8
+
+
+def _weight_slices(width: int) -> list[tuple[int, int]]:
+    """[low, high) bit ranges of about WEIGHT_SLICES slices, each a multiple of 18 bits wide (an
+    ECP5 block RAM's width at 1 K words) but the last, so the slices take no more block RAMs
+    than the whole word would."""
+    piece = 18 * -(-width // (18 * WEIGHT_SLICES))
+    return [(low, min(low + piece, width)) for low in range(0, width, piece)]
 
 #: Lanes that share one register of an image's operand (each of its bits feeds two LUT4s a lane).
 OPERAND_FAN_OUT = 4
@@ -123,7 +134,8 @@ class GanEngine(wiring.Component):
         lanes, chunk, batch = p.lanes, p.chunk_bits, p.batch
         images = range(batch)
 
-        m.submodules.sequencer = seq = LayerSequencer(plan)
+        m.submodules.sequencer = seq = LayerSequencer(
+            plan, weight_addr_copies=len(_weight_slices(self._memory_widths()["weights"])))
         arrays = [XnorPopcountArray(lanes, chunk, plan.accumulator_bits, plan.label_bits,
                                     operand_copies=max(1, lanes // OPERAND_FAN_OUT))
                   for _ in images]
@@ -182,12 +194,7 @@ class GanEngine(wiring.Component):
         with m.If(closes):
             m.d.sync += [fill.eq(0), batch_images.eq(fill + 1)]
 
-        if self.loadable:
-            weight_data = single_port("weights", LoadTarget.WEIGHTS, image.weights,
-                                      plan.weight_depth, seq.weight_addr)
-        else:
-            weight_data = _memory(m, "weights", widths["weights"], image.weights,
-                                  seq.weight_addr)
+        weight_data = self._weights(m, seq, loading)
         if self.single_port_thresholds:
             threshold_data = single_port("thresholds", LoadTarget.THRESHOLDS, image.thresholds,
                                          plan.threshold_depth, seq.threshold_addr)
@@ -235,15 +242,23 @@ class GanEngine(wiring.Component):
             value = z_value[i].word_select(seq.chunk, chunk)
             zero = ~z_mask[i].word_select(seq.chunk, chunk)
             m.d.sync += s1_z[i].eq(Mux(seq.z_pass, value & ~zero, value | zero))
-        # Stage 2: the operands registered (block-RAM clock-to-out is slow on ECP5), the source
-        # selected, padding read as 0. Each image has its own copies of the shared words, and
-        # each group of OPERAND_FAN_OUT lanes its own copy of the operand: registers beside
-        # their consumers instead of nets across the chip.
-        from_z = registered_copies(m, seq.source == Source.Z, batch, "s1_from_z")
+        # Stage 1b: every block RAM's data registered beside it (ECP5 block-RAM clock-to-out is
+        # slow), the tags alongside; the next stage then has a whole clock to cross the chip.
+        weight_data, threshold_data, label_data, last_weight_data, last_label_data, act_data = (
+            delayed(m, data, 1, f"near_{name}")[0] for name, data in (
+                ("weights", weight_data), ("thresholds", threshold_data),
+                ("labels", label_data), ("last_weights", last_weight_data),
+                ("last_labels", last_label_data), ("activations", act_read.data)))
+        from_z = registered_copies(m, s1["source"] == Source.Z, batch, "s1_from_z")
+        s1 = {name: delayed(m, reg, 1, f"s1b_{name}")[0] for name, reg in s1.items()}
+        s1_z = [delayed(m, z, 1, f"s1b_z{i}")[0] for i, z in enumerate(s1_z)]
+        # Stage 2: the operands registered, the source selected, padding read as 0. Each image
+        # has its own copies of the shared words, and each group of OPERAND_FAN_OUT lanes its
+        # own copy of the operand: registers beside their consumers.
         copies = max(1, lanes // OPERAND_FAN_OUT)
         operand, integer_operand = [], []
         for i in images:
-            value = s1["mask"] & Mux(from_z[i], s1_z[i], act_read.data.word_select(i, chunk))
+            value = s1["mask"] & Mux(from_z[i], s1_z[i], act_data.word_select(i, chunk))
             operand.append(registered_copies(m, value, copies, f"operand{i}_"))
             integer_operand.append(registered_copies(m, value, 1, f"integer_operand{i}_")[0])
         s2 = {name: Signal.like(reg, name=f"s2_{name}") for name, reg in s1.items()}
@@ -332,6 +347,31 @@ class GanEngine(wiring.Component):
         with m.If(pending[-1] & ~pending[:-1].any() & ~seq.busy):
             m.d.sync += self.images.eq(self.images + batch_images)
         return m
+
+    def _weights(self, m, seq, loading):
+        """The binary weights: one memory per slice of the word, each with its own copy of the
+        address (one address net to every block RAM of the word was 15 ns of routing). Loads
+        reach each slice through registers of its own, so a write lands a clock late."""
+        image, depth = self.image, self.plan.weight_depth
+        slices = _weight_slices(self._memory_widths()["weights"])
+        width = len(seq.weight_addr)
+        if self.loadable:
+            load_addr, load_data = Signal.like(self.load_addr), Signal.like(self.load_data)
+            m.d.sync += [load_addr.eq(self.load_addr), load_data.eq(self.load_data)]
+            writes = registered_copies(m, loading & (self.load_target == LoadTarget.WEIGHTS),
+                                       len(slices), "weight_write")
+        data = []
+        for k, (low, high) in enumerate(slices):
+            init = [word >> low & ((1 << (high - low)) - 1) for word in image.weights]
+            addr = seq.weight_addrs.word_select(k, width)
+            if not self.loadable:
+                data.append(_memory(m, f"weights{k}", high - low, init, addr))
+                continue
+            m.submodules[f"weights{k}"] = ram = SinglePortRAM(high - low, depth, init=init)
+            m.d.comb += [ram.write_enable.eq(writes[k]), ram.write_data.eq(load_data[low:high]),
+                         ram.addr.eq(Mux(writes[k], load_addr, addr))]
+            data.append(ram.read_data)
+        return Cat(*data)
 
     def _memory_widths(self) -> dict[str, int]:
         plan, c = self.plan, self.plan.config

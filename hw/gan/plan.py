@@ -41,14 +41,15 @@ __all__ = ["EngineParams", "LayerPlan", "EnginePlan", "plan_engine", "PIPELINE_D
            "START_CYCLES", "FINISH_CYCLES", "MAX_BATCH"]
 
 # Idle cycles between the last read of one layer and the first read of the next: the last
-# group's result is written five clocks after its last read (read, register, popcount, chunk
-# term, accumulate and compare, write), and the next layer must read it back.
-PIPELINE_DRAIN_CYCLES = 5
+# group's result is written six clocks after its last read (read, register beside the block
+# RAM, register per image, popcount, chunk term, accumulate and compare, write), and the next
+# layer must read it back.
+PIPELINE_DRAIN_CYCLES = 6
 # Clocks from the start strobe to the first issued read (latching z and y; the sequencer
 # registers an address's parts, then their sum).
 START_CYCLES = 3
 # Clocks from the last read of the last layer to its last pixel entering the output FIFO.
-FINISH_CYCLES = 6
+FINISH_CYCLES = 7
 
 
 # Images one engine computes in lockstep, at most (the output buffer packs a pixel of each into

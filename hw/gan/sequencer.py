@@ -8,6 +8,7 @@ from amaranth.lib.wiring import In, Out
 from amaranth.utils import ceil_log2, exact_log2
 
 from bitspin.hw.gan.plan import PIPELINE_DRAIN_CYCLES, EnginePlan
+from bitspin.hw.replica import registered_copies
 
 __all__ = ["LayerSequencer", "Source"]
 
@@ -47,9 +48,13 @@ class LayerSequencer(wiring.Component):
     each image picks its own field of the word.
     """
 
-    def __init__(self, plan: EnginePlan):
+    def __init__(self, plan: EnginePlan, weight_addr_copies: int = 1):
         if not isinstance(plan, EnginePlan):
             raise TypeError("plan must be an EnginePlan")
+        if not isinstance(weight_addr_copies, int) or weight_addr_copies < 1:
+            raise ValueError(f"weight_addr_copies must be a positive integer, "
+                             f"not {weight_addr_copies!r}")
+        self.weight_addr_copies = weight_addr_copies
         self.plan = plan
         c, p = plan.config, plan.params
         max_side = max(layer.out_side for layer in plan.layers)
@@ -66,6 +71,8 @@ class LayerSequencer(wiring.Component):
             "correction": Out(range(2 * p.chunk_bits + 1)),
             "act_addr": Out(_width(plan.activation_depth)),
             "weight_addr": Out(_width(plan.weight_depth)),
+            # Registered copies of weight_addr, one per slice of the weight memory.
+            "weight_addrs": Out(_width(plan.weight_depth) * weight_addr_copies),
             "threshold_addr": Out(_width(plan.threshold_depth)),
             "label_addr": Out(_width(plan.label_depth)),
             "last_weight_addr": Out(_width(last.taps * last.in_chunks)),
@@ -187,6 +194,9 @@ class LayerSequencer(wiring.Component):
                          getattr(self, name).eq(staged[name] + staged_tap[name]
                                                 if name in tap else staged[name])]
         m.d.sync += [staged_tap[name].eq(value) for name, value in tap.items()]
+        address = (staged["weight_addr"] + staged_tap["weight_addr"])[:len(self.weight_addr)]
+        m.d.comb += self.weight_addrs.eq(Cat(*registered_copies(
+            m, address, self.weight_addr_copies, "weight_addr")))
         m.d.comb += self.busy.eq(running | staged["valid"] | self.valid)
         return m
 

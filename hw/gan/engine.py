@@ -261,9 +261,6 @@ class GanEngine(wiring.Component):
             value = s1["mask"] & Mux(from_z[i], s1_z[i], act_data.word_select(i, chunk))
             operand.append(registered_copies(m, value, copies, f"operand{i}_"))
             integer_operand.append(registered_copies(m, value, 1, f"integer_operand{i}_")[0])
-        s2 = {name: Signal.like(reg, name=f"s2_{name}") for name, reg in s1.items()}
-        for name, reg in s1.items():
-            m.d.sync += s2[name].eq(reg)
         shared = [{name: registered_copies(m, data, 1, f"s2_{name}{i}_")[0] for name, data in (
             ("weights", weight_data), ("thresholds", threshold_data),
             ("last_weights", last_weight_data))} for i in images]
@@ -292,10 +289,10 @@ class GanEngine(wiring.Component):
                          integer_lanes[i].weights.eq(shared[i]["last_weights"]),
                          integer_lanes[i].label.eq(last_label_i)]
 
-        # Stages 3-5: the tags of the write-back wait for the array's three stages.
+        # Stages 2-5: the write-back tags wait for the per-image stage and the array's three.
         s5 = {}
         for name in ("dest", "dest_addr", "dest_slice"):
-            s5[name] = delayed(m, s2[name], 3, f"s3_{name}")[-1]
+            s5[name] = delayed(m, s1[name], 4, f"s2_{name}")[-1]
         slices = chunk // lanes
         enable = Mux(arrays[0].result_valid & (s5["dest"] != Source.PIXELS),
                      1 << s5["dest_slice"], 0)

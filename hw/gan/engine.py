@@ -12,7 +12,7 @@ from bitspin.hw.gan.image import EngineImage
 from bitspin.hw.gan.integer_lane import IntegerLane, total_bits
 from bitspin.hw.gan.load_map import TABLE_BIAS_BITS, LoadTarget
 from bitspin.hw.gan.output_buffer import OutputBuffer
-from bitspin.hw.gan.plan import FINISH_CYCLES
+from bitspin.hw.gan.plan import FINISH_CYCLES, PIPELINE_DRAIN_CYCLES
 from bitspin.hw.gan.sequencer import LayerSequencer, Source
 from bitspin.hw.gan.xnor_popcount import XnorPopcountArray
 from bitspin.hw.ising.popcount import delayed
@@ -134,8 +134,15 @@ class GanEngine(wiring.Component):
         lanes, chunk, batch = p.lanes, p.chunk_bits, p.batch
         images = range(batch)
 
+        overlap, n_layers = plan.overlaps_last, len(plan.layers)
         m.submodules.sequencer = seq = LayerSequencer(
-            plan, weight_addr_copies=len(_weight_slices(self._memory_widths()["weights"])))
+            plan, weight_addr_copies=len(_weight_slices(self._memory_widths()["weights"])),
+            layers=range(n_layers - 1 if overlap else n_layers))
+        # The last layer's own sequencer (overlapped), else the one sequencer walks it too.
+        lseq = seq
+        if overlap:
+            m.submodules.last_sequencer = lseq = LayerSequencer(
+                plan, layers=range(n_layers - 1, n_layers))
         arrays = [XnorPopcountArray(lanes, chunk, plan.accumulator_bits, plan.label_bits,
                                     operand_copies=max(1, lanes // OPERAND_FAN_OUT))
                   for _ in images]
@@ -177,7 +184,11 @@ class GanEngine(wiring.Component):
         fill = Signal(range(batch))                  # the slot the next request goes to
         batch_images = Signal(range(1, batch + 1), init=1)
         computing, ready, take, closes = Signal(), Signal(), Signal(), Signal()
-        m.d.comb += [ready.eq(~computing & output.free), self.ready.eq(ready),
+        # Overlapped: the binary stage holds a batch from its start until the last layer takes
+        # it over; it then takes the next batch's requests while the last layer runs.
+        b_full = Signal()
+        m.d.comb += [ready.eq(~b_full if overlap else ~computing & output.free),
+                     self.ready.eq(ready),
                      take.eq(self.start & ready),
                      closes.eq(take & ((fill == batch - 1) | self.end_batch)),
                      seq.start.eq(closes)]
@@ -192,7 +203,7 @@ class GanEngine(wiring.Component):
                         if self.latch_request:
                             m.d.sync += [z_value[i].eq(self.z_value), z_mask[i].eq(self.z_mask)]
         with m.If(closes):
-            m.d.sync += [fill.eq(0), batch_images.eq(fill + 1)]
+            m.d.sync += [fill.eq(0), batch_images.eq(fill + 1), b_full.eq(overlap)]
 
         weight_data = self._weights(m, seq, loading)
         if self.single_port_thresholds:
@@ -209,26 +220,44 @@ class GanEngine(wiring.Component):
         label_data = _memory(m, "labels", widths["labels"], image.labels, seq.label_addr + own,
                              load(LoadTarget.LABELS))
         last_weight_data = _memory(m, "last_weights", widths["last_weights"],
-                                   image.last_weights, seq.last_weight_addr,
+                                   image.last_weights, lseq.last_weight_addr,
                                    load(LoadTarget.LAST_WEIGHTS))
         last_label_data = _memory(m, "last_labels", widths["last_labels"], image.last_labels,
-                                  seq.last_label_addr + own, load(LoadTarget.LAST_LABELS))
+                                  lseq.last_label_addr + own, load(LoadTarget.LAST_LABELS))
         # Reset-less: a loaded model's bias must survive a device ABORT (which resets control).
         table_bias = Signal(signed(TABLE_BIAS_BITS), init=image.table_bias, reset_less=True)
         if self.loadable:
             with m.If(loading & (self.load_target == LoadTarget.TABLE_BIAS)):
                 m.d.sync += table_bias.eq(self.load_data[:TABLE_BIAS_BITS])
 
-        # The two ping-pong activation memories are the halves of one: a layer reads one half
-        # and writes the other, so one read and one write port serve both.
-        half = 1 << len(seq.act_addr)
-        m.submodules.activations = memory = Memory(shape=unsigned(batch * chunk),
-                                                   depth=2 * half, init=[])
-        act_read, act_write = memory.read_port(transparent_for=()), \
-            memory.write_port(granularity=lanes)
-
-        # Stage 0: the sequencer's addresses went to every read port.
-        m.d.comb += act_read.addr.eq(Cat(seq.act_addr, seq.source == Source.B))
+        # Activations. One memory whose halves are the two ping-pong buffers: a layer reads one
+        # half and writes the other, so one read and one write port serve both. Overlapped: the
+        # binary layers ping-pong in a small scratch memory (distributed RAM: a block RAM's
+        # width, not its depth, would set its count), and the last binary layer writes the
+        # half of a double-buffered memory that the last layer reads, batch after batch.
+        word = batch * chunk
+        if overlap:
+            half = 1 << len(lseq.act_addr)
+            parity_binary, parity_last = Signal(), Signal()
+            m.submodules.scratch = scratch = Memory(
+                shape=unsigned(word), depth=max(1, plan.scratch_depth), init=[],
+                attrs={"ram_style": "distributed"})
+            m.submodules.activations = final = Memory(shape=unsigned(word), depth=2 * half,
+                                                      init=[])
+            act_read, act_write = scratch.read_port(transparent_for=()), \
+                scratch.write_port(granularity=lanes)
+            last_read, final_write = final.read_port(transparent_for=()), \
+                final.write_port(granularity=lanes)
+            m.d.comb += [act_read.addr.eq(seq.act_addr),
+                         last_read.addr.eq(Cat(lseq.act_addr, parity_last))]
+        else:
+            half = 1 << len(seq.act_addr)
+            m.submodules.activations = memory = Memory(shape=unsigned(word), depth=2 * half,
+                                                       init=[])
+            act_read, act_write = memory.read_port(transparent_for=()), \
+                memory.write_port(granularity=lanes)
+            last_read = act_read
+            m.d.comb += act_read.addr.eq(Cat(seq.act_addr, seq.source == Source.B))
 
         # Stage 1: operands arrive; tags registered alongside them.
         s1 = {name: Signal.like(getattr(seq, name), name=f"s1_{name}")
@@ -236,6 +265,12 @@ class GanEngine(wiring.Component):
                            "z_pass", "mask", "correction", "dest_addr", "dest_slice")}
         for name, reg in s1.items():
             m.d.sync += reg.eq(getattr(seq, name))
+        l1 = s1
+        if overlap:
+            l1 = {name: Signal.like(getattr(lseq, name), name=f"l1_{name}")
+                  for name in ("valid", "first", "last", "add_label", "integer", "mask")}
+            for name, reg in l1.items():
+                m.d.sync += reg.eq(getattr(lseq, name))
         # z as this pass reads it: a zero is +1 in pass 0 and -1 in pass 1 (see hw.gan.plan).
         s1_z = [Signal(chunk, name=f"s1_z{i}") for i in images]
         for i in images:
@@ -249,8 +284,12 @@ class GanEngine(wiring.Component):
                 ("weights", weight_data), ("thresholds", threshold_data),
                 ("labels", label_data), ("last_weights", last_weight_data),
                 ("last_labels", last_label_data), ("activations", act_read.data)))
+        last_act_data = delayed(m, last_read.data, 1, "near_last_activations")[0] \
+            if overlap else act_data
         from_z = registered_copies(m, s1["source"] == Source.Z, batch, "s1_from_z")
         s1 = {name: delayed(m, reg, 1, f"s1b_{name}")[0] for name, reg in s1.items()}
+        l1 = {name: delayed(m, reg, 1, f"l1b_{name}")[0] for name, reg in l1.items()} \
+            if overlap else s1
         s1_z = [delayed(m, z, 1, f"s1b_z{i}")[0] for i, z in enumerate(s1_z)]
         # Stage 2: the operands registered, the source selected, padding read as 0. Each image
         # has its own copies of the shared words, and each group of OPERAND_FAN_OUT lanes its
@@ -260,29 +299,37 @@ class GanEngine(wiring.Component):
         for i in images:
             value = s1["mask"] & Mux(from_z[i], s1_z[i], act_data.word_select(i, chunk))
             operand.append(registered_copies(m, value, copies, f"operand{i}_"))
-            integer_operand.append(registered_copies(m, value, 1, f"integer_operand{i}_")[0])
+            integer_operand.append(registered_copies(
+                m, l1["mask"] & last_act_data.word_select(i, chunk), 1,
+                f"integer_operand{i}_")[0])
         shared = [{name: registered_copies(m, data, 1, f"s2_{name}{i}_")[0] for name, data in (
             ("weights", weight_data), ("thresholds", threshold_data),
             ("last_weights", last_weight_data))} for i in images]
         # The tags that every lane reads, one copy per image.
-        lane_tags = [registered_copies(m, Cat(s1["valid"] & ~s1["integer"],
-                                              s1["valid"] & s1["integer"], s1["first"],
+        lane_tags = [registered_copies(m, Cat(s1["valid"] & ~s1["integer"], s1["first"],
                                               s1["last"], s1["add_label"], s1["correction"]),
                                        1, f"s2_tags{i}_")[0] for i in images]
+        integer_tags = [registered_copies(m, Cat(l1["valid"] & l1["integer"], l1["first"],
+                                                 l1["last"], l1["add_label"]),
+                                          1, f"s2_integer_tags{i}_")[0] for i in images]
+        # The last layer's labels: the batch's own, kept while the next batch's requests come.
+        last_label = label
+        if overlap:
+            last_label = [Signal.like(label[i], name=f"last_label{i}") for i in images]
         label_field = lanes * plan.label_bits
         for i in images:
-            binary_valid, integer_valid, first, last, add_label = lane_tags[i][:5]
             labels_i = Signal(label_field, name=f"s2_labels{i}")
             last_label_i = Signal(c.last_weight_bits, name=f"s2_last_label{i}")
-            field = label[i] if picks else 0
+            field, last_field = (label[i], last_label[i]) if picks else (0, 0)
             m.d.sync += [labels_i.eq(label_data.word_select(field, label_field)),
-                         last_label_i.eq(last_label_data.word_select(field, c.last_weight_bits))]
-            for unit, valid in ((arrays[i], binary_valid), (integer_lanes[i], integer_valid)):
-                m.d.comb += [unit.valid.eq(valid), unit.first.eq(first), unit.last.eq(last),
-                             unit.add_label.eq(add_label)]
+                         last_label_i.eq(last_label_data.word_select(last_field,
+                                                                     c.last_weight_bits))]
+            for unit, tags in ((arrays[i], lane_tags[i]), (integer_lanes[i], integer_tags[i])):
+                m.d.comb += [unit.valid.eq(tags[0]), unit.first.eq(tags[1]),
+                             unit.last.eq(tags[2]), unit.add_label.eq(tags[3])]
             m.d.comb += [arrays[i].activations.eq(Cat(*operand[i])),
                          integer_lanes[i].activations.eq(integer_operand[i]),
-                         arrays[i].correction.eq(lane_tags[i][5:])]
+                         arrays[i].correction.eq(lane_tags[i][4:])]
             m.d.comb += [arrays[i].weights.eq(shared[i]["weights"]),
                          arrays[i].labels.eq(labels_i),
                          arrays[i].thresholds.eq(shared[i]["thresholds"]),
@@ -296,9 +343,17 @@ class GanEngine(wiring.Component):
         slices = chunk // lanes
         enable = Mux(arrays[0].result_valid & (s5["dest"] != Source.PIXELS),
                      1 << s5["dest_slice"], 0)
-        m.d.comb += [act_write.addr.eq(Cat(s5["dest_addr"], s5["dest"] == Source.B)),
-                     act_write.data.eq(Cat(*(Cat(*[array.result] * slices) for array in arrays))),
-                     act_write.en.eq(Cat(*[enable[:slices]] * batch))]
+        results = Cat(*(Cat(*[array.result] * slices) for array in arrays))
+        enables = Cat(*[enable[:slices]] * batch)
+        if overlap:
+            to_final = s5["dest"] == Source.D
+            m.d.comb += [act_write.addr.eq(s5["dest_addr"]), act_write.data.eq(results),
+                         act_write.en.eq(Mux(to_final, 0, enables)),
+                         final_write.addr.eq(Cat(s5["dest_addr"], parity_binary)),
+                         final_write.data.eq(results), final_write.en.eq(Mux(to_final, enables, 0))]
+        else:
+            m.d.comb += [act_write.addr.eq(Cat(s5["dest_addr"], s5["dest"] == Source.B)),
+                         act_write.data.eq(results), act_write.en.eq(enables)]
 
         # Last layer: every image's sum biased and clipped to a table index in the same clock,
         # into the buffer; the table is looked up as the buffer drains (one read port).
@@ -319,8 +374,9 @@ class GanEngine(wiring.Component):
             indices.append(index_q)
         pixel_valid = Signal()
         m.d.sync += pixel_valid.eq(integer_lanes[0].result_valid)
+        last_images = Signal.like(batch_images) if overlap else batch_images
         m.d.comb += [output.write.eq(pixel_valid), output.data.eq(Cat(*indices)),
-                     output.images.eq(batch_images)]
+                     output.images.eq(last_images)]
         # The lookup: a registered stream stage after the buffer's.
         looked_up, advance = Signal(), Signal()
         m.d.comb += [advance.eq(~looked_up | self.pixels.ready),
@@ -334,15 +390,43 @@ class GanEngine(wiring.Component):
         # Computing from the batch's start until its last pixel is in the buffer.
         # Issue → operands → registered → tree → total → accumulator → table → buffer.
         pending = Signal(FINISH_CYCLES)
-        m.d.sync += pending.eq(Cat(seq.valid, pending[:-1]))
-        m.d.comb += [computing.eq(seq.busy | pending.any()),
-                     self.busy.eq(computing | (fill != 0))]
+        m.d.sync += pending.eq(Cat(lseq.valid, pending[:-1]))
+        finished = Signal()
+        m.d.comb += finished.eq(pending[-1] & ~pending[:-1].any() & ~lseq.busy)
+        with m.If(finished):
+            m.d.sync += self.images.eq(self.images + last_images)
+        if not overlap:
+            m.d.comb += [computing.eq(seq.busy | pending.any()),
+                         self.busy.eq(computing | (fill != 0))]
+            with m.If(take & (fill == 0)):
+                m.d.sync += self.image_cycles.eq(1)
+            with m.Elif(self.busy):
+                m.d.sync += self.image_cycles.eq(self.image_cycles + 1)
+            return m
+        # Overlapped: the last layer takes the batch over once its final results are written
+        # (the binary layers' pipeline drained), it is idle and a bank of the buffer is free.
+        binary_tail = Signal(PIPELINE_DRAIN_CYCLES)
+        m.d.sync += binary_tail.eq(Cat(seq.valid, binary_tail[:-1]))
+        last_active, hand_over = Signal(), Signal()
+        m.d.comb += [last_active.eq(lseq.busy | pending.any()),
+                     hand_over.eq(b_full & ~seq.busy & ~binary_tail.any() & ~last_active
+                                  & output.free),
+                     lseq.start.eq(hand_over),
+                     self.busy.eq((fill != 0) | b_full | last_active)]
+        with m.If(hand_over):
+            m.d.sync += [b_full.eq(0), parity_last.eq(parity_binary),
+                         parity_binary.eq(~parity_binary), last_images.eq(batch_images)]
+            m.d.sync += [last_label[i].eq(label[i]) for i in images]
+        # image_cycles: from a batch's first request to its last pixel, by time stamps (two
+        # batches are in flight).
+        now, first_at, last_first_at = Signal(32), Signal(32), Signal(32)
+        m.d.sync += now.eq(now + 1)
         with m.If(take & (fill == 0)):
-            m.d.sync += self.image_cycles.eq(1)
-        with m.Elif(self.busy):
-            m.d.sync += self.image_cycles.eq(self.image_cycles + 1)
-        with m.If(pending[-1] & ~pending[:-1].any() & ~seq.busy):
-            m.d.sync += self.images.eq(self.images + batch_images)
+            m.d.sync += first_at.eq(now)
+        with m.If(hand_over):
+            m.d.sync += last_first_at.eq(first_at)
+        with m.If(finished):
+            m.d.sync += self.image_cycles.eq(now - last_first_at + 1)
         return m
 
     def _weights(self, m, seq, loading):

@@ -28,6 +28,13 @@ and its thresholds are stored doubled.
 
 The last layer has one output channel and integer weights; it runs one output pixel at a time,
 B inputs per clock, through an adder tree instead of a popcount.
+
+A batch engine (``batch`` > 1) overlaps the last layer of one batch with the binary layers of
+the next: a sequencer of its own walks it, reading a double-buffered memory ("d") that only the
+last binary layer writes, while the other binary layers ping-pong in a small scratch memory
+("a" at word 0, "b" after it). A single-image engine (the device tops, which take one request at
+a time over their link) runs the layers one after another in one memory whose halves are "a"
+and "b".
 """
 
 from __future__ import annotations
@@ -38,7 +45,7 @@ from dataclasses import dataclass
 from bitspin.hw.gan.architecture import GanConfig
 
 __all__ = ["EngineParams", "LayerPlan", "EnginePlan", "plan_engine", "PIPELINE_DRAIN_CYCLES",
-           "START_CYCLES", "FINISH_CYCLES", "MAX_BATCH"]
+           "START_CYCLES", "FINISH_CYCLES", "HANDOFF_CYCLES", "RESTART_CYCLES", "MAX_BATCH"]
 
 # Idle cycles between the last read of one layer and the first read of the next: the last
 # group's result is written six clocks after its last read (read, register beside the block
@@ -50,6 +57,11 @@ PIPELINE_DRAIN_CYCLES = 6
 START_CYCLES = 3
 # Clocks from the last read of the last layer to its last pixel entering the output FIFO.
 FINISH_CYCLES = 7
+# Overlapped engines: clocks from the last binary read of a batch to the last layer's first read
+# (the final results written, the hand-over, the last sequencer's registered addresses) ...
+HANDOFF_CYCLES = 9
+# ... and from the last binary read to the next batch's first request being taken.
+RESTART_CYCLES = 7
 
 
 # Images one engine computes in lockstep, at most (the output buffer packs a pixel of each into
@@ -124,6 +136,8 @@ class LayerPlan:
     out_chunks: int              # B-bit words per output pixel in the destination memory
     fan_in: int                  # inputs per output, labels included (bounds |acc| and |τ|)
     passes: int = 1              # 2 for the ternary z: each chunk is read as two ±1 words
+    source_base: int = 0         # first word of the input (and output) in its activation memory
+    dest_base: int = 0
     weight_base: int = 0         # first word in the binary weight memory (or last-weight memory)
     threshold_base: int = 0
     label_base: int = 0
@@ -229,9 +243,24 @@ class EnginePlan:
             (self.config.n_classes // self.labels_per_word)
 
     @property
+    def overlaps_last(self) -> bool:
+        """The last layer of a batch runs beside the next batch's binary layers (batch > 1)."""
+        return self.params.batch > 1
+
+    @property
     def activation_depth(self) -> int:
-        """Words of each of the two ping-pong activation memories."""
-        return max(layer.positions * layer.out_chunks for layer in self.binary_layers)
+        """Words an activation address reaches: each ping-pong half of the one memory, or (when
+        overlapped) the larger of the scratch memory and each half of the last layer's input."""
+        return max(layer.dest_base + layer.positions * layer.out_chunks
+                   for layer in self.binary_layers)
+
+    @property
+    def scratch_depth(self) -> int:
+        """Words of the overlapped engine's scratch memory ("a" then "b"); 0 when not overlapped."""
+        if not self.overlaps_last:
+            return 0
+        return max((layer.dest_base + layer.positions * layer.out_chunks
+                    for layer in self.binary_layers[:-1]), default=0)
 
     @property
     def accumulator_bits(self) -> int:
@@ -261,22 +290,52 @@ class EnginePlan:
     def issue_cycles(self) -> int:
         return sum(layer.issue_cycles for layer in self.layers)
 
+    def _binary_cycles(self) -> int:
+        """Clocks from a batch's start to its last binary read (all requests in)."""
+        binary = self.binary_layers
+        return sum(layer.issue_cycles for layer in binary) + \
+            PIPELINE_DRAIN_CYCLES * (len(binary) - 1)
+
     def batch_cycles(self, images: int | None = None) -> int:
         """Clocks from a batch's first request to its last pixel in the output buffer, with the
-        ``images`` requests (default: a full batch) on consecutive clocks. The gateware's
-        ``image_cycles`` counter equals this; tests check it."""
+        ``images`` requests (default: a full batch) on consecutive clocks, the engine otherwise
+        idle. The gateware's ``image_cycles`` counter equals this; tests check it."""
         images = self.params.batch if images is None else images
         if not 1 <= images <= self.params.batch:
             raise ValueError(f"a batch holds 1..{self.params.batch} images, not {images}")
-        return START_CYCLES + (images - 1) + self.issue_cycles + \
-            PIPELINE_DRAIN_CYCLES * (len(self.layers) - 1) + FINISH_CYCLES
+        between = HANDOFF_CYCLES if self.overlaps_last else PIPELINE_DRAIN_CYCLES
+        return START_CYCLES + (images - 1) + self._binary_cycles() + between + \
+            self.last_layer.issue_cycles + FINISH_CYCLES
+
+    @property
+    def binary_interval(self) -> int:
+        """Clocks from a full batch's first request to the next batch's, when the binary layers
+        bound an overlapped engine's rate."""
+        return START_CYCLES + (self.params.batch - 1) + self._binary_cycles() + RESTART_CYCLES
+
+    @property
+    def last_interval(self) -> int:
+        """Clocks from the last layer's taking one batch to its taking the next, when it bounds
+        an overlapped engine's rate: its sequencer starts as the binary one does (START_CYCLES
+        to its first read), and takes the next batch once its last pixel is in the buffer."""
+        return START_CYCLES + self.last_layer.issue_cycles + FINISH_CYCLES
+
+    @property
+    def batch_interval(self) -> int:
+        """Clocks from one full batch's first request to the next's, in steady state (requests
+        waiting, the sink always ready): a whole batch's, or when the last layer overlaps the
+        next batch's binary layers, the longer of the two stages (tests check both in
+        simulation). The output buffer's drain, one pixel per clock, must keep up too."""
+        if not self.overlaps_last:
+            return self.batch_cycles()
+        return max(self.binary_interval, self.last_interval, self.params.batch * self.pixels)
 
     @property
     def cycles_per_image(self) -> float:
-        """Clocks per image of full batches: :meth:`batch_cycles` / batch (an integer when the
-        batch is 1). The output buffer drains one batch while the next computes, so this is
-        the engine's rate with a source and a sink that keep up."""
-        cycles = self.batch_cycles()
+        """Clocks per image of full batches in steady state: :attr:`batch_interval` / batch (an
+        integer when the batch is 1). The output buffer drains one batch while the next
+        computes, so this is the engine's rate with a source and a sink that keep up."""
+        cycles = self.batch_interval
         return cycles if self.params.batch == 1 else cycles / self.params.batch
 
     @property
@@ -307,7 +366,8 @@ class EnginePlan:
             "lanes": self.params.lanes, "chunk_bits": self.params.chunk_bits,
             "batch": self.params.batch, "bits_per_clock": self.params.bits_per_clock,
             "binary_macs_per_clock": self.params.bits_per_clock * self.params.batch,
-            "batch_cycles": self.batch_cycles(),
+            "batch_cycles": self.batch_cycles(), "batch_interval": self.batch_interval,
+            "overlaps_last": self.overlaps_last,
             "cycles_per_image": self.cycles_per_image,
             "useful_binary_macs": self.useful_binary_macs,
             "binary_utilization": self.binary_utilization,
@@ -376,6 +436,8 @@ def plan_engine(config: GanConfig, params: EngineParams = EngineParams()) -> Eng
         in_chunks=_ceil_div(channels[-1], chunk), groups=1,
         rows=_transposed_rows(side, c.image_side, c.kernel, c.stride, c.padding),
         has_labels=True, per_position_thresholds=False))
+    if params.batch > 1:
+        layers = _overlapped(layers)
     # Memory bases, in layer order.
     placed, w, t, lab = [], 0, 0, 0
     for layer in layers:
@@ -384,3 +446,16 @@ def plan_engine(config: GanConfig, params: EngineParams = EngineParams()) -> Eng
             w, t, lab = w + layer.weight_words, t + layer.threshold_words, lab + layer.label_words
         placed.append(layer)
     return EnginePlan(config, params, tuple(placed))
+
+
+def _overlapped(layers: list) -> list:
+    """The overlapped layout: the last binary layer writes "d" (double-buffered, the last layer's
+    alone); the others keep their "a" / "b" ping-pong in the scratch memory, "b" after "a"."""
+    *scratch, final, last = layers
+    words = {name: max([l.positions * l.out_chunks for l in scratch if l.dest == name] or [0])
+             for name in ("a", "b")}
+    base = {"z": 0, "a": 0, "b": words["a"], "d": 0}
+    scratch = [dataclasses.replace(l, source_base=base[l.source], dest_base=base[l.dest])
+               for l in scratch]
+    final = dataclasses.replace(final, source_base=base[final.source], dest="d")
+    return [*scratch, final, dataclasses.replace(last, source="d")]

@@ -13,15 +13,16 @@ from bitspin.hw.replica import registered_copies
 __all__ = ["LayerSequencer", "Source"]
 
 
-class Source(enum.Enum, shape=2):
+class Source(enum.Enum, shape=3):
     """Where a layer's input activations come from; also where its outputs go."""
     Z = 0
     A = 1
     B = 2
     PIXELS = 3
+    D = 4        # the last layer's input, in an overlapped engine (see hw.gan.plan)
 
 
-_SOURCE = {"z": Source.Z, "a": Source.A, "b": Source.B, "pixels": Source.PIXELS}
+_SOURCE = {"z": Source.Z, "a": Source.A, "b": Source.B, "pixels": Source.PIXELS, "d": Source.D}
 
 
 def _width(depth: int) -> int:
@@ -46,9 +47,12 @@ class LayerSequencer(wiring.Component):
     step by a constant when the group or the output pixel advances. The label addresses point
     at a tap's first word: with ``plan.labels_per_word`` = 1 the engine adds the label, else
     each image picks its own field of the word.
+
+    ``layers`` (a range of layer indices, default all): the layers this sequencer walks. An
+    overlapped engine has two, one for the binary layers and one for the last.
     """
 
-    def __init__(self, plan: EnginePlan, weight_addr_copies: int = 1):
+    def __init__(self, plan: EnginePlan, weight_addr_copies: int = 1, layers: range | None = None):
         if not isinstance(plan, EnginePlan):
             raise TypeError("plan must be an EnginePlan")
         if not isinstance(weight_addr_copies, int) or weight_addr_copies < 1:
@@ -56,6 +60,12 @@ class LayerSequencer(wiring.Component):
                              f"not {weight_addr_copies!r}")
         self.weight_addr_copies = weight_addr_copies
         self.plan = plan
+        layers = range(len(plan.layers)) if layers is None else layers
+        if not isinstance(layers, range) or len(layers) == 0 or layers.step != 1 or \
+                not 0 <= layers.start < layers.stop <= len(plan.layers):
+            raise ValueError(f"layers must be a non-empty range of the plan's layer indices, "
+                             f"not {layers!r}")
+        self.layers = plan.layers[layers.start:layers.stop]
         c, p = plan.config, plan.params
         max_side = max(layer.out_side for layer in plan.layers)
         max_groups = max(layer.groups for layer in plan.layers)
@@ -86,9 +96,8 @@ class LayerSequencer(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        plan = self.plan
         w = self._counter_widths
-        n_layers = len(plan.layers)
+        n_layers = len(self.layers)
         layer = Signal(range(n_layers))
         oy, ox = Signal(w["side"]), Signal(w["side"])
         g = Signal(w["groups"])
@@ -111,7 +120,7 @@ class LayerSequencer(wiring.Component):
                for name in self._tabled}
 
         with m.Switch(layer):
-            for index, lp in enumerate(plan.layers):
+            for index, lp in enumerate(self.layers):
                 with m.Case(index):
                     self._layer_logic(m, lp, oy, ox, g, ri, ci, c, issue, tap, steps,
                                       group_weight, group_label, pixel_threshold, pixel_dest)
@@ -126,7 +135,7 @@ class LayerSequencer(wiring.Component):
                                  g == last["g"], ox == last["side"], oy == last["side"]))
         c_w, ci_w, ri_w, g_w, ox_w, oy_w = (wraps[i] for i in range(6))
         taps_at = Array(Array(Const(len(r) - 1, range(8)) for r in lp.rows)
-                        for lp in [*plan.layers, plan.layers[-1]])
+                        for lp in [*self.layers, self.layers[-1]])
 
         def load_limits(next_layer, next_ox, next_oy):
             m.d.sync += [last["ci"].eq(taps_at[next_layer][next_ox]),
@@ -137,7 +146,9 @@ class LayerSequencer(wiring.Component):
         m.d.comb += [issue["first"].eq((c == 0) & (ci == 0) & (ri == 0)),
                      issue["last"].eq(c_w & ci_w & ri_w)]
         first_threshold = Array(Const(lp.threshold_base, len(pixel_threshold))
-                                for lp in [*plan.layers, plan.layers[-1]])
+                                for lp in [*self.layers, self.layers[-1]])
+        first_dest = Array(Const(lp.dest_base, len(pixel_dest))
+                           for lp in [*self.layers, self.layers[-1]])
 
         running = Signal()
         with m.FSM():
@@ -145,7 +156,7 @@ class LayerSequencer(wiring.Component):
                 with m.If(self.start):
                     load_limits(0, 0, 0)
                     m.d.sync += [layer.eq(0), group_weight.eq(0),
-                                 group_label.eq(0), pixel_dest.eq(0),
+                                 group_label.eq(0), pixel_dest.eq(first_dest[0]),
                                  pixel_threshold.eq(first_threshold[0])]
                     m.next = "RUN"
             with m.State("RUN"):
@@ -174,7 +185,7 @@ class LayerSequencer(wiring.Component):
                                         load_limits(layer + 1, 0, 0)
                                         m.d.sync += [oy.eq(0), layer.eq(layer + 1),
                                                      drain.eq(PIPELINE_DRAIN_CYCLES),
-                                                     pixel_dest.eq(0),
+                                                     pixel_dest.eq(first_dest[layer + 1]),
                                                      pixel_threshold.eq(
                                                          first_threshold[layer + 1])]
                                         with m.If(layer == n_layers - 1):
@@ -202,7 +213,7 @@ class LayerSequencer(wiring.Component):
 
     def _limit_tables(self) -> dict:
         """Per layer (and once more past the last): the last value of c, g and ox / oy."""
-        layers = [*self.plan.layers, self.plan.layers[-1]]
+        layers = [*self.layers, self.layers[-1]]
         return {"c": [lp.in_chunks * lp.passes - 1 for lp in layers],
                 "g": [lp.groups - 1 for lp in layers],
                 "side": [lp.out_side - 1 for lp in layers]}
@@ -239,7 +250,8 @@ class LayerSequencer(wiring.Component):
         chunks, k = lp.in_chunks, lp.kernel
         # The step counter c walks the chunks, each read ``passes`` times in a row.
         chunk = c >> 1 if lp.passes == 2 else c
-        act = table(lambda i, a: i * lp.in_side * chunks, lambda i, b: i * chunks)
+        act = table(lambda i, a: lp.source_base + i * lp.in_side * chunks,
+                    lambda i, b: i * chunks)
         tap_weight = table(lambda i, a: weight_base + a * k * chunks, lambda i, b: b * chunks)
         tap_label = table(lambda i, a: label_base + a * k * n, lambda i, b: b * n)
         m.d.comb += [

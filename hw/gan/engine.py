@@ -8,6 +8,7 @@ from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 from amaranth.utils import bits_for
 
+from bitspin.hw.gan.activations import ActivationMemories
 from bitspin.hw.gan.image import EngineImage
 from bitspin.hw.gan.integer_lane import IntegerLane, total_bits
 from bitspin.hw.gan.load_map import TABLE_BIAS_BITS, LoadTarget
@@ -68,12 +69,14 @@ class GanEngine(wiring.Component):
       latched and must hold while ``busy`` (the device's registers already hold it, and
       2·z_dim flip-flops matter on an iCE40);
     - ``ready``: not computing, and the output buffer has a free bank for a whole batch (so
-      the pipeline never stalls mid-image; one bank drains while the next batch computes);
+      the pipeline never stalls mid-image; one bank drains while the next batch computes).
+      A batch engine (``plan.overlaps_last``) is ready as soon as its last layer has taken the
+      previous batch over, and computes the two at once (see :mod:`hw.gan.plan`);
     - ``pixels``: the images of a batch one after another, each row-major, one 8-bit pixel per
       transfer (0 background, 255 ink);
-    - ``busy``: collecting or computing; ``image_cycles``: clocks of the last batch, from its
-      first request to its last pixel in the output buffer (``plan.batch_cycles(n)`` for n
-      requests on consecutive clocks);
+    - ``busy``: collecting or computing; ``image_cycles``: clocks of the last batch finished,
+      from its first request to its last pixel in the output buffer (``plan.batch_cycles(n)``
+      for n requests on consecutive clocks into an idle engine with a free output bank);
     - ``images``: images computed since reset.
 
     With ``loadable``, ``load_write`` stores ``load_data`` at ``load_addr`` of the memory (or
@@ -230,34 +233,9 @@ class GanEngine(wiring.Component):
             with m.If(loading & (self.load_target == LoadTarget.TABLE_BIAS)):
                 m.d.sync += table_bias.eq(self.load_data[:TABLE_BIAS_BITS])
 
-        # Activations. One memory whose halves are the two ping-pong buffers: a layer reads one
-        # half and writes the other, so one read and one write port serve both. Overlapped: the
-        # binary layers ping-pong in a small scratch memory (distributed RAM: a block RAM's
-        # width, not its depth, would set its count), and the last binary layer writes the
-        # half of a double-buffered memory that the last layer reads, batch after batch.
-        word = batch * chunk
-        if overlap:
-            half = 1 << len(lseq.act_addr)
-            parity_binary, parity_last = Signal(), Signal()
-            m.submodules.scratch = scratch = Memory(
-                shape=unsigned(word), depth=max(1, plan.scratch_depth), init=[],
-                attrs={"ram_style": "distributed"})
-            m.submodules.activations = final = Memory(shape=unsigned(word), depth=2 * half,
-                                                      init=[])
-            act_read, act_write = scratch.read_port(transparent_for=()), \
-                scratch.write_port(granularity=lanes)
-            last_read, final_write = final.read_port(transparent_for=()), \
-                final.write_port(granularity=lanes)
-            m.d.comb += [act_read.addr.eq(seq.act_addr),
-                         last_read.addr.eq(Cat(lseq.act_addr, parity_last))]
-        else:
-            half = 1 << len(seq.act_addr)
-            m.submodules.activations = memory = Memory(shape=unsigned(word), depth=2 * half,
-                                                       init=[])
-            act_read, act_write = memory.read_port(transparent_for=()), \
-                memory.write_port(granularity=lanes)
-            last_read = act_read
-            m.d.comb += act_read.addr.eq(Cat(seq.act_addr, seq.source == Source.B))
+        m.submodules.activations = acts = ActivationMemories(plan)
+        m.d.comb += [acts.read_addr.eq(seq.act_addr), acts.read_source.eq(seq.source),
+                     acts.last_read_addr.eq(lseq.act_addr)]
 
         # Stage 1: operands arrive; tags registered alongside them.
         s1 = {name: Signal.like(getattr(seq, name), name=f"s1_{name}")
@@ -283,8 +261,8 @@ class GanEngine(wiring.Component):
             delayed(m, data, 1, f"near_{name}")[0] for name, data in (
                 ("weights", weight_data), ("thresholds", threshold_data),
                 ("labels", label_data), ("last_weights", last_weight_data),
-                ("last_labels", last_label_data), ("activations", act_read.data)))
-        last_act_data = delayed(m, last_read.data, 1, "near_last_activations")[0] \
+                ("last_labels", last_label_data), ("activations", acts.read_data)))
+        last_act_data = delayed(m, acts.last_read_data, 1, "near_last_activations")[0] \
             if overlap else act_data
         from_z = registered_copies(m, s1["source"] == Source.Z, batch, "s1_from_z")
         s1 = {name: delayed(m, reg, 1, f"s1b_{name}")[0] for name, reg in s1.items()}
@@ -343,17 +321,10 @@ class GanEngine(wiring.Component):
         slices = chunk // lanes
         enable = Mux(arrays[0].result_valid & (s5["dest"] != Source.PIXELS),
                      1 << s5["dest_slice"], 0)
-        results = Cat(*(Cat(*[array.result] * slices) for array in arrays))
-        enables = Cat(*[enable[:slices]] * batch)
-        if overlap:
-            to_final = s5["dest"] == Source.D
-            m.d.comb += [act_write.addr.eq(s5["dest_addr"]), act_write.data.eq(results),
-                         act_write.en.eq(Mux(to_final, 0, enables)),
-                         final_write.addr.eq(Cat(s5["dest_addr"], parity_binary)),
-                         final_write.data.eq(results), final_write.en.eq(Mux(to_final, enables, 0))]
-        else:
-            m.d.comb += [act_write.addr.eq(Cat(s5["dest_addr"], s5["dest"] == Source.B)),
-                         act_write.data.eq(results), act_write.en.eq(enables)]
+        m.d.comb += [acts.write_addr.eq(s5["dest_addr"]), acts.write_dest.eq(s5["dest"]),
+                     acts.write_data.eq(Cat(*(Cat(*[array.result] * slices)
+                                             for array in arrays))),
+                     acts.write_enable.eq(Cat(*[enable[:slices]] * batch))]
 
         # Last layer: every image's sum biased and clipped to a table index in the same clock,
         # into the buffer; the table is looked up as the buffer drains (one read port).
@@ -411,11 +382,10 @@ class GanEngine(wiring.Component):
         m.d.comb += [last_active.eq(lseq.busy | pending.any()),
                      hand_over.eq(b_full & ~seq.busy & ~binary_tail.any() & ~last_active
                                   & output.free),
-                     lseq.start.eq(hand_over),
+                     lseq.start.eq(hand_over), acts.hand_over.eq(hand_over),
                      self.busy.eq((fill != 0) | b_full | last_active)]
         with m.If(hand_over):
-            m.d.sync += [b_full.eq(0), parity_last.eq(parity_binary),
-                         parity_binary.eq(~parity_binary), last_images.eq(batch_images)]
+            m.d.sync += [b_full.eq(0), last_images.eq(batch_images)]
             m.d.sync += [last_label[i].eq(label[i]) for i in images]
         # image_cycles: from a batch's first request to its last pixel, by time stamps (two
         # batches are in flight).

@@ -10,7 +10,7 @@ from amaranth.utils import ceil_log2, exact_log2
 from bitspin.hw.gan.plan import PIPELINE_DRAIN_CYCLES, EnginePlan
 from bitspin.hw.replica import registered_copies
 
-__all__ = ["LayerSequencer", "Source"]
+__all__ = ["LayerSequencer", "Source", "address_width"]
 
 
 class Source(enum.Enum, shape=3):
@@ -25,7 +25,8 @@ class Source(enum.Enum, shape=3):
 _SOURCE = {"z": Source.Z, "a": Source.A, "b": Source.B, "pixels": Source.PIXELS, "d": Source.D}
 
 
-def _width(depth: int) -> int:
+def address_width(depth: int) -> int:
+    """Bits of an address into ``depth`` words (at least one)."""
     return max(1, ceil_log2(max(depth, 2)))
 
 
@@ -79,15 +80,15 @@ class LayerSequencer(wiring.Component):
             "source": Out(Source), "dest": Out(Source),
             "chunk": Out(range(max_chunks)), "z_pass": Out(1), "mask": Out(p.chunk_bits),
             "correction": Out(range(2 * p.chunk_bits + 1)),
-            "act_addr": Out(_width(plan.activation_depth)),
-            "weight_addr": Out(_width(plan.weight_depth)),
+            "act_addr": Out(address_width(plan.activation_depth)),
+            "weight_addr": Out(address_width(plan.weight_depth)),
             # Registered copies of weight_addr, one per slice of the weight memory.
-            "weight_addrs": Out(_width(plan.weight_depth) * weight_addr_copies),
-            "threshold_addr": Out(_width(plan.threshold_depth)),
-            "label_addr": Out(_width(plan.label_depth)),
-            "last_weight_addr": Out(_width(last.taps * last.in_chunks)),
-            "last_label_addr": Out(_width(last.taps * c.n_classes // plan.labels_per_word)),
-            "dest_addr": Out(_width(plan.activation_depth)),
+            "weight_addrs": Out(address_width(plan.weight_depth) * weight_addr_copies),
+            "threshold_addr": Out(address_width(plan.threshold_depth)),
+            "label_addr": Out(address_width(plan.label_depth)),
+            "last_weight_addr": Out(address_width(last.taps * last.in_chunks)),
+            "last_label_addr": Out(address_width(last.taps * c.n_classes // plan.labels_per_word)),
+            "dest_addr": Out(address_width(plan.activation_depth)),
             "dest_slice": Out(range(max(2, self._slices))),
         })
         max_steps = max(layer.in_chunks * layer.passes for layer in plan.layers)

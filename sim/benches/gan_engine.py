@@ -5,7 +5,10 @@ args: ``load`` (optional: ``[target, address, hex word]`` writes through the loa
 z_i > 0, bit i of mask is z_i != 0), and ``batch`` (the engine's; default 1): the requests go
 in batches of that many on consecutive clocks, the last one closed early by ``end_batch`` if it
 is short. Reports ``images`` (one hex string of the row-major pixels per request) and
-``image_cycles`` (the engine's counter after each batch).
+``image_cycles`` (the engine's counter after each batch). With ``stream`` = n, it then keeps
+requests waiting and the sink ready for n more full batches (the first request's z each time)
+and reports ``batch_starts``: the clock of each batch's first request (steady state: the
+engine's rate).
 
 The sink holds ``pixels.ready`` low while a batch computes and drains its images afterwards
 (the buffer holds two batches, so the engine never stalls); back-pressure in every pattern is
@@ -62,4 +65,25 @@ async def generate(dut):
         dut.pixels__ready.value = 0
         images += [data[i:i + pixels_per_image].hex()
                    for i in range(0, len(data), pixels_per_image)]
-    report(images=images, image_cycles=cycles)
+    starts = await _stream(dut, requests[0], batch, int(a.get("stream", 0)))
+    report(images=images, image_cycles=cycles, batch_starts=starts)
+
+
+async def _stream(dut, request, batch, batches):
+    """Clocks at which each of ``batches`` full batches takes its first request."""
+    starts, clock, fill = [], 0, 0
+    z_value, z_mask, label = request
+    dut.z_value.value, dut.z_mask.value, dut.label.value = int(z_value), int(z_mask), int(label)
+    dut.end_batch.value = 0
+    dut.pixels__ready.value = 1
+    dut.start.value = int(batches > 0)
+    while len(starts) < batches:
+        await ReadOnly()
+        if int(dut.ready.value):
+            if fill == 0:
+                starts.append(clock)
+            fill = (fill + 1) % batch
+        await RisingEdge(dut.clk)
+        clock += 1
+    dut.start.value = 0
+    return starts

@@ -106,7 +106,8 @@ def _print_gan(report: dict) -> None:
     console.print(table)
     sim = report["backends"].get("sim")
     if sim:
-        console.print(f"Verilator: {sim['batch_cycles']} cycles per batch of {sim['batch']}, "
+        console.print(f"Verilator: {sim['batch_cycles']} cycles for a lone batch of "
+                      f"{sim['batch']}, one batch every {sim['batch_interval']} cycles streamed, "
                       f"{sim['cycles_per_image']:g} per image (matches the plan: "
                       f"{sim['cycles_match_plan']})")
     device = report["backends"].get("device")

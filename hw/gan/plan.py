@@ -43,8 +43,9 @@ import dataclasses
 from dataclasses import dataclass
 
 from bitspin.hw.gan.architecture import GanConfig
+from bitspin.hw.gan.layer_plan import LayerPlan, bits_for, ceil_div, transposed_rows
 
-__all__ = ["EngineParams", "LayerPlan", "EnginePlan", "plan_engine", "PIPELINE_DRAIN_CYCLES",
+__all__ = ["EngineParams", "EnginePlan", "plan_engine", "PIPELINE_DRAIN_CYCLES",
            "START_CYCLES", "FINISH_CYCLES", "HANDOFF_CYCLES", "RESTART_CYCLES", "MAX_BATCH"]
 
 # Idle cycles between the last read of one layer and the first read of the next: the last
@@ -104,101 +105,6 @@ class EngineParams:
     @property
     def bits_per_clock(self) -> int:
         return self.lanes * self.chunk_bits
-
-
-def _ceil_div(a: int, b: int) -> int:
-    return -(-a // b)
-
-
-def _bits_for(value: int) -> int:
-    """Bits of an unsigned field holding 0..value."""
-    return max(1, int(value).bit_length())
-
-
-@dataclass(frozen=True)
-class LayerPlan:
-    """One layer as a generalized transposed convolution (see the module docstring)."""
-
-    name: str
-    kind: str                    # "binary" (XNOR-popcount, threshold) or "last" (integer, table)
-    source: str                  # "z", "a" or "b": input activations (the z register, or memory)
-    dest: str                    # "a", "b" or "pixels"
-    in_side: int
-    out_side: int
-    kernel: int
-    in_channels: int             # channels read from the source (labels excluded)
-    out_channels: int
-    in_chunks: int               # B-bit words per input pixel
-    groups: int                  # ceil(out_channels / M) (1 for the last layer)
-    rows: tuple                  # rows[o] = ((input row, kernel row), ...) landing on output row o
-    has_labels: bool             # the label adds a per-tap term
-    per_position_thresholds: bool
-    out_chunks: int              # B-bit words per output pixel in the destination memory
-    fan_in: int                  # inputs per output, labels included (bounds |acc| and |τ|)
-    passes: int = 1              # 2 for the ternary z: each chunk is read as two ±1 words
-    source_base: int = 0         # first word of the input (and output) in its activation memory
-    dest_base: int = 0
-    weight_base: int = 0         # first word in the binary weight memory (or last-weight memory)
-    threshold_base: int = 0
-    label_base: int = 0
-
-    @property
-    def fully_connected(self) -> bool:
-        """A fully connected layer (its "taps" are its output pixels), not a convolution."""
-        return self.name.startswith("fc")
-
-    @property
-    def taps(self) -> int:
-        return self.kernel * self.kernel
-
-    @property
-    def positions(self) -> int:
-        return self.out_side * self.out_side
-
-    @property
-    def weight_words(self) -> int:
-        return self.groups * self.taps * self.in_chunks
-
-    @property
-    def threshold_words(self) -> int:
-        return self.groups * (self.positions if self.per_position_thresholds else 1)
-
-    @property
-    def label_words(self) -> int:
-        return self.groups * self.taps if self.has_labels else 0
-
-    @property
-    def landing_taps(self) -> int:
-        """Kernel taps that land on an output pixel, summed over the output pixels."""
-        return sum(len(self.rows[oy]) * len(self.rows[ox])
-                   for oy in range(self.out_side) for ox in range(self.out_side))
-
-    @property
-    def issue_cycles(self) -> int:
-        """Clocks in which this layer reads operands (one per tap, group, chunk and pass)."""
-        return self.landing_taps * self.groups * self.in_chunks * self.passes
-
-    @property
-    def zero_insertion_macs(self) -> int:
-        """MACs of the same layer computed by inserting stride − 1 zeros between the inputs
-        and running a dense convolution (every output pixel × every tap): what a
-        zero-insertion engine spends. Equals :attr:`useful_macs` for fully connected layers."""
-        if self.fully_connected:
-            return self.useful_macs
-        return self.positions * self.taps * self.in_channels * self.out_channels
-
-    @property
-    def useful_macs(self) -> int:
-        """Binary (or integer) multiply-accumulates of the model itself, labels excluded."""
-        return self.landing_taps * self.in_channels * self.out_channels
-
-
-def _transposed_rows(in_side: int, out_side: int, kernel: int, stride: int,
-                     padding: int) -> tuple:
-    """For each output row o: the (input row i, kernel row a) with o = i·stride − padding + a."""
-    return tuple(tuple((i, o + padding - i * stride) for i in range(in_side)
-                       if 0 <= o + padding - i * stride < kernel)
-                 for o in range(out_side))
 
 
 @dataclass(frozen=True)
@@ -267,7 +173,7 @@ class EnginePlan:
         """Signed width of every binary accumulator and stored threshold (|acc| ≤ fan_in,
         |τ| ≤ fan_in + 1 and a flipped lane stores τ + 1; times the passes: a two-pass layer
         accumulates twice its sum)."""
-        return _bits_for(max((layer.fan_in + 2) * layer.passes
+        return bits_for(max((layer.fan_in + 2) * layer.passes
                              for layer in self.binary_layers)) + 1
 
     @property
@@ -276,7 +182,7 @@ class EnginePlan:
         bit 1 = +1), else signed with |term| ≤ label_repeat."""
         if self.config.label_repeat == 1:
             return 1
-        return _bits_for(self.config.label_repeat) + 1
+        return bits_for(self.config.label_repeat) + 1
 
     @property
     def last_accumulator_bits(self) -> int:
@@ -284,7 +190,7 @@ class EnginePlan:
         layer = self.last_layer
         bound = c.last_weight_max * (layer.in_chunks * self.params.chunk_bits + c.n_classes) \
             * max(len(r) for r in layer.rows) ** 2
-        return _bits_for(bound) + 1
+        return bits_for(bound) + 1
 
     @property
     def issue_cycles(self) -> int:
@@ -393,7 +299,7 @@ def plan_engine(config: GanConfig, params: EngineParams = EngineParams()) -> Eng
     memories = ["a", "b"]
 
     def make(**kw) -> LayerPlan:
-        out_chunks = _ceil_div(kw["out_channels"], chunk)
+        out_chunks = ceil_div(kw["out_channels"], chunk)
         labels = c.n_classes * (c.label_repeat if kw["source"] == "z" else 1) \
             if kw["has_labels"] else 0
         fan_in = (kw["in_channels"] + labels) * \
@@ -407,7 +313,7 @@ def plan_engine(config: GanConfig, params: EngineParams = EngineParams()) -> Eng
         layers.append(make(
             name=f"fc{i}", kind="binary", source="z" if i == 0 else memories[(i - 1) % 2],
             dest=memories[i % 2], in_side=1, out_side=1, kernel=1, in_channels=w_in,
-            out_channels=w_out, in_chunks=_ceil_div(w_in, chunk), groups=_ceil_div(w_out, m),
+            out_channels=w_out, in_chunks=ceil_div(w_in, chunk), groups=ceil_div(w_out, m),
             rows=single, has_labels=(i == 0), per_position_thresholds=False))
     n = len(c.fc_widths)
     base_rows = tuple(((0, o),) for o in range(c.base))
@@ -415,7 +321,7 @@ def plan_engine(config: GanConfig, params: EngineParams = EngineParams()) -> Eng
         name=f"fc{n}", kind="binary", source="z" if n == 0 else memories[(n - 1) % 2],
         dest=memories[n % 2], in_side=1, out_side=c.base, kernel=c.base,
         in_channels=widths[-1], out_channels=c.conv_channels,
-        in_chunks=_ceil_div(widths[-1], chunk), groups=_ceil_div(c.conv_channels, m),
+        in_chunks=ceil_div(widths[-1], chunk), groups=ceil_div(c.conv_channels, m),
         rows=base_rows, has_labels=(n == 0), per_position_thresholds=True))
     channels = [c.conv_channels, *c.deconv_channels]
     side = c.base
@@ -425,16 +331,16 @@ def plan_engine(config: GanConfig, params: EngineParams = EngineParams()) -> Eng
         layers.append(make(
             name=f"deconv{j}", kind="binary", source=memories[(k - 1) % 2], dest=memories[k % 2],
             in_side=side, out_side=out_side, kernel=c.kernel, in_channels=c_in,
-            out_channels=c_out, in_chunks=_ceil_div(c_in, chunk), groups=_ceil_div(c_out, m),
-            rows=_transposed_rows(side, out_side, c.kernel, c.stride, c.padding),
+            out_channels=c_out, in_chunks=ceil_div(c_in, chunk), groups=ceil_div(c_out, m),
+            rows=transposed_rows(side, out_side, c.kernel, c.stride, c.padding),
             has_labels=True, per_position_thresholds=False))
         side = out_side
     k = len(layers)
     layers.append(make(
         name="last", kind="last", source=memories[(k - 1) % 2], dest="pixels", in_side=side,
         out_side=c.image_side, kernel=c.kernel, in_channels=channels[-1], out_channels=1,
-        in_chunks=_ceil_div(channels[-1], chunk), groups=1,
-        rows=_transposed_rows(side, c.image_side, c.kernel, c.stride, c.padding),
+        in_chunks=ceil_div(channels[-1], chunk), groups=1,
+        rows=transposed_rows(side, c.image_side, c.kernel, c.stride, c.padding),
         has_labels=True, per_position_thresholds=False))
     if params.batch > 1:
         layers = _overlapped(layers)

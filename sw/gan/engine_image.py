@@ -6,7 +6,8 @@ import numpy as np
 
 from bitspin.hw.gan.image import EngineImage
 from bitspin.hw.gan.integer_lane import total_bits
-from bitspin.hw.gan.plan import EngineParams, EnginePlan, LayerPlan, plan_engine
+from bitspin.hw.gan.layer_plan import LayerPlan
+from bitspin.hw.gan.plan import EngineParams, EnginePlan, plan_engine
 from bitspin.sw.gan.folding import FoldedModel
 
 __all__ = ["build_engine_image", "engine_image_for", "pack_latent"]

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from amaranth import Cat, Module, Mux, Signal, signed, unsigned
+from amaranth import Cat, Module, Mux, Signal, signed
 from amaranth.lib import stream, wiring
-from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 from amaranth.utils import bits_for
 
@@ -15,45 +14,16 @@ from bitspin.hw.gan.load_map import TABLE_BIAS_BITS, LoadTarget
 from bitspin.hw.gan.output_buffer import OutputBuffer
 from bitspin.hw.gan.plan import FINISH_CYCLES, PIPELINE_DRAIN_CYCLES
 from bitspin.hw.gan.sequencer import LayerSequencer, Source
+from bitspin.hw.gan.weight_memory import binary_weights, read_only_memory, weight_slices
 from bitspin.hw.gan.xnor_popcount import XnorPopcountArray
 from bitspin.hw.ising.popcount import delayed
 from bitspin.hw.replica import registered_copies
 from bitspin.hw.single_port_ram import SinglePortRAM
 
-__all__ = ["GanEngine", "OPERAND_FAN_OUT", "WEIGHT_SLICES"]
-
-#: Slices of the binary weight word, each a memory with its own address register.
-WEIGHT_SLICES = 8
-
-
-def _weight_slices(width: int) -> list[tuple[int, int]]:
-    """[low, high) bit ranges of about WEIGHT_SLICES slices, each a multiple of 18 bits wide (an
-    ECP5 block RAM's width at 1 K words) but the last, so the slices take no more block RAMs
-    than the whole word would."""
-    piece = 18 * -(-width // (18 * WEIGHT_SLICES))
-    return [(low, min(low + piece, width)) for low in range(0, width, piece)]
+__all__ = ["GanEngine", "OPERAND_FAN_OUT"]
 
 #: Lanes that share one register of an image's operand (each of its bits feeds two LUT4s a lane).
 OPERAND_FAN_OUT = 4
-
-
-def _memory(m, name: str, width: int, init, addr, load=None, enable=None):
-    """A memory initialised with ``init``, read at ``addr``; its read data (next clock, or the
-    clock after ``enable`` was last high).
-
-    ``load``: a (write enable, address, data) triple adds a write port (a reloadable memory).
-    """
-    memory = Memory(shape=unsigned(width), depth=max(1, len(init)), init=list(init) or [0])
-    m.submodules[name] = memory
-    read = memory.read_port(transparent_for=())
-    m.d.comb += read.addr.eq(addr)
-    if enable is not None:
-        m.d.comb += read.en.eq(enable)
-    if load is not None:
-        write = memory.write_port()
-        enable, address, data = load
-        m.d.comb += [write.en.eq(enable), write.addr.eq(address), write.data.eq(data)]
-    return read.data
 
 
 class GanEngine(wiring.Component):
@@ -139,7 +109,7 @@ class GanEngine(wiring.Component):
 
         overlap, n_layers = plan.overlaps_last, len(plan.layers)
         m.submodules.sequencer = seq = LayerSequencer(
-            plan, weight_addr_copies=len(_weight_slices(self._memory_widths()["weights"])),
+            plan, weight_addr_copies=len(weight_slices(self._memory_widths()["weights"])),
             layers=range(n_layers - 1 if overlap else n_layers))
         # The last layer's own sequencer (overlapped), else the one sequencer walks it too.
         lseq = seq
@@ -208,24 +178,26 @@ class GanEngine(wiring.Component):
         with m.If(closes):
             m.d.sync += [fill.eq(0), batch_images.eq(fill + 1), b_full.eq(overlap)]
 
-        weight_data = self._weights(m, seq, loading)
+        weight_data = binary_weights(m, image, seq.weight_addrs, len(seq.weight_addr),
+                                     self._memory_widths()["weights"],
+                                     load(LoadTarget.WEIGHTS))
         if self.single_port_thresholds:
             threshold_data = single_port("thresholds", LoadTarget.THRESHOLDS, image.thresholds,
                                          plan.threshold_depth, seq.threshold_addr)
         else:
-            threshold_data = _memory(m, "thresholds", widths["thresholds"], image.thresholds,
+            threshold_data = read_only_memory(m, "thresholds", widths["thresholds"], image.thresholds,
                                      seq.threshold_addr, load(LoadTarget.THRESHOLDS))
         # One read of each label table serves the batch: a word holds every label's terms.
         # A batch reads one word of each label table (every label's terms) and each image picks
         # its own; a single image reads its label's word.
         picks = plan.labels_per_word > 1
         own = 0 if picks else label[0]
-        label_data = _memory(m, "labels", widths["labels"], image.labels, seq.label_addr + own,
+        label_data = read_only_memory(m, "labels", widths["labels"], image.labels, seq.label_addr + own,
                              load(LoadTarget.LABELS))
-        last_weight_data = _memory(m, "last_weights", widths["last_weights"],
+        last_weight_data = read_only_memory(m, "last_weights", widths["last_weights"],
                                    image.last_weights, lseq.last_weight_addr,
                                    load(LoadTarget.LAST_WEIGHTS))
-        last_label_data = _memory(m, "last_labels", widths["last_labels"], image.last_labels,
+        last_label_data = read_only_memory(m, "last_labels", widths["last_labels"], image.last_labels,
                                   lseq.last_label_addr + own, load(LoadTarget.LAST_LABELS))
         # Reset-less: a loaded model's bias must survive a device ABORT (which resets control).
         table_bias = Signal(signed(TABLE_BIAS_BITS), init=image.table_bias, reset_less=True)
@@ -355,7 +327,7 @@ class GanEngine(wiring.Component):
         with m.If(advance):
             m.d.sync += looked_up.eq(output.pixels.valid)
         m.d.comb += self.pixels.payload.eq(
-            _memory(m, "table", 8, image.table, output.pixels.payload, load(LoadTarget.TABLE),
+            read_only_memory(m, "table", 8, image.table, output.pixels.payload, load(LoadTarget.TABLE),
                     enable=advance))
 
         # Computing from the batch's start until its last pixel is in the buffer.
@@ -398,31 +370,6 @@ class GanEngine(wiring.Component):
         with m.If(finished):
             m.d.sync += self.image_cycles.eq(now - last_first_at + 1)
         return m
-
-    def _weights(self, m, seq, loading):
-        """The binary weights: one memory per slice of the word, each with its own copy of the
-        address (one address net to every block RAM of the word was 15 ns of routing). Loads
-        reach each slice through registers of its own, so a write lands a clock late."""
-        image, depth = self.image, self.plan.weight_depth
-        slices = _weight_slices(self._memory_widths()["weights"])
-        width = len(seq.weight_addr)
-        if self.loadable:
-            load_addr, load_data = Signal.like(self.load_addr), Signal.like(self.load_data)
-            m.d.sync += [load_addr.eq(self.load_addr), load_data.eq(self.load_data)]
-            writes = registered_copies(m, loading & (self.load_target == LoadTarget.WEIGHTS),
-                                       len(slices), "weight_write")
-        data = []
-        for k, (low, high) in enumerate(slices):
-            init = [word >> low & ((1 << (high - low)) - 1) for word in image.weights]
-            addr = seq.weight_addrs.word_select(k, width)
-            if not self.loadable:
-                data.append(_memory(m, f"weights{k}", high - low, init, addr))
-                continue
-            m.submodules[f"weights{k}"] = ram = SinglePortRAM(high - low, depth, init=init)
-            m.d.comb += [ram.write_enable.eq(writes[k]), ram.write_data.eq(load_data[low:high]),
-                         ram.addr.eq(Mux(writes[k], load_addr, addr))]
-            data.append(ram.read_data)
-        return Cat(*data)
 
     def _memory_widths(self) -> dict[str, int]:
         plan, c = self.plan, self.plan.config

@@ -23,7 +23,11 @@ from bitspin.hw.single_port_ram import SinglePortRAM
 __all__ = ["GanEngine", "OPERAND_FAN_OUT"]
 
 #: Lanes that share one register of an image's operand (each of its bits feeds two LUT4s a lane).
-OPERAND_FAN_OUT = 4
+OPERAND_FAN_OUT = 16
+#: Images that share one stage-2 register of the weight, threshold and last-weight words. One
+#: per image kept each copy beside its lanes (for 80 MHz), but doubles the words' wiring: the
+#: batch-8 build at 48 MHz did not route with it.
+IMAGES_PER_WORD_COPY = 8
 
 
 class GanEngine(wiring.Component):
@@ -241,9 +245,9 @@ class GanEngine(wiring.Component):
         l1 = {name: delayed(m, reg, 1, f"l1b_{name}")[0] for name, reg in l1.items()} \
             if overlap else s1
         s1_z = [delayed(m, z, 1, f"s1b_z{i}")[0] for i, z in enumerate(s1_z)]
-        # Stage 2: the operands registered, the source selected, padding read as 0. Each image
-        # has its own copies of the shared words, and each group of OPERAND_FAN_OUT lanes its
-        # own copy of the operand: registers beside their consumers.
+        # Stage 2: the operands registered, the source selected, padding read as 0; a copy of
+        # the shared words per IMAGES_PER_WORD_COPY images, and of the operand per
+        # OPERAND_FAN_OUT lanes.
         copies = max(1, lanes // OPERAND_FAN_OUT)
         operand, integer_operand = [], []
         for i in images:
@@ -252,9 +256,12 @@ class GanEngine(wiring.Component):
             integer_operand.append(registered_copies(
                 m, l1["mask"] & last_act_data.word_select(i, chunk), 1,
                 f"integer_operand{i}_")[0])
-        shared = [{name: registered_copies(m, data, 1, f"s2_{name}{i}_")[0] for name, data in (
-            ("weights", weight_data), ("thresholds", threshold_data),
-            ("last_weights", last_weight_data))} for i in images]
+        word_copies = [{name: registered_copies(m, data, 1, f"s2_{name}{k}_")[0]
+                        for name, data in (("weights", weight_data),
+                                           ("thresholds", threshold_data),
+                                           ("last_weights", last_weight_data))}
+                       for k in range(-(-batch // IMAGES_PER_WORD_COPY))]
+        shared = [word_copies[i // IMAGES_PER_WORD_COPY] for i in images]
         # The tags that every lane reads, one copy per image.
         lane_tags = [registered_copies(m, Cat(s1["valid"] & ~s1["integer"], s1["first"],
                                               s1["last"], s1["add_label"], s1["correction"]),

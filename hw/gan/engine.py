@@ -23,10 +23,11 @@ from bitspin.hw.single_port_ram import SinglePortRAM
 __all__ = ["GanEngine", "OPERAND_FAN_OUT"]
 
 #: Lanes that share one register of an image's operand (each of its bits feeds two LUT4s a lane).
-OPERAND_FAN_OUT = 16
+OPERAND_FAN_OUT = 4
 #: Images that share one stage-2 register of the weight, threshold and last-weight words. One
 #: per image kept each copy beside its lanes (for 80 MHz), but doubles the words' wiring: the
-#: batch-8 build at 48 MHz did not route with it.
+#: batch-8 build at 48 MHz did not route with it. (One operand copy per image, instead of per
+#: four lanes, routed, but at 42.7 MHz: the operand's route to its 16 lanes was 17.6 ns.)
 IMAGES_PER_WORD_COPY = 8
 
 

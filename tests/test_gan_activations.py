@@ -1,6 +1,5 @@
 """The GAN engine's activation memories: both layouts, in Amaranth's simulator."""
 
-import numpy as np
 import pytest
 from amaranth.sim import Simulator
 

@@ -190,20 +190,22 @@ class GanEngine(wiring.Component):
             threshold_data = single_port("thresholds", LoadTarget.THRESHOLDS, image.thresholds,
                                          plan.threshold_depth, seq.threshold_addr)
         else:
-            threshold_data = read_only_memory(m, "thresholds", widths["thresholds"], image.thresholds,
-                                     seq.threshold_addr, load(LoadTarget.THRESHOLDS))
+            threshold_data = read_only_memory(m, "thresholds", widths["thresholds"],
+                                              image.thresholds, seq.threshold_addr,
+                                              load(LoadTarget.THRESHOLDS))
         # One read of each label table serves the batch: a word holds every label's terms.
         # A batch reads one word of each label table (every label's terms) and each image picks
         # its own; a single image reads its label's word.
         picks = plan.labels_per_word > 1
         own = 0 if picks else label[0]
-        label_data = read_only_memory(m, "labels", widths["labels"], image.labels, seq.label_addr + own,
-                             load(LoadTarget.LABELS))
+        label_data = read_only_memory(m, "labels", widths["labels"], image.labels,
+                                      seq.label_addr + own, load(LoadTarget.LABELS))
         last_weight_data = read_only_memory(m, "last_weights", widths["last_weights"],
-                                   image.last_weights, lseq.last_weight_addr,
-                                   load(LoadTarget.LAST_WEIGHTS))
-        last_label_data = read_only_memory(m, "last_labels", widths["last_labels"], image.last_labels,
-                                  lseq.last_label_addr + own, load(LoadTarget.LAST_LABELS))
+                                            image.last_weights, lseq.last_weight_addr,
+                                            load(LoadTarget.LAST_WEIGHTS))
+        last_label_data = read_only_memory(m, "last_labels", widths["last_labels"],
+                                           image.last_labels, lseq.last_label_addr + own,
+                                           load(LoadTarget.LAST_LABELS))
         # Reset-less: a loaded model's bias must survive a device ABORT (which resets control).
         table_bias = Signal(signed(TABLE_BIAS_BITS), init=image.table_bias, reset_less=True)
         if self.loadable:
@@ -335,8 +337,8 @@ class GanEngine(wiring.Component):
         with m.If(advance):
             m.d.sync += looked_up.eq(output.pixels.valid)
         m.d.comb += self.pixels.payload.eq(
-            read_only_memory(m, "table", 8, image.table, output.pixels.payload, load(LoadTarget.TABLE),
-                    enable=advance))
+            read_only_memory(m, "table", 8, image.table, output.pixels.payload,
+                             load(LoadTarget.TABLE), enable=advance))
 
         # Computing from the batch's start until its last pixel is in the buffer.
         # Issue → operands → registered → tree → total → accumulator → table → buffer.

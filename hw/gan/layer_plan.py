@@ -58,6 +58,11 @@ class LayerPlan:
         return self.out_side * self.out_side
 
     @property
+    def dest_end(self) -> int:
+        """One past the last word of the output in its activation memory."""
+        return self.dest_base + self.positions * self.out_chunks
+
+    @property
     def weight_words(self) -> int:
         return self.groups * self.taps * self.in_chunks
 

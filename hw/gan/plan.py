@@ -157,16 +157,14 @@ class EnginePlan:
     def activation_depth(self) -> int:
         """Words an activation address reaches: each ping-pong half of the one memory, or (when
         overlapped) the larger of the scratch memory and each half of the last layer's input."""
-        return max(layer.dest_base + layer.positions * layer.out_chunks
-                   for layer in self.binary_layers)
+        return max(layer.dest_end for layer in self.binary_layers)
 
     @property
     def scratch_depth(self) -> int:
         """Words of the overlapped engine's scratch memory ("a" then "b"); 0 when not overlapped."""
         if not self.overlaps_last:
             return 0
-        return max((layer.dest_base + layer.positions * layer.out_chunks
-                    for layer in self.binary_layers[:-1]), default=0)
+        return max((layer.dest_end for layer in self.binary_layers[:-1]), default=0)
 
     @property
     def accumulator_bits(self) -> int:
@@ -358,7 +356,7 @@ def _overlapped(layers: list) -> list:
     """The overlapped layout: the last binary layer writes "d" (double-buffered, the last layer's
     alone); the others keep their "a" / "b" ping-pong in the scratch memory, "b" after "a"."""
     *scratch, final, last = layers
-    words = {name: max([l.positions * l.out_chunks for l in scratch if l.dest == name] or [0])
+    words = {name: max([l.dest_end for l in scratch if l.dest == name] or [0])
              for name in ("a", "b")}
     base = {"z": 0, "a": 0, "b": words["a"], "d": 0}
     scratch = [dataclasses.replace(l, source_base=base[l.source], dest_base=base[l.dest])

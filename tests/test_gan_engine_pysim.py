@@ -203,8 +203,12 @@ def test_batches_follow_at_the_planned_interval(case, rng):
         plan = plan_engine(config, params)
         terms = {"binary": plan.binary_interval, "last": plan.last_interval,
                  "drain": params.batch * plan.pixels}
-        if max(terms, key=terms.get) == bound:
+        first, second = sorted(terms.values(), reverse=True)[:2]
+        # The faster stages run ahead until the buffers between them (about two batches) are
+        # full, gaining first − second clocks a batch: a small gap makes a long transient.
+        if max(terms, key=terms.get) == bound and first - second >= first // 8:
             break
     image = build_engine_image(random_folded_model(config, rng), plan)
-    intervals = np.diff(batch_starts(image, 8))
+    batches = 6 + -(-3 * first // (first - second))
+    intervals = np.diff(batch_starts(image, batches))
     assert list(intervals[-3:]) == [plan.batch_interval] * 3, (terms, intervals)

@@ -7,13 +7,14 @@ from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-__all__ = ["SinglePortRAM", "SPRAM_WIDTH", "SPRAM_DEPTH"]
+__all__ = ["SinglePortRAM", "SPRAM_WIDTH", "SPRAM_DEPTH", "is_ice40_up"]
 
 SPRAM_WIDTH = 16       # SB_SPRAM256KA: 16 K words of 16 bits
 SPRAM_DEPTH = 16384
 
 
-def _is_ice40_up(platform) -> bool:
+def is_ice40_up(platform) -> bool:
+    """Whether ``platform`` is an iCE40 UltraPlus, where :class:`SinglePortRAM` is SPRAM."""
     device = getattr(platform, "device", "") or ""
     return device.startswith("iCE40UP")
 
@@ -41,7 +42,7 @@ class SinglePortRAM(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        if _is_ice40_up(platform):
+        if is_ice40_up(platform):
             self._spram(m)
             return m
         m.submodules.memory = memory = Memory(shape=unsigned(self.width), depth=self.depth,

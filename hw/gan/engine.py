@@ -14,11 +14,12 @@ from bitspin.hw.gan.load_map import TABLE_BIAS_BITS, LoadTarget
 from bitspin.hw.gan.output_buffer import OutputBuffer
 from bitspin.hw.gan.plan import FINISH_CYCLES, PIPELINE_DRAIN_CYCLES
 from bitspin.hw.gan.sequencer import LayerSequencer, Source
-from bitspin.hw.gan.weight_memory import binary_weights, read_only_memory, weight_slices
+from bitspin.hw.gan.weight_memory import (WEIGHT_BANK_DEPTH, binary_weights, read_only_memory,
+                                          weight_slices)
 from bitspin.hw.gan.xnor_popcount import XnorPopcountArray
 from bitspin.hw.ising.popcount import delayed
 from bitspin.hw.replica import registered_copies
-from bitspin.hw.single_port_ram import SinglePortRAM
+from bitspin.hw.single_port_ram import SinglePortRAM, is_ice40_up
 
 __all__ = ["GanEngine", "OPERAND_FAN_OUT"]
 
@@ -138,10 +139,19 @@ class GanEngine(wiring.Component):
         m.d.sync += idle.eq(~self.busy)
         m.d.comb += loading.eq(self.load_write & idle if self.loadable else 0)
 
+        # The load port's writes land a clock late, through registers: a memory's write enable
+        # reaches every one of its cells (hundreds of distributed-RAM cells for the last
+        # layer's weights), and the decode in front of it was a 15 ns path at 80 MHz.
+        if self.loadable:
+            load_addr, load_data = Signal.like(self.load_addr), Signal.like(self.load_data)
+            m.d.sync += [load_addr.eq(self.load_addr), load_data.eq(self.load_data)]
+
         def load(target):
             if not self.loadable:
                 return None
-            return (loading & (self.load_target == target), self.load_addr, self.load_data)
+            write = Signal(name=f"load_{target.name.lower()}")
+            m.d.sync += write.eq(loading & (self.load_target == target))
+            return (write, load_addr, load_data)
 
         widths = self._memory_widths()
 
@@ -183,9 +193,13 @@ class GanEngine(wiring.Component):
         with m.If(closes):
             m.d.sync += [fill.eq(0), batch_images.eq(fill + 1), b_full.eq(overlap)]
 
+        # Registered beside its block RAMs already (see binary_weights); on an iCE40 the
+        # UltraPlus the slices are SPRAM, 16 K words deep, so they are not split into banks.
         weight_data = binary_weights(m, image, seq.weight_addrs, len(seq.weight_addr),
                                      self._memory_widths()["weights"],
-                                     load(LoadTarget.WEIGHTS))
+                                     load(LoadTarget.WEIGHTS),
+                                     bank_depth=None if is_ice40_up(platform)
+                                     else WEIGHT_BANK_DEPTH)
         if self.single_port_thresholds:
             threshold_data = single_port("thresholds", LoadTarget.THRESHOLDS, image.thresholds,
                                          plan.threshold_depth, seq.threshold_addr)
@@ -236,9 +250,9 @@ class GanEngine(wiring.Component):
             m.d.sync += s1_z[i].eq(Mux(seq.z_pass, value & ~zero, value | zero))
         # Stage 1b: every block RAM's data registered beside it (ECP5 block-RAM clock-to-out is
         # slow), the tags alongside; the next stage then has a whole clock to cross the chip.
-        weight_data, threshold_data, label_data, last_weight_data, last_label_data, act_data = (
+        threshold_data, label_data, last_weight_data, last_label_data, act_data = (
             delayed(m, data, 1, f"near_{name}")[0] for name, data in (
-                ("weights", weight_data), ("thresholds", threshold_data),
+                ("thresholds", threshold_data),
                 ("labels", label_data), ("last_weights", last_weight_data),
                 ("last_labels", last_label_data), ("activations", acts.read_data)))
         last_act_data = delayed(m, acts.last_read_data, 1, "near_last_activations")[0] \

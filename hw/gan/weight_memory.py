@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from amaranth import Cat, Mux, Signal, unsigned
 from amaranth.lib.memory import Memory
+from amaranth.utils import exact_log2
 
+from bitspin.hw.ising.popcount import delayed
 from bitspin.hw.replica import registered_copies
 from bitspin.hw.single_port_ram import SinglePortRAM
 
-__all__ = ["WEIGHT_SLICES", "weight_slices", "binary_weights", "read_only_memory"]
+__all__ = ["WEIGHT_SLICES", "WEIGHT_BANK_DEPTH", "weight_slices", "binary_weights", "read_only_memory"]
 
 #: Slices of the binary weight word, each a memory with its own address register.
 WEIGHT_SLICES = 8
+#: Words per bank of a slice: an ECP5 block RAM's depth at 18 bits. Yosys cascades a deeper
+#: memory behind a multiplexer with no register in front of it, so every block RAM of the
+#: cascade, placed wherever there was room, had to reach that one multiplexer within the clock
+#: less the block RAM's 5.6 ns clock-to-out (a route of 9.5 ns at 80 MHz); each bank's data is
+#: registered beside it instead, and selected after the register.
+WEIGHT_BANK_DEPTH = 1024
 
 
 def weight_slices(width: int) -> list[tuple[int, int]]:
@@ -41,17 +49,28 @@ def read_only_memory(m, name: str, width: int, init, addr, load=None, enable=Non
     return read.data
 
 
-def binary_weights(m, image, addrs, addr_width: int, width: int, load=None):
+def binary_weights(m, image, addrs, addr_width: int, width: int, load=None,
+                   bank_depth: int | None = WEIGHT_BANK_DEPTH):
     """The binary weights of ``image``: one memory per slice of the ``width``-bit word, each read
     at its own copy of the address (``addrs``: one ``addr_width``-bit copy per slice; one
-    address net to every block RAM of the word was 15 ns of routing). Returns the word.
+    address net to every block RAM of the word was 15 ns of routing). Returns the word two
+    clocks after the address: the read, then a register per bank beside its block RAMs, then
+    (without a register) the bank's selection.
 
+    ``bank_depth``: a slice deeper than this is split into banks of this many words, so that
+    no multiplexer sits between a block RAM and its register (None: one bank).
     ``load`` (write enable, address, data): the slices become single-port RAMs (SPRAM on an
     iCE40 UltraPlus) that the load port writes, through registers of each slice's own, so a
     write lands a clock late.
     """
     slices = weight_slices(width)
     depth = len(image.weights)
+    if bank_depth is not None and (not isinstance(bank_depth, int) or bank_depth < 1
+                                   or bank_depth & (bank_depth - 1)):
+        raise ValueError(f"bank_depth must be a power of two, not {bank_depth!r}")
+    banks = 1 if bank_depth is None else -(-depth // bank_depth)
+    # A bank is the address's high bits, so a bank's depth is a power of two.
+    low_bits = addr_width if banks == 1 else exact_log2(bank_depth)
     if load is not None:
         enable, address, data = load
         load_addr, load_data = Signal.like(address), Signal.like(data)
@@ -61,11 +80,34 @@ def binary_weights(m, image, addrs, addr_width: int, width: int, load=None):
     for k, (low, high) in enumerate(slices):
         init = [word >> low & ((1 << (high - low)) - 1) for word in image.weights]
         addr = addrs.word_select(k, addr_width)
-        if load is None:
-            words.append(read_only_memory(m, f"weights{k}", high - low, init, addr))
+        bank_addr = addr[:low_bits]
+        data = []
+        for j in range(banks):
+            bank_init = init[j * bank_depth:(j + 1) * bank_depth]
+            name = f"weights{k}" if banks == 1 else f"weights{k}_{j}"
+            if load is None:
+                read = read_only_memory(m, name, high - low, bank_init, bank_addr)
+            else:
+                write = writes[k]
+                if banks > 1:
+                    write = write & (load_addr[low_bits:] == j)
+                m.submodules[name] = ram = SinglePortRAM(high - low, len(bank_init),
+                                                         init=bank_init)
+                m.d.comb += [ram.write_enable.eq(write),
+                             ram.write_data.eq(load_data[low:high]),
+                             ram.addr.eq(Mux(write, load_addr[:low_bits], bank_addr))]
+                read = ram.read_data
+            data.append(Signal(high - low, name=f"near_{name}"))
+            m.d.sync += data[-1].eq(read)
+        if banks == 1:
+            words.append(data[0])
             continue
-        m.submodules[f"weights{k}"] = ram = SinglePortRAM(high - low, depth, init=init)
-        m.d.comb += [ram.write_enable.eq(writes[k]), ram.write_data.eq(load_data[low:high]),
-                     ram.addr.eq(Mux(writes[k], load_addr, addr))]
-        words.append(ram.read_data)
+        # The bank of the word that arrives: the address's high bits, two clocks on.
+        bank = delayed(m, addr[low_bits:], 2, f"weight_bank{k}_")[-1]
+        word = Signal(high - low, name=f"weight_slice{k}")
+        with m.Switch(bank):
+            for j in range(banks):
+                with m.Case(j):
+                    m.d.comb += word.eq(data[j])
+        words.append(word)
     return Cat(*words)

@@ -58,3 +58,24 @@ def test_ising_bench_projected_from_a_saved_build(tmp_path, capsys):
     text = (report_dir / "report.md").read_text()
     assert "| projected |" in text and "| cpu |" in text
     assert "same workload" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("batch", [5, 6])
+def test_gan_bench_projects_another_batch_from_its_build(batch, tmp_path):
+    """--gan-batch K: the plan of a K-image engine and the fmax of a build made with K; a build
+    of another batch is refused."""
+    from bitspin.sw.gan.engine_configs import engine_config
+    build = tmp_path / "build.json"
+    params = {"engine": "ulx3s", "gan_lanes": 16, "chunk_bits": 64, "gan_batch": batch}
+    build.write_text(json.dumps({"design": "gan", "board": "ulx3s-85f", "params": params,
+                                 "fmax_mhz": {"clk": {"achieved": 70.0, "constraint": 60.0}}}))
+    out = tmp_path / "gan.json"
+    args = ["bench", "gan", "--backends", "projected", "--board", "ulx3s-85f",
+            "--build-json", str(build), "--out", str(out)]
+    assert main([*args, "--gan-batch", str(batch)]) == 0
+    report = json.loads(out.read_text())
+    plan = engine_config("ulx3s").with_batch(batch).engine_image().plan
+    assert report["workload"]["cycles_per_image"] == plan.cycles_per_image
+    assert report["backends"]["projected"]["images_per_s"] == \
+        pytest.approx(70e6 / plan.cycles_per_image)
+    assert main(args) == 2

@@ -189,6 +189,8 @@ def run(options: BenchOptions, progress: Progress = lambda line: None) -> Report
     ``options.backends``."""
     from bitspin.sw.gan.engine_configs import engine_config
     target = engine_config(options.engine)
+    if options.gan_batch is not None:
+        target = target.with_batch(options.gan_batch)
     set_threads(options)
     meters = backend_meters(options.meters, options.backends)
     check_meters(meters)

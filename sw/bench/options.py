@@ -42,6 +42,8 @@ class BenchOptions:
         runs on one thread for the per-core figure.
     engine : str
         GAN: the engine configuration.
+    gan_batch : int or None
+        GAN: the images in lockstep, if not the configuration's.
     board : str or None
         projected: the board whose post-route fmax is used.
     replicas : int
@@ -70,6 +72,7 @@ class BenchOptions:
     sim_images: int = 4
     threads: int | None = None
     engine: str = "ulx3s"
+    gan_batch: int | None = None
     board: str | None = None
     build_json: Path | None = None
     device: str = "sim"

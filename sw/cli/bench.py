@@ -11,6 +11,7 @@ from bitspin.sw.bench.options import DEFAULT_ISING_BOARD, BenchOptions
 from bitspin.sw.cli.lists import int_list, pair_list
 from bitspin.sw.cli.paths import output_dir, output_file
 from bitspin.sw.cli.progress import progress_lines
+from bitspin.sw.cli.values import positive_int
 
 
 def add_parser(sub):
@@ -48,6 +49,9 @@ def add_parser(sub):
                              "figure); only the fastest runs on more. The numba baselines "
                              "never spin-wait; torch's OpenMP pool does on a loaded machine")
     parser.add_argument("--engine", default="ulx3s", help="gan: engine configuration")
+    parser.add_argument("--gan-batch", type=positive_int, default=None, metavar="K",
+                        help="gan: images in lockstep (default: the configuration's); a build "
+                             "made with bitspin build --gan-batch K")
     parser.add_argument("--board", default=None,
                         help="projected: the board whose post-route fmax is used (ising default "
                              f"{DEFAULT_ISING_BOARD}; gan: the engine configuration's first)")
@@ -78,7 +82,8 @@ def options_from_args(args):
         repeats=args.repeats,
         sizes=int_list(args.sizes, "--sizes") if args.sizes else [],
         cores=pair_list(args.cores, "--cores", "64x32,256x64"), sim_sweeps=args.sim_sweeps,
-        sim_images=args.sim_images, threads=args.threads, engine=args.engine, board=args.board,
+        sim_images=args.sim_images, threads=args.threads, engine=args.engine, gan_batch=args.gan_batch,
+        board=args.board,
         build_json=args.build_json, device=args.device, meters=args.meter or [], out=args.out)
 
 

@@ -8,6 +8,7 @@ host then hands to the board builds and the virtual board.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +40,12 @@ class EngineConfig:
     @property
     def boards(self) -> tuple[str, ...]:
         return self.target.boards
+
+    def with_batch(self, batch: int) -> "EngineConfig":
+        """The same configuration computing ``batch`` images in lockstep (ValueError if the
+        engine cannot)."""
+        params = dataclasses.replace(self.params, batch=batch)
+        return EngineConfig(self.name, dataclasses.replace(self.target, params=params))
 
     def architecture(self):
         """The model's GanConfig (from the file's metadata only)."""

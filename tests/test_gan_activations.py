@@ -18,12 +18,14 @@ def run(plan, steps):
     async def bench(ctx):
         for write, (source, addr, last_addr), hand in steps:
             (dest, waddr), word = next(iter(write.items())) if write else ((Source.A, 0), 0)
-            ctx.set(dut.write_dest, dest)
-            ctx.set(dut.write_addr, waddr)
+            # Every image's copy of the addresses and the destination.
+            for i in range(plan.params.batch):
+                ctx.set(dut.write_dest[i], dest)
+                ctx.set(dut.write_addr[i], waddr)
+                ctx.set(dut.read_addr[i], addr)
             ctx.set(dut.write_data, word)
             ctx.set(dut.write_enable, -1 if write else 0)
             ctx.set(dut.read_source, source)
-            ctx.set(dut.read_addr, addr)
             ctx.set(dut.last_read_addr, last_addr)
             ctx.set(dut.hand_over, hand)
             await ctx.tick()
@@ -36,7 +38,7 @@ def run(plan, steps):
     return seen
 
 
-@pytest.mark.parametrize("batch", [1, 2])
+@pytest.mark.parametrize("batch", [1, 2, 3])
 def test_layers_read_what_the_previous_layer_wrote(batch, rng):
     plan = plan_engine(preset("small"), EngineParams(lanes=2, chunk_bits=8, batch=batch))
     word = batch * 8

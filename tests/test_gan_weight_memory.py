@@ -15,7 +15,7 @@ from bitspin.hw.gan.weight_memory import binary_weights, weight_slices
 WIDTH = 40          # three slices of 18, 18 and 4 bits
 
 
-def weight_reader(words, bank_depth, loadable):
+def weight_reader(words, bank_depth, loadable, single_port=False):
     """A module reading ``words`` through binary_weights; its address copies are one register."""
     m = Module()
     addr_width = max(1, (len(words) - 1).bit_length())
@@ -25,17 +25,18 @@ def weight_reader(words, bank_depth, loadable):
                            load_data=Signal(WIDTH))
     load = (port.write, port.load_addr, port.load_data) if loadable else None
     port.data = binary_weights(m, SimpleNamespace(weights=list(words)), Cat(*[addr] * slices),
-                               addr_width, WIDTH, load, bank_depth=bank_depth)
+                               addr_width, WIDTH, load, bank_depth=bank_depth,
+                               single_port=single_port)
     return m, port
 
 
-@pytest.mark.parametrize("loadable", [False, True])
-def test_every_word_read_back_in_two_clocks(loadable, rng):
+@pytest.mark.parametrize("loadable, single_port", [(False, False), (True, False), (True, True)])
+def test_every_word_read_back_in_two_clocks(loadable, single_port, rng):
     depth = int(rng.integers(2, 40))
-    bank_depth = int(rng.choice([1, 2, 4, 8, 64]))
+    bank_depth = None if single_port else int(rng.choice([1, 2, 4, 8, 64]))
     words = [int(w) for w in rng.integers(0, 1 << WIDTH, depth, dtype=np.uint64)]
     new = [int(w) for w in rng.integers(0, 1 << WIDTH, depth, dtype=np.uint64)]
-    m, port = weight_reader(words, bank_depth, loadable)
+    m, port = weight_reader(words, bank_depth, loadable, single_port)
     order = rng.permutation(depth)
 
     async def bench(ctx):
@@ -68,3 +69,5 @@ def test_bank_depth_is_checked():
     for bad in (0, 3, 2.0):
         with pytest.raises(ValueError, match="bank_depth"):
             weight_reader([1, 2, 3], bad, False)
+    with pytest.raises(ValueError, match="single-port"):
+        weight_reader([1, 2, 3], 2, True, single_port=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from amaranth import Cat, Module, Mux, Signal, signed
+from amaranth import Cat, Module, Mux, Signal, Value, signed
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 from amaranth.utils import bits_for
@@ -12,7 +12,6 @@ from bitspin.hw.gan.image import EngineImage
 from bitspin.hw.gan.integer_lane import IntegerLane, total_bits
 from bitspin.hw.gan.load_map import TABLE_BIAS_BITS, LoadTarget
 from bitspin.hw.gan.output_buffer import OutputBuffer
-from bitspin.hw.gan.plan import FINISH_CYCLES, PIPELINE_DRAIN_CYCLES
 from bitspin.hw.gan.sequencer import LayerSequencer, Source
 from bitspin.hw.gan.weight_memory import (WEIGHT_BANK_DEPTH, binary_weights, read_only_memory,
                                           weight_slices)
@@ -25,11 +24,6 @@ __all__ = ["GanEngine", "OPERAND_FAN_OUT"]
 
 #: Lanes that share one register of an image's operand (each of its bits feeds two LUT4s a lane).
 OPERAND_FAN_OUT = 4
-#: Images that share one stage-2 register of the weight, threshold and last-weight words. One
-#: per image kept each copy beside its lanes (for 80 MHz), but doubles the words' wiring: the
-#: batch-8 build at 48 MHz did not route with it. (One operand copy per image, instead of per
-#: four lanes, routed, but at 42.7 MHz: the operand's route to its 16 lanes was 17.6 ns.)
-IMAGES_PER_WORD_COPY = 8
 
 
 class GanEngine(wiring.Component):
@@ -116,7 +110,7 @@ class GanEngine(wiring.Component):
         overlap, n_layers = plan.overlaps_last, len(plan.layers)
         m.submodules.sequencer = seq = LayerSequencer(
             plan, weight_addr_copies=len(weight_slices(self._memory_widths()["weights"])),
-            layers=range(n_layers - 1 if overlap else n_layers))
+            layers=range(n_layers - 1 if overlap else n_layers), act_addr_copies=batch)
         # The last layer's own sequencer (overlapped), else the one sequencer walks it too.
         lseq = seq
         if overlap:
@@ -143,7 +137,8 @@ class GanEngine(wiring.Component):
         # reaches every one of its cells (hundreds of distributed-RAM cells for the last
         # layer's weights), and the decode in front of it was a 15 ns path at 80 MHz.
         if self.loadable:
-            load_addr, load_data = Signal.like(self.load_addr), Signal.like(self.load_data)
+            load_addr = Signal.like(self.load_addr, reset_less=True)
+            load_data = Signal.like(self.load_data, reset_less=True)
             m.d.sync += [load_addr.eq(self.load_addr), load_data.eq(self.load_data)]
 
         def load(target):
@@ -166,9 +161,9 @@ class GanEngine(wiring.Component):
 
         # The requests of the batch: slot i holds image i's z and label.
         z_chunks = plan.layers[0].in_chunks
-        z_value = [Signal(z_chunks * chunk, name=f"z_value{i}") for i in images]
-        z_mask = [Signal(z_chunks * chunk, name=f"z_mask{i}") for i in images]
-        label = [Signal.like(self.label, name=f"label{i}") for i in images]
+        z_value = [Signal(z_chunks * chunk, name=f"z_value{i}", reset_less=True) for i in images]
+        z_mask = [Signal(z_chunks * chunk, name=f"z_mask{i}", reset_less=True) for i in images]
+        label = [Signal.like(self.label, name=f"label{i}", reset_less=True) for i in images]
         fill = Signal(range(batch))                  # the slot the next request goes to
         batch_images = Signal(range(1, batch + 1), init=1)
         computing, ready, take, closes = Signal(), Signal(), Signal(), Signal()
@@ -184,22 +179,35 @@ class GanEngine(wiring.Component):
             m.d.comb += [z_value[0].eq(self.z_value), z_mask[0].eq(self.z_mask)]
         with m.If(take):
             m.d.sync += fill.eq(fill + 1)
-            with m.Switch(fill):
-                for i in images:
-                    with m.Case(i):
-                        m.d.sync += label[i].eq(self.label)
-                        if self.latch_request:
-                            m.d.sync += [z_value[i].eq(self.z_value), z_mask[i].eq(self.z_mask)]
+        if self.latch_request:
+            # A request lands in its slot a clock after it is taken, through a register of the
+            # request and a registered select per slot: the take (start and ready) reached
+            # every slot's flip-flops, across the chip, in the clock it was decided.
+            request = [Signal.like(port, name=f"request_{name}", reset_less=True)
+                       for name, port in (("z_value", self.z_value), ("z_mask", self.z_mask),
+                                          ("label", self.label))]
+            m.d.sync += [request[0].eq(self.z_value), request[1].eq(self.z_mask),
+                         request[2].eq(self.label)]
+            for i in images:
+                load_slot = Signal(name=f"load_slot{i}")
+                m.d.sync += load_slot.eq(take & (fill == i))
+                with m.If(load_slot):
+                    m.d.sync += [z_value[i].eq(request[0]), z_mask[i].eq(request[1]),
+                                 label[i].eq(request[2])]
+        else:
+            with m.If(take):
+                m.d.sync += label[0].eq(self.label)
         with m.If(closes):
             m.d.sync += [fill.eq(0), batch_images.eq(fill + 1), b_full.eq(overlap)]
 
-        # Registered beside its block RAMs already (see binary_weights); on an iCE40 the
-        # UltraPlus the slices are SPRAM, 16 K words deep, so they are not split into banks.
+        # Registered beside its block RAMs already (see binary_weights); on an iCE40
+        # UltraPlus a loadable engine's slices are SPRAM, 16 K words deep and single-ported,
+        # so they are not split into banks.
+        spram = self.loadable and is_ice40_up(platform)
         weight_data = binary_weights(m, image, seq.weight_addrs, len(seq.weight_addr),
                                      self._memory_widths()["weights"],
-                                     load(LoadTarget.WEIGHTS),
-                                     bank_depth=None if is_ice40_up(platform)
-                                     else WEIGHT_BANK_DEPTH)
+                                     load(LoadTarget.WEIGHTS), bank_depth=None if spram
+                                     else WEIGHT_BANK_DEPTH, single_port=spram)
         if self.single_port_thresholds:
             threshold_data = single_port("thresholds", LoadTarget.THRESHOLDS, image.thresholds,
                                          plan.threshold_depth, seq.threshold_addr)
@@ -227,8 +235,9 @@ class GanEngine(wiring.Component):
                 m.d.sync += table_bias.eq(self.load_data[:TABLE_BIAS_BITS])
 
         m.submodules.activations = acts = ActivationMemories(plan)
-        m.d.comb += [acts.read_addr.eq(seq.act_addr), acts.read_source.eq(seq.source),
-                     acts.last_read_addr.eq(lseq.act_addr)]
+        m.d.comb += [acts.read_source.eq(seq.source), acts.last_read_addr.eq(lseq.act_addr)]
+        m.d.comb += [acts.read_addr[i].eq(seq.act_addrs.word_select(i, len(seq.act_addr)))
+                     for i in images]
 
         # Stage 1: operands arrive; tags registered alongside them.
         s1 = {name: Signal.like(getattr(seq, name), name=f"s1_{name}")
@@ -243,7 +252,7 @@ class GanEngine(wiring.Component):
             for name, reg in l1.items():
                 m.d.sync += reg.eq(getattr(lseq, name))
         # z as this pass reads it: a zero is +1 in pass 0 and -1 in pass 1 (see hw.gan.plan).
-        s1_z = [Signal(chunk, name=f"s1_z{i}") for i in images]
+        s1_z = [Signal(chunk, name=f"s1_z{i}", reset_less=True) for i in images]
         for i in images:
             value = z_value[i].word_select(seq.chunk, chunk)
             zero = ~z_mask[i].word_select(seq.chunk, chunk)
@@ -251,53 +260,69 @@ class GanEngine(wiring.Component):
         # Stage 1b: every block RAM's data registered beside it (ECP5 block-RAM clock-to-out is
         # slow), the tags alongside; the next stage then has a whole clock to cross the chip.
         threshold_data, label_data, last_weight_data, last_label_data, act_data = (
-            delayed(m, data, 1, f"near_{name}")[0] for name, data in (
+            delayed(m, data, 1, f"near_{name}", reset_less=True)[0] for name, data in (
                 ("thresholds", threshold_data),
                 ("labels", label_data), ("last_weights", last_weight_data),
                 ("last_labels", last_label_data), ("activations", acts.read_data)))
-        last_act_data = delayed(m, acts.last_read_data, 1, "near_last_activations")[0] \
+        last_act_data = delayed(m, acts.last_read_data, 1, "near_last_activations",
+                                reset_less=True)[0] \
             if overlap else act_data
         from_z = registered_copies(m, s1["source"] == Source.Z, batch, "s1_from_z")
         s1 = {name: delayed(m, reg, 1, f"s1b_{name}")[0] for name, reg in s1.items()}
         l1 = {name: delayed(m, reg, 1, f"l1b_{name}")[0] for name, reg in l1.items()} \
             if overlap else s1
-        s1_z = [delayed(m, z, 1, f"s1b_z{i}")[0] for i, z in enumerate(s1_z)]
-        # Stage 2: the operands registered, the source selected, padding read as 0; a copy of
-        # the shared words per IMAGES_PER_WORD_COPY images, and of the operand per
-        # OPERAND_FAN_OUT lanes.
+        s1_z = [delayed(m, z, 1, f"s1b_z{i}", reset_less=True)[0] for i, z in enumerate(s1_z)]
+        # Stage 2: the operands registered, the source selected, padding read as 0, and a copy
+        # of each image's operand per OPERAND_FAN_OUT lanes. The shared words (weights,
+        # thresholds, last weights) travel from image to image through a register each, so
+        # image i works ``i`` clocks behind image 0 (``plan.skew``): everything else of image
+        # i is delayed to match, and its results are delayed back by skew − i.
         copies = max(1, lanes // OPERAND_FAN_OUT)
+        skew = plan.skew
+
+        def behind(value, i, name, reset_less=True):
+            """``value`` delayed by ``i`` clocks (image i's lag)."""
+            return delayed(m, value, i, name, reset_less=reset_less)[-1] if i else value
         operand, integer_operand = [], []
         for i in images:
             value = s1["mask"] & Mux(from_z[i], s1_z[i], act_data.word_select(i, chunk))
-            operand.append(registered_copies(m, value, copies, f"operand{i}_"))
+            operand.append(registered_copies(m, behind(value, i, f"operand{i}_lag"), copies,
+                                             f"operand{i}_", reset_less=True))
+            integer_value = l1["mask"] & last_act_data.word_select(i, chunk)
             integer_operand.append(registered_copies(
-                m, l1["mask"] & last_act_data.word_select(i, chunk), 1,
-                f"integer_operand{i}_")[0])
-        word_copies = [{name: registered_copies(m, data, 1, f"s2_{name}{k}_")[0]
-                        for name, data in (("weights", weight_data),
-                                           ("thresholds", threshold_data),
-                                           ("last_weights", last_weight_data))}
-                       for k in range(-(-batch // IMAGES_PER_WORD_COPY))]
-        shared = [word_copies[i // IMAGES_PER_WORD_COPY] for i in images]
+                m, behind(integer_value, i, f"integer_operand{i}_lag"), 1,
+                f"integer_operand{i}_", reset_less=True)[0])
+        shared, words = [], {"weights": weight_data, "thresholds": threshold_data,
+                             "last_weights": last_weight_data}
+        for i in images:
+            words = {name: registered_copies(m, data, 1, f"s2_{name}{i}_", reset_less=True)[0]
+                     for name, data in words.items()}
+            shared.append(words)
         # The tags that every lane reads, one copy per image.
-        lane_tags = [registered_copies(m, Cat(s1["valid"] & ~s1["integer"], s1["first"],
-                                              s1["last"], s1["add_label"], s1["correction"]),
+        lane_tags = [registered_copies(m, behind(Cat(s1["valid"] & ~s1["integer"], s1["first"],
+                                                     s1["last"], s1["add_label"],
+                                                     s1["correction"]), i, f"tags{i}_lag", False),
                                        1, f"s2_tags{i}_")[0] for i in images]
-        integer_tags = [registered_copies(m, Cat(l1["valid"] & l1["integer"], l1["first"],
-                                                 l1["last"], l1["add_label"]),
+        integer_tags = [registered_copies(m, behind(Cat(l1["valid"] & l1["integer"], l1["first"],
+                                                        l1["last"], l1["add_label"]),
+                                                    i, f"integer_tags{i}_lag", False),
                                           1, f"s2_integer_tags{i}_")[0] for i in images]
         # The last layer's labels: the batch's own, kept while the next batch's requests come.
         last_label = label
         if overlap:
-            last_label = [Signal.like(label[i], name=f"last_label{i}") for i in images]
+            last_label = [Signal.like(label[i], name=f"last_label{i}", reset_less=True)
+                          for i in images]
         label_field = lanes * plan.label_bits
         for i in images:
-            labels_i = Signal(label_field, name=f"s2_labels{i}")
-            last_label_i = Signal(c.last_weight_bits, name=f"s2_last_label{i}")
+            labels_i = Signal(label_field, name=f"s2_labels{i}", reset_less=True)
+            last_label_i = Signal(c.last_weight_bits, name=f"s2_last_label{i}",
+                                  reset_less=True)
             field, last_field = (label[i], last_label[i]) if picks else (0, 0)
             m.d.sync += [labels_i.eq(label_data.word_select(field, label_field)),
                          last_label_i.eq(last_label_data.word_select(last_field,
                                                                      c.last_weight_bits))]
+            labels_i = behind(labels_i, i, f"s2_labels{i}_lag")
+            last_label_i = behind(last_label_i, i, f"s2_last_label{i}_lag")
             for unit, tags in ((arrays[i], lane_tags[i]), (integer_lanes[i], integer_tags[i])):
                 m.d.comb += [unit.valid.eq(tags[0]), unit.first.eq(tags[1]),
                              unit.last.eq(tags[2]), unit.add_label.eq(tags[3])]
@@ -310,17 +335,29 @@ class GanEngine(wiring.Component):
                          integer_lanes[i].weights.eq(shared[i]["last_weights"]),
                          integer_lanes[i].label.eq(last_label_i)]
 
-        # Stages 2-5: the write-back tags wait for the per-image stage and the array's three.
-        s5 = {}
-        for name in ("dest", "dest_addr", "dest_slice"):
-            s5[name] = delayed(m, s1[name], 4, f"s2_{name}")[-1]
+        # Stages 2-5: the write-back tags wait for the per-image stage, the array's three and
+        # the skew, and the last stage is a copy per image (each image's memory has its own
+        # enables); every image's results are delayed to the last image's. ``write`` is the
+        # arrays' result_valid.
+        tail = Cat(s1["valid"] & ~s1["integer"] & s1["last"], s1["dest"], s1["dest_addr"],
+                   s1["dest_slice"])
+        tail = registered_copies(m, delayed(m, tail, 3 + skew, "s2_write_tags")[-1], batch,
+                                 "s5_write_tags")
         slices = chunk // lanes
-        enable = Mux(arrays[0].result_valid & (s5["dest"] != Source.PIXELS),
-                     1 << s5["dest_slice"], 0)
-        m.d.comb += [acts.write_addr.eq(s5["dest_addr"]), acts.write_dest.eq(s5["dest"]),
-                     acts.write_data.eq(Cat(*(Cat(*[array.result] * slices)
-                                             for array in arrays))),
-                     acts.write_enable.eq(Cat(*[enable[:slices]] * batch))]
+        results = [behind(array.result, skew - i, f"result{i}_lag")
+                   for i, array in enumerate(arrays)]
+        enables = []
+        dest_bits, addr_bits = len(Value.cast(s1["dest"])), len(s1["dest_addr"])
+        for i in images:
+            write, dest = tail[i][0], tail[i][1:1 + dest_bits]
+            dest_addr = tail[i][1 + dest_bits:1 + dest_bits + addr_bits]
+            dest_slice = tail[i][1 + dest_bits + addr_bits:]
+            m.d.comb += [acts.write_addr[i].eq(dest_addr),
+                         acts.write_dest[i].as_value().eq(dest)]
+            enables.append(Mux(write & (dest != Source.PIXELS.value), 1 << dest_slice,
+                               0)[:slices])
+        m.d.comb += [acts.write_data.eq(Cat(*(Cat(*[result] * slices) for result in results))),
+                     acts.write_enable.eq(Cat(*enables))]
 
         # Last layer: every image's sum biased and clipped to a table index in the same clock,
         # into the buffer; the table is looked up as the buffer drains (one read port).
@@ -336,11 +373,11 @@ class GanEngine(wiring.Component):
                 m.d.comb += index.eq(len(image.table) - 1)
             with m.Else():
                 m.d.comb += index.eq(biased)
-            index_q = Signal.like(index, name=f"table_index{i}_q")
+            index_q = Signal.like(index, name=f"table_index{i}_q", reset_less=True)
             m.d.sync += index_q.eq(index)
-            indices.append(index_q)
+            indices.append(behind(index_q, skew - i, f"table_index{i}_lag"))
         pixel_valid = Signal()
-        m.d.sync += pixel_valid.eq(integer_lanes[0].result_valid)
+        m.d.sync += pixel_valid.eq(integer_lanes[-1].result_valid)
         last_images = Signal.like(batch_images) if overlap else batch_images
         m.d.comb += [output.write.eq(pixel_valid), output.data.eq(Cat(*indices)),
                      output.images.eq(last_images)]
@@ -356,7 +393,7 @@ class GanEngine(wiring.Component):
 
         # Computing from the batch's start until its last pixel is in the buffer.
         # Issue → operands → registered → tree → total → accumulator → table → buffer.
-        pending = Signal(FINISH_CYCLES)
+        pending = Signal(plan.finish_cycles)
         m.d.sync += pending.eq(Cat(lseq.valid, pending[:-1]))
         finished = Signal()
         m.d.comb += finished.eq(pending[-1] & ~pending[:-1].any() & ~lseq.busy)
@@ -372,7 +409,7 @@ class GanEngine(wiring.Component):
             return m
         # Overlapped: the last layer takes the batch over once its final results are written
         # (the binary layers' pipeline drained), it is idle and a bank of the buffer is free.
-        binary_tail = Signal(PIPELINE_DRAIN_CYCLES)
+        binary_tail = Signal(plan.drain_cycles)
         m.d.sync += binary_tail.eq(Cat(seq.valid, binary_tail[:-1]))
         last_active, hand_over = Signal(), Signal()
         m.d.comb += [last_active.eq(lseq.busy | pending.any()),

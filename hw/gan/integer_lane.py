@@ -65,20 +65,20 @@ class IntegerLane(wiring.Component):
             m.submodules[f"group{start // GROUP}"] = group = GatedSum(size, wb, self.hand_mapped)
             m.d.comb += [group.a.eq(self.activations[start:start + size]),
                          group.w.eq(self.weights[start * wb:(start + size) * wb])]
-            partial = Signal.like(group.total, name=f"partial{start // GROUP}")
+            partial = Signal.like(group.total, name=f"partial{start // GROUP}", reset_less=True)
             m.d.sync += partial.eq(group.total)
             partials.append(partial)
         # Stage 1 also takes the label term and the word's total off the inputs.
-        offset = Signal(signed(max(self.weight_bits, self.total_bits) + 1))
+        offset = Signal(signed(max(self.weight_bits, self.total_bits) + 1), reset_less=True)
         total_w = self.weights[self.chunk_bits * wb:].as_signed()
         tags = Signal(4)
         m.d.sync += [offset.eq(Mux(self.add_label, self.label, 0) - total_w),
                      tags.eq(Cat(self.valid, self.first, self.last & self.valid))]
-        chunk_sum = Signal(signed(self.acc_bits))
+        chunk_sum = Signal(signed(self.acc_bits), reset_less=True)
         valid, first, last = Signal(), Signal(), Signal()
         m.d.sync += [chunk_sum.eq((balanced_sum(partials) << 1) + offset),
                      valid.eq(tags[0]), first.eq(tags[1]), last.eq(tags[2])]
-        acc = Signal(signed(self.acc_bits))
+        acc = Signal(signed(self.acc_bits), reset_less=True)
         total = Signal(signed(self.acc_bits))
         m.d.comb += total.eq(Mux(first, 0, acc) + chunk_sum)
         with m.If(valid):

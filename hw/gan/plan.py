@@ -63,6 +63,8 @@ FINISH_CYCLES = 7
 HANDOFF_CYCLES = 9
 # ... and from the last binary read to the next batch's first request being taken.
 RESTART_CYCLES = 7
+# Each of these four latencies grows by the batch's skew (EnginePlan.skew): the last image's
+# results come that many clocks after the first's.
 
 
 # Images one engine computes in lockstep, at most (the output buffer packs a pixel of each into
@@ -191,6 +193,24 @@ class EnginePlan:
         return bits_for(bound) + 1
 
     @property
+    def skew(self) -> int:
+        """Clocks by which the last image of a batch runs behind the first: the shared words
+        (weights, thresholds, last-layer weights) travel from image to image through a
+        register each, so that no net reaches every image's lanes across the chip. Every
+        pipeline latency from a read to its result grows by it."""
+        return self.params.batch - 1
+
+    @property
+    def drain_cycles(self) -> int:
+        """Idle clocks between two layers (``PIPELINE_DRAIN_CYCLES`` and the skew)."""
+        return PIPELINE_DRAIN_CYCLES + self.skew
+
+    @property
+    def finish_cycles(self) -> int:
+        """Clocks from the last layer's last read to its last pixel in the output buffer."""
+        return FINISH_CYCLES + self.skew
+
+    @property
     def issue_cycles(self) -> int:
         return sum(layer.issue_cycles for layer in self.layers)
 
@@ -198,7 +218,7 @@ class EnginePlan:
         """Clocks from a batch's start to its last binary read (all requests in)."""
         binary = self.binary_layers
         return sum(layer.issue_cycles for layer in binary) + \
-            PIPELINE_DRAIN_CYCLES * (len(binary) - 1)
+            self.drain_cycles * (len(binary) - 1)
 
     def batch_cycles(self, images: int | None = None) -> int:
         """Clocks from a batch's first request to its last pixel in the output buffer, with the
@@ -207,22 +227,23 @@ class EnginePlan:
         images = self.params.batch if images is None else images
         if not 1 <= images <= self.params.batch:
             raise ValueError(f"a batch holds 1..{self.params.batch} images, not {images}")
-        between = HANDOFF_CYCLES if self.overlaps_last else PIPELINE_DRAIN_CYCLES
+        between = HANDOFF_CYCLES + self.skew if self.overlaps_last else self.drain_cycles
         return START_CYCLES + (images - 1) + self._binary_cycles() + between + \
-            self.last_layer.issue_cycles + FINISH_CYCLES
+            self.last_layer.issue_cycles + self.finish_cycles
 
     @property
     def binary_interval(self) -> int:
         """Clocks from a full batch's first request to the next batch's, when the binary layers
         bound an overlapped engine's rate."""
-        return START_CYCLES + (self.params.batch - 1) + self._binary_cycles() + RESTART_CYCLES
+        return START_CYCLES + (self.params.batch - 1) + self._binary_cycles() + \
+            RESTART_CYCLES + self.skew
 
     @property
     def last_interval(self) -> int:
         """Clocks from the last layer's taking one batch to its taking the next, when it bounds
         an overlapped engine's rate: its sequencer starts as the binary one does (START_CYCLES
         to its first read), and takes the next batch once its last pixel is in the buffer."""
-        return START_CYCLES + self.last_layer.issue_cycles + FINISH_CYCLES
+        return START_CYCLES + self.last_layer.issue_cycles + self.finish_cycles
 
     @property
     def batch_interval(self) -> int:

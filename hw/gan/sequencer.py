@@ -7,7 +7,7 @@ from amaranth.lib import enum, wiring
 from amaranth.lib.wiring import In, Out
 from amaranth.utils import ceil_log2, exact_log2
 
-from bitspin.hw.gan.plan import PIPELINE_DRAIN_CYCLES, EnginePlan
+from bitspin.hw.gan.plan import EnginePlan
 from bitspin.hw.replica import registered_copies
 
 __all__ = ["LayerSequencer", "Source", "address_width"]
@@ -40,7 +40,7 @@ class LayerSequencer(wiring.Component):
     table term and offset are registered, then their sum). The memories' read ports are
     synchronous, so the operands arrive one clock after the outputs, and the engine registers
     the tags alongside. Between layers it idles
-    ``PIPELINE_DRAIN_CYCLES`` clocks so the previous layer's last results are written before
+    ``plan.drain_cycles`` clocks so the previous layer's last results are written before
     they are read.
 
     No multiplier: each address is a sum of a kernel-row term and a kernel-column term, looked up
@@ -53,13 +53,15 @@ class LayerSequencer(wiring.Component):
     overlapped engine has two, one for the binary layers and one for the last.
     """
 
-    def __init__(self, plan: EnginePlan, weight_addr_copies: int = 1, layers: range | None = None):
+    def __init__(self, plan: EnginePlan, weight_addr_copies: int = 1, layers: range | None = None,
+                 act_addr_copies: int = 1):
         if not isinstance(plan, EnginePlan):
             raise TypeError("plan must be an EnginePlan")
-        if not isinstance(weight_addr_copies, int) or weight_addr_copies < 1:
-            raise ValueError(f"weight_addr_copies must be a positive integer, "
-                             f"not {weight_addr_copies!r}")
-        self.weight_addr_copies = weight_addr_copies
+        for name, value in (("weight_addr_copies", weight_addr_copies),
+                            ("act_addr_copies", act_addr_copies)):
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, not {value!r}")
+        self.weight_addr_copies, self.act_addr_copies = weight_addr_copies, act_addr_copies
         self.plan = plan
         layers = range(len(plan.layers)) if layers is None else layers
         if not isinstance(layers, range) or len(layers) == 0 or layers.step != 1 or \
@@ -84,6 +86,8 @@ class LayerSequencer(wiring.Component):
             "weight_addr": Out(address_width(plan.weight_depth)),
             # Registered copies of weight_addr, one per slice of the weight memory.
             "weight_addrs": Out(address_width(plan.weight_depth) * weight_addr_copies),
+            # Registered copies of act_addr, one per image's activation memory.
+            "act_addrs": Out(address_width(plan.activation_depth) * act_addr_copies),
             "threshold_addr": Out(address_width(plan.threshold_depth)),
             "label_addr": Out(address_width(plan.label_depth)),
             "last_weight_addr": Out(address_width(last.taps * last.in_chunks)),
@@ -104,7 +108,7 @@ class LayerSequencer(wiring.Component):
         g = Signal(w["groups"])
         ri, ci = Signal(range(8)), Signal(range(8))
         c = Signal(w["chunks"])
-        drain = Signal(range(PIPELINE_DRAIN_CYCLES + 1))
+        drain = Signal(range(self.plan.drain_cycles + 1))
         wraps = Signal(6)      # c, ci, ri, g, ox, oy are at their last value
         # Offsets that step with the group and the output pixel.
         group_weight, group_label = Signal(len(self.weight_addr)), Signal(len(self.label_addr))
@@ -185,7 +189,7 @@ class LayerSequencer(wiring.Component):
                                     with m.If(oy_w):
                                         load_limits(layer + 1, 0, 0)
                                         m.d.sync += [oy.eq(0), layer.eq(layer + 1),
-                                                     drain.eq(PIPELINE_DRAIN_CYCLES),
+                                                     drain.eq(self.plan.drain_cycles),
                                                      pixel_dest.eq(first_dest[layer + 1]),
                                                      pixel_threshold.eq(
                                                          first_threshold[layer + 1])]
@@ -209,6 +213,9 @@ class LayerSequencer(wiring.Component):
         address = (staged["weight_addr"] + staged_tap["weight_addr"])[:len(self.weight_addr)]
         m.d.comb += self.weight_addrs.eq(Cat(*registered_copies(
             m, address, self.weight_addr_copies, "weight_addr")))
+        act = (staged["act_addr"] + staged_tap["act_addr"])[:len(self.act_addr)]
+        m.d.comb += self.act_addrs.eq(Cat(*registered_copies(
+            m, act, self.act_addr_copies, "act_addr")))
         m.d.comb += self.busy.eq(running | staged["valid"] | self.valid)
         return m
 

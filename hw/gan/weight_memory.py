@@ -50,7 +50,7 @@ def read_only_memory(m, name: str, width: int, init, addr, load=None, enable=Non
 
 
 def binary_weights(m, image, addrs, addr_width: int, width: int, load=None,
-                   bank_depth: int | None = WEIGHT_BANK_DEPTH):
+                   bank_depth: int | None = WEIGHT_BANK_DEPTH, single_port: bool = False):
     """The binary weights of ``image``: one memory per slice of the ``width``-bit word, each read
     at its own copy of the address (``addrs``: one ``addr_width``-bit copy per slice; one
     address net to every block RAM of the word was 15 ns of routing). Returns the word two
@@ -59,10 +59,13 @@ def binary_weights(m, image, addrs, addr_width: int, width: int, load=None,
 
     ``bank_depth``: a slice deeper than this is split into banks of this many words, so that
     no multiplexer sits between a block RAM and its register (None: one bank).
-    ``load`` (write enable, address, data): the slices become single-port RAMs (SPRAM on an
-    iCE40 UltraPlus) that the load port writes, through registers of each slice's own, so a
-    write lands a clock late.
+    ``load`` (write enable, address, data): the load port writes the slices through registers
+    of each slice's own, so a write lands a clock late; through a write port of their own, or
+    with ``single_port`` (SPRAM on an iCE40 UltraPlus, which has one port) through a
+    multiplexer in front of the read address.
     """
+    if single_port and bank_depth is not None:
+        raise ValueError("single-port slices are not split into banks")
     slices = weight_slices(width)
     depth = len(image.weights)
     if bank_depth is not None and (not isinstance(bank_depth, int) or bank_depth < 1
@@ -73,7 +76,8 @@ def binary_weights(m, image, addrs, addr_width: int, width: int, load=None,
     low_bits = addr_width if banks == 1 else exact_log2(bank_depth)
     if load is not None:
         enable, address, data = load
-        load_addr, load_data = Signal.like(address), Signal.like(data)
+        load_addr = Signal.like(address, reset_less=True)
+        load_data = Signal.like(data, reset_less=True)
         m.d.sync += [load_addr.eq(address), load_data.eq(data)]
         writes = registered_copies(m, enable, len(slices), "weight_write")
     words = []
@@ -83,21 +87,23 @@ def binary_weights(m, image, addrs, addr_width: int, width: int, load=None,
         bank_addr = addr[:low_bits]
         data = []
         for j in range(banks):
-            bank_init = init[j * bank_depth:(j + 1) * bank_depth]
+            bank_init = init[j * bank_depth:(j + 1) * bank_depth] if banks > 1 else init
             name = f"weights{k}" if banks == 1 else f"weights{k}_{j}"
-            if load is None:
-                read = read_only_memory(m, name, high - low, bank_init, bank_addr)
+            write = None
+            if load is not None:
+                write = writes[k] & (load_addr[low_bits:] == j) if banks > 1 else writes[k]
+            if not single_port:
+                read = read_only_memory(m, name, high - low, bank_init, bank_addr, None if write
+                                        is None else (write, load_addr[:low_bits],
+                                                      load_data[low:high]))
             else:
-                write = writes[k]
-                if banks > 1:
-                    write = write & (load_addr[low_bits:] == j)
                 m.submodules[name] = ram = SinglePortRAM(high - low, len(bank_init),
                                                          init=bank_init)
                 m.d.comb += [ram.write_enable.eq(write),
                              ram.write_data.eq(load_data[low:high]),
                              ram.addr.eq(Mux(write, load_addr[:low_bits], bank_addr))]
                 read = ram.read_data
-            data.append(Signal(high - low, name=f"near_{name}"))
+            data.append(Signal(high - low, name=f"near_{name}", reset_less=True))
             m.d.sync += data[-1].eq(read)
         if banks == 1:
             words.append(data[0])

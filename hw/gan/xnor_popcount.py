@@ -68,11 +68,12 @@ class XnorPopcountArray(wiring.Component):
         sub = min(SUB_CHUNK_BITS, b)
         per_copy = m_lanes // self.operand_copies
         # Stage 1: pop-counts of sub-chunks, and the operands that travel with them.
-        label = [Signal(signed(max(2, self.label_bits)), name=f"label{i}")
+        label = [Signal(signed(max(2, self.label_bits)), name=f"label{i}", reset_less=True)
                  for i in range(m_lanes)]
-        tau = [Signal(signed(self.acc_bits), name=f"tau{i}") for i in range(m_lanes)]
-        flip = Signal(m_lanes)
-        correction = Signal.like(self.correction)
+        tau = [Signal(signed(self.acc_bits), name=f"tau{i}", reset_less=True)
+               for i in range(m_lanes)]
+        flip = Signal(m_lanes, reset_less=True)
+        correction = Signal.like(self.correction, reset_less=True)
         tags = Signal(3)
         m.d.sync += [correction.eq(self.correction),
                      tags.eq(Cat(self.valid, self.first, self.last & self.valid))]
@@ -88,7 +89,7 @@ class XnorPopcountArray(wiring.Component):
             for j in range(0, b, sub):
                 m.submodules[f"count{i}_{j // sub}"] = count = XnorPopcount(sub, self.hand_mapped)
                 m.d.comb += [count.a.eq(a[j:j + sub]), count.w.eq(w[j:j + sub])]
-                registered = Signal.like(count.count, name=f"ones{i}_{j // sub}")
+                registered = Signal.like(count.count, name=f"ones{i}_{j // sub}", reset_less=True)
                 m.d.sync += registered.eq(count.count)
                 lane_counts.append(registered)
             counts.append(lane_counts)
@@ -96,18 +97,19 @@ class XnorPopcountArray(wiring.Component):
                          tau[i].eq(word[1:].as_signed()), flip[i].eq(word[0])]
         # Stage 2: each lane's chunk term, in an adder tree of its own (so that Yosys does not
         # merge it with the accumulator into one sum of LUT full adders).
-        delta = [Signal(signed(b.bit_length() + 2), name=f"delta{i}") for i in range(m_lanes)]
+        delta = [Signal(signed(b.bit_length() + 2), name=f"delta{i}", reset_less=True)
+                 for i in range(m_lanes)]
         for i in range(m_lanes):
             m.d.sync += delta[i].eq((balanced_sum(counts[i]) << 1) - correction + label[i])
         tags2 = Signal(3)
-        tau2 = [Signal.like(t, name=f"tau2_{i}") for i, t in enumerate(tau)]
-        flip2 = Signal.like(flip)
+        tau2 = [Signal.like(t, name=f"tau2_{i}", reset_less=True) for i, t in enumerate(tau)]
+        flip2 = Signal.like(flip, reset_less=True)
         m.d.sync += [tags2.eq(tags), flip2.eq(flip), *[t2.eq(t) for t2, t in zip(tau2, tau)]]
         valid, first, last = tags2[0], tags2[1], tags2[2]
         # Stage 3: accumulate; on the last chunk of a group compare and present the bits.
         m.d.sync += self.result_valid.eq(last)
         for i in range(m_lanes):
-            acc = Signal(signed(self.acc_bits), name=f"acc{i}")
+            acc = Signal(signed(self.acc_bits), name=f"acc{i}", reset_less=True)
             total = Signal(signed(self.acc_bits), name=f"total{i}")
             m.d.comb += total.eq(Mux(first, 0, acc) + delta[i])
             with m.If(valid):

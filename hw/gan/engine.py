@@ -13,8 +13,7 @@ from bitspin.hw.gan.integer_lane import IntegerLane, total_bits
 from bitspin.hw.gan.load_map import TABLE_BIAS_BITS, LoadTarget
 from bitspin.hw.gan.output_buffer import OutputBuffer
 from bitspin.hw.gan.sequencer import LayerSequencer, Source
-from bitspin.hw.gan.weight_memory import (WEIGHT_BANK_DEPTH, binary_weights, read_only_memory,
-                                          weight_slices)
+from bitspin.hw.gan.weight_memory import WEIGHT_BANK_DEPTH, binary_weights, read_only_memory
 from bitspin.hw.gan.xnor_popcount import XnorPopcountArray
 from bitspin.hw.ising.popcount import delayed
 from bitspin.hw.replica import registered_copies
@@ -109,8 +108,7 @@ class GanEngine(wiring.Component):
 
         overlap, n_layers = plan.overlaps_last, len(plan.layers)
         m.submodules.sequencer = seq = LayerSequencer(
-            plan, weight_addr_copies=len(weight_slices(self._memory_widths()["weights"])),
-            layers=range(n_layers - 1 if overlap else n_layers), act_addr_copies=batch)
+            plan, layers=range(n_layers - 1 if overlap else n_layers), act_addr_copies=batch)
         # The last layer's own sequencer (overlapped), else the one sequencer walks it too.
         lseq = seq
         if overlap:
@@ -200,14 +198,12 @@ class GanEngine(wiring.Component):
         with m.If(closes):
             m.d.sync += [fill.eq(0), batch_images.eq(fill + 1), b_full.eq(overlap)]
 
-        # Registered beside its block RAMs already (see binary_weights); on an iCE40
-        # UltraPlus a loadable engine's slices are SPRAM, 16 K words deep and single-ported,
-        # so they are not split into banks.
-        spram = self.loadable and is_ice40_up(platform)
-        weight_data = binary_weights(m, image, seq.weight_addrs, len(seq.weight_addr),
-                                     self._memory_widths()["weights"],
-                                     load(LoadTarget.WEIGHTS), bank_depth=None if spram
-                                     else WEIGHT_BANK_DEPTH, single_port=spram)
+        # Registered beside its block RAMs already (see binary_weights). An iCE40 UltraPlus
+        # keeps a loadable engine's weights in SPRAM, 16 K words deep: no banks.
+        weight_data = binary_weights(m, image, seq.weight_addr_next,
+                                     self._memory_widths()["weights"], load(LoadTarget.WEIGHTS),
+                                     bank_depth=None if self.loadable and is_ice40_up(platform)
+                                     else WEIGHT_BANK_DEPTH)
         if self.single_port_thresholds:
             threshold_data = single_port("thresholds", LoadTarget.THRESHOLDS, image.thresholds,
                                          plan.threshold_depth, seq.threshold_addr)

@@ -53,15 +53,13 @@ class LayerSequencer(wiring.Component):
     overlapped engine has two, one for the binary layers and one for the last.
     """
 
-    def __init__(self, plan: EnginePlan, weight_addr_copies: int = 1, layers: range | None = None,
-                 act_addr_copies: int = 1):
+    def __init__(self, plan: EnginePlan, layers: range | None = None, act_addr_copies: int = 1):
         if not isinstance(plan, EnginePlan):
             raise TypeError("plan must be an EnginePlan")
-        for name, value in (("weight_addr_copies", weight_addr_copies),
-                            ("act_addr_copies", act_addr_copies)):
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, not {value!r}")
-        self.weight_addr_copies, self.act_addr_copies = weight_addr_copies, act_addr_copies
+        if not isinstance(act_addr_copies, int) or act_addr_copies < 1:
+            raise ValueError(f"act_addr_copies must be a positive integer, "
+                             f"not {act_addr_copies!r}")
+        self.act_addr_copies = act_addr_copies
         self.plan = plan
         layers = range(len(plan.layers)) if layers is None else layers
         if not isinstance(layers, range) or len(layers) == 0 or layers.step != 1 or \
@@ -84,8 +82,9 @@ class LayerSequencer(wiring.Component):
             "correction": Out(range(2 * p.chunk_bits + 1)),
             "act_addr": Out(address_width(plan.activation_depth)),
             "weight_addr": Out(address_width(plan.weight_depth)),
-            # Registered copies of weight_addr, one per slice of the weight memory.
-            "weight_addrs": Out(address_width(plan.weight_depth) * weight_addr_copies),
+            # weight_addr a clock early (not registered): the weight memory registers it in
+            # copies of its own, with the load port's address multiplexed in front of them.
+            "weight_addr_next": Out(address_width(plan.weight_depth)),
             # Registered copies of act_addr, one per image's activation memory.
             "act_addrs": Out(address_width(plan.activation_depth) * act_addr_copies),
             "threshold_addr": Out(address_width(plan.threshold_depth)),
@@ -211,8 +210,7 @@ class LayerSequencer(wiring.Component):
                                                 if name in tap else staged[name])]
         m.d.sync += [staged_tap[name].eq(value) for name, value in tap.items()]
         address = (staged["weight_addr"] + staged_tap["weight_addr"])[:len(self.weight_addr)]
-        m.d.comb += self.weight_addrs.eq(Cat(*registered_copies(
-            m, address, self.weight_addr_copies, "weight_addr")))
+        m.d.comb += self.weight_addr_next.eq(address)
         act = (staged["act_addr"] + staged_tap["act_addr"])[:len(self.act_addr)]
         m.d.comb += self.act_addrs.eq(Cat(*registered_copies(
             m, act, self.act_addr_copies, "act_addr")))

@@ -7,7 +7,7 @@ from amaranth.lib.memory import Memory
 from amaranth.utils import exact_log2
 
 from bitspin.hw.ising.popcount import delayed
-from bitspin.hw.replica import registered_copies
+from bitspin.hw.replica import replica_signals
 from bitspin.hw.single_port_ram import SinglePortRAM
 
 __all__ = ["WEIGHT_SLICES", "WEIGHT_BANK_DEPTH", "weight_slices", "binary_weights", "read_only_memory"]
@@ -49,67 +49,63 @@ def read_only_memory(m, name: str, width: int, init, addr, load=None, enable=Non
     return read.data
 
 
-def binary_weights(m, image, addrs, addr_width: int, width: int, load=None,
-                   bank_depth: int | None = WEIGHT_BANK_DEPTH, single_port: bool = False):
-    """The binary weights of ``image``: one memory per slice of the ``width``-bit word, each read
-    at its own copy of the address (``addrs``: one ``addr_width``-bit copy per slice; one
-    address net to every block RAM of the word was 15 ns of routing). Returns the word two
-    clocks after the address: the read, then a register per bank beside its block RAMs, then
-    (without a register) the bank's selection.
+def binary_weights(m, image, addr_next, width: int, load=None,
+                   bank_depth: int | None = WEIGHT_BANK_DEPTH):
+    """The binary weights of ``image``: one single-port memory per slice of the ``width``-bit
+    word, and per bank of it. ``addr_next`` is the read address a clock early; every slice and
+    bank registers its own copy (one address net to every block RAM of the word was 15 ns of
+    routing). Returns the word two clocks after that copy: the read, then a register per bank
+    beside its block RAMs, then (without a register) the bank's selection.
 
     ``bank_depth``: a slice deeper than this is split into banks of this many words, so that
-    no multiplexer sits between a block RAM and its register (None: one bank).
-    ``load`` (write enable, address, data): the load port writes the slices through registers
-    of each slice's own, so a write lands a clock late; through a write port of their own, or
-    with ``single_port`` (SPRAM on an iCE40 UltraPlus, which has one port) through a
-    multiplexer in front of the read address.
+    no multiplexer sits between a block RAM and its register (None: one bank, as for SPRAM on
+    an iCE40 UltraPlus, which is 16 K words deep).
+    ``load`` (write enable, address, data; registers): the load port writes a word through the
+    same address registers, its address multiplexed in front of them, so a write lands a clock
+    after it is presented. (A second port for the writes made Yosys add logic behind every
+    block RAM's output to order a read and a write of the same word; a multiplexer in front of
+    the address pins was 13 ns at 80 MHz.)
     """
-    if single_port and bank_depth is not None:
-        raise ValueError("single-port slices are not split into banks")
     slices = weight_slices(width)
     depth = len(image.weights)
+    addr_width = len(addr_next)
     if bank_depth is not None and (not isinstance(bank_depth, int) or bank_depth < 1
                                    or bank_depth & (bank_depth - 1)):
         raise ValueError(f"bank_depth must be a power of two, not {bank_depth!r}")
     banks = 1 if bank_depth is None else -(-depth // bank_depth)
     # A bank is the address's high bits, so a bank's depth is a power of two.
     low_bits = addr_width if banks == 1 else exact_log2(bank_depth)
+    low_next, high_next = addr_next[:low_bits], addr_next[low_bits:]
     if load is not None:
         enable, address, data = load
-        load_addr = Signal.like(address, reset_less=True)
         load_data = Signal.like(data, reset_less=True)
-        m.d.sync += [load_addr.eq(address), load_data.eq(data)]
-        writes = registered_copies(m, enable, len(slices), "weight_write")
+        m.d.sync += load_data.eq(data)
     words = []
     for k, (low, high) in enumerate(slices):
         init = [word >> low & ((1 << (high - low)) - 1) for word in image.weights]
-        addr = addrs.word_select(k, addr_width)
-        bank_addr = addr[:low_bits]
+        addrs = replica_signals(low_next, banks, f"weight_addr{k}_")
         data = []
         for j in range(banks):
             bank_init = init[j * bank_depth:(j + 1) * bank_depth] if banks > 1 else init
             name = f"weights{k}" if banks == 1 else f"weights{k}_{j}"
-            write = None
-            if load is not None:
-                write = writes[k] & (load_addr[low_bits:] == j) if banks > 1 else writes[k]
-            if not single_port:
-                read = read_only_memory(m, name, high - low, bank_init, bank_addr, None if write
-                                        is None else (write, load_addr[:low_bits],
-                                                      load_data[low:high]))
+            m.submodules[name] = ram = SinglePortRAM(high - low, len(bank_init), init=bank_init)
+            m.d.comb += ram.addr.eq(addrs[j])
+            if load is None:
+                m.d.sync += addrs[j].eq(low_next)
             else:
-                m.submodules[name] = ram = SinglePortRAM(high - low, len(bank_init),
-                                                         init=bank_init)
-                m.d.comb += [ram.write_enable.eq(write),
-                             ram.write_data.eq(load_data[low:high]),
-                             ram.addr.eq(Mux(write, load_addr[:low_bits], bank_addr))]
-                read = ram.read_data
+                write = enable & (address[low_bits:] == j) if banks > 1 else enable
+                writing = replica_signals(Signal(), 1, f"weight_write{k}_{j}_")[0]
+                m.d.sync += [writing.eq(write),
+                             addrs[j].eq(Mux(write, address[:low_bits], low_next))]
+                m.d.comb += [ram.write_enable.eq(writing),
+                             ram.write_data.eq(load_data[low:high])]
             data.append(Signal(high - low, name=f"near_{name}", reset_less=True))
-            m.d.sync += data[-1].eq(read)
+            m.d.sync += data[-1].eq(ram.read_data)
         if banks == 1:
             words.append(data[0])
             continue
-        # The bank of the word that arrives: the address's high bits, two clocks on.
-        bank = delayed(m, addr[low_bits:], 2, f"weight_bank{k}_")[-1]
+        # The bank of the word that arrives: the address's high bits, three clocks on.
+        bank = delayed(m, high_next, 3, f"weight_bank{k}_")[-1]
         word = Signal(high - low, name=f"weight_slice{k}")
         with m.Switch(bank):
             for j in range(banks):

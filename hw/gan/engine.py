@@ -263,7 +263,11 @@ class GanEngine(wiring.Component):
         last_act_data = delayed(m, acts.last_read_data, 1, "near_last_activations",
                                 reset_less=True)[0] \
             if overlap else act_data
+        # Each image's own copy of the source and of the mask: Yosys makes the mask the
+        # operand registers' synchronous reset, so one mask register would reach them all.
         from_z = registered_copies(m, s1["source"] == Source.Z, batch, "s1_from_z")
+        masks = registered_copies(m, s1["mask"], batch, "s1_mask")
+        last_masks = registered_copies(m, l1["mask"], batch, "l1_mask")
         s1 = {name: delayed(m, reg, 1, f"s1b_{name}")[0] for name, reg in s1.items()}
         l1 = {name: delayed(m, reg, 1, f"l1b_{name}")[0] for name, reg in l1.items()} \
             if overlap else s1
@@ -281,10 +285,10 @@ class GanEngine(wiring.Component):
             return delayed(m, value, i, name, reset_less=reset_less)[-1] if i else value
         operand, integer_operand = [], []
         for i in images:
-            value = s1["mask"] & Mux(from_z[i], s1_z[i], act_data.word_select(i, chunk))
+            value = masks[i] & Mux(from_z[i], s1_z[i], act_data.word_select(i, chunk))
             operand.append(registered_copies(m, behind(value, i, f"operand{i}_lag"), copies,
                                              f"operand{i}_", reset_less=True))
-            integer_value = l1["mask"] & last_act_data.word_select(i, chunk)
+            integer_value = last_masks[i] & last_act_data.word_select(i, chunk)
             integer_operand.append(registered_copies(
                 m, behind(integer_value, i, f"integer_operand{i}_lag"), 1,
                 f"integer_operand{i}_", reset_less=True)[0])

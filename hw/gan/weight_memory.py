@@ -104,12 +104,16 @@ def binary_weights(m, image, addr_next, width: int, load=None,
         if banks == 1:
             words.append(data[0])
             continue
-        # The bank of the word that arrives: the address's high bits, three clocks on.
+        # The bank of the word that arrives: the address's high bits, three clocks on. The
+        # last bank is the default: a case left at 0 became the synchronous reset of the
+        # registers behind, a net from the bank register to 144 flip-flops (run 13, 50.5 MHz).
         bank = delayed(m, high_next, 3, f"weight_bank{k}_")[-1]
         word = Signal(high - low, name=f"weight_slice{k}")
         with m.Switch(bank):
-            for j in range(banks):
+            for j in range(banks - 1):
                 with m.Case(j):
                     m.d.comb += word.eq(data[j])
+            with m.Default():
+                m.d.comb += word.eq(data[-1])
         words.append(word)
     return Cat(*words)

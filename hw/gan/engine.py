@@ -12,7 +12,9 @@ from bitspin.hw.gan.image import EngineImage
 from bitspin.hw.gan.integer_lane import IntegerLane, total_bits
 from bitspin.hw.gan.load_map import TABLE_BIAS_BITS, LoadTarget
 from bitspin.hw.gan.output_buffer import OutputBuffer
+from bitspin.hw.gan.request_slots import fill_slots
 from bitspin.hw.gan.sequencer import LayerSequencer, Source
+from bitspin.hw.gan.table_index import table_index
 from bitspin.hw.gan.weight_memory import WEIGHT_BANK_DEPTH, binary_weights, read_only_memory
 from bitspin.hw.gan.xnor_popcount import XnorPopcountArray
 from bitspin.hw.ising.popcount import delayed
@@ -56,18 +58,9 @@ class GanEngine(wiring.Component):
     ``single_port_thresholds`` puts the thresholds in a single-port RAM too (the UP5K's block
     RAM cannot hold them beside a device top).
 
-    Memories, each read once per clock for the whole batch: the binary weights (a word of
-    lanes × chunk_bits bits), thresholds, label terms (a word holds every label's, and each
-    image picks its own), the last layer's integer weights (with each word's total) and label
-    terms, all initialised from the :class:`EngineImage` at elaboration; the activations, one
-    memory whose halves are the two ping-pong buffers and whose words hold chunk_bits bits of
-    every image, written ``lanes`` bits at a time; the output buffer of table indices; the
-    sigmoid table, read as the buffer drains.
-
-    Pipeline: issue (registered addresses) → operands → operands registered → popcount (or
-    the integer lane's partial sums) → chunk term (or the tree's total) → accumulate and
-    compare → write back (binary layers) or clip to a table index → output buffer (last
-    layer) → table lookup → ``pixels``.
+    Every memory is read once per clock for the whole batch; image i runs i clocks behind
+    image 0 (the shared words pass from image to image). Memories, pipeline, overlap and skew:
+    docs/gan_engine.md.
     """
 
     def __init__(self, image: EngineImage, loadable: bool = False,
@@ -131,9 +124,8 @@ class GanEngine(wiring.Component):
         m.d.sync += idle.eq(~self.busy)
         m.d.comb += loading.eq(self.load_write & idle if self.loadable else 0)
 
-        # The load port's writes land a clock late, through registers: a memory's write enable
-        # reaches every one of its cells (hundreds of distributed-RAM cells for the last
-        # layer's weights), and the decode in front of it was a 15 ns path at 80 MHz.
+        # Load writes land a clock late, through registers: a write enable reaches all of a
+        # memory's cells, and the decode in front of it was 15 ns at 80 MHz.
         if self.loadable:
             load_addr = Signal.like(self.load_addr, reset_less=True)
             load_data = Signal.like(self.load_data, reset_less=True)
@@ -178,28 +170,15 @@ class GanEngine(wiring.Component):
         with m.If(take):
             m.d.sync += fill.eq(fill + 1)
         if self.latch_request:
-            # A request lands in its slot a clock after it is taken, through a register of the
-            # request and a registered select per slot: the take (start and ready) reached
-            # every slot's flip-flops, across the chip, in the clock it was decided.
-            request = [Signal.like(port, name=f"request_{name}", reset_less=True)
-                       for name, port in (("z_value", self.z_value), ("z_mask", self.z_mask),
-                                          ("label", self.label))]
-            m.d.sync += [request[0].eq(self.z_value), request[1].eq(self.z_mask),
-                         request[2].eq(self.label)]
-            for i in images:
-                load_slot = Signal(name=f"load_slot{i}")
-                m.d.sync += load_slot.eq(take & (fill == i))
-                with m.If(load_slot):
-                    m.d.sync += [z_value[i].eq(request[0]), z_mask[i].eq(request[1]),
-                                 label[i].eq(request[2])]
+            fill_slots(m, (self.z_value, self.z_mask, self.label),
+                       list(zip(z_value, z_mask, label)), take, fill)
         else:
             with m.If(take):
                 m.d.sync += label[0].eq(self.label)
         with m.If(closes):
             m.d.sync += [fill.eq(0), batch_images.eq(fill + 1), b_full.eq(overlap)]
 
-        # Registered beside its block RAMs already (see binary_weights). An iCE40 UltraPlus
-        # keeps a loadable engine's weights in SPRAM, 16 K words deep: no banks.
+        # Registered beside its block RAMs (binary_weights); SPRAM on an iCE40 UltraPlus.
         weight_data = binary_weights(m, image, seq.weight_addr_next,
                                      self._memory_widths()["weights"], load(LoadTarget.WEIGHTS),
                                      bank_depth=None if self.loadable and is_ice40_up(platform)
@@ -211,7 +190,6 @@ class GanEngine(wiring.Component):
             threshold_data = read_only_memory(m, "thresholds", widths["thresholds"],
                                               image.thresholds, seq.threshold_addr,
                                               load(LoadTarget.THRESHOLDS))
-        # One read of each label table serves the batch: a word holds every label's terms.
         # A batch reads one word of each label table (every label's terms) and each image picks
         # its own; a single image reads its label's word.
         picks = plan.labels_per_word > 1
@@ -253,8 +231,7 @@ class GanEngine(wiring.Component):
             value = z_value[i].word_select(seq.chunk, chunk)
             zero = ~z_mask[i].word_select(seq.chunk, chunk)
             m.d.sync += s1_z[i].eq(Mux(seq.z_pass, value & ~zero, value | zero))
-        # Stage 1b: every block RAM's data registered beside it (ECP5 block-RAM clock-to-out is
-        # slow), the tags alongside; the next stage then has a whole clock to cross the chip.
+        # Stage 1b: block-RAM data registered beside it (its clock-to-out is slow), tags along.
         threshold_data, label_data, last_weight_data, last_label_data, act_data = (
             delayed(m, data, 1, f"near_{name}", reset_less=True)[0] for name, data in (
                 ("thresholds", threshold_data),
@@ -272,11 +249,9 @@ class GanEngine(wiring.Component):
         l1 = {name: delayed(m, reg, 1, f"l1b_{name}")[0] for name, reg in l1.items()} \
             if overlap else s1
         s1_z = [delayed(m, z, 1, f"s1b_z{i}", reset_less=True)[0] for i, z in enumerate(s1_z)]
-        # Stage 2: the operands registered, the source selected, padding read as 0, and a copy
-        # of each image's operand per OPERAND_FAN_OUT lanes. The shared words (weights,
-        # thresholds, last weights) travel from image to image through a register each, so
-        # image i works ``i`` clocks behind image 0 (``plan.skew``): everything else of image
-        # i is delayed to match, and its results are delayed back by skew − i.
+        # Stage 2: operands registered (source selected, padding read as 0), a copy per
+        # OPERAND_FAN_OUT lanes. The shared words pass from image to image through a register
+        # each: image i's other inputs are delayed by i to match, its results by skew − i.
         copies = max(1, lanes // OPERAND_FAN_OUT)
         skew = plan.skew
 
@@ -336,9 +311,8 @@ class GanEngine(wiring.Component):
                          integer_lanes[i].label.eq(last_label_i)]
 
         # Stages 2-5: the write-back tags wait for the per-image stage, the array's three and
-        # the skew, and the last stage is a copy per image (each image's memory has its own
-        # enables); every image's results are delayed to the last image's. ``write`` is the
-        # arrays' result_valid.
+        # the skew; their last stage is a copy per image (each image's memory has its own
+        # enables). ``write`` is the arrays' result_valid.
         tail = Cat(s1["valid"] & ~s1["integer"] & s1["last"], s1["dest"], s1["dest_addr"],
                    s1["dest_slice"])
         tail = registered_copies(m, delayed(m, tail, 3 + skew, "s2_write_tags")[-1], batch,
@@ -359,23 +333,10 @@ class GanEngine(wiring.Component):
         m.d.comb += [acts.write_data.eq(Cat(*(Cat(*[result] * slices) for result in results))),
                      acts.write_enable.eq(Cat(*enables))]
 
-        # Last layer: every image's sum biased and clipped to a table index in the same clock,
-        # into the buffer; the table is looked up as the buffer drains (one read port).
-        indices = []
-        for i in images:
-            result = integer_lanes[i].result
-            biased = Signal(signed(max(len(result), TABLE_BIAS_BITS) + 1), name=f"biased{i}")
-            index = Signal(range(len(image.table)), name=f"table_index{i}")
-            m.d.comb += biased.eq(result + table_bias)
-            with m.If(biased < 0):
-                m.d.comb += index.eq(0)
-            with m.Elif(biased > len(image.table) - 1):
-                m.d.comb += index.eq(len(image.table) - 1)
-            with m.Else():
-                m.d.comb += index.eq(biased)
-            index_q = Signal.like(index, name=f"table_index{i}_q", reset_less=True)
-            m.d.sync += index_q.eq(index)
-            indices.append(behind(index_q, skew - i, f"table_index{i}_lag"))
+        # Last layer: each image's table index into the buffer, looked up as the buffer drains.
+        indices = [behind(table_index(m, integer_lanes[i].result, table_bias, len(image.table),
+                                      str(i)), skew - i, f"table_index{i}_lag")
+                   for i in images]
         pixel_valid = Signal()
         m.d.sync += pixel_valid.eq(integer_lanes[-1].result_valid)
         last_images = Signal.like(batch_images) if overlap else batch_images
@@ -392,7 +353,6 @@ class GanEngine(wiring.Component):
                              load(LoadTarget.TABLE), enable=advance))
 
         # Computing from the batch's start until its last pixel is in the buffer.
-        # Issue → operands → registered → tree → total → accumulator → table → buffer.
         pending = Signal(plan.finish_cycles)
         m.d.sync += pending.eq(Cat(lseq.valid, pending[:-1]))
         finished = Signal()
@@ -407,8 +367,8 @@ class GanEngine(wiring.Component):
             with m.Elif(self.busy):
                 m.d.sync += self.image_cycles.eq(self.image_cycles + 1)
             return m
-        # Overlapped: the last layer takes the batch over once its final results are written
-        # (the binary layers' pipeline drained), it is idle and a bank of the buffer is free.
+        # The last layer takes the batch over once its final results are written, it is idle
+        # and a bank of the buffer is free.
         binary_tail = Signal(plan.drain_cycles)
         m.d.sync += binary_tail.eq(Cat(seq.valid, binary_tail[:-1]))
         last_active, hand_over = Signal(), Signal()
@@ -420,8 +380,7 @@ class GanEngine(wiring.Component):
         with m.If(hand_over):
             m.d.sync += [b_full.eq(0), last_images.eq(batch_images)]
             m.d.sync += [last_label[i].eq(label[i]) for i in images]
-        # image_cycles: from a batch's first request to its last pixel, by time stamps (two
-        # batches are in flight).
+        # image_cycles: first request to last pixel, by time stamps (two batches in flight).
         now, first_at, last_first_at = Signal(32), Signal(32), Signal(32)
         m.d.sync += now.eq(now + 1)
         with m.If(take & (fill == 0)):

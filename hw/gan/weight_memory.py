@@ -21,7 +21,7 @@ WEIGHT_SLICES = 8
 #: memory behind a multiplexer with no register in front of it, so every block RAM of the
 #: cascade, placed wherever there was room, had to reach that one multiplexer within the clock
 #: less the block RAM's 5.6 ns clock-to-out (a route of 9.5 ns at 80 MHz); each bank's data is
-#: registered beside it instead, and selected after the register.
+#: registered beside it instead (0 when the bank is not read), and the word is their OR.
 WEIGHT_BANK_DEPTH = 1024
 
 

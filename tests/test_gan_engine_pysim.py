@@ -20,16 +20,17 @@ from tests.gan_engine_models import random_folded_model, random_inputs, \
     random_small_config
 
 
-def run_engine(image, z, y, ready_probability=1.0, seed=0, load=None):
+def run_engine(image, z, y, ready_probability=1.0, seed=0, load=None, register_loads=None):
     """Pixels [count, side, side] and the per-batch cycle counts of the engine in pysim.
 
     The requests go in batches of the engine's ``batch`` on consecutive clocks; the last batch
     may be partial (closed by ``end_batch``).
 
     ``load``: (target, address, word) writes through the load port first (the engine is then
-    built loadable, with ``image`` as its initial contents).
+    built loadable, with ``image`` as its initial contents, its writes registered or not as
+    ``register_loads`` says).
     """
-    dut = GanEngine(image, loadable=load is not None)
+    dut = GanEngine(image, loadable=load is not None, register_loads=register_loads)
     plan = image.plan
     pixels, cycles = [], []
     rng = np.random.default_rng(seed)
@@ -111,8 +112,10 @@ def test_engine_matches_golden_on_random_models(case, rng):
         assert cycles == expected_cycles
 
 
-def test_engine_loads_another_model_through_its_port(rng):
-    """Built for one model, then loaded with another of the same shape: its images come out."""
+@pytest.mark.parametrize("register_loads", [True, False])
+def test_engine_loads_another_model_through_its_port(register_loads, rng):
+    """Built for one model, then loaded with another of the same shape: its images come out,
+    with the load port's writes registered (ECP5) or direct (iCE40 UltraPlus)."""
     config = random_small_config(rng)
     first, second = random_folded_model(config, rng), random_folded_model(config, rng)
     # The built table sets the table memory's depth: build for the longer one, load the other.
@@ -125,7 +128,7 @@ def test_engine_loads_another_model_through_its_port(rng):
     wanted = dataclasses.replace(wanted, table=tuple(table), table_bias=wanted.table_bias)
     z, y = random_inputs(rng, 2, config)
     writes = [(t.value, a, w) for t, a, w in image_writes(wanted)]
-    images, _ = run_engine(built, z, y, load=writes)
+    images, _ = run_engine(built, z, y, load=writes, register_loads=register_loads)
     assert sha(images) == sha(GoldenGenerator(second).generate(z, y))
 
 

@@ -11,6 +11,7 @@ from bitspin.hw.gan.activations import ActivationMemories
 from bitspin.hw.gan.image import EngineImage
 from bitspin.hw.gan.integer_lane import IntegerLane, total_bits
 from bitspin.hw.gan.load_map import TABLE_BIAS_BITS, LoadTarget
+from bitspin.hw.gan.load_port import LoadPort
 from bitspin.hw.gan.output_buffer import OutputBuffer
 from bitspin.hw.gan.request_slots import fill_slots
 from bitspin.hw.gan.sequencer import LayerSequencer, Source
@@ -19,7 +20,7 @@ from bitspin.hw.gan.weight_memory import WEIGHT_BANK_DEPTH, binary_weights, read
 from bitspin.hw.gan.xnor_popcount import XnorPopcountArray
 from bitspin.hw.ising.popcount import delayed
 from bitspin.hw.replica import registered_copies
-from bitspin.hw.single_port_ram import SinglePortRAM, is_ice40_up
+from bitspin.hw.single_port_ram import is_ice40_up
 
 __all__ = ["GanEngine", "OPERAND_FAN_OUT"]
 
@@ -52,19 +53,21 @@ class GanEngine(wiring.Component):
 
     With ``loadable``, ``load_write`` stores ``load_data`` at ``load_addr`` of the memory (or
     register) ``load_target`` (see :mod:`hw.gan.load_map`), so the host can load another model
-    of the same architecture; writes are ignored while busy (as of the clock before). The
+    of the same architecture; writes are ignored while busy (as of the clock before), and
+    land a clock late through registers with ``register_loads`` (by default, but on an iCE40
+    UltraPlus: see :class:`~hw.gan.load_port.LoadPort`). The
     binary weights then live in a single-port RAM: SPRAM on an iCE40 UltraPlus, which has no
     initial contents, so there the host must write every weight word after configuration.
     ``single_port_thresholds`` puts the thresholds in a single-port RAM too (the UP5K's block
     RAM cannot hold them beside a device top).
 
-    Every memory is read once per clock for the whole batch; image i runs i clocks behind
-    image 0 (the shared words pass from image to image). Memories, pipeline, overlap and skew:
-    docs/gan_engine.md.
+    Every memory is read once per clock for the batch; image i runs i clocks behind image 0
+    (shared words pass image to image). Memories, pipeline, overlap, skew: docs/gan_engine.md.
     """
 
     def __init__(self, image: EngineImage, loadable: bool = False,
-                 single_port_thresholds: bool = False, latch_request: bool = True):
+                 single_port_thresholds: bool = False, latch_request: bool = True,
+                 register_loads: bool | None = None):
         if not isinstance(image, EngineImage):
             raise TypeError("image must be an EngineImage (see sw.gan.engine_image)")
         if single_port_thresholds and not loadable:
@@ -76,6 +79,7 @@ class GanEngine(wiring.Component):
         self.loadable = bool(loadable)
         self.single_port_thresholds = bool(single_port_thresholds)
         self.latch_request = bool(latch_request)
+        self.register_loads = register_loads
         c = plan.config
         members = {
             "start": In(1), "end_batch": In(1), "z_value": In(c.z_dim), "z_mask": In(c.z_dim),
@@ -124,30 +128,15 @@ class GanEngine(wiring.Component):
         m.d.sync += idle.eq(~self.busy)
         m.d.comb += loading.eq(self.load_write & idle if self.loadable else 0)
 
-        # Load writes land a clock late, through registers: a write enable reaches all of a
-        # memory's cells, and the decode in front of it was 15 ns at 80 MHz.
-        if self.loadable:
-            load_addr = Signal.like(self.load_addr, reset_less=True)
-            load_data = Signal.like(self.load_data, reset_less=True)
-            m.d.sync += [load_addr.eq(self.load_addr), load_data.eq(self.load_data)]
+        registered = self.register_loads
+        if registered is None:
+            registered = not is_ice40_up(platform)
+        port = LoadPort(m, loading, self.load_target, self.load_addr, self.load_data,
+                        registered) if self.loadable else None
 
         def load(target):
-            if not self.loadable:
-                return None
-            write = Signal(name=f"load_{target.name.lower()}")
-            m.d.sync += write.eq(loading & (self.load_target == target))
-            return (write, load_addr, load_data)
-
+            return port.write(target) if port else None
         widths = self._memory_widths()
-
-        def single_port(name, target, init, depth, addr):
-            """A loadable single-port RAM (SPRAM on iCE40 UltraPlus); the load port has it
-            while writing."""
-            m.submodules[name] = ram = SinglePortRAM(widths[name], depth, init=init)
-            writing = loading & (self.load_target == target)
-            m.d.comb += [ram.write_enable.eq(writing), ram.write_data.eq(self.load_data),
-                         ram.addr.eq(Mux(writing, self.load_addr, addr))]
-            return ram.read_data
 
         # The requests of the batch: slot i holds image i's z and label.
         z_chunks = plan.layers[0].in_chunks
@@ -184,8 +173,9 @@ class GanEngine(wiring.Component):
                                      bank_depth=None if self.loadable and is_ice40_up(platform)
                                      else WEIGHT_BANK_DEPTH)
         if self.single_port_thresholds:
-            threshold_data = single_port("thresholds", LoadTarget.THRESHOLDS, image.thresholds,
-                                         plan.threshold_depth, seq.threshold_addr)
+            threshold_data = port.single_port_ram("thresholds", widths["thresholds"],
+                                                  LoadTarget.THRESHOLDS, image.thresholds,
+                                                  plan.threshold_depth, seq.threshold_addr)
         else:
             threshold_data = read_only_memory(m, "thresholds", widths["thresholds"],
                                               image.thresholds, seq.threshold_addr,

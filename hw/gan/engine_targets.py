@@ -50,7 +50,7 @@ ENGINE_TARGETS = {
                           ("ulx3s-85f",)),
     # 16 bits per clock: the binary weights fill two SPRAMs (32 576 words of 16 bits) and the
     # thresholds (2 lanes × 13 bits) the other two. The device top and this engine then fit the
-    # UP5K: 27 of 30 block RAMs, ~5 100 of 5 280 logic cells. With the thresholds in block RAM
+    # UP5K: 28 of 30 block RAMs, 5 236 of 5 280 logic cells. With the thresholds in block RAM
     # (13 blocks) the engine and the device top needed 40; at 2×16, 5 644 logic cells.
     "icebreaker": EngineTarget("bdcgan_small.npz", EngineParams(lanes=2, chunk_bits=8),
                                ("icebreaker",), weights_in_spram=True,

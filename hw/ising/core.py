@@ -14,14 +14,15 @@ was already rewritten in the same half (the wrap-around) is harmless.
 
 Pipeline. Stage A forms each lane's table index (its spin and up-neighbour count); stage T
 looks up the threshold and takes the lane's random number (the lane RNGs run a clock behind);
-stage B compares and registers the new spins; stage C merges them into the write buffer; stage
-D writes the group back. Observables of the lattice as it stood before a colour-0 half are
-pop-counted from the window in stage T and summed by pipelined trees beside the later stages,
-so measuring costs no extra clocks; the state after the last sweep is counted by one extra
-read-only pass. Stages A, T and B are ``lane_array.LaneArray``, C and D ``write_back.WriteBack``,
-the counts ``sweep_counts.SweepCounts``.
+stage B compares and registers the result beside both outcomes; stage C merges the chosen spins
+into the write buffer; stage D writes the group back. Observables of the lattice as it stood
+before a colour-0 half are pop-counted from the window in stage T and summed by pipelined trees
+beside the later stages, so measuring costs no extra clocks; the state after the last sweep is
+counted by one extra read-only pass. Stages A, T and B are ``lane_array.LaneArray``, C and D
+``write_back.WriteBack``, the counts ``sweep_counts.SweepCounts``.
 
-Cycle budget: a sweep takes L²/P + 2·(priming + tail) clocks (``IsingParams.cycles_per_sweep``).
+Cycle budget: a sweep takes L²/P + 2·(priming + tail) clocks
+(``IsingParams.cycles_per_sweep``).
 """
 
 from amaranth import Cat, Module, Signal, Value, signed, unsigned

@@ -38,7 +38,8 @@ class LaneArray(wiring.Component):
     accepted.
     Stage B: ``flip_bits`` (accepted flips of valid steps), ``new`` (UPDATE: old spin xor flip;
     HOT: the number's top bit), ``par``, ``base`` (the centre word), ``b_g``, ``b_s`` and
-    ``store`` (the group's last step of a pass that writes).
+    ``store`` (the group's last step of a pass that writes). ``new`` and ``flip_bits`` are a
+    LUT of stage B's registers (the compare's result and the two outcomes), not registers.
     """
 
     def __init__(self, params: IsingParams, threshold_table: str = "auto",
@@ -198,12 +199,14 @@ class LaneArray(wiring.Component):
             t_base.eq(a_base), t_mode.eq(a_mode), t_old.eq(a_old), t_par.eq(a_par),
         ]
 
-        # --- stage B: threshold compare, new spins and flips registered -------------------
-        # The compare and the merge into the write buffer are separate stages: together they
-        # were the critical path at L=256, P=256 (lane → write buffer → block RAMs, three hops
-        # across the chip), so each lane's new spin is registered next to the lane first.
-        b_new, b_par, b_base, b_flips = data_reg(P), data_reg(P), data_reg(W), data_reg(P)
-        flip, new = Signal(P), Signal(P)
+        # --- stage B: the compare's result registered beside its chain ------------------
+        # With the two spins and flip bits it chooses between; ``new`` and ``flip_bits`` are
+        # that choice, one LUT in front of their consumers' registers (the write buffer's
+        # merge, the counts' arrival). Registering ``new`` itself put the chain's 3-4 ns route
+        # to that register on the critical path (run 27, both seeds).
+        b_par, b_base, b_accept = data_reg(P), data_reg(W), data_reg(P)
+        b_if_accept, b_if_reject = data_reg(P), data_reg(P)        # the new spin
+        b_flip_if_accept, b_flip_if_reject = data_reg(P), data_reg(P)
         # Stage T's mode and valid bits, once per LANES_PER_COPY lanes (same timing as t_mode).
         t_update = registered_copies(m, a_mode == PassMode.UPDATE, copies, "t_update",
                                      reset_less=True)
@@ -220,16 +223,22 @@ class LaneArray(wiring.Component):
                 accept = compare.accept
             else:
                 accept = t_rand[i] < t_threshold[i]
-            if h0:
-                accept = t_always[i] | accept
-            m.d.comb += flip[i].eq(t_update[copy] & accept)
-            m.d.comb += new[i].eq(Mux(t_hot[copy], t_rand[i][k - 1], t_old[i] ^ flip[i]))
+            # HOT: the number's top bit; UPDATE: the old spin, flipped if accepted (always, at
+            # no cost, for metropolis-h0); MEASURE: the old spin.
+            update, hot = t_update[copy], t_hot[copy]
+            free_flip = update & t_always[i] if h0 else 0
+            m.d.sync += [
+                b_accept[i].eq(accept),
+                b_if_accept[i].eq(Mux(hot, t_rand[i][k - 1], t_old[i] ^ update)),
+                b_if_reject[i].eq(Mux(hot, t_rand[i][k - 1], t_old[i] ^ free_flip)),
+                b_flip_if_accept[i].eq(update & t_valid_copies[copy]),
+                b_flip_if_reject[i].eq(free_flip & t_valid_copies[copy]),
+            ]
         m.d.sync += [
-            b_new.eq(new), b_par.eq(t_par), b_base.eq(t_base), self.b_s.eq(t_s),
-            self.b_g.eq(t_g),
+            b_par.eq(t_par), b_base.eq(t_base), self.b_s.eq(t_s), self.b_g.eq(t_g),
             self.store.eq(self.t_valid & t_last & (t_mode != PassMode.MEASURE)),
-            b_flips.eq(Cat(flip[i] & t_valid_copies[i // LANES_PER_COPY] for i in range(P))),
         ]
-        m.d.comb += [self.new.eq(b_new), self.par.eq(b_par), self.base.eq(b_base),
-                     self.flip_bits.eq(b_flips)]
+        m.d.comb += [self.new.eq((b_accept & b_if_accept) | (~b_accept & b_if_reject)),
+                     self.flip_bits.eq(b_flip_if_reject | (b_accept & b_flip_if_accept)),
+                     self.par.eq(b_par), self.base.eq(b_base)]
         return m

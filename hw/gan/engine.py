@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from amaranth import Cat, Module, Mux, Signal, Value, signed
-from amaranth.lib import stream, wiring
+from amaranth import Cat, Module, Mux, Signal, signed
+from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 from amaranth.utils import bits_for
 
@@ -303,22 +303,22 @@ class GanEngine(wiring.Component):
         # Stages 2-5: the write-back tags wait for the per-image stage, the array's three and
         # the skew; their last stage is a copy per image (each image's memory has its own
         # enables). ``write`` is the arrays' result_valid.
-        tail = Cat(s1["valid"] & ~s1["integer"] & s1["last"], s1["dest"], s1["dest_addr"],
-                   s1["dest_slice"])
-        tail = registered_copies(m, delayed(m, tail, 3 + skew, "s2_write_tags")[-1], batch,
-                                 "s5_write_tags")
+        write_tags = data.StructLayout({"write": 1, "dest": Source, "addr": len(s1["dest_addr"]),
+                                        "slice": len(s1["dest_slice"])})
+        write_now = Signal(write_tags)
+        m.d.comb += [write_now.write.eq(s1["valid"] & ~s1["integer"] & s1["last"]),
+                     write_now.dest.eq(s1["dest"]), write_now.addr.eq(s1["dest_addr"]),
+                     write_now.slice.eq(s1["dest_slice"])]
+        tail = registered_copies(m, delayed(m, write_now.as_value(), 3 + skew, "s2_write_tags")[-1],
+                                 batch, "s5_write_tags")
         slices = chunk // lanes
         results = [behind(array.result, skew - i, f"result{i}_lag")
                    for i, array in enumerate(arrays)]
         enables = []
-        dest_bits, addr_bits = len(Value.cast(s1["dest"])), len(s1["dest_addr"])
         for i in images:
-            write, dest = tail[i][0], tail[i][1:1 + dest_bits]
-            dest_addr = tail[i][1 + dest_bits:1 + dest_bits + addr_bits]
-            dest_slice = tail[i][1 + dest_bits + addr_bits:]
-            m.d.comb += [acts.write_addr[i].eq(dest_addr),
-                         acts.write_dest[i].as_value().eq(dest)]
-            enables.append(Mux(write & (dest != Source.PIXELS.value), 1 << dest_slice,
+            tags = write_tags(tail[i])
+            m.d.comb += [acts.write_addr[i].eq(tags.addr), acts.write_dest[i].eq(tags.dest)]
+            enables.append(Mux(tags.write & (tags.dest != Source.PIXELS), 1 << tags.slice,
                                0)[:slices])
         m.d.comb += [acts.write_data.eq(Cat(*(Cat(*[result] * slices) for result in results))),
                      acts.write_enable.eq(Cat(*enables))]

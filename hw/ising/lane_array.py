@@ -5,7 +5,7 @@ from amaranth import Array, Cat, Module, Mux, Signal, unsigned
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
-from ..replica import group_count, registered_copies, registered_tree
+from ..replica import group_count, registered_tree
 from .params import IsingParams, TABLE_SIZE
 from .sequencer import PassMode
 from .threshold_compare import ThresholdCompare
@@ -97,7 +97,7 @@ class LaneArray(wiring.Component):
         if h0:
             # The two thresholds and J's sign (``params.h0_thresholds``), registered from the
             # table (latched at a RUN's start, long before its first step), then copied beside
-            # the lanes like the per-lane tables' write chain.
+            # the lanes.
             thresholds = self.thresholds
             h0_ferro = Signal(reset_less=True)
             h0_pair = Signal(2 * (k + 1), reset_less=True)
@@ -105,9 +105,11 @@ class LaneArray(wiring.Component):
             m.d.sync += [h0_ferro.eq(ferro_now),
                          h0_pair.eq(Mux(ferro_now, Cat(thresholds[9], thresholds[8]),
                                         Cat(thresholds[5], thresholds[6])))]
-            ferro_copies = registered_copies(m, h0_ferro, copies, "h0_ferro", reset_less=True)
-            pair_copies = registered_copies(m, h0_pair, group_count(P, TABLE_GROUP), "h0_pair",
-                                            reset_less=True)
+            # Through hubs: one register's net to all the copies of the pair was 9.8 ns of
+            # routing (run 29, seed 1). The table's clocks (TABLE state) cover the latency.
+            ferro_copies = registered_tree(m, h0_ferro, copies, "h0_ferro", reset_less=True)
+            pair_copies = registered_tree(m, h0_pair, group_count(P, TABLE_GROUP), "h0_pair",
+                                          reset_less=True)
             a_costly, a_far = data_reg(P), data_reg(P)
         for i in range(P):
             r, q = divmod(i, chunk_width // 2)
@@ -207,11 +209,12 @@ class LaneArray(wiring.Component):
         b_par, b_base, b_accept = data_reg(P), data_reg(W), data_reg(P)
         b_if_accept, b_if_reject = data_reg(P), data_reg(P)        # the new spin
         b_flip_if_accept, b_flip_if_reject = data_reg(P), data_reg(P)
-        # Stage T's mode and valid bits, once per LANES_PER_COPY lanes (same timing as t_mode).
-        t_update = registered_copies(m, a_mode == PassMode.UPDATE, copies, "t_update",
-                                     reset_less=True)
-        t_hot = registered_copies(m, a_mode == PassMode.HOT, copies, "t_hot", reset_less=True)
-        t_valid_copies = registered_copies(m, self.a_valid, copies, "t_valid", reset_less=True)
+        # Stage T's mode and valid bits, once per LANES_PER_COPY lanes (same timing as t_mode),
+        # through hubs from stage A's inputs: no net reaches every copy across the lanes.
+        t_update = registered_tree(m, self.mode == PassMode.UPDATE, copies, "t_update",
+                                   reset_less=True)
+        t_hot = registered_tree(m, self.mode == PassMode.HOT, copies, "t_hot", reset_less=True)
+        t_valid_copies = registered_tree(m, self.stepping, copies, "t_valid", reset_less=True)
         for i in range(P):
             copy = i // LANES_PER_COPY
             if in_chain:

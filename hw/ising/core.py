@@ -27,12 +27,12 @@ Cycle budget: a sweep takes L²/P + 2·(priming + tail) clocks
 
 from amaranth import Cat, Module, Signal, Value, signed, unsigned
 from amaranth.lib import data, stream, wiring
-from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from ..replica import group_count, registered_copies, registered_tree
 from .lane_array import LaneArray
 from .lane_rngs import lane_rngs, seed_outputs
+from .lattice_window import LatticeWindow
 from .observable_sums import ObservableSums, ObservablesLayout
 from .sums_spec import OBSERVABLE_SUMS, SUM_BITS
 from .params import IsingOp, IsingParams, TABLE_SIZE
@@ -41,8 +41,7 @@ from .seeder import SplitMix64Seeder
 from .sequencer import PassControl, PassMode
 from .sweep_counts import SweepCounts
 from .threshold_tables import THRESHOLD_TABLES, table_load_cycles
-from .timing import LANES_PER_COPY, data_reg
-from .window import window_loads
+from .timing import LANES_PER_COPY
 from .write_back import WriteBack
 
 __all__ = ["IsingCore", "core_ports", "ObservablesLayout", "PassMode", "THRESHOLD_TABLES",
@@ -104,22 +103,13 @@ class IsingCore(wiring.Component):
         m = Module()
         p = self.params
         L, P, k = p.size, p.lanes, p.k
-        G, W = p.groups, p.word_bits
-        MW = p.memory_word_bits        # W, or W spins + W right-bond + W down-bond signs
 
-        # --- lattice memory and its window -------------------------------------------------
-        m.submodules.memory = memory = Memory(shape=unsigned(MW), depth=G, init=[])
-        # With couplings the signs have their own write enables: only the host writes them.
-        wr = memory.write_port(granularity=W) if p.couplings else memory.write_port()
-        rd = memory.read_port(transparent_for=(wr,))
-        # The block RAM's clock-to-output (5.6 ns on ECP5) was the critical path: its data is
-        # registered once before any logic, so reads take two clocks.
-        # Datapath registers are reset_less (``data``): a sync reset of every lane's registers was
-        # one net to ~38 000 flip-flops, the critical path at L=256, P=256 (19 ns of routing).
-        # They are loaded before they are used, and hold their configuration value until then.
-        rd_data = data_reg(MW)
-        m.d.sync += rd_data.eq(rd.data)
-        prev, cur, nxt = data_reg(MW), data_reg(MW), data_reg(MW)
+        # --- lattice memory and its window (``LatticeWindow``) ------------------------------
+        # Datapath registers (``timing.data_reg``) are reset-less here and in every part: a sync
+        # reset of every lane's registers was one net to ~38 000 flip-flops, the critical path
+        # at L=256, P=256 (19 ns of routing). They are loaded before they are used.
+        m.submodules.window = window = LatticeWindow(p)
+        prev, cur, nxt = window.prev, window.cur, window.nxt
 
         # --- lane RNGs and their seeding ----------------------------------------------------
         copies = group_count(P, LANES_PER_COPY)
@@ -171,9 +161,9 @@ class IsingCore(wiring.Component):
             write_back.lattice_we.eq(self.lattice_we),
             write_back.lattice_addr.eq(self.lattice_addr),
             write_back.lattice_wdata.eq(self.lattice_wdata),
-            wr.en.eq(write_back.wr_en), wr.addr.eq(write_back.wr_addr),
-            wr.data.eq(write_back.wr_data),
-            self.busy.eq(~idle), self.lattice_rdata.eq(rd_data),
+            window.write_en.eq(write_back.wr_en), window.write_addr.eq(write_back.wr_addr),
+            window.write_data.eq(write_back.wr_data),
+            self.busy.eq(~idle), self.lattice_rdata.eq(window.read_data),
         ]
 
         # --- the counts (``SweepCounts``): M and B of measured steps, accepted flips ----------
@@ -211,17 +201,18 @@ class IsingCore(wiring.Component):
             ]
 
         # --- sequencing (``PassControl.sequence``) ---------------------------------------------
-        prime, prime_loads = control.sequence(
-            self, seeder=seeder, wheel_start=wheel_start, rng_busy=rng_busy, read_port=rd,
-            window=(prev, cur, nxt), table_step=table_step, table_we=table_we,
+        control.sequence(
+            self, seeder=seeder, wheel_start=wheel_start, rng_busy=rng_busy,
+            read_addr=window.read_addr, table_step=table_step, table_we=table_we,
             load_cycles=load_cycles, idle=idle, cold_write=cold_write,
             cold_addr=cold_addr, write_en=write_back.write_en,
             in_flight=(lanes.a_valid, lanes.t_valid, valid_line))
 
         m.d.comb += [self.update_cycles.eq(control.update_cycles),
                      self.run_cycles.eq(control.run_cycles),
-                     self.stall_cycles.eq(control.stall_cycles)]
-
-        # --- the window's loads, per WORD_SLICE bits ----------------------------------------
-        window_loads(m, p, (prev, cur, nxt), rd_data, control, prime, prime_loads)
+                     self.stall_cycles.eq(control.stall_cycles),
+                     # The window's load enables: the sequencer's registers and their copies.
+                     window.priming_next.eq(control.priming_next),
+                     window.stepping.eq(Cat(*control.stepping_copies)),
+                     window.last_step.eq(Cat(*control.last_step_copies))]
         return m

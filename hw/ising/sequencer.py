@@ -101,7 +101,7 @@ class PassControl:
         G = self.params.groups
         return value % G if G > 1 else C(0, 1)
 
-    def sequence(self, core, *, seeder, wheel_start, rng_busy, read_port, window, table_step,
+    def sequence(self, core, *, seeder, wheel_start, rng_busy, read_addr, table_step,
                  table_we, load_cycles, idle, cold_write, cold_addr, write_en, in_flight):
         """Build the read address, the prefetch and priming, and the FSM.
 
@@ -116,21 +116,15 @@ class PassControl:
             The lane RNGs' seed start (driven here, in step with the seeder's ``start``).
         rng_busy
             High while the lane RNGs still seed themselves after the seeder's last output.
-        read_port
-            The lattice memory's read port.
-        window : (prev, cur, nxt)
-            The window registers.
+        read_addr
+            The lattice memory's read address (``LatticeWindow.read_addr``), driven here from
+            a register.
         table_step, table_we, load_cycles
             The threshold-table load's step counter, write enable and length.
         idle, cold_write, cold_addr, write_en
             The registers that stand for the IDLE and COLD states, and the write port's enable.
         in_flight : (a_valid, t_valid, valid_line)
             The valid flags of the stages and of everything after stage T.
-
-        Returns
-        -------
-        (prime, prime_loads)
-            The priming clocks per pass, and which window register each priming clock loads.
         """
         m, p = self.m, self.params
         G, S = p.groups, p.steps_per_group
@@ -140,16 +134,14 @@ class PassControl:
         sweeps_left, first_sweep = self.sweeps_left, self.first_sweep
         pending_emit, clear_acc = self.pending_emit, self.clear_acc
         set_stepping, set_s, wrap = self.set_stepping, self.set_s, self.wrap
-        prev, cur, nxt = window
         a_valid, t_valid, valid_line = in_flight
-        rd = read_port
         # The read address is registered before the block RAMs (READ_LATENCY: three clocks from
         # ``read_addr`` to ``rd_data``): the FSM's decode in front of the 15 block RAMs' address
         # inputs was the critical path at L=256, P=256 (12.7 ns, 11 of them routing).
-        read_addr = Signal.like(g)
         read_addr_q = Signal.like(g, reset_less=True)
+        m.d.comb += read_addr.eq(read_addr_q)
+        read_addr = Signal.like(g)
         m.d.sync += read_addr_q.eq(Mux(idle, core.lattice_addr, read_addr))
-        m.d.comb += rd.addr.eq(read_addr_q)
         with m.If(stepping & (mode == PassMode.UPDATE)):
             m.d.sync += self.update_cycles.eq(self.update_cycles + 1)
 
@@ -160,18 +152,14 @@ class PassControl:
         prime = p.prime_cycles
         # Overlapped with the previous tail (or the TABLE or REFETCH state), the three clocks
         # before a pass ask for groups 0, 1 and G-1 (``prefetch``); their data lands in the
-        # window at priming clocks 0, 1 and 2 (``prime_loads``: READ_LATENCY clocks after each
-        # address). G-1's last write lands in the clock its read reaches the block RAM (the port
-        # is transparent to the write). The priming clocks then ask for the groups the first
-        # three steps' shifts load, as in the stepping rule below. With fewer than three groups
-        # the priming asks for groups 0 and 1 itself (they are still being written in the tail).
+        # window at priming clocks 0, 1 and 2 (``lattice_window.prime_loads``: READ_LATENCY
+        # clocks after each address). G-1's last write lands in the clock its read reaches the
+        # block RAM (the port is transparent to the write). The priming clocks then ask for the
+        # groups the first three steps' shifts load, as in the stepping rule below. With fewer
+        # than three groups the priming asks for groups 0 and 1 itself (they are still being
+        # written in the tail).
         first_steps = [(n // S + 2) % G for n in range(READ_LATENCY)]
-        if prime == 3:
-            prime_addresses = first_steps
-            prime_loads = {0: cur, 1: nxt, 2: prev}
-        else:
-            prime_addresses = [0, 1 % G] + first_steps
-            prime_loads = {2: prev, 3: cur, 4: nxt}
+        prime_addresses = first_steps if prime == 3 else [0, 1 % G] + first_steps
         prefetch_groups = [0, 1 % G, G - 1]
         hot_op = Signal()
 
@@ -334,4 +322,3 @@ class PassControl:
         with m.If(reset_hold(m, "cycle_counters_reset")):
             m.d.sync += [self.update_cycles.eq(0), self.run_cycles.eq(0),
                          self.stall_cycles.eq(0)]
-        return prime, prime_loads

@@ -38,7 +38,7 @@ from .sums_spec import OBSERVABLE_SUMS, SUM_BITS
 from .params import IsingOp, IsingParams, TABLE_SIZE
 from .popcount import delayed
 from .seeder import SplitMix64Seeder
-from .sequencer import PassControl, PassMode
+from .sequencer import PassMode, PassSequencer
 from .sweep_counts import SweepCounts
 from .threshold_tables import THRESHOLD_TABLES, table_load_cycles
 from .timing import LANES_PER_COPY
@@ -122,20 +122,26 @@ class IsingCore(wiring.Component):
         rng_load = registered_tree(m, seeder.valid, copies, "rng_load", reset_less=True)
         m.d.comb += seeder.seed.eq(self.seed)
 
-        # --- pass control (the registers; the FSM is built under "sequencing") ----------------
-        control = PassControl(m, p)
-        thresholds, pending_emit, clear_acc = (control.thresholds, control.pending_emit,
-                                               control.clear_acc)
+        # --- pass control (``PassSequencer``) ------------------------------------------------
+        # The counts' latency sets how many valid flags the FSM waits out before IDLE.
+        counts = SweepCounts(p)
+        in_flight = max(counts.flip_latency, counts.count_stages)
+        m.submodules.control = control = PassSequencer(p, table_load_cycles(P), 2 + in_flight)
+        thresholds, pending_emit = control.thresholds, control.pending_emit
         rng_advance = registered_copies(m, control.advancing, copies, "rng_advance",
                                         reset_less=True)
-        wheel_start = Signal()      # the lane RNGs' copy of the seeder's start
         rng_values, rng_busy = lane_rngs(m, p.rng, P, k, advance=rng_advance, load=rng_load,
-                                         load_value=seeder.value, seed_start=wheel_start)
+                                         load_value=seeder.value,
+                                         seed_start=control.wheel_start)
+        m.d.comb += [seeder.start.eq(control.seeder_start),
+                     control.seeder_busy.eq(seeder.busy), control.rng_busy.eq(rng_busy),
+                     control.op.eq(self.op), control.start.eq(self.start),
+                     control.sweeps.eq(self.sweeps), control.thresholds_in.eq(self.thresholds),
+                     control.lattice_addr.eq(self.lattice_addr),
+                     window.read_addr.eq(control.read_addr)]
 
         # --- the lanes (stages A, T, B) and the write-back (stages C, D) ---------------------
-        load_cycles = table_load_cycles(P)
-        table_step = Signal(range(load_cycles))
-        table_we = Signal()
+        table_step, table_we = control.table_step, control.table_we
         m.submodules.lanes = lanes = LaneArray(p, self.threshold_table)
         m.d.comb += [
             lanes.prev.eq(prev), lanes.cur.eq(cur), lanes.nxt.eq(nxt), lanes.g.eq(control.g),
@@ -144,13 +150,7 @@ class IsingCore(wiring.Component):
             lanes.rand.eq(Cat(*rng_values)), lanes.thresholds.eq(thresholds),
             lanes.table_we.eq(table_we), lanes.table_step.eq(table_step),
         ]
-        # ``idle`` and ``cold_write`` are registers equal to "the FSM is in IDLE" and "... in
-        # COLD" (set on the transitions of the sequencing): the memory's address multiplexers
-        # select with them, not with a decode of the FSM state (that decode was on the critical
-        # path).
-        idle = Signal(init=1)
-        cold_write = Signal()
-        cold_addr = Signal.like(control.g)
+        idle, cold_write, cold_addr = control.idle, control.cold_write, control.cold_addr
         m.submodules.write_back = write_back = WriteBack(p)
         m.d.comb += [
             write_back.t_valid.eq(lanes.t_valid), write_back.store.eq(lanes.store),
@@ -167,14 +167,15 @@ class IsingCore(wiring.Component):
         ]
 
         # --- the counts (``SweepCounts``): M and B of measured steps, accepted flips ----------
-        m.submodules.counts = counts = SweepCounts(p)
+        m.submodules.counts = counts
         m.d.comb += [counts.ups_bits.eq(lanes.ups_bits), counts.agree_bits.eq(lanes.agree_bits),
-                     counts.measure.eq(lanes.measuring), counts.clear.eq(clear_acc),
+                     counts.measure.eq(lanes.measuring), counts.clear.eq(control.clear_acc),
                      counts.flip_bits.eq(lanes.flip_bits), self.flips.eq(counts.flips)]
         # Valid flags beside everything after stage T: the write-back (B, C), the flip count
         # and the count trees (which only MEASURE-flagged steps use).
-        valid_line = delayed(m, lanes.t_valid, max(counts.flip_latency, counts.count_stages),
-                             "in_flight")
+        valid_line = delayed(m, lanes.t_valid, in_flight, "in_flight")
+        m.d.comb += [control.in_flight.eq(Cat(lanes.a_valid, lanes.t_valid, *valid_line)),
+                     control.write_en.eq(write_back.write_en)]
 
         # --- observables output (through the sums and the decimation, if the core has them) --
         records = self.observables
@@ -192,27 +193,21 @@ class IsingCore(wiring.Component):
                      records.payload.bond_sum.eq(bond_sum)]
         with m.If(records.ready):
             m.d.sync += records.valid.eq(0)
-        with m.If(pending_emit & ~counts.counting & (~records.valid | records.ready)):
+        emit = Signal()
+        m.d.comb += [emit.eq(pending_emit & ~counts.counting & (~records.valid | records.ready)),
+                     control.emitted.eq(emit)]
+        with m.If(emit):
             m.d.sync += [
                 magnetization.eq(2 * counts.ups - L * L),
                 bond_sum.eq(2 * counts.agree - 2 * L * L),
                 records.valid.eq(1),
-                pending_emit.eq(0),
             ]
-
-        # --- sequencing (``PassControl.sequence``) ---------------------------------------------
-        control.sequence(
-            self, seeder=seeder, wheel_start=wheel_start, rng_busy=rng_busy,
-            read_addr=window.read_addr, table_step=table_step, table_we=table_we,
-            load_cycles=load_cycles, idle=idle, cold_write=cold_write,
-            cold_addr=cold_addr, write_en=write_back.write_en,
-            in_flight=(lanes.a_valid, lanes.t_valid, valid_line))
 
         m.d.comb += [self.update_cycles.eq(control.update_cycles),
                      self.run_cycles.eq(control.run_cycles),
                      self.stall_cycles.eq(control.stall_cycles),
                      # The window's load enables: the sequencer's registers and their copies.
                      window.priming_next.eq(control.priming_next),
-                     window.stepping.eq(Cat(*control.stepping_copies)),
-                     window.last_step.eq(Cat(*control.last_step_copies))]
+                     window.stepping.eq(control.stepping_copies),
+                     window.last_step.eq(control.last_step_copies)]
         return m

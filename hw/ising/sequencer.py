@@ -1,22 +1,23 @@
 """The Ising core's pass control: the registers that schedule passes, and the FSM that runs them.
 
-The control registers are made first (the datapath reads them); :meth:`PassControl.sequence`
-then builds the read-address register, the prefetch and priming of each pass, and the FSM of
-the operations (SEED, INIT_COLD, INIT_HOT, RUN) on them. Its states: IDLE, SEED, COLD, TABLE
+:class:`PassSequencer` holds the registers the datapath reads (the step's position, the pass's
+colour and mode, the window's enables), the read-address register, the prefetch and priming of
+each pass, and the FSM of the operations (SEED, INIT_COLD, INIT_HOT, RUN). Its states: IDLE, SEED, COLD, TABLE
 (the threshold table into the lanes, then prefetch), PASS (priming, stepping, a three-clock
 tail), WAIT_EMIT and REFETCH (a host that has not read the last (M, B) stalls the core there,
 and only there) and FINISH (the pipeline drains).
 """
 
-from amaranth import C, Cat, Mux, Signal, unsigned
-from amaranth.lib import data
+from amaranth import C, Cat, Module, Mux, Signal, unsigned
+from amaranth.lib import data, wiring
+from amaranth.lib.wiring import In, Out
 
 from ..replica import REPLICA_TAG, group_count, replica_signals
 from .params import READ_LATENCY, TABLE_SIZE, IsingOp, IsingParams
 from .popcount import delayed
 from .timing import WORD_SLICE, reset_hold
 
-__all__ = ["PassControl", "PassMode"]
+__all__ = ["PassSequencer", "PassMode"]
 
 
 class PassMode:
@@ -24,126 +25,135 @@ class PassMode:
     UPDATE, HOT, MEASURE = 0, 1, 2
 
 
-class PassControl:
-    """The pass-control registers of one :class:`~bitspin.hw.ising.core.IsingCore` in module ``m``.
+class PassSequencer(wiring.Component):
+    """The pass control of one :class:`~bitspin.hw.ising.core.IsingCore`: the registers that
+    schedule passes, the read address, the prefetch and priming of each pass, and the FSM.
 
-    Parameters
-    ----------
-    m : Module
-        The core's module; the registers' updates are added to it.
-    params : IsingParams
-        The core's parameters.
+    Inputs: the core's control ports (``op``, ``start``, ``sweeps``, ``thresholds_in``,
+    ``lattice_addr``); ``seeder_busy`` and ``rng_busy`` (the seeder, and the lane RNGs still
+    seeding themselves after its last output); ``write_en`` (the write port's); ``in_flight``
+    (the valid flags of stages A and T and of everything after T); ``emitted`` (the core took
+    the pending (M, B) into its output record this clock).
+
+    Outputs: ``seeder_start`` and ``wheel_start`` (the seed start, each through registers of
+    its own); ``read_addr`` (a register, for ``LatticeWindow.read_addr``); the threshold
+    table's ``table_step``/``table_we`` (``load_cycles`` clocks per RUN or hot start) and
+    ``thresholds`` (latched at ``start``); ``idle``, ``cold_write``, ``cold_addr`` (registers
+    equal to "in IDLE", "in COLD" and the cold start's address); the step's ``g``, ``s``,
+    ``colour``, ``mode`` (a :class:`PassMode`), ``measure``, ``stepping``; ``advancing``
+    (stepping in a pass whose RNGs advance); the window's enables (``priming_next``,
+    ``stepping_copies``, ``last_step_copies``); ``pending_emit``, ``clear_acc``; and the
+    cycle counters ``update_cycles``, ``run_cycles``, ``stall_cycles``.
     """
 
-    def __init__(self, m, params: IsingParams):
-        self.m, self.params = m, params
+    def __init__(self, params: IsingParams, load_cycles: int, in_flight: int):
+        self.params, self.load_cycles = params, load_cycles
         p = params
+        self.word_slices = group_count(p.memory_word_bits, WORD_SLICE)
+        g_shape, s_shape = range(max(2, p.groups)), range(max(2, p.steps_per_group))
+        thresholds = data.ArrayLayout(unsigned(p.k + 1), TABLE_SIZE)
+        super().__init__({
+            "op": In(IsingOp), "start": In(1), "sweeps": In(32), "thresholds_in": In(thresholds),
+            "lattice_addr": In(p.lattice_address_bits),
+            "seeder_busy": In(1), "rng_busy": In(1), "write_en": In(1),
+            "in_flight": In(in_flight), "emitted": In(1),
+            "seeder_start": Out(1), "wheel_start": Out(1), "read_addr": Out(g_shape),
+            "table_step": Out(range(load_cycles)), "table_we": Out(1),
+            "thresholds": Out(thresholds),
+            "idle": Out(1, init=1), "cold_write": Out(1), "cold_addr": Out(g_shape),
+            "g": Out(g_shape), "s": Out(s_shape), "colour": Out(1), "mode": Out(2),
+            "measure": Out(1), "stepping": Out(1), "advancing": Out(1),
+            "priming_next": Out(1), "stepping_copies": Out(self.word_slices),
+            "last_step_copies": Out(self.word_slices),
+            "pending_emit": Out(1), "clear_acc": Out(1),
+            "update_cycles": Out(48), "run_cycles": Out(48), "stall_cycles": Out(48),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        p = self.params
         G, S, k = p.groups, p.steps_per_group, p.k
-        self.colour = Signal()
-        self.mode = Signal(2)
-        self.measure = Signal()
+        colour, mode, measure = Signal(), Signal(2), Signal()
         # Priming clocks, then (stepping and) the first tail clock, then the other tail clocks.
-        self.cycle = Signal(range(p.pass_overhead_cycles))
-        self.g = Signal(range(max(2, G)))
-        self.s = Signal(range(max(2, S)))
+        cycle = Signal(range(p.pass_overhead_cycles))
+        g, s = Signal(range(max(2, G))), Signal(range(max(2, S)))
         # s3: the step within a group three steps ahead of (g, s); g3_ahead: wrap(g + 2) three
         # steps ahead, the group the read port asks for. Kept in registers so that the read
         # address needs no adder chain on g and s (it was the critical path at L=256, P=64).
-        self.s3 = Signal(range(max(2, S)))
-        self.g3_ahead = Signal(range(max(2, G)))
-        self.stepping = Signal()
+        s3, g3_ahead = Signal.like(s), Signal.like(g)
+        stepping = Signal()
         # Copies of ``stepping``, one per WORD_SLICE bits of the window: it enables every window
         # register (3 words of ``memory_word_bits`` flip-flops). Reset-less (no reset net
         # across the chip to them): after a reset in mid-pass a copy may shift the idle window
         # until the next pass sets it, and the priming loads take precedence over the shift, so
         # that pass's window is exact.
-        self.word_slices = group_count(p.memory_word_bits, WORD_SLICE)
-        self.stepping_copies = replica_signals(self.stepping, self.word_slices, "stepping",
-                                               reset_less=True)
+        stepping_copies = replica_signals(stepping, self.word_slices, "stepping",
+                                          reset_less=True)
         # A register, high in the clock before a pass's priming clock 0; it starts the chain of
-        # registers that enables the window's priming loads (``window_loads``), so no FSM
+        # registers that enables the window's priming loads (``LatticeWindow``), so no FSM
         # decode drives those enables across the chip.
-        self.priming_next = Signal()
-
+        priming_next = Signal()
         # With S > 1, copies per slice of "s is a group's last step" (the window shifts after
         # it), kept beside s: s itself, one net to every slice, was the critical path at
         # L=256, P=256 (9.3 ns of routing). With S = 1 every step is a group's last.
-        self.last_step_copies = (replica_signals(Signal(), self.word_slices, "last_step",
-                                                 reset_less=True) if S > 1 else [])
-
+        last_step_copies = (replica_signals(Signal(), self.word_slices, "last_step",
+                                            reset_less=True) if S > 1 else [])
         # ``advancing``: stepping in a pass whose RNGs advance (not a MEASURE pass), a register
         # kept beside ``stepping`` so that the lanes' advance copies load from a flip-flop (a
         # decode of ``mode`` shared with the FSM sat between them and took the FSM across the
         # chip).
-        self.advancing = Signal()
-        self.thresholds = Signal(data.ArrayLayout(unsigned(k + 1), TABLE_SIZE), reset_less=True)
-        # The core's cycle counters (``update_cycles``, ``run_cycles``, ``stall_cycles``):
-        # reset-less, zeroed by a local copy of the reset (``reset_hold``).
-        self.update_cycles, self.run_cycles, self.stall_cycles = (
+        advancing = Signal()
+        thresholds = Signal(data.ArrayLayout(unsigned(k + 1), TABLE_SIZE), reset_less=True)
+        # The cycle counters: reset-less, zeroed by a local copy of the reset (``reset_hold``).
+        update_cycles, run_cycles, stall_cycles = (
             Signal(48, name=name, reset_less=True)
             for name in ("update_cycles", "run_cycles", "stall_cycles"))
-        self.sweeps_left = Signal(32)
-        self.first_sweep = Signal()
-        self.pending_emit = Signal()
-        self.clear_acc = Signal()
+        sweeps_left, first_sweep = Signal(32), Signal()
+        pending_emit, clear_acc = Signal(), Signal()
+        # ``idle`` and ``cold_write`` are registers equal to "the FSM is in IDLE" and "... in
+        # COLD" (set on the transitions below): the memory's address multiplexers select with
+        # them, not with a decode of the FSM state (that decode was on the critical path).
+        idle, cold_write, cold_addr = Signal(init=1), Signal(), Signal.like(g)
+        table_step, table_we = Signal(range(self.load_cycles)), Signal()
+        load_cycles = self.load_cycles
+        m.d.comb += [
+            self.g.eq(g), self.s.eq(s), self.colour.eq(colour), self.mode.eq(mode),
+            self.measure.eq(measure), self.stepping.eq(stepping), self.advancing.eq(advancing),
+            self.priming_next.eq(priming_next),
+            self.stepping_copies.eq(Cat(*stepping_copies)),
+            self.last_step_copies.eq(Cat(*last_step_copies)),
+            self.thresholds.eq(thresholds), self.pending_emit.eq(pending_emit),
+            self.clear_acc.eq(clear_acc), self.idle.eq(idle), self.cold_write.eq(cold_write),
+            self.cold_addr.eq(cold_addr), self.table_step.eq(table_step),
+            self.table_we.eq(table_we), self.update_cycles.eq(update_cycles),
+            self.run_cycles.eq(run_cycles), self.stall_cycles.eq(stall_cycles),
+        ]
 
-    def set_stepping(self, value):
-        self.m.d.sync += [self.stepping.eq(value),
-                          *[copy.eq(value) for copy in self.stepping_copies],
-                          self.advancing.eq((self.mode != PassMode.MEASURE) if value else 0)]
+        def set_stepping(value):
+            m.d.sync += [stepping.eq(value), *[copy.eq(value) for copy in stepping_copies],
+                         advancing.eq((mode != PassMode.MEASURE) if value else 0)]
 
-    def set_s(self, value, last):
-        """s ← value, where ``last`` says whether value == S - 1."""
-        self.m.d.sync += [self.s.eq(value), *[copy.eq(last) for copy in self.last_step_copies]]
+        def set_s(value, last):
+            """s ← value, where ``last`` says whether value == S - 1."""
+            m.d.sync += [s.eq(value), *[copy.eq(last) for copy in last_step_copies]]
 
-    def wrap(self, value):
-        """``value`` modulo the number of groups G."""
-        G = self.params.groups
-        return value % G if G > 1 else C(0, 1)
+        def wrap(value):
+            """``value`` modulo the number of groups G."""
+            return value % G if G > 1 else C(0, 1)
 
-    def sequence(self, core, *, seeder, wheel_start, rng_busy, read_addr, table_step,
-                 table_we, load_cycles, idle, cold_write, cold_addr, write_en, in_flight):
-        """Build the read address, the prefetch and priming, and the FSM.
-
-        Parameters
-        ----------
-        core : IsingCore
-            Whose ports (``start``, ``op``, ``sweeps``, ``thresholds``, the lattice port and the
-            counters) the FSM serves.
-        seeder : SplitMix64Seeder
-            The lane RNGs' seeder.
-        wheel_start
-            The lane RNGs' seed start (driven here, in step with the seeder's ``start``).
-        rng_busy
-            High while the lane RNGs still seed themselves after the seeder's last output.
-        read_addr
-            The lattice memory's read address (``LatticeWindow.read_addr``), driven here from
-            a register.
-        table_step, table_we, load_cycles
-            The threshold-table load's step counter, write enable and length.
-        idle, cold_write, cold_addr, write_en
-            The registers that stand for the IDLE and COLD states, and the write port's enable.
-        in_flight : (a_valid, t_valid, valid_line)
-            The valid flags of the stages and of everything after stage T.
-        """
-        m, p = self.m, self.params
-        G, S = p.groups, p.steps_per_group
-        colour, mode, measure, cycle = self.colour, self.mode, self.measure, self.cycle
-        g, s, s3, g3_ahead = self.g, self.s, self.s3, self.g3_ahead
-        stepping, priming_next, thresholds = self.stepping, self.priming_next, self.thresholds
-        sweeps_left, first_sweep = self.sweeps_left, self.first_sweep
-        pending_emit, clear_acc = self.pending_emit, self.clear_acc
-        set_stepping, set_s, wrap = self.set_stepping, self.set_s, self.wrap
-        a_valid, t_valid, valid_line = in_flight
+        a_valid, t_valid, valid_line = self.in_flight[0], self.in_flight[1], self.in_flight[2:]
+        # The core's emission of the pending (M, B) first: the FSM's own updates below win.
+        with m.If(self.emitted):
+            m.d.sync += pending_emit.eq(0)
         # The read address is registered before the block RAMs (READ_LATENCY: three clocks from
         # ``read_addr`` to ``rd_data``): the FSM's decode in front of the 15 block RAMs' address
         # inputs was the critical path at L=256, P=256 (12.7 ns, 11 of them routing).
         read_addr_q = Signal.like(g, reset_less=True)
-        m.d.comb += read_addr.eq(read_addr_q)
         read_addr = Signal.like(g)
-        m.d.sync += read_addr_q.eq(Mux(idle, core.lattice_addr, read_addr))
+        m.d.comb += self.read_addr.eq(read_addr_q)
+        m.d.sync += read_addr_q.eq(Mux(idle, self.lattice_addr, read_addr))
         with m.If(stepping & (mode == PassMode.UPDATE)):
-            m.d.sync += self.update_cycles.eq(self.update_cycles + 1)
+            m.d.sync += update_cycles.eq(update_cycles + 1)
 
         def begin_pass(next_colour, next_mode, next_measure):
             m.d.sync += [colour.eq(next_colour), mode.eq(next_mode), measure.eq(next_measure),
@@ -185,7 +195,7 @@ class PassControl:
         # own, the second placed beside them: one hop from the FSM's register was the critical
         # path of run 23 (8.9 ns of routing), and a pair shared by both of run 24 (6.5 ns).
         # Reset-less: the harness's reset, held until the PLL locks, flushes them.
-        for name, start in (("seeder_go", seeder.start), ("wheels_go", wheel_start)):
+        for name, start in (("seeder_go", self.seeder_start), ("wheels_go", self.wheel_start)):
             go = delayed(m, seed_start, 2, f"{name}{REPLICA_TAG}", reset_less=True)
             m.d.comb += start.eq(go[-1])
         # The seeder's busy flag comes back registered too (seeder → FSM was the next such
@@ -193,13 +203,13 @@ class PassControl:
         # (``seed_started``: the FSM's own copy of the start's first three clocks).
         seeder_busy = Signal()
         seed_started = delayed(m, seed_start, 3, "seed_started")
-        m.d.sync += seeder_busy.eq(seeder.busy | rng_busy)
+        m.d.sync += seeder_busy.eq(self.seeder_busy | self.rng_busy)
         with m.If(idle):  # the value at the start clock is the last one latched: "at start"
-            m.d.sync += thresholds.eq(core.thresholds)
+            m.d.sync += thresholds.eq(self.thresholds_in)
         with m.FSM():
             with m.State("IDLE"):
-                with m.If(core.start):
-                    with m.Switch(core.op):
+                with m.If(self.start):
+                    with m.Switch(self.op):
                         with m.Case(IsingOp.SEED):
                             m.d.sync += [seed_start.eq(1), idle.eq(0)]
                             m.next = "SEED"
@@ -210,8 +220,8 @@ class PassControl:
                             m.d.sync += [hot_op.eq(1), table_step.eq(0), idle.eq(0)]
                             m.next = "TABLE"
                         with m.Case(IsingOp.RUN):
-                            with m.If(core.sweeps != 0):
-                                m.d.sync += [sweeps_left.eq(core.sweeps), first_sweep.eq(1),
+                            with m.If(self.sweeps != 0):
+                                m.d.sync += [sweeps_left.eq(self.sweeps), first_sweep.eq(1),
                                              hot_op.eq(0), table_step.eq(0), idle.eq(0)]
                                 m.next = "TABLE"
             with m.State("TABLE"):
@@ -238,7 +248,7 @@ class PassControl:
                     m.next = "IDLE"
             with m.State("PASS"):
                 with m.If(mode != PassMode.HOT):
-                    m.d.sync += self.run_cycles.eq(self.run_cycles + 1)
+                    m.d.sync += run_cycles.eq(run_cycles + 1)
                 with m.If(cycle < prime):
                     m.d.sync += cycle.eq(cycle + 1)
                     with m.Switch(cycle):
@@ -302,23 +312,23 @@ class PassControl:
             with m.State("WAIT_EMIT"):
                 # The previous sweep's (M, B) is still unread: a slow host (a UART) stalls the
                 # core here, and only here, so these clocks are counted apart.
-                m.d.sync += self.stall_cycles.eq(self.stall_cycles + 1)
+                m.d.sync += stall_cycles.eq(stall_cycles + 1)
                 with m.If(~pending_emit):
                     m.d.sync += table_step.eq(0)
                     m.next = "REFETCH"
             with m.State("REFETCH"):
                 # The tail's prefetch went stale while waiting: fetch groups 0, 1, G-1 again.
-                m.d.sync += [self.stall_cycles.eq(self.stall_cycles + 1),
+                m.d.sync += [stall_cycles.eq(stall_cycles + 1),
                              table_step.eq(table_step + 1)]
                 prefetch_until(READ_LATENCY - 1)
                 with m.If(table_step == READ_LATENCY - 1):
                     m.next = "PASS"
             with m.State("FINISH"):
-                with m.If(~pending_emit & ~write_en &
-                          ~Cat(a_valid, t_valid, *valid_line).any()):
+                with m.If(~pending_emit & ~self.write_en &
+                          ~Cat(a_valid, t_valid, valid_line).any()):
                     m.d.sync += idle.eq(1)
                     m.next = "IDLE"
         # Last, so that the clear wins over the counts above.
         with m.If(reset_hold(m, "cycle_counters_reset")):
-            m.d.sync += [self.update_cycles.eq(0), self.run_cycles.eq(0),
-                         self.stall_cycles.eq(0)]
+            m.d.sync += [update_cycles.eq(0), run_cycles.eq(0), stall_cycles.eq(0)]
+        return m

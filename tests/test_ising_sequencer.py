@@ -16,6 +16,15 @@ def sequencer(p: IsingParams) -> PassSequencer:
     return PassSequencer(p, table_load_cycles(p.lanes), 2 + IN_FLIGHT)
 
 
+async def start_op(ctx, dut, op, sweeps=0):
+    """Pulse ``start`` with ``op`` (and ``sweeps``) for one clock."""
+    ctx.set(dut.op, op)
+    ctx.set(dut.sweeps, sweeps)
+    ctx.set(dut.start, 1)
+    await ctx.tick()
+    ctx.set(dut.start, 0)
+
+
 @pytest.mark.parametrize("size,lanes,ready", [(8, 2, 1.0), (8, 4, 0.3), (16, 16, 1.0),
                                               (16, 8, 0.5), (4, 8, 1.0)])
 def test_a_run_steps_every_site_pass_by_pass_on_schedule(size, lanes, ready, rng):
@@ -26,11 +35,7 @@ def test_a_run_steps_every_site_pass_by_pass_on_schedule(size, lanes, ready, rng
     passes, emitted = [], []
 
     async def bench(ctx):
-        ctx.set(dut.op, IsingOp.RUN)
-        ctx.set(dut.sweeps, sweeps)
-        ctx.set(dut.start, 1)
-        await ctx.tick()
-        ctx.set(dut.start, 0)
+        await start_op(ctx, dut, IsingOp.RUN, sweeps)
         was_stepping = False
         for _ in range(20 * sweeps * p.cycles_per_sweep + 200):
             # The consumer takes a pending (M, B) when it is ready.
@@ -71,10 +76,7 @@ def test_seed_pulses_both_starts_and_waits_for_the_seeding():
     seen = []
 
     async def bench(ctx):
-        ctx.set(dut.op, IsingOp.SEED)
-        ctx.set(dut.start, 1)
-        await ctx.tick()
-        ctx.set(dut.start, 0)
+        await start_op(ctx, dut, IsingOp.SEED)
         for clock in range(40):
             # The seeder is busy from its start's arrival for 10 clocks.
             ctx.set(dut.seeder_busy, int(any(n <= clock < n + 10 for n, _, _ in seen[:1])))
@@ -86,8 +88,8 @@ def test_seed_pulses_both_starts_and_waits_for_the_seeding():
     idle = []
     run_pysim(dut, bench)
     assert [(s, w) for _, s, w in seen] == [(1, 1)]      # one pulse, both at once
-    start = seen[0][0]
-    assert not any(idle[:start + 10]) and idle[-1]
+    pulse_at = seen[0][0]
+    assert not any(idle[:pulse_at + 10]) and idle[-1]
 
 
 def test_a_cold_start_writes_every_group_once():
@@ -96,10 +98,7 @@ def test_a_cold_start_writes_every_group_once():
     addresses = []
 
     async def bench(ctx):
-        ctx.set(dut.op, IsingOp.INIT_COLD)
-        ctx.set(dut.start, 1)
-        await ctx.tick()
-        ctx.set(dut.start, 0)
+        await start_op(ctx, dut, IsingOp.INIT_COLD)
         for _ in range(p.groups + 5):
             if ctx.get(dut.cold_write):
                 addresses.append(ctx.get(dut.cold_addr))

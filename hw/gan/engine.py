@@ -169,7 +169,7 @@ class GanEngine(wiring.Component):
 
         # Registered beside its block RAMs (binary_weights); SPRAM on an iCE40 UltraPlus.
         weight_data = binary_weights(m, image, seq.weight_addr_next,
-                                     self._memory_widths()["weights"], load(LoadTarget.WEIGHTS),
+                                     widths["weights"], load(LoadTarget.WEIGHTS),
                                      bank_depth=None if self.loadable and is_ice40_up(platform)
                                      else WEIGHT_BANK_DEPTH)
         if self.single_port_thresholds:

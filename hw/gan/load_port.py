@@ -13,8 +13,8 @@ __all__ = ["LoadPort"]
 class LoadPort:
     """The writes of the engine's load port, decoded per :class:`~hw.gan.load_map.LoadTarget`.
 
-    ``loading`` is high in a clock whose ``write_target``/``address``/``data`` (the engine's
-    ports) are to be written. With ``registered``, every write reaches its memory a clock
+    ``loading`` is high in a clock whose ``target``/``address``/``data`` (the engine's ports)
+    are to be written. With ``registered``, every write reaches its memory a clock
     later through registers: a write enable reaches all of a memory's cells, and the decode in
     front of it was 15 ns of an ECP5's 12.5 ns at 80 MHz. Without (an iCE40 UltraPlus at
     12 MHz, whose 5 280 cells cannot spare the ~90 registers) the writes are direct.

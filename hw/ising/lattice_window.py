@@ -15,7 +15,7 @@ __all__ = ["LatticeWindow", "prime_loads"]
 def prime_loads(p: IsingParams) -> dict[int, str]:
     """Which window register (``"prev"``, ``"cur"``, ``"nxt"``) each priming clock of a pass
     loads: READ_LATENCY clocks after the prefetch's (or the priming's own) reads of groups G-1,
-    0 and 1 (see ``PassControl.sequence``)."""
+    0 and 1 (see ``PassSequencer``)."""
     if p.prime_cycles == 3:
         return {0: "cur", 1: "nxt", 2: "prev"}
     return {2: "prev", 3: "cur", 4: "nxt"}

@@ -24,8 +24,9 @@ class SplitMix64Seeder(wiring.Component):
 
     The two 64-bit multiplications by constants run bit-serially (one shift-and-add per clock),
     because seeding happens once per run and a 64×64 multiplier would cost more than all the
-    lanes' RNGs: about 134 clocks per output and one 64-bit adder for the multiplications. An all-zero output is replaced
-    by 1 (a xoroshiro state must not be zero). ``valid`` pulses for one clock per output.
+    lanes' RNGs: about 134 clocks per output and one 64-bit adder for the multiplications. An
+    all-zero output is replaced by 1 (a xoroshiro state must not be zero). ``valid`` pulses for
+    one clock per output.
     """
 
     start: In(1)

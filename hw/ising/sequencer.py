@@ -2,10 +2,10 @@
 
 :class:`PassSequencer` holds the registers the datapath reads (the step's position, the pass's
 colour and mode, the window's enables), the read-address register, the prefetch and priming of
-each pass, and the FSM of the operations (SEED, INIT_COLD, INIT_HOT, RUN). Its states: IDLE, SEED, COLD, TABLE
-(the threshold table into the lanes, then prefetch), PASS (priming, stepping, a three-clock
-tail), WAIT_EMIT and REFETCH (a host that has not read the last (M, B) stalls the core there,
-and only there) and FINISH (the pipeline drains).
+each pass, and the FSM of the operations (SEED, INIT_COLD, INIT_HOT, RUN). Its states: IDLE,
+SEED, COLD, TABLE (the threshold table into the lanes, then prefetch), PASS (priming, stepping,
+a three-clock tail), WAIT_EMIT and REFETCH (a host that has not read the last (M, B) stalls the
+core there, and only there) and FINISH (the pipeline drains).
 """
 
 from amaranth import C, Cat, Module, Mux, Signal, unsigned
@@ -72,7 +72,7 @@ class PassSequencer(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         p = self.params
-        G, S, k = p.groups, p.steps_per_group, p.k
+        G, S = p.groups, p.steps_per_group
         colour, mode, measure = Signal(), Signal(2), Signal()
         # Priming clocks, then (stepping and) the first tail clock, then the other tail clocks.
         cycle = Signal(range(p.pass_overhead_cycles))
@@ -103,7 +103,7 @@ class PassSequencer(wiring.Component):
         # decode of ``mode`` shared with the FSM sat between them and took the FSM across the
         # chip).
         advancing = Signal()
-        thresholds = Signal(data.ArrayLayout(unsigned(k + 1), TABLE_SIZE), reset_less=True)
+        thresholds = Signal(self.thresholds.shape(), reset_less=True)
         # The cycle counters: reset-less, zeroed by a local copy of the reset (``reset_hold``).
         update_cycles, run_cycles, stall_cycles = (
             Signal(48, name=name, reset_less=True)

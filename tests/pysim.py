@@ -30,3 +30,8 @@ def comb_outputs(dut, ports, cases, output) -> list[int]:
     sim.add_testbench(bench)
     sim.run()
     return seen
+
+
+def random_bits(rng, n: int) -> int:
+    """A uniformly random ``n``-bit integer from the NumPy generator ``rng`` (any width)."""
+    return int.from_bytes(rng.bytes((n + 7) // 8), "little") % (1 << n)

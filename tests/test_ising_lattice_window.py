@@ -7,7 +7,7 @@ import pytest
 from bitspin.hw.ising.lattice_window import LatticeWindow, prime_loads
 from bitspin.hw.ising.params import IsingParams
 from bitspin.hw.ising.timing import WORD_SLICE
-from tests.pysim import run_pysim
+from tests.pysim import random_bits, run_pysim
 
 
 class WindowModel:
@@ -64,7 +64,7 @@ def test_reads_writes_priming_and_shifts_match_the_model(size, lanes, couplings,
     dut = LatticeWindow(p)
     model = WindowModel(p, dut.word_slices)
     MW, G, slices = p.memory_word_bits, p.groups, dut.word_slices
-    bits = lambda n: int.from_bytes(rng.bytes((n + 7) // 8), "little") % (1 << n)  # noqa: E731
+    bits = lambda n: random_bits(rng, n)  # noqa: E731
     mismatches = []
 
     async def bench(ctx):

@@ -6,7 +6,7 @@ import pytest
 
 from bitspin.hw.ising.params import IsingParams
 from bitspin.hw.ising.sweep_counts import SweepCounts, tree_stages
-from tests.pysim import run_pysim
+from tests.pysim import random_bits, run_pysim
 
 
 def test_tree_stages():
@@ -17,7 +17,7 @@ def test_tree_stages():
 def test_counts_equal_the_popcounts(size, lanes, rng):
     dut = SweepCounts(IsingParams(size, lanes))
     P = lanes
-    bits = lambda n: int.from_bytes(rng.bytes((n + 7) // 8), "little") % (1 << n)  # noqa: E731
+    bits = lambda n: random_bits(rng, n)  # noqa: E731
     passes = [[(bits(2 * P), bits(4 * P), bool(rng.random() < 0.7), bits(P))
                for _ in range(int(rng.integers(1, 12)))] for _ in range(3)]
 

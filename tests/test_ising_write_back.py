@@ -6,7 +6,7 @@ import pytest
 
 from bitspin.hw.ising.params import IsingParams
 from bitspin.hw.ising.write_back import WriteBack
-from tests.pysim import run_pysim
+from tests.pysim import random_bits, run_pysim
 
 
 def merged_word(p: IsingParams, base: int, steps) -> int:
@@ -29,7 +29,7 @@ def merged_word(p: IsingParams, base: int, steps) -> int:
 def test_groups_are_merged_and_written(size, lanes, couplings, rng):
     p = IsingParams(size, lanes, couplings=couplings)
     P, S, G, W, MW = p.lanes, p.steps_per_group, p.groups, p.word_bits, p.memory_word_bits
-    bits = lambda n: int.from_bytes(rng.bytes((n + 7) // 8), "little") % (1 << n)  # noqa: E731
+    bits = lambda n: random_bits(rng, n)  # noqa: E731
     groups = [(int(rng.integers(G)), bits(W), [(bits(P), bits(P)) for _ in range(S)])
               for _ in range(3)]
     writes = []

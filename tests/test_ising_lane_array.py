@@ -105,7 +105,9 @@ def test_one_half_of_steps_equals_numpy(table, rng):
                 ctx.set(dut.table_step, step)
                 await ctx.tick()
             ctx.set(dut.table_we, 0)
-        await ctx.tick().repeat(2)          # the colour's copies settle, as in priming
+        # The colour's copies settle (two clocks) and metropolis-h0's J sign and threshold
+        # pair reach their copies (three clocks), as in the core's TABLE state.
+        await ctx.tick().repeat(3)
         steps = p.steps_per_half
         for t in range(steps + 2):
             if t < steps:

@@ -40,7 +40,8 @@ def test_the_bank_seeds_and_draws_the_golden_streams(lanes, k, copies, rng):
             await ctx.tick()
             clocks += 1
         # The last round's take and injection, the warm-up flag's register and its two
-        # levels of copies, then the warm-up advances themselves.
+        # levels of copies, then the warm-up advances themselves (and the one that makes the
+        # first draw).
         assert clocks <= layout.warmup_advances + 5
         for step in advance:
             ctx.set(dut.advance, every_copy if step else 0)

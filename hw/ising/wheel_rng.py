@@ -15,7 +15,8 @@ class WheelRngBank(wiring.Component):
     """P / G wheels giving every lane a fresh k-bit number each clock that ``advance`` is high.
 
     ``values[i]`` is lane i's number for the current state, consumed in the same clock as
-    ``advance`` (as :class:`.lane_rng.LaneRng`). Seeding (``wheel_spec``): pulse ``seed_start``
+    ``advance`` (as :class:`.lane_rng.LaneRng`). It is a state word, the newest: the sum that
+    the advance before made, so a lane's register takes a flip-flop's output, not an adder's. Seeding (``wheel_spec``): pulse ``seed_start``
     with the seeder's start, then pulse ``load`` once per SplitMix64 output with ``load_value``
     (the seeder holds it), ``WheelLayout.seed_outputs`` times, at least a clock apart. The bank
     clears its state, makes each round's injecting advance and the warm-up advances itself;
@@ -71,14 +72,17 @@ class WheelRngBank(wiring.Component):
                   for n in range(copies)]
         m.d.sync += [mine.eq(taken) for mine, taken in zip(inject, take)]
 
-        # Warm-up: after the last round's injecting advance, ``warmup_advances`` plain ones.
+        # Warm-up: after the last round's injecting advance, ``warmup_advances`` plain ones and
+        # one more. The lanes read the newest words, the sums of the advance before (no adder
+        # between a state word and a lane's register), so the first draw is that extra sum.
+        warmup = lay.warmup_advances + 1
         last_inject = Signal(reset_less=True)
         m.d.sync += last_inject.eq(take[0] & (rounds == lay.rounds))
-        warm = Signal(range(lay.warmup_advances + 1))
+        warm = Signal(range(warmup + 1))
         with m.If(self.seed_start):
             m.d.sync += warm.eq(0)
         with m.Elif(last_inject):
-            m.d.sync += warm.eq(lay.warmup_advances)
+            m.d.sync += warm.eq(warmup)
         with m.Elif(warm != 0):
             m.d.sync += warm.eq(warm - 1)
         # The copies come from one register of ``warm != 0``, through hubs: the compare in front
@@ -117,7 +121,7 @@ class WheelRngBank(wiring.Component):
                 m.submodules[f"wheel{w}_adder{j}"] = adder = WheelAdder(k)
                 m.d.comb += [adder.a.eq(x[j + add_lo]), adder.b.eq(x[j + mix_lo]),
                              adder.c.eq(x[j]), adder.carry.eq(injection[w * g + j]),
-                             self.values[w * g + j].eq(adder.total)]
+                             self.values[w * g + j].eq(x[shifted + j])]
                 new.append(adder.total)
             for i in range(WHEEL_LONG_LAG):
                 n = copy_of(w, i)

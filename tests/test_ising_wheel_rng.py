@@ -39,10 +39,10 @@ def test_the_bank_seeds_and_draws_the_golden_streams(lanes, k, copies, rng):
         while ctx.get(dut.busy):
             await ctx.tick()
             clocks += 1
-        # The last round's take and injection, the warm-up flag's register and its two
-        # levels of copies, then the warm-up advances themselves (and the one that makes the
-        # first draw).
-        assert clocks <= layout.warmup_advances + 5
+        # The last round's take (through hubs: two clocks) and injection, the warm-up flag's
+        # register and its two levels of copies, then the warm-up advances themselves and the
+        # one that makes the first draw.
+        assert clocks <= layout.warmup_advances + 6
         for step in advance:
             ctx.set(dut.advance, every_copy if step else 0)
             seen.append([int(v) for v in ctx.get(dut.values)])

@@ -4,7 +4,7 @@ from amaranth import Module, Mux, Signal
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
-from ..replica import REPLICA_TAG, registered_copies, registered_tree
+from ..replica import REPLICA_TAG, registered_tree
 from .wheel_adder import WheelAdder
 from .wheel_spec import WHEEL_ADD_LAG, WHEEL_LONG_LAG, WHEEL_MIX_LAG, WheelLayout
 
@@ -18,7 +18,7 @@ class WheelRngBank(wiring.Component):
     ``advance`` (as :class:`.lane_rng.LaneRng`). It is a state word, the newest: the sum that
     the advance before made, so a lane's register takes a flip-flop's output, not an adder's. Seeding (``wheel_spec``): pulse ``seed_start``
     with the seeder's start, then pulse ``load`` once per SplitMix64 output with ``load_value``
-    (the seeder holds it), ``WheelLayout.seed_outputs`` times, at least a clock apart. The bank
+    (the seeder holds it), ``WheelLayout.seed_outputs`` times, at least two clocks apart. The bank
     clears its state, makes each round's injecting advance and the warm-up advances itself;
     ``busy`` is high from the clock after ``seed_start`` until the last warm-up advance is done.
 
@@ -66,7 +66,9 @@ class WheelRngBank(wiring.Component):
         # injection): a copy per enable group drove the sync resets of its lanes' words
         # wherever they were placed (run 28, seed 1: 11.0 ns of routing).
         clear = registered_tree(m, self.seed_start, P, "wheel_clear", reset_less=True)
-        take = registered_copies(m, round_done, copies, "wheel_take", reset_less=True)
+        # Through hubs: one round-done LUT driving every copy was run 32's critical path on
+        # seed 1 (8.6 ns of routing). Two clocks late, so loads must come two clocks apart.
+        take = registered_tree(m, round_done, copies, "wheel_take", reset_less=True)
         # Each copy of ``take``, a clock later (a replica per copy, so no net joins the groups).
         inject = [Signal(name=f"wheel_inject{REPLICA_TAG}{n}", reset_less=True)
                   for n in range(copies)]

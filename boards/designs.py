@@ -15,8 +15,8 @@ from .catalog import board_by_name
 from .core_harness import CoreHarness
 from .uart_top import UARTPinsTop
 
-__all__ = ["DESIGNS", "SYNTH_OPTS", "make_top", "identifying_params", "uart_divisor",
-           "GanImageSource"]
+__all__ = ["DESIGNS", "DESIGN_ROUTER", "SYNTH_OPTS", "make_top", "identifying_params",
+           "uart_divisor", "GanImageSource"]
 
 #: (engine configuration name, engine parallelism) -> the engine's memory image.
 GanImageSource = Callable[[str, EngineParams], EngineImage]
@@ -145,6 +145,11 @@ DESIGNS = {
 #: Extra options of Yosys's synth command per design. Yosys 0.70's LUT mapping fails an internal
 #: assertion on the exchange unit (while it renames the mapped outputs); with -dff it maps.
 SYNTH_OPTS = {"exchange": "-dff"}
+
+#: nextpnr's router per design where it differs from the board family's default. The GAN engine
+#: routes with router1: the batch engine at K = 8 met 46.9 MHz at 66.5 MHz with it, while
+#: router2 stalled at about 12 000 overused wires (run 17, docs/gan_engine.md).
+DESIGN_ROUTER = {"gan": "router1"}
 
 
 def identifying_params(design: str, params: dict) -> dict:

@@ -141,3 +141,29 @@ def test_the_exchange_unit_design():
     with pytest.raises(ValueError, match="--replicas"):
         make_top("exchange", {"size": 16})
     assert SYNTH_OPTS["exchange"] == "-dff" and "ising" not in SYNTH_OPTS
+
+
+def test_the_gan_engine_routes_with_router1_unless_told(monkeypatch, tmp_path):
+    """``bitspin build --design gan`` asks nextpnr for router1 (``designs.DESIGN_ROUTER``);
+    ``--router`` still decides."""
+    import argparse
+
+    import bitspin.boards
+    from bitspin.sw.cli import build as cli_build
+
+    class Stop(Exception):
+        pass
+    routers = []
+
+    def no_build(top, board, out, *, router=None, **kwargs):
+        routers.append(router)
+        raise Stop
+    monkeypatch.setattr(bitspin.boards, "build_for_board", no_build)
+    parser = argparse.ArgumentParser()
+    cli_build.add_parser(parser.add_subparsers())
+    for extra in ([], ["--router", "router2"]):
+        args = parser.parse_args(["build", "--board", "ulx3s-85f", "--design", "gan",
+                                  "--out", str(tmp_path), *extra])
+        with pytest.raises(Stop):
+            cli_build.run(args)
+    assert routers == ["router1", "router2"]

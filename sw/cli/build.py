@@ -24,7 +24,8 @@ def add_parser(sub):
                         help="build folder (default: build/BOARD-DESIGN)")
     parser.add_argument("--seed", type=int, default=1, help="nextpnr placement seed")
     parser.add_argument("--router", choices=["router1", "router2"], default=None,
-                        help="nextpnr router (default: router2 on ECP5, router1 on iCE40)")
+                        help="nextpnr router (default: router1 for the GAN engine; else router2 "
+                             "on ECP5, router1 on iCE40)")
     parser.add_argument("--baud", type=positive_int, default=115200, help="UART rate of the design")
     parser.add_argument("--size", type=positive_int, default=None,
                         help="Ising: L (default: the board's; 64, or 32 on icebreaker)")
@@ -90,7 +91,7 @@ def report_table(result) -> Table:
 
 def run(args) -> int:
     from bitspin.boards import build_for_board
-    from bitspin.boards.designs import SYNTH_OPTS, identifying_params, make_top
+    from bitspin.boards.designs import DESIGN_ROUTER, SYNTH_OPTS, identifying_params, make_top
     from bitspin.boards.catalog import board_by_name
     out = args.out or Path("build") / f"{args.board}-{args.design}"
     size, lanes, k = (given if given is not None else default for given, default in zip(
@@ -106,7 +107,8 @@ def run(args) -> int:
     top = make_top(args.design, params, gan_images=engine_image)
     console = Console(stderr=True)
     with console.status(f"building {args.design} for {args.board} (yosys, nextpnr, packer)...") as status:
-        result = build_for_board(top, args.board, out, seed=args.seed, router=args.router,
+        result = build_for_board(top, args.board, out, seed=args.seed,
+                                 router=args.router or DESIGN_ROUTER.get(args.design),
                                  log=lambda line: status.update(f"[dim]{line[:100]}[/dim]"),
                                  synth_opts=SYNTH_OPTS.get(args.design, ""))
     extra = {}

@@ -16,11 +16,13 @@ class WheelRngBank(wiring.Component):
 
     ``values[i]`` is lane i's number for the current state, consumed in the same clock as
     ``advance`` (as :class:`.lane_rng.LaneRng`). It is a state word, the newest: the sum that
-    the advance before made, so a lane's register takes a flip-flop's output, not an adder's. Seeding (``wheel_spec``): pulse ``seed_start``
-    with the seeder's start, then pulse ``load`` once per SplitMix64 output with ``load_value``
-    (the seeder holds it), ``WheelLayout.seed_outputs`` times, at least two clocks apart. The bank
-    clears its state, makes each round's injecting advance and the warm-up advances itself;
-    ``busy`` is high from the clock after ``seed_start`` until the last warm-up advance is done.
+    the advance before made, so a lane's register takes a flip-flop's output, not an adder's.
+
+    Seeding (``wheel_spec``): pulse ``seed_start`` with the seeder's start, then pulse ``load``
+    once per SplitMix64 output with ``load_value`` (the seeder holds it),
+    ``WheelLayout.seed_outputs`` times, at least two clocks apart. The bank clears its state,
+    makes each round's injecting advance and the warm-up advances itself; ``busy`` is high from
+    the clock after ``seed_start`` until the last warm-up advance is done.
 
     ``advance`` and ``load`` come as ``copies`` equal registered copies (the core's per-lane-group
     replicas): the words of lanes i take copy i·copies // P, so that no enable net spans the

@@ -8,7 +8,7 @@ NumPy, and its count bits by their pop-counts."""
 import numpy as np
 import pytest
 
-from bitspin.hw.ising.lane_array import LaneArray
+from bitspin.hw.ising.lane_array import SETTLE_CYCLES, LaneArray
 from bitspin.hw.ising.params import IsingParams, LANE_RULES, TABLE_SIZE, lane_rule_table
 from bitspin.hw.ising.sequencer import PassMode
 from bitspin.hw.ising.threshold_tables import table_load_cycles
@@ -105,9 +105,10 @@ def test_one_half_of_steps_equals_numpy(table, rng):
                 ctx.set(dut.table_step, step)
                 await ctx.tick()
             ctx.set(dut.table_we, 0)
-        # The colour's copies settle (two clocks) and metropolis-h0's J sign and threshold
-        # pair reach their copies (three clocks), as in the core's TABLE state.
-        await ctx.tick().repeat(3)
+        # The colour, J's sign and the threshold pair reach the lanes' copies, as in the
+        # core's TABLE state (which lasts longer).
+        assert table_load_cycles(P) >= SETTLE_CYCLES
+        await ctx.tick().repeat(SETTLE_CYCLES)
         steps = p.steps_per_half
         for t in range(steps + 2):
             if t < steps:

@@ -13,7 +13,13 @@ from .threshold_tables import TABLE_GROUP, lutram_lane_tables, table_load_cycles
 from .timing import LANES_PER_COPY, data_reg
 from .window import neighbourhoods
 
-__all__ = ["LaneArray"]
+__all__ = ["LaneArray", "SETTLE_CYCLES"]
+
+#: Clocks from a change of ``colour`` or ``thresholds`` until every lane's copy holds it: the
+#: colour through a tree of two registers, metropolis-h0's J sign and threshold pair through a
+#: register and then such a tree. The core's TABLE state (``table_load_cycles``, at least 11
+#: clocks) covers it before a pass's first step.
+SETTLE_CYCLES = 3
 
 
 class LaneArray(wiring.Component):

@@ -15,7 +15,7 @@ from typing import Callable
 
 from .build import BuildFailure, build_for_board
 from .catalog import board_by_name
-from .designs import GanImageSource, identifying_params, make_top
+from .designs import GanImageSource, build_options, identifying_params, make_top
 
 __all__ = ["SPACE_FORMAT", "SweepPoint", "sweep_points", "build_point", "run_sweep", "best_points"]
 
@@ -75,7 +75,8 @@ def build_point(point: SweepPoint, board: str, out_dir: Path, *, seed: int = 1,
               "parallelism": point.parallelism, "seed": seed, "clock_mhz": clock_mhz}
     try:
         result = build_for_board(make_top(point.design, params, gan_images), board,
-                                 Path(out_dir) / f"{point.design}-{name}", seed=seed, log=log)
+                                 Path(out_dir) / f"{point.design}-{name}", seed=seed, log=log,
+                                 **build_options(point.design))
     except BuildFailure as failure:
         lines = [line for line in str(failure).splitlines() if line.strip()]
         reason = next((line for line in lines if "ERROR" in line or "Error" in line),

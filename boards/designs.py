@@ -15,8 +15,8 @@ from .catalog import board_by_name
 from .core_harness import CoreHarness
 from .uart_top import UARTPinsTop
 
-__all__ = ["DESIGNS", "DESIGN_ROUTER", "SYNTH_OPTS", "make_top", "identifying_params",
-           "uart_divisor", "GanImageSource"]
+__all__ = ["DESIGNS", "DESIGN_ROUTER", "SYNTH_OPTS", "build_options", "make_top",
+           "identifying_params", "uart_divisor", "GanImageSource"]
 
 #: (engine configuration name, engine parallelism) -> the engine's memory image.
 GanImageSource = Callable[[str, EngineParams], EngineImage]
@@ -150,6 +150,14 @@ SYNTH_OPTS = {"exchange": "-dff"}
 #: routes with router1: the batch engine at K = 8 met 46.9 MHz at 66.5 MHz with it, while
 #: router2 stalled at about 12 000 overused wires (run 17, docs/gan_engine.md).
 DESIGN_ROUTER = {"gan": "router1"}
+
+
+def build_options(design: str, router: str | None = None) -> dict:
+    """The options of ``build_for_board`` that ``design`` needs, for every command that builds
+    it: ``router`` if given, else the design's (``DESIGN_ROUTER``; None: the family's default),
+    and its Yosys options (``SYNTH_OPTS``)."""
+    return {"router": router or DESIGN_ROUTER.get(design),
+            "synth_opts": SYNTH_OPTS.get(design, "")}
 
 
 def identifying_params(design: str, params: dict) -> dict:

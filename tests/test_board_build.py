@@ -144,8 +144,8 @@ def test_the_exchange_unit_design():
 
 
 def test_the_gan_engine_routes_with_router1_unless_told(monkeypatch, tmp_path):
-    """``bitspin build --design gan`` asks nextpnr for router1 (``designs.DESIGN_ROUTER``);
-    ``--router`` still decides."""
+    """``bitspin build --design gan`` asks nextpnr for router1 (``designs.build_options``, which
+    design-space sweeps and bench's fmax builds take too); ``--router`` still decides."""
     import argparse
 
     import bitspin.boards
@@ -167,3 +167,6 @@ def test_the_gan_engine_routes_with_router1_unless_told(monkeypatch, tmp_path):
         with pytest.raises(Stop):
             cli_build.run(args)
     assert routers == ["router1", "router2"]
+    from bitspin.boards.designs import build_options
+    assert build_options("ising") == {"router": None, "synth_opts": ""}
+    assert build_options("exchange")["synth_opts"] == "-dff"

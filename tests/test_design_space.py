@@ -24,7 +24,7 @@ def test_the_sweep_stops_at_the_first_point_that_fails(monkeypatch, tmp_path, rn
     limit = int(rng.choice([32, 64, 128]))       # the largest P that "fits"
     built = []
 
-    def fake_build(top, board, out_dir, *, seed, log):
+    def fake_build(top, board, out_dir, *, seed, log, **options):
         lanes = int(str(out_dir).split("-")[-2])
         built.append(lanes)
         if lanes > limit:

@@ -55,11 +55,12 @@ def fmax_from_build(design: str, params: dict, board: str, out_dir: Path,
                     progress=None) -> tuple[float, str]:
     """Build ``design`` for ``board`` now (minutes) and return its post-route fmax."""
     from bitspin.boards import build_for_board
-    from bitspin.boards.designs import make_top
+    from bitspin.boards.designs import build_options, make_top
     from bitspin.sw.gan.engine_configs import engine_image
     top = make_top(design, {**params, "board": board}, gan_images=engine_image)
     result = build_for_board(top, board, Path(out_dir) / f"build-{board}-{design}",
                              log=(lambda line: progress(line[:100]))
-                             if progress is not None else None)
+                             if progress is not None else None,
+                             **build_options(design))
     return (slowest_clock_mhz(result.report.fmax_mhz),
             f"post-route fmax of a build made now ({result.bitstream})")

@@ -91,7 +91,7 @@ def report_table(result) -> Table:
 
 def run(args) -> int:
     from bitspin.boards import build_for_board
-    from bitspin.boards.designs import DESIGN_ROUTER, SYNTH_OPTS, identifying_params, make_top
+    from bitspin.boards.designs import build_options, identifying_params, make_top
     from bitspin.boards.catalog import board_by_name
     out = args.out or Path("build") / f"{args.board}-{args.design}"
     size, lanes, k = (given if given is not None else default for given, default in zip(
@@ -108,9 +108,8 @@ def run(args) -> int:
     console = Console(stderr=True)
     with console.status(f"building {args.design} for {args.board} (yosys, nextpnr, packer)...") as status:
         result = build_for_board(top, args.board, out, seed=args.seed,
-                                 router=args.router or DESIGN_ROUTER.get(args.design),
                                  log=lambda line: status.update(f"[dim]{line[:100]}[/dim]"),
-                                 synth_opts=SYNTH_OPTS.get(args.design, ""))
+                                 **build_options(args.design, args.router))
     extra = {}
     if getattr(top, "frequency", None) is not None:  # a PLL-clocked top (--clock-mhz)
         extra = {"clock_mhz": round(top.frequency / 1e6, 6), "pll": {

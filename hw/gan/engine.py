@@ -361,11 +361,16 @@ class GanEngine(wiring.Component):
         # and a bank of the buffer is free.
         binary_tail = Signal(plan.drain_cycles)
         m.d.sync += binary_tail.eq(Cat(seq.valid, binary_tail[:-1]))
+        # Registered: the two sequencers sit far apart, and the condition built from the last
+        # one's state straight into its own start was run 17's critical path (10.2 ns of
+        # routing there and back). Each condition stays true until the hand-over (no batch can
+        # close, no pixel be written, while the binary stage is full and the last layer idle),
+        # so a clock late is still right; the clock of the hand-over clears it.
         last_active, hand_over = Signal(), Signal()
-        m.d.comb += [last_active.eq(lseq.busy | pending.any()),
-                     hand_over.eq(b_full & ~seq.busy & ~binary_tail.any() & ~last_active
-                                  & output.free),
-                     lseq.start.eq(hand_over), acts.hand_over.eq(hand_over),
+        m.d.comb += last_active.eq(lseq.busy | pending.any())
+        m.d.sync += hand_over.eq(b_full & ~seq.busy & ~binary_tail.any() & ~last_active
+                                 & output.free & ~hand_over)
+        m.d.comb += [lseq.start.eq(hand_over), acts.hand_over.eq(hand_over),
                      self.busy.eq((fill != 0) | b_full | last_active)]
         with m.If(hand_over):
             m.d.sync += [b_full.eq(0), last_images.eq(batch_images)]

@@ -46,7 +46,8 @@ from bitspin.hw.gan.architecture import GanConfig
 from bitspin.hw.gan.layer_plan import LayerPlan, bits_for, ceil_div, transposed_rows
 
 __all__ = ["EngineParams", "EnginePlan", "plan_engine", "PIPELINE_DRAIN_CYCLES",
-           "START_CYCLES", "FINISH_CYCLES", "HANDOFF_CYCLES", "RESTART_CYCLES", "MAX_BATCH"]
+           "START_CYCLES", "FINISH_CYCLES", "HANDOFF_CYCLES", "RESTART_CYCLES", "TAKE_OVER_CYCLES",
+           "MAX_BATCH"]
 
 # Idle cycles between the last read of one layer and the first read of the next: the last
 # group's result is written six clocks after its last read (read, register beside the block
@@ -60,9 +61,12 @@ START_CYCLES = 3
 FINISH_CYCLES = 7
 # Overlapped engines: clocks from the last binary read of a batch to the last layer's first read
 # (the final results written, the hand-over, the last sequencer's registered addresses) ...
-HANDOFF_CYCLES = 9
+HANDOFF_CYCLES = 10
 # ... and from the last binary read to the next batch's first request being taken.
-RESTART_CYCLES = 7
+RESTART_CYCLES = 8
+# ... and from the last layer's last pixel entering the buffer to its taking the next batch
+# (the hand-over is a register).
+TAKE_OVER_CYCLES = 1
 # Each of these four latencies grows by the batch's skew (EnginePlan.skew): the last image's
 # results come that many clocks after the first's.
 
@@ -243,7 +247,8 @@ class EnginePlan:
         """Clocks from the last layer's taking one batch to its taking the next, when it bounds
         an overlapped engine's rate: its sequencer starts as the binary one does (START_CYCLES
         to its first read), and takes the next batch once its last pixel is in the buffer."""
-        return START_CYCLES + self.last_layer.issue_cycles + self.finish_cycles
+        return START_CYCLES + self.last_layer.issue_cycles + self.finish_cycles + \
+            TAKE_OVER_CYCLES
 
     @property
     def batch_interval(self) -> int:

@@ -32,7 +32,8 @@ def test_a_run_steps_every_site_pass_by_pass_on_schedule(size, lanes, ready, rng
     G, S = p.groups, p.steps_per_group
     sweeps = int(rng.integers(1, 5))
     dut = sequencer(p)
-    passes, emitted = [], []
+    passes, emitted, wrong_shifts = [], [], []
+    all_slices = (1 << dut.word_slices) - 1
 
     async def bench(ctx):
         await start_op(ctx, dut, IsingOp.RUN, sweeps)
@@ -48,6 +49,10 @@ def test_a_run_steps_every_site_pass_by_pass_on_schedule(size, lanes, ready, rng
                 passes.append(((ctx.get(dut.colour), ctx.get(dut.mode)), []))
             if stepping:
                 passes[-1][1].append((ctx.get(dut.g), ctx.get(dut.s)))
+            # Every slice's shift: exactly the clocks of a group's last step.
+            shifts = stepping and ctx.get(dut.s) == S - 1
+            if ctx.get(dut.shift_copies) != (all_slices if shifts else 0):
+                wrong_shifts.append((len(passes), ctx.get(dut.g), ctx.get(dut.s)))
             was_stepping = stepping
             await ctx.tick()
             if ctx.get(dut.idle):
@@ -63,6 +68,7 @@ def test_a_run_steps_every_site_pass_by_pass_on_schedule(size, lanes, ready, rng
                 for _ in range(sweeps) for colour in (0, 1)]
     expected.append(((0, PassMode.MEASURE), every_step))
     assert passes == expected
+    assert not wrong_shifts, wrong_shifts[:3]
     assert len(emitted) == sweeps
     assert counters["update_cycles"] == sweeps * 2 * p.steps_per_half
     assert counters["run_cycles"] == sweeps * p.cycles_per_sweep + p.measure_pass_cycles

@@ -208,6 +208,5 @@ class IsingCore(wiring.Component):
                      self.stall_cycles.eq(control.stall_cycles),
                      # The window's load enables: the sequencer's registers and their copies.
                      window.priming_next.eq(control.priming_next),
-                     window.stepping.eq(control.stepping_copies),
-                     window.last_step.eq(control.last_step_copies)]
+                     window.shift.eq(control.shift_copies)]
         return m

@@ -1,6 +1,6 @@
 """The Ising core's lattice memory and the three-word window over it (previous, current, next group)."""
 
-from amaranth import Cat, Module, Signal, unsigned
+from amaranth import Module, Signal, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
@@ -32,10 +32,11 @@ class LatticeWindow(wiring.Component):
 
     Window: ``prev``, ``cur``, ``nxt`` load ``read_data`` per WORD_SLICE bits. Priming clock k
     of a pass (``priming_next`` high in the clock before clock 0) loads the register
-    ``prime_loads`` names; otherwise ``stepping`` (and, with several steps per group,
-    ``last_step``), one registered copy per slice, shifts the window by a group. The two never
-    coincide, except after a reset: then the priming load takes precedence, so the next pass's
-    window is exact. The registers are reset-less: they are loaded before they are read.
+    ``prime_loads`` names; ``shift``, one register per slice, shifts the window by a group. The
+    two never coincide (the sequencer's ``shift_copies``); if they did, a register being
+    loaded would load and the others would shift. So each register's clock enable is one LUT
+    of two registers beside it. The registers are reset-less: they are loaded before they are
+    read.
     """
 
     def __init__(self, params: IsingParams):
@@ -47,15 +48,14 @@ class LatticeWindow(wiring.Component):
             "read_addr": In(g_shape), "read_data": Out(MW),
             "write_en": In(3 if p.couplings else 1), "write_addr": In(g_shape),
             "write_data": In(MW),
-            "priming_next": In(1), "stepping": In(self.word_slices),
-            "last_step": In(self.word_slices),
+            "priming_next": In(1), "shift": In(self.word_slices),
             "prev": Out(MW), "cur": Out(MW), "nxt": Out(MW),
         })
 
     def elaborate(self, platform):
         m = Module()
         p = self.params
-        MW, W, S = p.memory_word_bits, p.word_bits, p.steps_per_group
+        MW, W = p.memory_word_bits, p.word_bits
 
         m.submodules.memory = memory = Memory(shape=unsigned(MW), depth=p.groups, init=[])
         wr = memory.write_port(granularity=W) if p.couplings else memory.write_port()
@@ -78,13 +78,12 @@ class LatticeWindow(wiring.Component):
         load_at = {index: registered_copies(m, chain[index], self.word_slices,
                                             f"prime_load{index}", reset_less=True)
                    for index in loads}
+        shifted_from = {"prev": cur, "cur": nxt, "nxt": read_data}
         for j in range(self.word_slices):
             bits = slice(j * WORD_SLICE, min(MW, (j + 1) * WORD_SLICE))
-            with m.If(Cat(load_at[index][j] for index in loads).any()):
-                for index, name in loads.items():
-                    with m.If(load_at[index][j]):
-                        m.d.sync += window[name][bits].eq(read_data[bits])
-            with m.Elif(self.stepping[j] & (self.last_step[j] if S > 1 else 1)):
-                m.d.sync += [prev[bits].eq(cur[bits]), cur[bits].eq(nxt[bits]),
-                             nxt[bits].eq(read_data[bits])]
+            for index, name in loads.items():
+                with m.If(load_at[index][j]):
+                    m.d.sync += window[name][bits].eq(read_data[bits])
+                with m.Elif(self.shift[j]):
+                    m.d.sync += window[name][bits].eq(shifted_from[name][bits])
         return m

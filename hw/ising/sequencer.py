@@ -42,7 +42,7 @@ class PassSequencer(wiring.Component):
     equal to "in IDLE", "in COLD" and the cold start's address); the step's ``g``, ``s``,
     ``colour``, ``mode`` (a :class:`PassMode`), ``measure``, ``stepping``; ``advancing``
     (stepping in a pass whose RNGs advance); the window's enables (``priming_next``,
-    ``stepping_copies``, ``last_step_copies``); ``pending_emit``, ``clear_acc``; and the
+    ``shift_copies``); ``pending_emit``, ``clear_acc``; and the
     cycle counters ``update_cycles``, ``run_cycles``, ``stall_cycles``.
     """
 
@@ -63,8 +63,7 @@ class PassSequencer(wiring.Component):
             "idle": Out(1, init=1), "cold_write": Out(1), "cold_addr": Out(g_shape),
             "g": Out(g_shape), "s": Out(s_shape), "colour": Out(1), "mode": Out(2),
             "measure": Out(1), "stepping": Out(1), "advancing": Out(1),
-            "priming_next": Out(1), "stepping_copies": Out(self.word_slices),
-            "last_step_copies": Out(self.word_slices),
+            "priming_next": Out(1), "shift_copies": Out(self.word_slices),
             "pending_emit": Out(1), "clear_acc": Out(1),
             "update_cycles": Out(48), "run_cycles": Out(48), "stall_cycles": Out(48),
         })
@@ -82,22 +81,23 @@ class PassSequencer(wiring.Component):
         # address needs no adder chain on g and s (it was the critical path at L=256, P=64).
         s3, g3_ahead = Signal.like(s), Signal.like(g)
         stepping = Signal()
-        # Copies of ``stepping``, one per WORD_SLICE bits of the window: it enables every window
-        # register (3 words of ``memory_word_bits`` flip-flops). Reset-less (no reset net
-        # across the chip to them): after a reset in mid-pass a copy may shift the idle window
-        # until the next pass sets it, and the priming loads take precedence over the shift, so
-        # that pass's window is exact.
-        stepping_copies = replica_signals(stepping, self.word_slices, "stepping",
-                                          reset_less=True)
+        # ``shift``: the window shifts by a group in this clock (stepping, at a group's last
+        # step). One register per WORD_SLICE bits of the window, which it enables (3 words of
+        # ``memory_word_bits`` flip-flops), loaded every clock with the FSM's next stepping and
+        # last step: a copy of stepping and one of the last step met in a LUT per slice, behind
+        # the priming loads' precedence, was run 33's critical path (three hops, 10.9 ns of
+        # routing). Reset-less (no reset net across the chip to them): a reset clears stepping,
+        # so they load 0 the clock after; they are never high with a priming load.
+        stepping_next, last_step, last_step_next = Signal(), Signal(), Signal()
+        shift_copies = replica_signals(Signal(), self.word_slices, "shift", reset_less=True)
+        m.d.comb += [stepping_next.eq(stepping), last_step_next.eq(last_step if S > 1 else 1)]
         # A register, high in the clock before a pass's priming clock 0; it starts the chain of
         # registers that enables the window's priming loads (``LatticeWindow``), so no FSM
         # decode drives those enables across the chip.
         priming_next = Signal()
-        # With S > 1, copies per slice of "s is a group's last step" (the window shifts after
-        # it), kept beside s: s itself, one net to every slice, was the critical path at
-        # L=256, P=256 (9.3 ns of routing). With S = 1 every step is a group's last.
-        last_step_copies = (replica_signals(Signal(), self.word_slices, "last_step",
-                                            reset_less=True) if S > 1 else [])
+        # ``last_step``: s is a group's last step, kept beside s (s itself, one net to every
+        # slice, was the critical path at L=256, P=256: 9.3 ns of routing). With S = 1 every
+        # step is a group's last.
         # ``advancing``: stepping in a pass whose RNGs advance (not a MEASURE pass), a register
         # kept beside ``stepping`` so that the lanes' advance copies load from a flip-flop (a
         # decode of ``mode`` shared with the FSM sat between them and took the FSM across the
@@ -120,8 +120,7 @@ class PassSequencer(wiring.Component):
             self.g.eq(g), self.s.eq(s), self.colour.eq(colour), self.mode.eq(mode),
             self.measure.eq(measure), self.stepping.eq(stepping), self.advancing.eq(advancing),
             self.priming_next.eq(priming_next),
-            self.stepping_copies.eq(Cat(*stepping_copies)),
-            self.last_step_copies.eq(Cat(*last_step_copies)),
+            self.shift_copies.eq(Cat(*shift_copies)),
             self.thresholds.eq(thresholds), self.pending_emit.eq(pending_emit),
             self.clear_acc.eq(clear_acc), self.idle.eq(idle), self.cold_write.eq(cold_write),
             self.cold_addr.eq(cold_addr), self.table_step.eq(table_step),
@@ -130,12 +129,14 @@ class PassSequencer(wiring.Component):
         ]
 
         def set_stepping(value):
-            m.d.sync += [stepping.eq(value), *[copy.eq(value) for copy in stepping_copies],
+            m.d.sync += [stepping.eq(value),
                          advancing.eq((mode != PassMode.MEASURE) if value else 0)]
+            m.d.comb += stepping_next.eq(value)
 
         def set_s(value, last):
             """s ← value, where ``last`` says whether value == S - 1."""
-            m.d.sync += [s.eq(value), *[copy.eq(last) for copy in last_step_copies]]
+            m.d.sync += [s.eq(value), last_step.eq(last)]
+            m.d.comb += last_step_next.eq(last)
 
         def wrap(value):
             """``value`` modulo the number of groups G."""
@@ -328,6 +329,7 @@ class PassSequencer(wiring.Component):
                           ~Cat(a_valid, t_valid, valid_line).any()):
                     m.d.sync += idle.eq(1)
                     m.next = "IDLE"
+        m.d.sync += [copy.eq(stepping_next & last_step_next) for copy in shift_copies]
         # Last, so that the clear wins over the counts above.
         with m.If(reset_hold(m, "cycle_counters_reset")):
             m.d.sync += [update_cycles.eq(0), run_cycles.eq(0), stall_cycles.eq(0)]

@@ -172,6 +172,7 @@ class BoardPLL(Elaboratable):
     """
 
     POR_SECONDS = 15e-6
+    RESET_STAGES = 3
 
     def __init__(self, family: str, f_in_hz: float, f_out_hz: float, *, domain: str = "sync",
                  ice40_primitive: str = "SB_PLL40_PAD"):
@@ -242,7 +243,13 @@ class BoardPLL(Elaboratable):
             m.d.pll_por += count.eq(0)
         with m.Elif(count != delay):
             m.d.pll_por += count.eq(count + 1)
-        m.d.pll_por += self.rst.eq(~locked | (count != delay))
+        # Through RESET_STAGES registers: the counter sits beside the PLL at the chip's edge,
+        # and one hop from it to the domain's reset pins across the chip was the critical
+        # path of an L = 512 Ising build (run 34: 10.6 ns of routing). The placer spreads the
+        # stages along the way; a few clocks more of a 15 us reset change nothing.
+        stages = [Signal(init=1, name=f"rst_stage{n}") for n in range(self.RESET_STAGES)]
+        m.d.pll_por += [later.eq(earlier) for earlier, later in
+                        zip([~locked | (count != delay)] + stages, stages + [self.rst])]
         if self.domain is not None:
             m.domains += (cd := ClockDomain(self.domain))
             m.d.comb += [cd.clk.eq(self.clk), cd.rst.eq(self.rst)]

@@ -72,7 +72,10 @@ class LatticeWindow(wiring.Component):
         # Priming clock k's load enable is registered, copies per slice, from the chain
         # priming_next → priming clock 0 → 1 …, so no FSM decode drives the enables.
         loads = prime_loads(p)
-        chain = [self.priming_next] + [Signal(name=f"priming_clock{i}")
+        # Reset-less, as the copies: a reset leaves at most prime_cycles − 1 stale loads of an
+        # idle window, long before any pass (the domain reset's net to the chain's first
+        # register was run 34's critical path, 10.6 ns of routing).
+        chain = [self.priming_next] + [Signal(name=f"priming_clock{i}", reset_less=True)
                                        for i in range(p.prime_cycles - 1)]
         m.d.sync += [later.eq(earlier) for earlier, later in zip(chain, chain[1:])]
         load_at = {index: registered_copies(m, chain[index], self.word_slices,

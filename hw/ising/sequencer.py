@@ -83,14 +83,16 @@ class PassSequencer(wiring.Component):
         stepping = Signal()
         # ``shift``: the window shifts by a group in this clock (stepping, at a group's last
         # step). One register per WORD_SLICE bits of the window, which it enables (3 words of
-        # ``memory_word_bits`` flip-flops), loaded every clock with the FSM's next stepping and
-        # last step: a copy of stepping and one of the last step met in a LUT per slice, behind
-        # the priming loads' precedence, was run 33's critical path (three hops, 10.9 ns of
-        # routing). Reset-less (no reset net across the chip to them): a reset clears stepping,
-        # so they load 0 the clock after; they are never high with a priming load.
-        stepping_next, last_step, last_step_next = Signal(), Signal(), Signal()
+        # ``memory_word_bits`` flip-flops): a copy of stepping and one of the last step met in
+        # a LUT per slice, behind the priming loads' precedence, was run 33's critical path
+        # (three hops, 10.9 ns of routing). Each clock they load the next clock's shift, one
+        # LUT of registers kept for it (``next_shift`` below): from the FSM's decode it was
+        # run 35's (four LUT levels, then 5.0 ns of routing to a copy). Reset-less (no reset
+        # net across the chip to them): a reset clears what they load from.
         shift_copies = replica_signals(Signal(), self.word_slices, "shift", reset_less=True)
-        m.d.comb += [stepping_next.eq(stepping), last_step_next.eq(last_step if S > 1 else 1)]
+        # ``last_step``: s is a group's last step; ``penultimate``: s is S − 2 (S > 1);
+        # ``final_step``: the pass's last step is this clock's.
+        last_step, penultimate, final_step = Signal(), Signal(), Signal()
         # A register, high in the clock before a pass's priming clock 0; it starts the chain of
         # registers that enables the window's priming loads (``LatticeWindow``), so no FSM
         # decode drives those enables across the chip.
@@ -130,13 +132,12 @@ class PassSequencer(wiring.Component):
 
         def set_stepping(value):
             m.d.sync += [stepping.eq(value),
-                         advancing.eq((mode != PassMode.MEASURE) if value else 0)]
-            m.d.comb += stepping_next.eq(value)
+                         advancing.eq((mode != PassMode.MEASURE) if value else 0),
+                         final_step.eq(value and G == 1 and S == 1)]
 
         def set_s(value, last):
             """s ← value, where ``last`` says whether value == S - 1."""
-            m.d.sync += [s.eq(value), last_step.eq(last)]
-            m.d.comb += last_step_next.eq(last)
+            m.d.sync += [s.eq(value), last_step.eq(last), penultimate.eq(value == S - 2)]
 
         def wrap(value):
             """``value`` modulo the number of groups G."""
@@ -273,11 +274,13 @@ class PassSequencer(wiring.Component):
                         m.d.sync += s3.eq(s3 + 1)
                     with m.If(s == S - 1):
                         set_s(0, S == 1)
-                        m.d.sync += g.eq(g + 1)  # the window shifts (below)
+                        m.d.sync += [g.eq(g + 1),  # the window shifts (below)
+                                     final_step.eq((S == 1) & (g == G - 2))]
                         with m.If(g == G - 1):
                             set_stepping(0)
                     with m.Else():
                         set_s(s + 1, s == S - 2)
+                        m.d.sync += final_step.eq((g == G - 1) & (s == S - 2))
                 with m.Elif(cycle == prime):
                     prefetch(0)
                     m.d.sync += cycle.eq(prime + 1)  # first tail clock: stage T of the last step
@@ -329,7 +332,16 @@ class PassSequencer(wiring.Component):
                           ~Cat(a_valid, t_valid, valid_line).any()):
                     m.d.sync += idle.eq(1)
                     m.next = "IDLE"
-        m.d.sync += [copy.eq(stepping_next & last_step_next) for copy in shift_copies]
+        # The next clock's shift. S = 1: every step shifts; stepping starts in the clock after
+        # priming clock ``prime`` − 1 (``priming_next`` high ``prime`` clocks before) and ends
+        # after the final step. S > 1: a step shifts when the one before was s = S − 2 (a
+        # pass's first step, s = 0, does not).
+        if S == 1:
+            first_step_next = delayed(m, priming_next, prime, "first_step_next")[-1]
+            next_shift = first_step_next | (stepping & ~final_step)
+        else:
+            next_shift = stepping & penultimate
+        m.d.sync += [copy.eq(next_shift) for copy in shift_copies]
         # Last, so that the clear wins over the counts above.
         with m.If(reset_hold(m, "cycle_counters_reset")):
             m.d.sync += [update_cycles.eq(0), run_cycles.eq(0), stall_cycles.eq(0)]

@@ -138,9 +138,11 @@ class IsingTiles(wiring.Component):
             tile_sums = [Value.cast(tile.sums) for tile in tiles]
             width = len(tile_sums[0])
             slices = group_count(width, SUMS_SLICE)
-            select = [registered_copies(m, self.tile == j, slices, f"sums_select{j}",
-                                        reset_less=True) if local else [self.tile == j] * slices
-                      for j in range(R)]
+            # None for tile 0, the multiplexers' default: unread copies, kept as replicas, made
+            # Yosys 0.70's LUT mapping fail an assertion (tile run 8).
+            select = [None] + [registered_copies(m, self.tile == j, slices, f"sums_select{j}",
+                                                 reset_less=True) if local
+                               else [self.tile == j] * slices for j in range(1, R)]
             parts = []
             for k in range(slices):
                 bits = slice(k * SUMS_SLICE, min(width, (k + 1) * SUMS_SLICE))

@@ -42,8 +42,8 @@ class PassSequencer(wiring.Component):
     equal to "in IDLE", "in COLD" and the cold start's address); the step's ``g``, ``s``,
     ``colour``, ``mode`` (a :class:`PassMode`), ``measure``, ``stepping``; ``advancing``
     (stepping in a pass whose RNGs advance); the window's enables (``priming_next``,
-    ``shift_copies``); ``pending_emit``, ``clear_acc``; and the
-    cycle counters ``update_cycles``, ``run_cycles``, ``stall_cycles``.
+    ``shift_copies``); ``pending_emit``, ``clear_acc``; and the cycle counters
+    ``update_cycles``, ``run_cycles``, ``stall_cycles``.
     """
 
     def __init__(self, params: IsingParams, load_cycles: int, in_flight: int):
@@ -90,16 +90,15 @@ class PassSequencer(wiring.Component):
         # run 35's (four LUT levels, then 5.0 ns of routing to a copy). Reset-less (no reset
         # net across the chip to them): a reset clears what they load from.
         shift_copies = replica_signals(Signal(), self.word_slices, "shift", reset_less=True)
-        # ``last_step``: s is a group's last step; ``penultimate``: s is S − 2 (S > 1);
-        # ``final_step``: the pass's last step is this clock's.
+        # ``last_step``: s is a group's last step, kept beside s (s itself, one net to every
+        # slice, was the critical path at L=256, P=256: 9.3 ns of routing; with S = 1 every step
+        # is a group's last); ``penultimate``: s is S − 2 (S > 1); ``final_step``: this clock's
+        # step is the pass's last.
         last_step, penultimate, final_step = Signal(), Signal(), Signal()
         # A register, high in the clock before a pass's priming clock 0; it starts the chain of
         # registers that enables the window's priming loads (``LatticeWindow``), so no FSM
         # decode drives those enables across the chip.
         priming_next = Signal()
-        # ``last_step``: s is a group's last step, kept beside s (s itself, one net to every
-        # slice, was the critical path at L=256, P=256: 9.3 ns of routing). With S = 1 every
-        # step is a group's last.
         # ``advancing``: stepping in a pass whose RNGs advance (not a MEASURE pass), a register
         # kept beside ``stepping`` so that the lanes' advance copies load from a flip-flop (a
         # decode of ``mode`` shared with the FSM sat between them and took the FSM across the

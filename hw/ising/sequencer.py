@@ -90,10 +90,14 @@ class PassSequencer(wiring.Component):
         # run 35's (four LUT levels, then 5.0 ns of routing to a copy). Reset-less (no reset
         # net across the chip to them): a reset clears what they load from.
         shift_copies = replica_signals(Signal(), self.word_slices, "shift", reset_less=True)
-        # ``penultimate``: s is S − 2 (S > 1), kept beside s (s itself, one net to every slice,
-        # was the critical path at L=256, P=256: 9.3 ns of routing); ``final_step``: this
-        # clock's step is the pass's last.
-        penultimate, final_step = Signal(), Signal()
+        # ``last_step``: s is a group's last step, kept beside s (s itself, one net to every
+        # slice, was the critical path at L=256, P=256: 9.3 ns of routing; with S = 1 every step
+        # is a group's last); ``penultimate``: s is S − 2 (S > 1); ``final_step``: this clock's
+        # step is the pass's last.
+        # ``last_step`` is no longer read: Yosys drops it. Leaving it out of the source changed
+        # the netlist enough that Yosys 0.70's ABC9 mapping failed its assertion on a tile array
+        # again (tests/test_ising_tiles.py), so it stays until that bug is understood.
+        last_step, penultimate, final_step = Signal(), Signal(), Signal()
         # A register, high in the clock before a pass's priming clock 0; it starts the chain of
         # registers that enables the window's priming loads (``LatticeWindow``), so no FSM
         # decode drives those enables across the chip.
@@ -133,9 +137,9 @@ class PassSequencer(wiring.Component):
                          advancing.eq((mode != PassMode.MEASURE) if value else 0),
                          final_step.eq(value and G == 1 and S == 1)]
 
-        def set_s(value):
-            """s ← value, and whether it is S − 2."""
-            m.d.sync += [s.eq(value), penultimate.eq(value == S - 2)]
+        def set_s(value, last):
+            """s ← value, where ``last`` says whether value == S - 1."""
+            m.d.sync += [s.eq(value), last_step.eq(last), penultimate.eq(value == S - 2)]
 
         def wrap(value):
             """``value`` modulo the number of groups G."""
@@ -259,7 +263,7 @@ class PassSequencer(wiring.Component):
                                     m.d.comb += clear_acc.eq(measure)
                                 if index == prime - 1:
                                     set_stepping(1)
-                                    set_s(0)
+                                    set_s(0, S == 1)
                                     m.d.sync += [g.eq(0), s3.eq(READ_LATENCY % S),
                                                  g3_ahead.eq((READ_LATENCY // S + 2) % G)]
                 with m.Elif(stepping):
@@ -271,13 +275,13 @@ class PassSequencer(wiring.Component):
                     with m.Else():
                         m.d.sync += s3.eq(s3 + 1)
                     with m.If(s == S - 1):
-                        set_s(0)
+                        set_s(0, S == 1)
                         m.d.sync += [g.eq(g + 1),  # the window shifts (below)
                                      final_step.eq((S == 1) & (g == G - 2))]
                         with m.If(g == G - 1):
                             set_stepping(0)
                     with m.Else():
-                        set_s(s + 1)
+                        set_s(s + 1, s == S - 2)
                         m.d.sync += final_step.eq((g == G - 1) & (s == S - 2))
                 with m.Elif(cycle == prime):
                     prefetch(0)

@@ -13,7 +13,7 @@ from bitspin.hw.replica import KEEP_REPLICAS_SCRIPT
 from .catalog import board_by_name
 from .report import BuildReport, parse_nextpnr_report
 
-__all__ = ["build_for_board", "BuildResult", "BuildFailure"]
+__all__ = ["build_for_board", "synthesise_for_board", "BuildResult", "BuildFailure"]
 
 
 class BuildFailure(RuntimeError):
@@ -72,11 +72,9 @@ def build_for_board(top, board: str, out_dir: Path, *, name: str = "top", seed: 
 
     report_file = out_dir / f"{name}.report.json"
     report_file.unlink(missing_ok=True)
-    plan = spec.platform().prepare(
-        top, name=name, script_after_read=KEEP_REPLICAS_SCRIPT, synth_opts=synth_opts,
-        nextpnr_opts=f"--seed {seed} --router {router} --timing-allow-fail "
-                     f"--report {report_file.name}")
-    plan.extract(out_dir)
+    plan = _extract(top, spec, out_dir, name, synth_opts,
+                    nextpnr_opts=f"--seed {seed} --router {router} --timing-allow-fail "
+                                 f"--report {report_file.name}")
 
     started = time.monotonic()
     log_path = out_dir / "build.log"
@@ -94,12 +92,48 @@ def build_for_board(top, board: str, out_dir: Path, *, name: str = "top", seed: 
     elapsed = time.monotonic() - started
     bitstream = out_dir / _bitstream_name(spec.family, name)
     if process.returncode != 0 or not bitstream.exists():
-        # Yosys runs quietly (-q): its errors are in its report, not in the tool output.
         report = out_dir / f"{name}.rpt"
-        errors = [line for line in (report.read_text(errors="replace").splitlines()
-                                    if report.exists() else []) if line.startswith("ERROR")]
-        tail = "".join(lines[-40:]) + "".join(f"{line} (yosys, {report})\n" for line in errors)
+        tail = "".join(lines[-40:]) + "".join(f"{line} (yosys, {report})\n"
+                                               for line in _yosys_errors(report))
         raise BuildFailure(f"build for {board} failed (exit {process.returncode}); "
                            f"log: {log_path}\n{tail}")
     return BuildResult(board, bitstream, parse_nextpnr_report(report_file), out_dir, elapsed, seed,
                        router)
+
+
+def synthesise_for_board(top, board: str, out_dir: Path, *, name: str = "top",
+                         synth_opts: str = "") -> Path:
+    """Run only the Yosys step of :func:`build_for_board` (the same script, replica-keeping
+    included) on ``top`` for ``board``; return the synthesised netlist's path, or raise
+    :class:`BuildFailure` with Yosys's errors. Seconds where place and route takes minutes."""
+    spec = board_by_name(board)
+    out_dir = Path(out_dir).resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _extract(top, spec, out_dir, name, synth_opts, nextpnr_opts="")
+    report = out_dir / f"{name}.rpt"
+    done = subprocess.run([toolchain.require("yosys").path, "-q", "-l", report.name,
+                           f"{name}.ys"], cwd=out_dir, capture_output=True, text=True,
+                          env=toolchain.toolchain_environment())
+    errors = _yosys_errors(report)
+    if done.returncode != 0 or errors:
+        raise BuildFailure(f"yosys failed for {board} (exit {done.returncode}); report: "
+                           f"{report}\n" + "\n".join(errors))
+    return out_dir / f"{name}.json"
+
+
+def _extract(top, spec, out_dir: Path, name: str, synth_opts: str, *, nextpnr_opts: str):
+    """Write the build's files for ``top`` into ``out_dir``: the design, Yosys's script (the
+    replicas kept, ``synth_opts``) and the tools' scripts; return Amaranth's build plan."""
+    plan = spec.platform().prepare(top, name=name, script_after_read=KEEP_REPLICAS_SCRIPT,
+                                   synth_opts=synth_opts, nextpnr_opts=nextpnr_opts)
+    plan.extract(out_dir)
+    return plan
+
+
+def _yosys_errors(report: Path) -> list[str]:
+    """The ERROR lines of Yosys's report (it runs quietly, -q: its errors are there, not in the
+    tool output)."""
+    if not report.exists():
+        return []
+    return [line for line in report.read_text(errors="replace").splitlines()
+            if line.startswith("ERROR")]

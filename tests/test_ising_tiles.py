@@ -107,26 +107,15 @@ def test_tiles_match_golden_in_icarus(rng):
 
 
 
+
 def test_tiles_with_sums_synthesise_for_the_ulx3s(tmp_path):
     """The board flow's Yosys step (``bitspin build``'s script, replica-keeping included) maps
     a tile array with sums: unread select copies for tile 0, kept as replicas, made Yosys
     0.70's LUT mapping fail an assertion (tile run 8, docs/design_space.md)."""
-    import subprocess
-
-    from bitspin.boards.catalog import board_by_name
+    from bitspin.boards import synthesise_for_board
     from bitspin.boards.designs import make_top
-    from bitspin.hw import toolchain
-    from bitspin.hw.replica import KEEP_REPLICAS_SCRIPT
 
     top = make_top("ising", {"size": 16, "lanes": 8, "rng": "wheel", "sums": True,
                              "couplings": True, "replicas": 2,
                              "clock_mhz": 100, "board": "ulx3s-85f"})
-    plan = board_by_name("ulx3s-85f").platform().prepare(
-        top, name="top", script_after_read=KEEP_REPLICAS_SCRIPT)
-    plan.extract(tmp_path)
-    done = subprocess.run([toolchain.require("yosys").path, "-q", "-l", "top.rpt", "top.ys"],
-                          cwd=tmp_path, capture_output=True, text=True,
-                          env=toolchain.toolchain_environment())
-    errors = [line for line in (tmp_path / "top.rpt").read_text().splitlines()
-              if line.startswith("ERROR")]
-    assert done.returncode == 0 and not errors, errors
+    assert synthesise_for_board(top, "ulx3s-85f", tmp_path).exists()
